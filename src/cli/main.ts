@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import { EXIT } from './exit-codes.ts';
+import { UserError } from './user-error.ts';
+import { COMMANDS } from './commands/index.ts';
+
+const VERSION = '0.1.0';
+
+export function buildProgram(): Command {
+  const program = new Command('sshwarden')
+    .description(
+      'Explain and stop SSH pre-auth disconnects ("kex_exchange_identification: Connection closed by remote host"):\n' +
+        'log analysis, client-side probe, sshd_config audit and a firewall guard.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+  for (const register of COMMANDS) register(program);
+  program.exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`sshwarden: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    process.stderr.write(`sshwarden: internal error: ${e?.message ?? String(err)}\n`);
+    if (process.env.SSHWARDEN_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    else process.stderr.write('sshwarden: (set SSHWARDEN_DEBUG=1 for a stack trace, and please report it)\n');
+    return EXIT.RUNTIME;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;
