@@ -1,4 +1,77 @@
-import type { Command } from '@commander-js/extra-typings';
+import { Option, type Command } from '@commander-js/extra-typings';
+import { EXIT } from '../exit-codes.ts';
+import { UserError } from '../user-error.ts';
+import { GuardDaemon } from '../../guard/daemon.ts';
+import { createFirewall } from '../../guard/firewall/index.ts';
+import { DEFAULT_CONFIG, readConfigOrFail } from '../../guard/cli-support.ts';
 
-// Placeholder until the guard command lands; replaced by its owner.
-export function registerGuard(_program: Command): void {}
+export function registerGuard(program: Command): void {
+  program
+    .command('guard')
+    .description(
+      'Run the guard daemon: follow the sshd log (journald or files) live, ban scanners and brute-forcers in\n' +
+        'the firewall (nftables table `inet sshwarden`, or ipset/iptables, or a command), never loopback, this\n' +
+        "server's own addresses, the allowlist, or sources that recently logged in. Decisions are stored in SQLite\n" +
+        'before they are applied, and re-applied at start. SIGHUP (systemctl reload) re-reads the config.',
+    )
+    .option('-c, --config <file>', `config file (YAML; missing default file = built-in defaults)`, undefined as string | undefined)
+    .option('--dry-run', 'decide and log only: touch no firewall, keep no state')
+    .option('--replay', 'read the log from its beginning (default: from the end, or from the saved position)')
+    .option('--check', 'validate the config and exit (0 = valid)')
+    .option('--uninstall', 'remove exactly what the guard created in the firewall (table/sets/chains), then exit')
+    .addOption(new Option('--firewall-exec <prefix>', 'internal: prefix for firewall programs').hideHelp())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  sshwarden guard --config /etc/sshwarden/config.yaml     # the daemon (see packaging/sshwarden-guard.service)
+  sshwarden guard --dry-run                               # decide and log, touch no firewall
+  sshwarden guard --check -c /etc/sshwarden/config.yaml    # validate a config (file:line: key: problem)
+  sshwarden guard --uninstall                             # remove the guard's firewall table
+
+Default config: ${DEFAULT_CONFIG} (example with every key: packaging/config.example.yaml).
+Logs: one JSON object per line on stdout. Metrics: http://127.0.0.1:9687/metrics.
+Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
+    )
+    .action(async (opts) => {
+      const { path, config } = readConfigOrFail(opts.config);
+      if (opts.check) {
+        process.stdout.write(`${path}: valid\n`);
+        return;
+      }
+      if (opts.uninstall) {
+        const fw = createFirewall(config, { exec: opts.firewallExec ? opts.firewallExec.split(' ') : undefined });
+        try {
+          await fw.uninstall();
+        } catch (e) {
+          throw new UserError(`uninstall: ${(e as Error).message}`, EXIT.RUNTIME);
+        } finally {
+          fw.close();
+        }
+        process.stdout.write(`removed the guard's ${fw.name} objects (${config.firewall.name}); the store ${config.state.database} is kept\n`);
+        return;
+      }
+      const daemon = new GuardDaemon({
+        configPath: path,
+        config,
+        dryRun: Boolean(opts.dryRun),
+        replay: Boolean(opts.replay),
+        firewallExec: opts.firewallExec ? opts.firewallExec.split(' ') : undefined,
+      });
+      try {
+        await daemon.start();
+      } catch (e) {
+        await daemon.stop().catch(() => {});
+        const err = e as NodeJS.ErrnoException;
+        throw new UserError(`guard did not start: ${err.message}`, EXIT.RUNTIME);
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void daemon.stop().then(resolve);
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        process.on('SIGHUP', () => void daemon.reload());
+      });
+    });
+}

@@ -1,0 +1,108 @@
+/**
+ * Compiles a catalog template (`Invalid user {user*} from {addr} port {port}`) into an anchored
+ * regular expression plus the list of its fields in capture-group order. Literal text is escaped;
+ * each placeholder becomes one capture group (the `{uq}` preamble becomes two).
+ *
+ * Trust is decided here, once, from the placeholder itself: a name ending in `*` is text the
+ * client controls; every other placeholder is text sshd writes itself. A trusted field that comes
+ * after client-controlled text on the line is marked `afterClientText`: a line that the 500-character
+ * syslog limit may have cut can end with client text that looks like that field, so the matcher
+ * ignores such fields on possibly truncated lines.
+ */
+import type { FieldSpec } from './types.ts';
+
+/** An IPv4 literal, an IPv6 literal (optionally with `%zone` or an embedded IPv4 tail), or sshd's `UNKNOWN`. Validated again with net.isIP. */
+export const IP = String.raw`(\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}(?:%[\w.-]+)?|UNKNOWN)`;
+const PORT = String.raw`(-1|\d{1,5})`;
+
+const PLACEHOLDERS: Record<string, { re: string; fields: FieldSpec[] }> = {};
+
+function def(name: string, re: string, fields?: FieldSpec[]): void {
+  const clientText = name.endsWith('*');
+  PLACEHOLDERS[name] = { re, fields: fields ?? [{ name: name.replace(/\*$/, ''), trusted: !clientText }] };
+}
+
+// Socket-derived addresses and ports (trusted positions).
+def('addr', IP);
+def('port', PORT);
+def('laddr', IP); // the server's own address: never a client
+def('lport', PORT);
+// Fixed-syntax values sshd prints itself.
+def('n', String.raw`(\d+)`);
+def('pid', String.raw`(\d+)`);
+def('code', String.raw`(\d+)`);
+def('word', String.raw`(\S+)`);
+def('method', String.raw`(\S+)`);
+def('what', String.raw`([\w -]+?)`);
+def('err', String.raw`(.*)`);
+def('dur', String.raw`(\S+)`);
+def('reason', String.raw`(.+)`);
+def('bits', String.raw`(\d+)`);
+def('secs', String.raw`(\d+(?:\.\d+)?)`);
+def('family', String.raw`(ipv4|ipv6)`);
+def('path', String.raw`(.+)`);
+// Listener label `connection from <a> to <b>` (9.8p1 swapped the two; the engine decides which is the client).
+def('id', `connection from ${IP}(?: to ${IP})?`, [
+  { name: 'idFrom', trusted: true },
+  { name: 'idTo', trusted: true },
+]);
+def('st', String.raw`((?: \((?:early|sending config|sending keys)\))?)`);
+// Client-controlled text (attacker text): greedy, so the trusted tail is matched at the very end.
+def('user*', String.raw`(.*)`);
+def('user1*', String.raw`(\S*)`);
+def('banner*', String.raw`(.*)`);
+def('msg*', String.raw`(.*)`);
+def('algs*', String.raw`(.*)`);
+def('alg*', String.raw`(.*)`);
+def('extra*', String.raw`(.*)`);
+def('host*', String.raw`(\S+)`);
+def('rest*', String.raw`(.*)`);
+def('inv', String.raw`(invalid user )?`);
+def('proto', String.raw`(ssh[12])`);
+def('kt', String.raw`([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*(?:-CERT)?)`);
+def('fp', String.raw`((?:SHA256|MD5):[^\s]+|[0-9a-f]{2}(?::[0-9a-fx]{2}){15})`);
+def('pam', String.raw`(\w+)`);
+def('svc', String.raw`([\w-]+)`);
+// The 7.5+ log preamble before the address: empty, `authenticating user <u> `, `invalid user <u> ` or `user <u> `.
+def('uq', String.raw`(?:(authenticating user|invalid user|user) (.*) )?`, [
+  { name: 'uq', trusted: true },
+  { name: 'user', trusted: false },
+]);
+
+const META = /[\\^$.*+?()[\]{}|/]/g;
+
+export interface CompiledTemplate {
+  pattern: RegExp;
+  fields: FieldSpec[];
+  key: string;
+}
+
+export function compileTemplate(template: string): CompiledTemplate {
+  let re = '^';
+  const fields: FieldSpec[] = [];
+  let seenClientText = false;
+  let i = 0;
+  while (i < template.length) {
+    const open = template.indexOf('{', i);
+    if (open < 0) {
+      re += template.slice(i).replace(META, '\\$&');
+      break;
+    }
+    re += template.slice(i, open).replace(META, '\\$&');
+    const close = template.indexOf('}', open);
+    if (close < 0) throw new Error(`catalog template: unclosed placeholder in ${template}`);
+    const name = template.slice(open + 1, close);
+    const ph = PLACEHOLDERS[name];
+    if (!ph) throw new Error(`catalog template: unknown placeholder {${name}} in ${template}`);
+    re += ph.re;
+    for (const f of ph.fields) {
+      fields.push(f.trusted && seenClientText ? { ...f, afterClientText: true } : f);
+      if (!f.trusted) seenClientText = true;
+    }
+    i = close + 1;
+  }
+  re += '$';
+  const sp = template.search(/[ {]/);
+  const key = sp < 0 ? template : template.slice(0, sp);
+  return { pattern: new RegExp(re), fields, key };
+}

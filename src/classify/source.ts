@@ -1,0 +1,101 @@
+/**
+ * Per-source accounting and classification: `legit` (logged in at least once), `bruteforce`
+ * (tried to authenticate, never succeeded), `scanner` (connected, never tried to authenticate),
+ * `unknown` (the log does not tell: e.g. every connection was dropped before sshd saw anything).
+ */
+import type { ConnectionRecord } from '../connections/types.ts';
+import { OUTCOMES, type Outcome, type SourceClass } from './vocabulary.ts';
+
+export interface SourceRecord {
+  address: string;
+  class: SourceClass;
+  why: string;
+  connections: number;
+  outcomes: Partial<Record<Outcome, number>>;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** User names tried (client text, at most 20). */
+  users: string[];
+  /** Failed authentication attempts over all connections. */
+  failures: number;
+}
+
+const MAX_USERS = 20;
+
+export class SourceStats {
+  readonly address: string;
+  connections = 0;
+  readonly outcomes: Record<Outcome, number>;
+  firstMs: number | null = null;
+  lastMs: number | null = null;
+  readonly users = new Set<string>();
+  usersOmitted = 0;
+  failures = 0;
+  constructor(address: string) {
+    this.address = address;
+    this.outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  }
+
+  add(rec: ConnectionRecord, startMs: number | null, endMs: number | null): void {
+    this.connections++;
+    this.outcomes[rec.outcome]++;
+    this.failures += rec.failures;
+    const first = startMs ?? endMs;
+    const last = endMs ?? startMs;
+    if (first !== null && (this.firstMs === null || first < this.firstMs)) this.firstMs = first;
+    if (last !== null && (this.lastMs === null || last > this.lastMs)) this.lastMs = last;
+    for (const u of rec.users) {
+      if (this.users.has(u)) continue;
+      if (this.users.size < MAX_USERS) this.users.add(u);
+      else this.usersOmitted++;
+    }
+  }
+
+  classify(): { class: SourceClass; why: string } {
+    const o = this.outcomes;
+    const n = this.connections;
+    const plural = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
+    if (o.authenticated > 0) {
+      const extra: string[] = [];
+      if (o.auth_failed) extra.push(`${plural(o.auth_failed, 'connection')} failed authentication`);
+      if (o.dropped) extra.push(`${plural(o.dropped, 'connection')} dropped by the server`);
+      return { class: 'legit', why: `logged in ${o.authenticated === 1 ? 'once' : `${o.authenticated} times`}${extra.length ? `; ${extra.join(', ')}` : ''}` };
+    }
+    if (o.auth_failed > 0) {
+      const users = this.users.size ? ` for ${plural(this.users.size + this.usersOmitted, 'user name')} (${[...this.users].slice(0, 5).map((u) => JSON.stringify(u)).join(', ')}${this.users.size > 5 || this.usersOmitted ? ', …' : ''})` : '';
+      return { class: 'bruteforce', why: `${plural(this.failures, 'failed authentication')}${users} over ${plural(n, 'connection')}, never logged in` };
+    }
+    const scannerish = o.closed_before_ident + o.reset_before_ident + o.non_ssh + o.protocol_mismatch + o.closed_after_ident + o.kex_failed + o.timeout;
+    if (scannerish > 0) {
+      const parts: string[] = [];
+      if (o.closed_before_ident) parts.push(`${o.closed_before_ident} closed before identification`);
+      if (o.reset_before_ident) parts.push(`${o.reset_before_ident} reset before identification`);
+      if (o.non_ssh) parts.push(`${o.non_ssh} not SSH (HTTP/TLS/junk)`);
+      if (o.protocol_mismatch) parts.push(`${o.protocol_mismatch} bad SSH identification`);
+      if (o.closed_after_ident) parts.push(`${o.closed_after_ident} banner/key scans`);
+      if (o.kex_failed) parts.push(`${o.kex_failed} no common algorithm`);
+      if (o.timeout) parts.push(`${o.timeout} LoginGraceTime expired`);
+      if (o.dropped) parts.push(`${o.dropped} dropped`);
+      return { class: 'scanner', why: `${plural(n, 'connection')}, none tried to authenticate: ${parts.join(', ')}` };
+    }
+    if (o.dropped === n && n > 0) return { class: 'unknown', why: `all ${plural(n, 'connection')} dropped by the server (MaxStartups/penalties) before sshd read anything` };
+    return { class: 'unknown', why: `${plural(n, 'connection')}; the log does not show what they did` };
+  }
+
+  toRecord(): SourceRecord {
+    const c = this.classify();
+    const outcomes: Partial<Record<Outcome, number>> = {};
+    for (const k of OUTCOMES) if (this.outcomes[k]) outcomes[k] = this.outcomes[k];
+    return {
+      address: this.address,
+      class: c.class,
+      why: c.why,
+      connections: this.connections,
+      outcomes,
+      firstSeen: this.firstMs === null ? null : new Date(this.firstMs).toISOString(),
+      lastSeen: this.lastMs === null ? null : new Date(this.lastMs).toISOString(),
+      users: [...this.users],
+      failures: this.failures,
+    };
+  }
+}

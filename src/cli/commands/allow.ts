@@ -1,0 +1,30 @@
+import type { Command } from '@commander-js/extra-typings';
+import { UserError } from '../user-error.ts';
+import { ask, readConfigOrFail } from '../../guard/cli-support.ts';
+import { parseCidr } from '../../net/address.ts';
+import { offlineAllow } from '../../guard/offline.ts';
+
+export function registerAllow(program: Command): void {
+  program
+    .command('allow')
+    .description('Never ban an address or network (kept in the guard\'s store, on top of never_ban.allow in the config); lifts bans it covers.')
+    .argument('<address>', 'IPv4/IPv6 address or CIDR')
+    .option('--comment <text>', 'why (shown by status --json)')
+    .option('--remove', 'remove it from the runtime allowlist instead')
+    .option('-c, --config <file>', 'guard config', undefined as string | undefined)
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Examples:
+  sudo sshwarden allow 198.51.100.0/24 --comment "office"
+  sudo sshwarden allow 198.51.100.0/24 --remove`)
+    .action(async (address, opts) => {
+      const { config } = readConfigOrFail(opts.config);
+      const c = parseCidr(address);
+      if (!c) throw new UserError(`<address>: not an IP address or CIDR: ${address}`);
+      let result = (await ask(config, { cmd: 'allow', target: c.text, comment: opts.comment ?? null, remove: Boolean(opts.remove) })) as Record<string, unknown> | null;
+      if (result === null) result = await offlineAllow(config, c.text, opts.comment ?? null, Boolean(opts.remove));
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else if (opts.remove) process.stdout.write(`${result.removed ? 'removed from' : 'was not in'} the allowlist: ${c.text}\n`);
+      else process.stdout.write(`allowed ${c.text}${(result.lifted as string[]).length ? `; lifted bans: ${(result.lifted as string[]).join(', ')}` : ''}\n`);
+    });
+}

@@ -1,0 +1,432 @@
+/**
+ * Joins sshd events into connections.
+ *
+ * - A connection's lines share (host, pid) for its lifetime. PIDs are reused: a `Connection from`
+ *   line, a line naming another client address, or any non-trailer line after the connection ended
+ *   starts a new connection on that pid.
+ * - After `Accepted`, the post-auth user child logs with its own pid: its lines are joined by the
+ *   (address, port) pair (present in almost every addressed line) or by `User child is on pid N`.
+ * - Listener lines (drop connection, 9.8+ `Timeout before authentication …, pid = N`, crash lines)
+ *   become their own `dropped` records or are joined to the session pid they name.
+ * - Address-less identification lines (8.0+) get their address from the same process: a preceding
+ *   VERBOSE `Connection from` or the 8.3+ follow-up `Connection closed by <ip> port <p>`.
+ *
+ * Pure: no clock (times come from the lines or from `sweep(now)`), no I/O.
+ */
+import type { FramedLine } from '../framing/framed-line.ts';
+import type { SshdEvent } from '../events/index.ts';
+import { identOutcome, settleOutcome, type ConnectionFacts, type Ending } from '../classify/outcome.ts';
+import { PHASES, type Outcome } from '../classify/vocabulary.ts';
+import { MAX_EVIDENCE_PER_CONNECTION, MAX_USERS_PER_CONNECTION, type ConnectionRecord, type Evidence } from './types.ts';
+
+/** What the tracker reports to its owner (the Analyzer). */
+export interface TrackerSink {
+  connectionClosed(rec: ConnectionRecord, state: OpenConnection): void;
+  authSuccess(address: string, port: number, user: string, method: string, ts: number | null, evidence: Evidence): void;
+  authFailure(address: string, port: number, user: string | null, invalidUser: boolean, method: string | null, ts: number | null, evidence: Evidence): void;
+  listenerLine(line: FramedLine, ev: SshdEvent, evidence: Evidence): void;
+  trailer(line: FramedLine, ev: SshdEvent): void;
+}
+
+export class OpenConnection implements ConnectionFacts {
+  readonly key: string;
+  readonly host: string | null;
+  readonly pid: number | null;
+  readonly pids: number[] = [];
+  src: string | null = null;
+  srcPort: number | null = null;
+  local: string | null = null;
+  localPort: number | null = null;
+  firstTs: number | null = null;
+  lastTs: number | null = null;
+  phaseIndex = 0;
+  users: string[] = [];
+  methods: string[] = [];
+  failures = 0;
+  authOk = false;
+  authAttempted = false;
+  ident: { outcome: Outcome; detail: string } | null = null;
+  /** Address-less kex_exchange_identification lines seen on this connection. */
+  kexIdentLines = 0;
+  clientVersion: string | null = null;
+  disconnect: { code: number | null; message: string } | null = null;
+  crash: string | null = null;
+  evidence: Evidence[] = [];
+  evidenceOmitted = 0;
+  closed = false;
+  /** Keys (host, other pid) joined to this connection. */
+  aliasKeys: string[] = [];
+  /** The line that set `src` came after client text on a possibly cut line and was ignored. */
+  addressDropped = false;
+  record: ConnectionRecord | null = null;
+  constructor(key: string, host: string | null, pid: number | null) {
+    this.key = key;
+    this.host = host;
+    this.pid = pid;
+    if (pid !== null) this.pids.push(pid);
+  }
+}
+
+export interface TrackerOptions {
+  graceMs: number;
+  evidenceText: boolean;
+}
+
+const PHASE_INDEX: Record<string, number> = { tcp: 0, identification: 1, kex: 2, auth: 3, session: 4 };
+/** How long a finished connection stays joinable by trailer lines (pam session close, …). */
+const TRAILER_WINDOW_MS = 120_000;
+/** Slack on top of LoginGraceTime (9.9+ adds up to 4 s of jitter; logs are written late). */
+const GRACE_SLACK_MS = 10_000;
+
+function keyOf(host: string | null, pid: number | null): string {
+  return `${host ?? ''}\u0000${pid === null ? '-' : pid}`;
+}
+
+function apKey(host: string | null, addr: string, port: number): string {
+  return `${host ?? ''}\u0000${addr}\u0000${port}`;
+}
+
+export class ConnectionTracker {
+  private readonly open = new Map<string, OpenConnection>();
+  /** Authenticated connections by (host, address, port), for post-auth lines on other pids. */
+  private readonly sessions = new Map<string, OpenConnection>();
+  /** Other pids (user child, pid-less lines by address) joined to a connection. */
+  private readonly aliases = new Map<string, OpenConnection>();
+  /** Server addresses seen (`Connection from … on <lip>`, `Server listening on`), to tell the 9.8p1 swapped label. */
+  readonly localAddresses = new Set<string>();
+  private readonly sink: TrackerSink;
+  private readonly opts: TrackerOptions;
+  /** Latest line time seen: the tracker's notion of "now" for a log being read. */
+  maxTs: number | null = null;
+
+  constructor(sink: TrackerSink, opts: TrackerOptions) {
+    this.sink = sink;
+    this.opts = opts;
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  handle(line: FramedLine, ev: SshdEvent): void {
+    if (line.ts !== null && (this.maxTs === null || line.ts > this.maxTs)) this.maxTs = line.ts;
+    const entry = ev.entry;
+    if (entry !== null && entry.scope === 'listener') {
+      this.handleListener(line, ev);
+      return;
+    }
+    const host = line.host;
+    let key: string;
+    if (line.pid !== null) key = keyOf(host, line.pid);
+    else if (ev.addr !== null && ev.port !== null) key = `${host ?? ''}\u0000@${ev.addr}\u0000${ev.port}`;
+    else key = keyOf(host, null);
+
+    let c = this.open.get(key) ?? this.aliases.get(key);
+    // A post-auth line from the user child (another pid) joins its session by (address, port).
+    if (ev.addr !== null && ev.port !== null && (c === undefined || (c.closed && !sameClient(c, ev)))) {
+      const s = this.sessions.get(apKey(host, ev.addr, ev.port));
+      if (s !== undefined && s !== c) {
+        c = s;
+        if (line.pid !== null && !c.pids.includes(line.pid)) c.pids.push(line.pid);
+        if (!this.aliases.has(key) && !this.open.has(key)) {
+          this.aliases.set(key, c);
+          c.aliasKeys.push(key);
+        }
+      }
+    }
+
+    if (c !== undefined && c.closed) {
+      if (ev.effect === 'connect') c = undefined;
+      else if (ev.addr !== null ? sameClient(c, ev) : entry === null || entry.trailer === true || c.authOk) {
+        this.sink.trailer(line, ev);
+        return;
+      } else c = undefined;
+    } else if (c !== undefined) {
+      if (ev.effect === 'connect' || (ev.addr !== null && c.src !== null && !sameClient(c, ev))) {
+        this.close(c, null, 'superseded');
+        c = undefined;
+      }
+    }
+
+    if (c === undefined) {
+      // Lines that cannot start a connection: unrecognised/debug lines, and trailers of a connection we never saw.
+      if (entry === null || (entry.trailer === true && ev.addr === null)) {
+        this.sink.trailer(line, ev);
+        return;
+      }
+      c = new OpenConnection(key, host, line.pid);
+      this.open.set(key, c);
+    }
+    this.apply(c, line, ev);
+  }
+
+  private evidenceOf(line: FramedLine): Evidence {
+    return this.opts.evidenceText ? { file: line.file, line: line.line, text: line.message } : { file: line.file, line: line.line };
+  }
+
+  private addEvidence(c: OpenConnection, ev: Evidence): void {
+    if (c.evidence.length < MAX_EVIDENCE_PER_CONNECTION) c.evidence.push(ev);
+    else c.evidenceOmitted++;
+  }
+
+  private apply(c: OpenConnection, line: FramedLine, ev: SshdEvent): void {
+    const evidence = this.evidenceOf(line);
+    this.addEvidence(c, evidence);
+    if (line.ts !== null) {
+      if (c.firstTs === null) c.firstTs = line.ts;
+      c.lastTs = line.ts;
+    }
+    const entry = ev.entry;
+    if (entry === null) return; // an unrecognised or debug line of this connection: evidence only
+    if (entry.phase !== null) {
+      let p = PHASE_INDEX[entry.phase];
+      const e = ev.effect;
+      if (ev.preauth && p < 2 && e !== 'closed' && e !== 'reset' && !e.startsWith('ident') && e !== 'probe' && e !== 'banner_exchange') p = 2;
+      if ((e === 'closed' || e === 'reset' || e === 'disconnected') && ev.preauth && p < 2) p = 2;
+      if (p > c.phaseIndex) c.phaseIndex = p;
+    }
+    if (ev.addressDropped) c.addressDropped = true;
+    if (ev.addr !== null && c.src === null) {
+      c.src = ev.addr;
+      c.srcPort = ev.port;
+      if (c.authOk && ev.port !== null) this.registerSession(c);
+    } else if (ev.port !== null && c.srcPort === null && ev.addr === c.src) c.srcPort = ev.port;
+    if (ev.user !== null) {
+      addBounded(c.users, ev.user, MAX_USERS_PER_CONNECTION);
+      // A user preamble (`authenticating user X`, `invalid user X`) on a pre-auth line: the client sent a user name.
+      if (!c.authOk) c.authAttempted = true;
+    }
+
+    switch (ev.effect) {
+      case 'connect':
+        if (ev.laddr !== null) {
+          c.local = ev.laddr;
+          c.localPort = ev.lport;
+          this.localAddresses.add(ev.laddr);
+        }
+        break;
+      case 'ident_closed':
+      case 'ident_reset':
+      case 'ident_write':
+      case 'ident_invalid':
+      case 'ident_mismatch':
+      case 'probe': {
+        const io = identOutcome(ev);
+        // The first failure explains the connection; a later generic one does not overwrite it.
+        if (io !== null && (c.ident === null || ev.effect === 'probe')) c.ident = io;
+        if (ev.type.startsWith('kex-ident')) c.kexIdentLines++;
+        if (ev.clientText !== null && c.clientVersion === null) c.clientVersion = ev.clientText;
+        break;
+      }
+      case 'ident_final':
+        if (ev.clientText !== null && c.clientVersion === null) c.clientVersion = ev.clientText;
+        break;
+      case 'auth_invalid_user':
+      case 'auth_not_allowed':
+      case 'auth_refused':
+      case 'auth_max':
+        c.authAttempted = true;
+        this.reportFailure(c, ev, line, evidence, ev.effect === 'auth_invalid_user' || ev.invalidUser, null);
+        break;
+      case 'auth_fail':
+        c.authAttempted = true;
+        c.failures++;
+        if (ev.method !== null) addBounded(c.methods, ev.method, 10);
+        this.reportFailure(c, ev, line, evidence, ev.invalidUser, ev.method);
+        break;
+      case 'auth_partial':
+        if (ev.method !== null) addBounded(c.methods, ev.method, 10);
+        break;
+      case 'auth_ok': {
+        c.authOk = true;
+        if (ev.method !== null) addBounded(c.methods, ev.method, 10);
+        if (c.phaseIndex < 4) c.phaseIndex = 4;
+        const addr = ev.addr ?? c.src;
+        const port = ev.port ?? c.srcPort;
+        if (c.src !== null && c.srcPort !== null) this.registerSession(c);
+        if (addr !== null && port !== null) this.sink.authSuccess(addr, port, ev.user ?? '', ev.method ?? '', line.ts, evidence);
+        break;
+      }
+      case 'recv_disconnect':
+        c.disconnect = { code: ev.num, message: (ev.clientText ?? '').trim() };
+        break;
+      case 'session_child':
+        if (ev.pidRef !== null) {
+          const k = keyOf(c.host, ev.pidRef);
+          if (!this.open.has(k)) {
+            this.aliases.set(k, c);
+            c.aliasKeys.push(k);
+          }
+          if (!c.pids.includes(ev.pidRef)) c.pids.push(ev.pidRef);
+        }
+        break;
+      default:
+        break;
+    }
+    if (entry.final === true) this.close(c, ev, 'final');
+  }
+
+  private reportFailure(c: OpenConnection, ev: SshdEvent, line: FramedLine, evidence: Evidence, invalidUser: boolean, method: string | null): void {
+    const addr = ev.addr ?? c.src;
+    const port = ev.port ?? c.srcPort;
+    if (addr === null) return;
+    this.sink.authFailure(addr, port ?? 0, ev.user, invalidUser, method, line.ts, evidence);
+  }
+
+  private registerSession(c: OpenConnection): void {
+    if (c.src === null || c.srcPort === null) return;
+    this.sessions.set(apKey(c.host, c.src, c.srcPort), c);
+  }
+
+  private handleListener(line: FramedLine, ev: SshdEvent): void {
+    const evidence = this.evidenceOf(line);
+    switch (ev.effect) {
+      case 'listener_drop':
+      case 'refused_wrappers': {
+        if (ev.laddr !== null) this.localAddresses.add(ev.laddr);
+        const c = new OpenConnection(`drop:${line.file}:${line.line}`, line.host, line.pid);
+        c.src = ev.addr;
+        c.srcPort = ev.port;
+        c.local = ev.laddr;
+        c.localPort = ev.lport;
+        c.firstTs = c.lastTs = line.ts;
+        c.evidence.push(evidence);
+        const reason = ev.effect === 'refused_wrappers' ? 'refused by TCP wrappers (hosts.deny)' : dropReason(ev.text);
+        this.emit(c, { outcome: 'dropped', detail: ev.effect === 'refused_wrappers' ? 'tcp_wrappers' : dropDetail(ev.text), reason });
+        break;
+      }
+      case 'listener_timeout':
+      case 'listener_child': {
+        const target = ev.pidRef === null ? undefined : this.open.get(keyOf(line.host, ev.pidRef)) ?? this.aliases.get(keyOf(line.host, ev.pidRef));
+        if (target !== undefined && !target.closed) {
+          this.addEvidence(target, evidence);
+          if (line.pid !== null && !target.pids.includes(line.pid)) target.pids.push(line.pid);
+          if (line.ts !== null) target.lastTs = line.ts;
+          if (target.src === null) this.setClientFromLabel(target, ev);
+          if (ev.effect === 'listener_child') target.crash = ev.entry?.detail ?? 'crash';
+          this.close(target, ev, 'final');
+        } else if (ev.effect === 'listener_timeout') {
+          // The session process logged nothing we kept (INFO on 9.8+): the listener's line is the whole story.
+          const c = new OpenConnection(keyOf(line.host, ev.pidRef), line.host, ev.pidRef);
+          if (line.pid !== null) c.pids.push(line.pid);
+          this.setClientFromLabel(c, ev);
+          c.firstTs = c.lastTs = line.ts;
+          c.evidence.push(evidence);
+          this.emit(c, { outcome: 'timeout', detail: 'login_grace_time', reason: 'LoginGraceTime expired before authentication' });
+        }
+        this.sink.listenerLine(line, ev, evidence);
+        break;
+      }
+      default:
+        if (ev.effect === 'daemon' && ev.laddr !== null && ev.laddr !== '0.0.0.0' && ev.laddr !== '::') this.localAddresses.add(ev.laddr);
+        this.sink.listenerLine(line, ev, evidence);
+        break;
+    }
+  }
+
+  /** The listener label is `connection from <client> to <server>` except in 9.8p1, which swapped them. */
+  private setClientFromLabel(c: OpenConnection, ev: SshdEvent): void {
+    let client = ev.idFrom;
+    if (ev.idTo !== null && ev.idFrom !== null && this.localAddresses.has(ev.idFrom) && !this.localAddresses.has(ev.idTo)) client = ev.idTo;
+    c.src = client;
+  }
+
+  private close(c: OpenConnection, ev: SshdEvent | null, ending: Ending): void {
+    const gap = this.maxTs !== null && c.lastTs !== null ? this.maxTs - c.lastTs : null;
+    const settled = settleOutcome(c, ev, ending, gap, this.opts.graceMs);
+    if (ev !== null && ev.entry !== null && settled.reason === undefined && ev.text !== null && ev.effect !== 'closed') settled.reason = ev.text;
+    this.emit(c, settled);
+  }
+
+  private emit(c: OpenConnection, s: { outcome: Outcome; detail: string; reason?: string; inferred?: boolean }): void {
+    c.closed = true;
+    if (c.src !== null && c.srcPort !== null) {
+      const k = apKey(c.host, c.src, c.srcPort);
+      if (this.sessions.get(k) === c) this.sessions.delete(k);
+    }
+    let phaseIndex = c.phaseIndex;
+    if (s.outcome === 'authenticated') phaseIndex = 4;
+    const rec: ConnectionRecord = {
+      host: c.host,
+      pid: c.pid,
+      pids: c.pids,
+      src: c.src,
+      srcPort: c.srcPort,
+      local: c.local,
+      localPort: c.localPort,
+      start: c.firstTs === null ? null : new Date(c.firstTs).toISOString(),
+      end: c.lastTs === null ? null : new Date(c.lastTs).toISOString(),
+      phase: PHASES[phaseIndex],
+      outcome: s.outcome,
+      detail: s.detail,
+      users: c.users,
+      methods: c.methods,
+      failures: c.failures,
+      evidence: c.evidence,
+    };
+    if (s.reason !== undefined) rec.reason = s.reason;
+    if (s.inferred) rec.inferred = true;
+    if (c.clientVersion !== null) rec.clientVersion = c.clientVersion;
+    if (c.disconnect !== null) rec.disconnect = c.disconnect;
+    if (c.evidenceOmitted) rec.evidenceOmitted = c.evidenceOmitted;
+    c.record = rec;
+    this.sink.connectionClosed(rec, c);
+  }
+
+  /**
+   * Ends connections that can no longer receive lines: pre-auth connections silent for longer than
+   * LoginGraceTime (their end was not logged), and finished connections past the trailer window.
+   * `now` is the caller's clock (live guard) or the newest line time (reading a file).
+   */
+  sweep(now: number): void {
+    const graceLimit = now - this.opts.graceMs - GRACE_SLACK_MS;
+    const trailerLimit = now - TRAILER_WINDOW_MS;
+    for (const c of this.open.values()) {
+      if (c.lastTs === null) continue;
+      if (c.closed) {
+        if (c.lastTs < trailerLimit) this.forget(c);
+      } else if (!c.authOk && c.lastTs < graceLimit) {
+        this.close(c, null, 'expired');
+      }
+    }
+  }
+
+  private forget(c: OpenConnection): void {
+    if (this.open.get(c.key) === c) this.open.delete(c.key);
+    for (const k of c.aliasKeys) if (this.aliases.get(k) === c) this.aliases.delete(k);
+  }
+
+  /** Ends every connection still open (end of the input). */
+  finish(): void {
+    for (const c of this.open.values()) if (!c.closed) this.close(c, null, 'end-of-log');
+    this.open.clear();
+    this.aliases.clear();
+    this.sessions.clear();
+  }
+}
+
+function sameClient(c: OpenConnection, ev: SshdEvent): boolean {
+  if (c.src === null) return false;
+  if (ev.addr !== c.src) return false;
+  return ev.port === null || c.srcPort === null || ev.port === c.srcPort;
+}
+
+function addBounded(list: string[], v: string, max: number): void {
+  if (list.length < max && !list.includes(v)) list.push(v);
+}
+
+/** Normalised drop detail from the drop line's reason text. */
+export function dropDetail(text: string | null): string {
+  const t = text ?? '';
+  if (/max ?startups/i.test(t)) return 'maxstartups';
+  if (t.startsWith('penalty:')) return 'penalty';
+  if (t === 'too many penalised addresses') return 'penalty_table';
+  return 'other';
+}
+
+function dropReason(text: string | null): string {
+  const d = dropDetail(text);
+  if (d === 'maxstartups') return `MaxStartups (${text})`;
+  if (d === 'penalty') return `PerSourcePenalties (${text})`;
+  return text ?? 'dropped by the listener';
+}

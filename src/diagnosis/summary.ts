@@ -1,0 +1,132 @@
+/**
+ * The plain-language diagnosis: turns the engine's counters into the sentences a sysadmin reads
+ * first ("N kex_exchange_identification lines: M connections from K sources; X% silent scanners…"),
+ * plus what this log cannot tell at its LogLevel and OpenSSH era. Pure.
+ */
+import type { Outcome, SourceClass } from '../classify/vocabulary.ts';
+import type { SourceRecord } from '../classify/source.ts';
+import type { EraFinding, LogLevelFinding, Summary, UnattributedSummary } from '../engine/types.ts';
+import type { LogTraits } from './log-traits.ts';
+
+export interface SummaryInput extends Omit<Summary, 'findings' | 'blindSpots'> {
+  sourcesList: readonly SourceRecord[];
+  logLevel: LogLevelFinding;
+  era: EraFinding;
+  traits: LogTraits;
+  unattributed: UnattributedSummary;
+}
+
+function pct(n: number, total: number): string {
+  if (total === 0) return '0%';
+  const p = (100 * n) / total;
+  return p >= 10 || p === 0 ? `${Math.round(p)}%` : `${p.toFixed(1)}%`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+const NON_SSH_WORDS: Record<string, string> = {
+  http: 'HTTP',
+  tls: 'TLS',
+  rdp: 'RDP',
+  binary: 'binary data (TLS/RDP-like)',
+  mglndd_probe: 'MGLNDD_ probes',
+  too_long: 'overlong junk',
+  invalid_format: 'not SSH',
+  junk: 'other junk',
+  empty_line: 'an empty line',
+};
+
+export function buildSummary(input: SummaryInput): Summary {
+  const { sourcesList, logLevel, era, traits, unattributed, ...counts } = input;
+  const findings: string[] = [];
+  const o = counts.outcomes;
+  const k = counts.kexIdentification;
+
+  // 1. The question people come with.
+  const preIdent = o.closed_before_ident + o.reset_before_ident;
+  if (k.lines > 0) {
+    const parts: string[] = [];
+    const ko = k.outcomes;
+    const silent = (ko.closed_before_ident ?? 0);
+    const reset = ko.reset_before_ident ?? 0;
+    const nonSsh = ko.non_ssh ?? 0;
+    if (silent) parts.push(`${pct(silent, k.connections)} connected and closed without sending anything (silent scanners, port checks, load-balancer health checks)`);
+    if (reset) parts.push(`${pct(reset, k.connections)} reset the connection before identifying`);
+    if (nonSsh) parts.push(`${pct(nonSsh, k.connections)} spoke something other than SSH to the port (${describeDetails(k.details)})`);
+    if (ko.protocol_mismatch) parts.push(`${pct(ko.protocol_mismatch, k.connections)} sent an SSH identification sshd cannot accept`);
+    const other = k.connections - silent - reset - nonSsh - (ko.protocol_mismatch ?? 0);
+    if (other > 0) parts.push(`${other} ended otherwise`);
+    let s = `${plural(k.lines, '`kex_exchange_identification` line')}: they belong to ${plural(k.connections, 'connection')} from ${plural(k.sources, 'source')}`;
+    if (k.unattributed) s += ` (${k.unattributed} could not be tied to an address)`;
+    s += parts.length ? `; ${parts.join(', ')}.` : '.';
+    findings.push(s);
+  } else if (preIdent > 0) {
+    findings.push(
+      `No \`kex_exchange_identification\` lines (this sshd logs them only at LogLevel VERBOSE, or not at all before 8.0), but ${plural(preIdent, 'connection')} closed or reset before sending an SSH identification — the same event, logged as \`Connection closed by <ip> port <port>\`.`,
+    );
+  }
+  if (o.non_ssh > 0 && k.lines === 0) findings.push(`${plural(o.non_ssh, 'connection')} spoke something other than SSH to the port (HTTP, TLS, junk).`);
+
+  // 2. Drops: who was turned away.
+  const d = counts.drops;
+  if (d.logged > 0 || d.reportedByThrottleLines > 0) {
+    const reasons = Object.entries(d.byReason).map(([r, n]) => `${n} ${r === 'maxstartups' ? 'by MaxStartups' : r === 'penalty' ? 'by PerSourcePenalties' : r === 'tcp_wrappers' ? 'by TCP wrappers' : `(${r})`}`);
+    let s = `${plural(d.logged, 'connection')} dropped by sshd before any SSH exchange${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
+    if (d.reportedByThrottleLines > d.logged) s += `; the throttling lines report ${d.reportedByThrottleLines} drops in all (most drops are not logged one by one)`;
+    if (d.fromLegitSources > 0) s += `. ${d.fromLegitSources} of them came from ${plural(d.legitSourcesAffected, 'source')} that also logged in successfully: your own users were turned away — raise MaxStartups (e.g. \`MaxStartups 100:30:200\`) or block the flooders.`;
+    else s += '.';
+    findings.push(s);
+  }
+  if (d.throttlingEpisodes > 0) findings.push(`sshd entered MaxStartups throttling ${plural(d.throttlingEpisodes, 'time')}: too many unauthenticated connections at once.`);
+
+  // 3. Sources.
+  const c = counts.classes;
+  if (counts.sources > 0) {
+    findings.push(
+      `${plural(counts.sources, 'source address', 'source addresses')}: ${c.legit} legitimate (logged in), ${c.bruteforce} brute-forcing (tried to log in, never succeeded), ${c.scanner} scanners (never tried to log in), ${c.unknown} unclear.`,
+    );
+    const brute = sourcesList.filter((s) => s.class === 'bruteforce').sort((a, b) => b.failures - a.failures).slice(0, 3);
+    if (brute.length) findings.push(`Most persistent guessers: ${brute.map((s) => `${s.address} (${plural(s.failures, 'failure')})`).join(', ')}.`);
+  }
+  if (o.kex_failed > 0) findings.push(`${plural(o.kex_failed, 'connection')} failed key exchange (no algorithm in common: old clients or scanners offering weak algorithms).`);
+  if (counts.inferredTimeouts > 0) findings.push(`${plural(counts.inferredTimeouts, 'connection')} went silent and were ended by LoginGraceTime (inferred: this sshd logs nothing when it happens).`);
+  if (counts.lines.unrecognised > 0) findings.push(`${plural(counts.lines.unrecognised, 'sshd line')} not recognised (shown below, never dropped silently).`);
+  if (counts.lines.sshd === 0) findings.push('No sshd lines found in the input (is it an sshd log? program names sshd, sshd-session, sshd-auth).');
+
+  return { ...counts, findings, blindSpots: blindSpots(counts, logLevel, traits, unattributed) };
+}
+
+function describeDetails(details: Record<string, number>): string {
+  const parts = Object.entries(details)
+    .filter(([d]) => d in NON_SSH_WORDS)
+    .sort((a, b) => b[1] - a[1])
+    .map(([d, n]) => `${n} ${NON_SSH_WORDS[d]}`);
+  return parts.length ? parts.join(', ') : 'junk';
+}
+
+function blindSpots(counts: Omit<Summary, 'findings' | 'blindSpots'>, level: LogLevelFinding, traits: LogTraits, un: UnattributedSummary): string[] {
+  const out: string[] = [];
+  const info = level.level === 'INFO';
+  if (info) {
+    if (traits.mayBe(80, 82)) {
+      out.push(
+        `At LogLevel INFO, OpenSSH 8.0–8.2 writes no address on the \`kex_exchange_identification\` line and no follow-up line${un.kexIdentification ? ` (${plural(un.kexIdentification, 'connection')} here could not be attributed)` : ''}: set \`LogLevel VERBOSE\` to get \`Connection from <ip>\` for every connection.`,
+      );
+    }
+    if (traits.mayBe(95, 105)) out.push('From OpenSSH 9.5 the `kex_exchange_identification` detail lines (closed, invalid characters, too long, not SSH) are VERBOSE: at INFO only `Connection closed by <ip> port <port>` / `banner exchange: … invalid format` remain, so HTTP vs TLS vs junk cannot be told apart.');
+    if (traits.mayBe(70, 83)) out.push('OpenSSH ≤8.3 does not log MaxStartups drops at INFO at all: connections refused because of MaxStartups are invisible in this log.');
+    else if (traits.mayBe(84, 99)) out.push('OpenSSH 8.4–9.9 logs only the first MaxStartups drop of an episode at INFO (the rest are VERBOSE); the throttling lines give totals.');
+    if (traits.mayBe(98, 100)) out.push('PerSourcePenalties decisions (`srclimit_penalise`) are VERBOSE before 10.1: penalties that blocked sources are not visible at INFO.');
+    out.push('`Connection from` lines are VERBOSE: connections that ended without any INFO line (e.g. a silent LoginGraceTime expiry on sshd ≤9.7) leave no trace at INFO.');
+    out.push('`Failed publickey` for existing users is VERBOSE until half of MaxAuthTries: some key-only failures are not counted.');
+  }
+  if (traits.mayBe(70, 97)) out.push('sshd ≤9.7 on Linux (and builds patched for CVE-2024-6387) logs nothing when LoginGraceTime expires: such timeouts are inferred from silence (marked `inferred`).');
+  if (traits.linesWithoutPid > 0) out.push(`${plural(traits.linesWithoutPid, 'line')} carry no process id (sshd -E / stderr logs): lines without an address cannot be joined to a connection.`);
+  if (traits.mayBe(103, 105)) out.push('From OpenSSH 10.3 banner-phase closes also end in `[preauth]`: a silent scanner and a client that closed during key exchange look the same at INFO.');
+  if (counts.lines.sshd === 0) return ['No sshd lines: nothing can be said.'];
+  return out;
+}
+
+export type { Outcome, SourceClass };

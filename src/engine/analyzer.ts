@@ -1,0 +1,271 @@
+/**
+ * The incremental sshd log engine: one framed line in, updates out.
+ *
+ *   const a = new Analyzer({ keepConnections: false });
+ *   for (const line of lines) for (const u of a.push(line)) …   // connection-closed, auth-*, server-event
+ *   const result = a.finish();                                   // sources, events, summary, …
+ *
+ * Pure: no I/O and no clock. Time comes from the lines (`push`) or from the caller (`tick(now)`).
+ * Memory is bounded by open connections and tracked sources when `keepConnections` is false.
+ */
+import type { FramedLine } from '../framing/framed-line.ts';
+import { matchMessage, type SshdEvent } from '../events/index.ts';
+import { ConnectionTracker, dropDetail, type OpenConnection, type TrackerSink } from '../connections/tracker.ts';
+import type { ConnectionRecord, Evidence } from '../connections/types.ts';
+import { SourceStats } from '../classify/source.ts';
+import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../classify/vocabulary.ts';
+import { LogTraits } from '../diagnosis/log-traits.ts';
+import { buildSummary } from '../diagnosis/summary.ts';
+import type { AnalysisResult, AnalyzerOptions, EngineUpdate, ServerEvent, UnattributedSummary } from './types.ts';
+
+export type * from './types.ts';
+
+const SWEEP_EVERY_LINES = 4096;
+const MAX_EVENTS = 10_000;
+
+export class Analyzer {
+  private readonly keep: boolean;
+  private readonly graceMs: number;
+  private readonly maxExamples: number;
+  private readonly tracker: ConnectionTracker;
+  private out: EngineUpdate[] = [];
+  private readonly connections: ConnectionRecord[] = [];
+  private readonly sources = new Map<string, SourceStats>();
+  private readonly events: ServerEvent[] = [];
+  private eventsOmitted = 0;
+  private readonly traits = new LogTraits();
+  private linesSinceSweep = 0;
+  private finished = false;
+  // counters
+  private sshdLines = 0;
+  private unrecognisedLines = 0;
+  private debugLines = 0;
+  private readonly unrecognisedExamples: { file: string; line: number; text: string }[] = [];
+  private connectionCount = 0;
+  private readonly outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  private kexLines = 0;
+  private kexConnections = 0;
+  private kexUnattributed = 0;
+  private readonly kexOutcomes: Partial<Record<Outcome, number>> = {};
+  private readonly kexDetails: Record<string, number> = {};
+  private readonly kexSources = new Set<string>();
+  private readonly unattributed: UnattributedSummary = { connections: 0, kexIdentification: 0, reasons: {} };
+  private readonly dropsByReason: Record<string, number> = {};
+  private dropsLogged = 0;
+  private dropsReported = 0;
+  private throttlingEpisodes = 0;
+  private penalties = 0;
+  private restarts = 0;
+  private inferredTimeouts = 0;
+
+  constructor(opts: AnalyzerOptions = {}) {
+    this.keep = opts.keepConnections !== false;
+    this.graceMs = (opts.loginGraceTime ?? 120) * 1000;
+    this.maxExamples = opts.unrecognisedExamples ?? 20;
+    const self = this;
+    const sink: TrackerSink = {
+      connectionClosed: (rec, state) => self.onClosed(rec, state),
+      authSuccess: (address, port, user, method, ts, evidence) => {
+        self.out.push({ kind: 'auth-success', address, port, user, method, ts, evidence });
+      },
+      authFailure: (address, port, user, invalidUser, method, ts, evidence) => {
+        self.out.push({ kind: 'auth-failure', address, port, user, invalidUser, method, ts, evidence });
+      },
+      listenerLine: (line, ev, evidence) => self.onListener(line, ev, evidence),
+      trailer: () => {},
+    };
+    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true });
+  }
+
+  /** Feeds one framed line; returns what changed because of it. Lines of non-sshd programs are ignored. */
+  push(line: FramedLine): EngineUpdate[] {
+    const ev = matchMessage(line);
+    if (ev === null) return [];
+    this.out = [];
+    this.sshdLines++;
+    this.traits.observe(line, ev);
+    if (ev.effect === 'unrecognised') {
+      this.unrecognisedLines++;
+      if (this.unrecognisedExamples.length < this.maxExamples) this.unrecognisedExamples.push({ file: line.file, line: line.line, text: line.message });
+    } else if (ev.effect === 'debug') this.debugLines++;
+    if (ev.type.startsWith('kex-ident')) this.kexLines++;
+    this.tracker.handle(line, ev);
+    if (++this.linesSinceSweep >= SWEEP_EVERY_LINES) {
+      this.linesSinceSweep = 0;
+      if (this.tracker.maxTs !== null) this.tracker.sweep(this.tracker.maxTs);
+    }
+    return this.out;
+  }
+
+  /** Live use: closes connections whose silence past LoginGraceTime means they ended unlogged. */
+  tick(nowMs: number): EngineUpdate[] {
+    this.out = [];
+    this.tracker.sweep(nowMs);
+    return this.out;
+  }
+
+  /** Number of connections currently open (for memory accounting and tests). */
+  get openConnections(): number {
+    return this.tracker.openCount;
+  }
+
+  /** Closes everything still open and returns the analysis. Call once. */
+  finish(): AnalysisResult & { finalUpdates: EngineUpdate[] } {
+    if (this.finished) throw new Error('Analyzer.finish() called twice');
+    this.finished = true;
+    this.out = [];
+    this.tracker.finish();
+    const finalUpdates = this.out;
+    const sources = [...this.sources.values()].map((s) => s.toRecord());
+    sources.sort((a, b) => b.connections - a.connections || (a.address < b.address ? -1 : 1));
+    const classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, 0])) as Record<SourceClass, number>;
+    let droppedFromLegit = 0;
+    let legitDropped = 0;
+    for (const s of sources) {
+      classes[s.class]++;
+      if (s.class === 'legit' && s.outcomes.dropped) {
+        droppedFromLegit += s.outcomes.dropped;
+        legitDropped++;
+      }
+    }
+    const logLevel = this.traits.logLevel();
+    const era = this.traits.era();
+    const summary = buildSummary({
+      lines: { sshd: this.sshdLines, recognised: this.sshdLines - this.unrecognisedLines, unrecognised: this.unrecognisedLines, debug: this.debugLines },
+      connections: this.connectionCount,
+      outcomes: this.outcomes,
+      sources: sources.length,
+      classes,
+      kexIdentification: {
+        lines: this.kexLines,
+        connections: this.kexConnections,
+        sources: this.kexSources.size,
+        unattributed: this.kexUnattributed,
+        outcomes: this.kexOutcomes,
+        details: this.kexDetails,
+      },
+      drops: {
+        logged: this.dropsLogged,
+        byReason: this.dropsByReason,
+        reportedByThrottleLines: this.dropsReported,
+        throttlingEpisodes: this.throttlingEpisodes,
+        fromLegitSources: droppedFromLegit,
+        legitSourcesAffected: legitDropped,
+      },
+      penalties: this.penalties,
+      restarts: this.restarts,
+      inferredTimeouts: this.inferredTimeouts,
+      sourcesList: sources,
+      logLevel,
+      era,
+      traits: this.traits,
+      unattributed: this.unattributed,
+    });
+    const result: AnalysisResult & { finalUpdates: EngineUpdate[] } = {
+      sources,
+      events: this.events,
+      eventsOmitted: this.eventsOmitted,
+      summary,
+      unattributed: this.unattributed,
+      logLevel,
+      era,
+      unrecognised: { count: this.unrecognisedLines, examples: this.unrecognisedExamples },
+      finalUpdates,
+    };
+    if (this.keep) result.connections = this.connections;
+    return result;
+  }
+
+  private onClosed(rec: ConnectionRecord, state: OpenConnection): void {
+    this.connectionCount++;
+    this.outcomes[rec.outcome]++;
+    if (rec.inferred && rec.outcome === 'timeout') this.inferredTimeouts++;
+    if (rec.outcome === 'dropped') {
+      this.dropsLogged++;
+      this.dropsByReason[rec.detail] = (this.dropsByReason[rec.detail] ?? 0) + 1;
+    }
+    if (state.kexIdentLines > 0) {
+      this.kexConnections++;
+      this.kexOutcomes[rec.outcome] = (this.kexOutcomes[rec.outcome] ?? 0) + 1;
+      this.kexDetails[rec.detail] = (this.kexDetails[rec.detail] ?? 0) + 1;
+      if (rec.src !== null) {
+        this.kexSources.add(rec.src);
+        this.traits.noteKexFollowUp();
+      } else this.kexUnattributed++;
+    }
+    if (rec.src !== null) {
+      let s = this.sources.get(rec.src);
+      if (s === undefined) {
+        s = new SourceStats(rec.src);
+        this.sources.set(rec.src, s);
+      }
+      s.add(rec, state.firstTs, state.lastTs);
+    } else {
+      this.unattributed.connections++;
+      if (state.kexIdentLines > 0) this.unattributed.kexIdentification++;
+      const reason = this.traits.unattributedReason(state);
+      this.unattributed.reasons[reason] = (this.unattributed.reasons[reason] ?? 0) + 1;
+    }
+    if (this.keep) this.connections.push(rec);
+    this.out.push({ kind: 'connection-closed', connection: rec });
+  }
+
+  private onListener(line: FramedLine, ev: SshdEvent, evidence: Evidence): void {
+    const entry = ev.entry;
+    if (entry === null) return;
+    let type: string;
+    let count: number | undefined;
+    let address: string | undefined;
+    switch (ev.effect) {
+      case 'throttle_begin':
+        type = 'maxstartups_begin';
+        this.throttlingEpisodes++;
+        break;
+      case 'throttle_in':
+        type = 'maxstartups_status';
+        count = ev.num ?? undefined;
+        break;
+      case 'throttle_exit':
+        type = 'maxstartups_end';
+        count = ev.num ?? undefined;
+        if (count !== undefined) this.dropsReported += count;
+        break;
+      case 'drops_ratelimited':
+        type = `drops_ratelimited_${entry.detail ?? 'other'}`;
+        count = ev.num ?? undefined;
+        if (count !== undefined) this.dropsReported += count;
+        break;
+      case 'penalty':
+        type = 'penalty';
+        this.penalties++;
+        address = ev.addr ?? undefined;
+        break;
+      case 'listener_timeout':
+        return; // a connection record carries it
+      case 'listener_child':
+        type = 'session_crash';
+        break;
+      case 'daemon':
+        type = entry.detail ?? 'resource';
+        if (type === 'restart' || type === 'listening') this.restarts += type === 'restart' ? 1 : 0;
+        break;
+      default:
+        type = entry.id;
+    }
+    const event: ServerEvent = {
+      type,
+      time: line.ts === null ? null : new Date(line.ts).toISOString(),
+      host: line.host,
+      pid: line.pid,
+      message: line.message,
+      evidence,
+    };
+    if (count !== undefined) event.count = count;
+    if (address !== undefined) event.address = address;
+    if (this.events.length < MAX_EVENTS) this.events.push(event);
+    else this.eventsOmitted++;
+    this.out.push({ kind: 'server-event', event });
+  }
+}
+
+export { dropDetail };

@@ -1,0 +1,112 @@
+/**
+ * The engine contract (used by `analyze`, the lab tests, the benchmark and the guard).
+ */
+import type { ConnectionRecord, Evidence } from '../connections/types.ts';
+import type { SourceRecord } from '../classify/source.ts';
+import type { Outcome, SourceClass } from '../classify/vocabulary.ts';
+
+export type { ConnectionRecord, Evidence } from '../connections/types.ts';
+export type { SourceRecord } from '../classify/source.ts';
+
+export interface AnalyzerOptions {
+  /** Keep every closed connection for `finish().connections` (default true). `analyze --json` streams instead (false). */
+  keepConnections?: boolean;
+  /** sshd's LoginGraceTime in seconds (default 120): how long a silent pre-auth connection can live. */
+  loginGraceTime?: number;
+  /** Put the line text into evidence (default false: file and line number only). */
+  evidenceText?: boolean;
+  /** How many unrecognised sshd lines to keep as examples (default 20). */
+  unrecognisedExamples?: number;
+}
+
+export type EngineUpdate =
+  | { kind: 'connection-closed'; connection: ConnectionRecord }
+  | { kind: 'auth-success'; address: string; port: number; user: string; method: string; ts: number | null; evidence: Evidence }
+  | { kind: 'auth-failure'; address: string; port: number; user: string | null; invalidUser: boolean; method: string | null; ts: number | null; evidence: Evidence }
+  | { kind: 'server-event'; event: ServerEvent };
+
+/** A listener/daemon-level event. */
+export interface ServerEvent {
+  /** `maxstartups_begin`, `maxstartups_status`, `maxstartups_end`, `drops_ratelimited`, `penalty`, `listening`, `restart`, `stopped`, `bind_failed`, `host_key`, `resource`, `startup`, `session_crash`, … */
+  type: string;
+  time: string | null;
+  host: string | null;
+  pid: number | null;
+  /** sshd's text for it (trusted shapes only; addresses in it come from trusted positions). */
+  message: string;
+  /** Connections dropped (MaxStartups lines), penalty seconds, … when the line says. */
+  count?: number;
+  /** Penalised address block (penalty lines). */
+  address?: string;
+  evidence: Evidence;
+}
+
+export interface LogLevelFinding {
+  /** `DEBUG`, `VERBOSE`, `INFO`, or `unknown` (no sshd lines). */
+  level: 'DEBUG' | 'VERBOSE' | 'INFO' | 'unknown';
+  /** Why: the shapes that prove it. */
+  why: string;
+}
+
+export interface EraFinding {
+  /** OpenSSH version range consistent with the shapes seen, e.g. `8.3–9.4`, or `unknown`. */
+  range: string;
+  /** The observations behind it. */
+  clues: string[];
+}
+
+export interface UnattributedSummary {
+  /** Connections whose client address the log never gave. */
+  connections: number;
+  /** Of which had an address-less kex_exchange_identification line. */
+  kexIdentification: number;
+  reasons: Record<string, number>;
+}
+
+export interface Summary {
+  lines: { sshd: number; recognised: number; unrecognised: number; debug: number };
+  connections: number;
+  outcomes: Record<Outcome, number>;
+  sources: number;
+  classes: Record<SourceClass, number>;
+  /** The question most users come with: the kex_exchange_identification lines. */
+  kexIdentification: {
+    lines: number;
+    connections: number;
+    sources: number;
+    unattributed: number;
+    outcomes: Partial<Record<Outcome, number>>;
+    details: Record<string, number>;
+  };
+  drops: {
+    /** Connections dropped by the listener, as logged one by one. */
+    logged: number;
+    byReason: Record<string, number>;
+    /** Drops the throttling / rate-limit lines report (may include drops not logged one by one). */
+    reportedByThrottleLines: number;
+    throttlingEpisodes: number;
+    /** Dropped connections whose source also logged in successfully (own users turned away). */
+    fromLegitSources: number;
+    legitSourcesAffected: number;
+  };
+  penalties: number;
+  restarts: number;
+  inferredTimeouts: number;
+  /** Plain-language findings, most important first. */
+  findings: string[];
+  /** What this log cannot tell, given its LogLevel and OpenSSH era. */
+  blindSpots: string[];
+}
+
+export interface AnalysisResult {
+  /** Only when `keepConnections` is not false. */
+  connections?: ConnectionRecord[];
+  sources: SourceRecord[];
+  events: ServerEvent[];
+  eventsOmitted: number;
+  summary: Summary;
+  unattributed: UnattributedSummary;
+  logLevel: LogLevelFinding;
+  era: EraFinding;
+  unrecognised: { count: number; examples: { file: string; line: number; text: string }[] };
+}

@@ -1,0 +1,227 @@
+/**
+ * Turns one framed sshd line into a typed event, using the catalog (src/catalog) only.
+ *
+ * Hot path (millions of lines): a few charCode tests strip the envelope of the message
+ * (`error: `/`fatal: `/`debugN: `, a LogVerbose source tag, the ` [preauth]`/` [postauth]` suffix),
+ * then the first word picks the candidate shapes in a Map, and one anchored regex per candidate
+ * decides. No "try every regex" loop.
+ *
+ * Trust: addresses and ports are read only from catalog fields marked trusted. On a line at the
+ * 500-character syslog limit (possibly cut), a trusted field that follows client text is ignored,
+ * because a cut can leave client text that imitates the tail (`… 1.2.3.4 port 22`) at the end.
+ */
+import type { FramedLine } from '../framing/framed-line.ts';
+import { BY_FIRST_WORD, BY_PREFIX, type CatalogEntry } from '../catalog/index.ts';
+import { normaliseAddress, parsePort } from './ip.ts';
+import type { MessagePrefix, SshdEvent } from './types.ts';
+
+export type { SshdEvent, MessagePrefix } from './types.ts';
+
+/** sshd's syslog cut: `%.500s` of the formatted message. */
+export const SYSLOG_MESSAGE_LIMIT = 500;
+
+const LOGVERBOSE_TAG = /^[\w./+-]+\.c:\w+\(\):\d+(?: \([^)]*\))?: /;
+const FUNCTION_PREFIX = /^[A-Za-z_][\w]*: /;
+
+/** True for the programs whose lines the engine reads: `sshd`, `sshd-session`, `sshd-auth`, any `sshd-*`, or unknown (sshd -E files). */
+export function isSshdProgram(program: string): boolean {
+  return program === '' || program === 'sshd' || program.startsWith('sshd-');
+}
+
+export function matchMessage(line: FramedLine): SshdEvent | null {
+  if (!isSshdProgram(line.program)) return null;
+  return matchText(line.message);
+}
+
+/** Matches a message text (envelope already removed by the framer). */
+export function matchText(message: string): SshdEvent {
+  const truncated = message.length >= SYSLOG_MESSAGE_LIMIT;
+  let start = 0;
+  let prefix: MessagePrefix = null;
+  const c0 = message.charCodeAt(0);
+  if (c0 === 101 /* e */ && message.startsWith('error: ')) {
+    prefix = 'error';
+    start = 7;
+  } else if (c0 === 102 /* f */ && message.startsWith('fatal: ')) {
+    prefix = 'fatal';
+    start = 7;
+  } else if (c0 === 100 /* d */ && message.startsWith('debug') && message.charCodeAt(6) === 58 /* : */ && message.charCodeAt(7) === 32) {
+    prefix = 'debug';
+    start = 8;
+  }
+  let end = message.length;
+  let preauth = false;
+  let postauth = false;
+  if (message.charCodeAt(end - 1) === 93 /* ] */) {
+    if (message.endsWith(' [preauth]')) {
+      preauth = true;
+      end -= 10;
+    } else if (message.endsWith(' [postauth]')) {
+      postauth = true;
+      end -= 11;
+    }
+  }
+  let body = start === 0 && end === message.length ? message : message.slice(start, end);
+  // LogVerbose source tag (`file.c:func():123 (pid=N): `): rare, so only checked when the first word has `.c:`.
+  const firstSpace = body.indexOf(' ');
+  if (firstSpace > 0 && body.lastIndexOf('.c:', firstSpace) > 0) {
+    const m = LOGVERBOSE_TAG.exec(body);
+    if (m) body = body.slice(m[0].length);
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const sp = body.indexOf(' ');
+    const word = sp < 0 ? body : body.slice(0, sp);
+    const candidates = BY_FIRST_WORD.get(word) ?? prefixCandidates(body);
+    if (candidates) {
+      for (let i = 0; i < candidates.length; i++) {
+        const entry = candidates[i];
+        const m = entry.pattern.exec(body);
+        if (m) return build(entry, m, prefix, preauth, postauth, truncated);
+      }
+    }
+    // An unknown `function: ` prefix (`_f` logging, `ssh_dispatch_run_fatal: …`): strip it and retry.
+    if (word.length > 1 && word.charCodeAt(word.length - 1) === 58 && FUNCTION_PREFIX.test(body)) {
+      body = body.slice(sp + 1);
+      continue;
+    }
+    break;
+  }
+  return other(prefix === 'debug' ? 'debug' : 'unrecognised', prefix, preauth, postauth, truncated);
+}
+
+function prefixCandidates(body: string): readonly CatalogEntry[] | undefined {
+  for (let i = 0; i < BY_PREFIX.length; i++) if (body.startsWith(BY_PREFIX[i][0])) return BY_PREFIX[i][1];
+  return undefined;
+}
+
+function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, preauth: boolean, postauth: boolean, truncated: boolean): SshdEvent {
+  let addr: string | null = null;
+  let port: number | null = null;
+  let laddr: string | null = null;
+  let lport: number | null = null;
+  let user: string | null = null;
+  let invalidUser = false;
+  let method: string | null = null;
+  let clientText: string | null = null;
+  let text: string | null = null;
+  let num: number | null = null;
+  let pidRef: number | null = null;
+  let idFrom: string | null = null;
+  let idTo: string | null = null;
+  let addressDropped = false;
+  const fields = entry.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const v = m[i + 1];
+    if (v === undefined) continue;
+    const f = fields[i];
+    if (f.trusted && f.afterClientText && truncated && (f.name === 'addr' || f.name === 'port')) {
+      addressDropped = true;
+      continue;
+    }
+    switch (f.name) {
+      case 'addr':
+        if (f.trusted) addr = normaliseAddress(v);
+        break;
+      case 'port':
+        if (f.trusted) port = parsePort(v);
+        break;
+      case 'laddr':
+        laddr = normaliseAddress(v);
+        break;
+      case 'lport':
+        lport = parsePort(v);
+        break;
+      case 'user':
+        user = v;
+        break;
+      case 'uq':
+        invalidUser = v === 'invalid user';
+        break;
+      case 'inv':
+        invalidUser = true;
+        break;
+      case 'method':
+        method = v;
+        break;
+      case 'banner':
+      case 'msg':
+      case 'algs':
+      case 'alg':
+      case 'host':
+        clientText = v;
+        break;
+      case 'err':
+      case 'reason':
+      case 'what':
+      case 'dur':
+      case 'path':
+        text = text === null ? v : `${text}: ${v}`;
+        break;
+      case 'n':
+      case 'code':
+        num = Number(v);
+        break;
+      case 'pid':
+        pidRef = Number(v);
+        break;
+      case 'idFrom':
+        idFrom = normaliseAddress(v);
+        break;
+      case 'idTo':
+        idTo = normaliseAddress(v);
+        break;
+      default:
+        break;
+    }
+  }
+  if (addr === null) port = null; // a port without its address is of no use
+  return {
+    type: entry.id,
+    entry,
+    effect: entry.effect,
+    addr,
+    port,
+    laddr,
+    lport,
+    user,
+    invalidUser,
+    method,
+    clientText,
+    text,
+    num,
+    pidRef,
+    idFrom,
+    idTo,
+    prefix,
+    preauth,
+    postauth,
+    truncated,
+    addressDropped,
+  };
+}
+
+function other(type: 'debug' | 'unrecognised', prefix: MessagePrefix, preauth: boolean, postauth: boolean, truncated: boolean): SshdEvent {
+  return {
+    type,
+    entry: null,
+    effect: type === 'debug' ? 'debug' : 'unrecognised',
+    addr: null,
+    port: null,
+    laddr: null,
+    lport: null,
+    user: null,
+    invalidUser: false,
+    method: null,
+    clientText: null,
+    text: null,
+    num: null,
+    pidRef: null,
+    idFrom: null,
+    idTo: null,
+    prefix,
+    preauth,
+    postauth,
+    truncated,
+    addressDropped: false,
+  };
+}

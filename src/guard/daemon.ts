@@ -1,0 +1,604 @@
+/**
+ * `sshwarden guard`, the daemon: follows the sshd log live (files through inotify, or journald),
+ * frames each line, feeds the incremental engine (the same one `analyze` uses, so every decision
+ * carries the same evidence lines), turns its updates into decisions (decide.ts), stores each
+ * decision in SQLite BEFORE touching the firewall, then applies it. At start the firewall is
+ * reconciled with the store (bans survive restarts, SIGKILL and reboots); failed firewall
+ * operations stay in the store and are retried. SIGHUP re-reads the config (a bad one is
+ * refused and the old one keeps running); SIGTERM/SIGINT stop cleanly.
+ */
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { createFramer, detectFormat, isLogFormat, type Framer, type LogFormat } from '../framing/index.ts';
+import type { FramedLine } from '../framing/framed-line.ts';
+import { canonicalAddress, familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
+import { ownAddresses } from '../net/own-addresses.ts';
+import { resolveNames } from '../net/resolve-names.ts';
+import { FileFollower, type FilePosition } from '../sources/follow-file.ts';
+import { JournalFollower } from '../sources/follow-journal.ts';
+import { loadConfig, type GuardConfig } from './config.ts';
+import { Decider, type BanDecision, type Decision } from './decide.ts';
+import { createFirewall, type FirewallBackend, type FirewallEntry } from './firewall/index.ts';
+import { serveControl, type ControlRequest } from './control.ts';
+import { jsonLogger, type Logger } from './log.ts';
+import { GuardMetrics } from './metrics.ts';
+import { GuardStore, type BanRow } from './store.ts';
+import type { Evidence, GuardUpdate } from './updates.ts';
+import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
+
+export interface GuardOptions {
+  /** Path of the config file (for reload). */
+  configPath: string;
+  config: GuardConfig;
+  /** Decide and log only: no firewall, an in-memory store. */
+  dryRun?: boolean;
+  /** Read the logs from their beginning (and score by their timestamps). */
+  replay?: boolean;
+  /** Prefix for firewall programs (tests only: `ip netns exec NS`). */
+  firewallExec?: readonly string[];
+  logger?: Logger;
+  /** Clock (ms); tests may not override it in production paths. */
+  now?: () => number;
+}
+
+interface SourceInput {
+  name: string;
+  framer: Framer | null;
+  pending: { text: string; line: number }[];
+  format: LogFormat | 'auto';
+}
+
+const TICK_MS = 1000;
+
+export class GuardDaemon {
+  private cfg: GuardConfig;
+  private readonly opts: GuardOptions;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  readonly metrics = new GuardMetrics();
+  private store!: GuardStore;
+  private fw!: FirewallBackend;
+  private decider!: Decider;
+  private analyzer!: LineAnalyzer;
+  private readonly activeBans = new Map<string, number>();
+  private readonly allow = new NetworkSet();
+  private readonly own = new NetworkSet();
+  private files: FileFollower[] = [];
+  private journal: JournalFollower | null = null;
+  private inputs = new Map<string, SourceInput>();
+  private control: Server | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private fwQueue: { add: FirewallEntry[]; remove: FirewallEntry[]; readAt: (number | null)[] } = { add: [], remove: [], readAt: [] };
+  private fwBusy = false;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private lastCursorSave = 0;
+  private stopped = false;
+  private resolvedNames = new Map<string, string[]>();
+  /** When the line being processed was read (for the reaction-time metric). */
+  private readAt: number | null = null;
+
+  constructor(opts: GuardOptions) {
+    this.opts = opts;
+    this.cfg = opts.config;
+    this.log = opts.logger ?? jsonLogger();
+    this.now = opts.now ?? Date.now;
+  }
+
+  get backendName(): string {
+    return this.fw.name;
+  }
+
+  /** Opens the store, reconciles the firewall, starts the sources, socket and metrics. Throws on a fatal problem. */
+  async start(): Promise<void> {
+    const cfg = this.cfg;
+    this.store = new GuardStore(this.opts.dryRun ? ':memory:' : cfg.state.database);
+    this.fw = createFirewall(cfg, { dryRun: this.opts.dryRun, exec: this.opts.firewallExec });
+    this.analyzer = await createAnalyzer();
+    this.decider = new Decider(cfg, {
+      priorOffences: (t) => this.store.priorOffences(t, this.now(), this.cfg.ban.remember),
+      activeBans: this.activeBans,
+      allow: this.allow,
+      own: this.own,
+    });
+    const now = this.now();
+    for (const r of this.store.expire(now)) this.log.log('info', 'expired', { target: r.target, while: 'stopped' });
+    for (const a of this.store.authenticatedSince(now - cfg.never_ban.authenticated_for)) this.decider.learnAuthenticated(a.address, a.last);
+    await this.refreshProtected();
+    const bans = this.store.activeBans(now);
+    for (const b of bans) this.activeBans.set(b.target, b.until);
+    try {
+      await this.reconcile();
+      this.log.log('info', 'firewall reconciled', { backend: this.fw.name, bans: bans.length });
+    } catch (e) {
+      // Not fatal: the bans are in the store and the retry loop keeps trying; say so loudly.
+      this.log.log('error', 'firewall setup failed; decisions are kept and retried', { backend: this.fw.name, error: (e as Error).message });
+      this.metrics.firewallErrors.inc();
+      this.scheduleReconcile();
+    }
+    if (!this.opts.dryRun) this.control = await serveControl(cfg.state.socket, (req) => this.handleControl(req));
+    if (cfg.metrics.enabled) {
+      try {
+        await this.metrics.listen(cfg.metrics.listen);
+      } catch (e) {
+        this.log.log('warn', 'metrics endpoint not started', { listen: cfg.metrics.listen, error: (e as Error).message });
+      }
+    }
+    this.startSources();
+    this.timers.push(setInterval(() => this.tick(), TICK_MS));
+    this.timers.push(setInterval(() => void this.refreshProtected(), Math.max(10_000, cfg.never_ban.refresh)));
+    this.log.log('info', 'guard started', {
+      backend: this.fw.name,
+      dryRun: Boolean(this.opts.dryRun),
+      sources: [...this.inputs.keys()],
+      database: this.store.path,
+      socket: this.opts.dryRun ? null : cfg.state.socket,
+      threshold: cfg.policy.threshold,
+      window: cfg.policy.window / 1000,
+    });
+  }
+
+  // ---- sources -------------------------------------------------------------------------------
+
+  private startSources(): void {
+    const cfg = this.cfg;
+    const useJournal = cfg.log.source === 'journal' || (cfg.log.source === 'auto' && !cfg.log.files.some((f) => existsSync(f)));
+    if (useJournal) {
+      const saved = this.opts.replay ? null : this.store.getCursor('journal');
+      const input: SourceInput = { name: 'journal', framer: createFramer('journal-json', 'journal'), pending: [], format: 'journal-json' };
+      this.inputs.set('journal', input);
+      let lineNo = 0;
+      this.journal = new JournalFollower({
+        start: this.opts.replay ? 'beginning' : saved ? { cursor: saved } : 'end',
+        units: cfg.log.journal_units,
+        onRecords: (lines, cursor) => {
+          this.onLines(input, lines, lineNo + 1);
+          lineNo += lines.length;
+          if (cursor) this.saveCursor('journal', cursor);
+        },
+        onExit: (reason) => {
+          if (this.stopped) return;
+          this.log.log('error', 'journal follower stopped; restarting in 5 s from the last cursor', { reason });
+          const t = setTimeout(() => !this.stopped && this.journal?.start(), 5000);
+          t.unref();
+        },
+      });
+      this.journal.start();
+      return;
+    }
+    const files = cfg.log.source === 'auto' ? cfg.log.files.filter((f) => existsSync(f)) : cfg.log.files;
+    for (const file of files) {
+      const format = cfg.log.format;
+      const input: SourceInput = { name: file, framer: format === 'auto' ? null : this.framerFor(format, file), pending: [], format };
+      this.inputs.set(file, input);
+      const savedText = this.opts.replay ? null : this.store.getCursor(`file:${file}`);
+      const saved = savedText ? (JSON.parse(savedText) as FilePosition) : null;
+      const f = new FileFollower(file, {
+        start: this.opts.replay ? 'beginning' : saved ?? 'end',
+        onLines: (lines, first) => {
+          this.onLines(input, lines, first);
+          this.saveFilePosition(f);
+        },
+        onNotice: (message) => this.log.log('info', 'log source', { file, message }),
+      });
+      this.files.push(f);
+      f.start();
+    }
+  }
+
+  private framerFor(format: LogFormat, file: string): Framer {
+    return createFramer(format, file, { timezone: this.cfg.log.timezone, referenceTime: this.now() });
+  }
+
+  /** Lines from a source: framed (format detected from the first lines when `auto`), pushed into the engine. */
+  private onLines(input: SourceInput, lines: string[], first: number): void {
+    this.readAt = performance.now();
+    if (!input.framer) {
+      for (let i = 0; i < lines.length; i++) input.pending.push({ text: lines[i], line: first + i });
+      const fmt = detectFormat(input.pending.slice(0, 50).map((p) => p.text));
+      if (!fmt && input.pending.length < 20) return;
+      const format: LogFormat = fmt ?? 'syslog';
+      if (!fmt) this.log.log('warn', 'log format not recognised; assuming syslog', { file: input.name });
+      input.framer = this.framerFor(format, input.name);
+      this.log.log('info', 'log format', { file: input.name, format });
+      const pending = input.pending;
+      input.pending = [];
+      for (const p of pending) this.frameOne(input.framer, p.text, p.line);
+    } else {
+      const framer = input.framer;
+      for (let i = 0; i < lines.length; i++) this.frameOne(framer, lines[i], first + i);
+    }
+    this.readAt = null;
+  }
+
+  private frameOne(framer: Framer, text: string, line: number): void {
+    const malformed = framer.counts.malformed;
+    const fl = framer.frame(text, line);
+    if (!fl) {
+      // Garbage is counted and skipped; other programs' lines are just skipped.
+      this.metrics.lines.inc({ result: framer.counts.malformed > malformed ? 'malformed' : 'skipped' });
+      return;
+    }
+    this.metrics.lines.inc({ result: 'sshd' });
+    if (fl.ts !== null) this.metrics.lag.set(Math.max(0, (this.now() - fl.ts) / 1000));
+    this.pushLine(fl);
+  }
+
+  private pushLine(fl: FramedLine): void {
+    let updates: readonly GuardUpdate[];
+    try {
+      updates = this.analyzer.push(fl);
+    } catch (e) {
+      this.metrics.lines.inc({ result: 'engine_error' });
+      this.log.log('warn', 'line skipped: engine error', { file: fl.file, line: fl.line, error: (e as Error).message });
+      return;
+    }
+    for (const u of updates) this.onUpdate(u);
+  }
+
+  private onUpdate(u: GuardUpdate): void {
+    if (u.kind === 'connection-closed') this.metrics.events.inc({ outcome: u.connection.outcome });
+    else if (u.kind === 'auth-failure') this.metrics.events.inc({ outcome: 'auth_failure' });
+    else if (u.kind === 'auth-success') this.metrics.events.inc({ outcome: 'auth_success' });
+    const decisions = this.decider.onUpdate(u, this.now(), Boolean(this.opts.replay));
+    for (const d of decisions) this.onDecision(d);
+  }
+
+  private onDecision(d: Decision): void {
+    const now = this.now();
+    switch (d.type) {
+      case 'authenticated':
+        this.store.rememberAuthenticated(d.address, d.user, d.ts);
+        return;
+      case 'refused':
+        this.store.recordRefused(d.target, d.reason, JSON.stringify(d.evidence), now);
+        this.metrics.refused.inc();
+        this.metrics.decisions.inc({ action: 'refused', origin: 'auto' });
+        this.log.log('warn', 'ban refused', { target: d.target, address: d.address, reason: d.reason, evidence: d.evidence });
+        return;
+      case 'ban':
+        this.ban(d, 'auto');
+        return;
+    }
+  }
+
+  /** Stores a ban, then queues it for the firewall. */
+  private ban(d: BanDecision, origin: 'auto' | 'manual'): void {
+    const now = this.now();
+    this.store.recordBan(
+      { target: d.target, family: d.family, since: now, until: d.until, reason: d.reason, origin, offence: d.offence, evidence: JSON.stringify(d.evidence) },
+      now,
+    );
+    this.metrics.decisions.inc({ action: 'ban', origin });
+    this.log.log('info', 'ban', { target: d.target, until: new Date(d.until).toISOString(), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
+    const removes: FirewallEntry[] = [];
+    for (const r of d.replaces) {
+      if (r === d.target) continue;
+      const until = this.activeBans.get(r);
+      if (until === undefined) continue;
+      this.store.recordUnban(r, `covered by ${d.target}`, 'auto', now);
+      this.activeBans.delete(r);
+      removes.push({ target: r, family: familyOf(r.split('/')[0]), until });
+    }
+    this.activeBans.set(d.target, d.until);
+    this.enqueue([{ target: d.target, family: d.family, until: d.until }], removes);
+  }
+
+  // ---- firewall queue ------------------------------------------------------------------------
+
+  private enqueue(add: FirewallEntry[], remove: FirewallEntry[]): void {
+    this.fwQueue.add.push(...add);
+    this.fwQueue.remove.push(...remove);
+    for (let i = 0; i < add.length; i++) this.fwQueue.readAt.push(this.readAt);
+    void this.flushFirewall();
+  }
+
+  private async flushFirewall(): Promise<void> {
+    if (this.fwBusy || this.reconcileTimer) return;
+    if (this.fwQueue.add.length === 0 && this.fwQueue.remove.length === 0) return;
+    const batch = this.fwQueue;
+    this.fwQueue = { add: [], remove: [], readAt: [] };
+    this.fwBusy = true;
+    try {
+      await this.fw.apply({ add: batch.add, remove: batch.remove }, this.now());
+      const t = performance.now();
+      for (let i = 0; i < batch.add.length; i++) {
+        const e = batch.add[i];
+        this.store.markApplied(e.target, e.until);
+        const r = batch.readAt[i];
+        if (r !== null && r !== undefined) this.metrics.reaction.observe((t - r) / 1000);
+      }
+    } catch (e) {
+      const msg = (e as Error).message;
+      this.metrics.firewallErrors.inc();
+      for (const a of batch.add) this.store.markFailed(a.target, msg);
+      this.log.log('error', 'firewall update failed; kept in the store, retrying', { backend: this.fw.name, error: msg, targets: batch.add.map((a) => a.target) });
+      this.scheduleReconcile();
+    } finally {
+      this.fwBusy = false;
+    }
+    if (!this.reconcileTimer) void this.flushFirewall();
+  }
+
+  /** Makes the firewall hold exactly the store's active bans (covered targets dropped: nft intervals must not overlap). */
+  private async reconcile(): Promise<void> {
+    const now = this.now();
+    const rows = this.store.activeBans(now);
+    const entries = withoutCovered(rows.map((r) => ({ target: r.target, family: r.family, until: r.until })));
+    await this.fw.reconcile(entries, now);
+    for (const r of rows) this.store.markApplied(r.target, r.until);
+  }
+
+  private scheduleReconcile(): void {
+    if (this.reconcileTimer || this.stopped) return;
+    this.reconcileTimer = setTimeout(async () => {
+      this.reconcileTimer = null;
+      if (this.stopped) return;
+      // Anything queued meanwhile is in the store already: reconcile covers it.
+      this.fwQueue = { add: [], remove: [], readAt: [] };
+      try {
+        await this.reconcile();
+        this.log.log('info', 'firewall recovered: store and firewall reconciled', { backend: this.fw.name, bans: this.activeBans.size });
+      } catch (e) {
+        this.metrics.firewallErrors.inc();
+        this.log.log('error', 'firewall still failing; retrying', { backend: this.fw.name, error: (e as Error).message });
+        this.scheduleReconcile();
+      }
+    }, this.cfg.firewall.retry);
+  }
+
+  // ---- periodic work -------------------------------------------------------------------------
+
+  private tick(): void {
+    const now = this.now();
+    try {
+      for (const u of this.analyzer.tick(now)) this.onUpdate(u);
+    } catch (e) {
+      this.log.log('warn', 'engine tick failed', { error: (e as Error).message });
+    }
+    const expired = this.store.expire(now);
+    const removes: FirewallEntry[] = [];
+    for (const r of expired) {
+      this.activeBans.delete(r.target);
+      this.metrics.decisions.inc({ action: 'expired', origin: r.origin });
+      this.log.log('info', 'expired', { target: r.target, since: new Date(r.since).toISOString() });
+      // nftables and ipset expire in the kernel; the command backend needs an explicit unban.
+      if (this.fw.name === 'command') removes.push({ target: r.target, family: r.family, until: r.until });
+    }
+    if (removes.length) this.enqueue([], removes);
+    this.decider.prune(now);
+    this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
+    this.metrics.pendingBans.set(this.store.unappliedBans(now).length);
+    this.metrics.tracked.set(this.decider.trackedSources);
+    if (now - this.lastCursorSave > 5000) for (const f of this.files) this.saveFilePosition(f, true);
+  }
+
+  private saveFilePosition(f: FileFollower, force = false): void {
+    const now = this.now();
+    if (!force && now - this.lastCursorSave < 1000) return;
+    const p = f.position();
+    if (p && !this.opts.dryRun) this.store.setCursor(`file:${f.path}`, JSON.stringify(p));
+    this.lastCursorSave = now;
+  }
+
+  private saveCursor(name: string, value: string): void {
+    if (!this.opts.dryRun) this.store.setCursor(name, value);
+  }
+
+  /** Own addresses, config allowlist (with host names resolved), runtime allowlist. */
+  private async refreshProtected(): Promise<void> {
+    const own = new NetworkSet();
+    for (const a of ownAddresses()) own.add(parseCidr(a)!);
+    this.own.replaceWith(own);
+    const names = this.cfg.never_ban.allow.filter((s) => parseCidr(s) === null);
+    if (names.length) {
+      for (const r of await resolveNames(names)) {
+        if (r.error) this.log.log('warn', 'allowlist name did not resolve; keeping its last addresses', { name: r.name, error: r.error, kept: this.resolvedNames.get(r.name) ?? [] });
+        else this.resolvedNames.set(r.name, r.addresses);
+      }
+    }
+    const allow = new NetworkSet();
+    for (const s of this.cfg.never_ban.allow) {
+      const c = parseCidr(s);
+      if (c) allow.add(c);
+      else for (const a of this.resolvedNames.get(s) ?? []) allow.add(parseCidr(a)!);
+    }
+    for (const a of this.store.allows()) {
+      const c = parseCidr(a.cidr);
+      if (c) allow.add(c);
+    }
+    this.allow.replaceWith(allow);
+  }
+
+  // ---- control socket ------------------------------------------------------------------------
+
+  async handleControl(req: ControlRequest): Promise<unknown> {
+    const now = this.now();
+    switch (req.cmd) {
+      case 'status':
+        return this.status();
+      case 'reload':
+        return this.reload();
+      case 'ban': {
+        const c = parseCidr(req.target);
+        if (!c) throw new Error(`not an address or CIDR: ${req.target}`);
+        const first = c.text.split('/')[0];
+        const prot = protectedNetwork(c.text, this.own, this.allow);
+        if (prot) {
+          this.store.recordRefused(c.text, `manual ban refused: ${prot}`, '[]', now);
+          this.metrics.refused.inc();
+          this.log.log('warn', 'ban refused', { target: c.text, reason: prot, origin: 'manual' });
+          throw new Error(`refused: ${c.text} ${prot} (remove it from the allowlist first)`);
+        }
+        const seconds = req.seconds ?? this.cfg.ban.duration / 1000;
+        const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && cidrCovers(c, parseCidr(t)!));
+        this.ban({ type: 'ban', target: c.text, family: c.family, address: first, until: now + seconds * 1000, offence: this.store.priorOffences(c.text, now, this.cfg.ban.remember) + 1, reason: req.reason, evidence: [], replaces }, 'manual');
+        return { target: c.text, until: new Date(now + seconds * 1000).toISOString() };
+      }
+      case 'unban': {
+        const c = parseCidr(req.target);
+        if (!c) throw new Error(`not an address or CIDR: ${req.target}`);
+        const until = this.activeBans.get(c.text);
+        const had = this.store.recordUnban(c.text, 'manual unban', 'manual', now);
+        this.activeBans.delete(c.text);
+        this.metrics.decisions.inc({ action: 'unban', origin: 'manual' });
+        this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
+        // Also lift a covering prefix ban? No: say which one covers it.
+        const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && cidrCovers(parseCidr(t)!, c));
+        if (had || until !== undefined) this.enqueue([], [{ target: c.text, family: c.family, until: until ?? now }]);
+        return { target: c.text, wasBanned: had, stillCoveredBy: covering };
+      }
+      case 'allow': {
+        const c = parseCidr(req.target);
+        if (!c) throw new Error(`not an address or CIDR: ${req.target}`);
+        if (req.remove) {
+          const had = this.store.removeAllow(c.text);
+          await this.refreshProtected();
+          return { target: c.text, removed: had };
+        }
+        this.store.addAllow(c.text, req.comment, now);
+        await this.refreshProtected();
+        // Lift bans the new allowlist entry covers.
+        const lifted: string[] = [];
+        for (const [t, until] of [...this.activeBans]) {
+          const tc = parseCidr(t)!;
+          if (cidrCovers(c, tc) || cidrCovers(tc, c)) {
+            this.store.recordUnban(t, `allowlisted ${c.text}`, 'manual', now);
+            this.activeBans.delete(t);
+            this.enqueue([], [{ target: t, family: tc.family, until }]);
+            lifted.push(t);
+          }
+        }
+        this.log.log('info', 'allow', { target: c.text, lifted });
+        return { target: c.text, lifted };
+      }
+      default:
+        throw new Error(`unknown command ${(req as { cmd: string }).cmd}`);
+    }
+  }
+
+  status(): unknown {
+    const now = this.now();
+    return {
+      running: true,
+      pid: process.pid,
+      backend: this.fw.name,
+      dryRun: Boolean(this.opts.dryRun),
+      sources: [...this.inputs.keys()],
+      bans: this.store.activeBans(now).map(banView),
+      trackedSources: this.decider.trackedSources,
+      authenticatedSources: this.decider.authenticatedCount(),
+      allow: this.allow.entries(),
+      recent: this.store.recentDecisions(20),
+    };
+  }
+
+  /** Re-reads the config; a bad config is refused and the running one stays. */
+  async reload(): Promise<{ reloaded: boolean; error?: string }> {
+    let next: GuardConfig;
+    try {
+      next = loadConfig(this.opts.configPath, { optional: true });
+    } catch (e) {
+      const error = (e as Error).message;
+      this.log.log('error', 'reload refused: config invalid; keeping the running config', { config: this.opts.configPath, error });
+      return { reloaded: false, error };
+    }
+    const prev = this.cfg;
+    this.cfg = next;
+    this.decider.setConfig(next);
+    await this.refreshProtected();
+    if (JSON.stringify(prev.firewall) !== JSON.stringify(next.firewall)) {
+      const old = this.fw;
+      if (prev.firewall.backend !== next.firewall.backend || prev.firewall.name !== next.firewall.name) {
+        await old.uninstall().catch((e: Error) => this.log.log('warn', 'old firewall backend not removed', { error: e.message }));
+        old.close();
+        this.fw = createFirewall(next, { dryRun: this.opts.dryRun, exec: this.opts.firewallExec });
+      } else {
+        old.close();
+        this.fw = createFirewall(next, { dryRun: this.opts.dryRun, exec: this.opts.firewallExec });
+      }
+      try {
+        await this.reconcile();
+      } catch (e) {
+        this.log.log('error', 'firewall update after reload failed; retrying', { error: (e as Error).message });
+        this.scheduleReconcile();
+      }
+    }
+    if (JSON.stringify(prev.log) !== JSON.stringify(next.log)) {
+      this.stopSources();
+      this.startSources();
+    }
+    for (const k of ['database', 'socket'] as const) {
+      if (prev.state[k] !== next.state[k]) this.log.log('warn', `state.${k} changed: takes effect at the next restart`, {});
+    }
+    this.log.log('info', 'config reloaded', { config: this.opts.configPath });
+    return { reloaded: true };
+  }
+
+  private stopSources(): void {
+    for (const f of this.files) {
+      this.saveFilePosition(f, true);
+      f.close();
+    }
+    this.files = [];
+    this.journal?.stop();
+    this.journal = null;
+    this.inputs.clear();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.stopSources();
+    // Let an in-flight firewall update finish (bounded).
+    for (let i = 0; i < 50 && this.fwBusy; i++) await new Promise((r) => setTimeout(r, 20));
+    this.control?.close();
+    this.metrics.close();
+    this.fw.close();
+    this.store.close();
+    this.log.log('info', 'guard stopped', {});
+  }
+}
+
+function banView(b: BanRow): Record<string, unknown> {
+  return {
+    target: b.target,
+    since: new Date(b.since).toISOString(),
+    until: new Date(b.until).toISOString(),
+    reason: b.reason,
+    origin: b.origin,
+    offence: b.offence,
+    applied: b.applied === 1,
+    error: b.error,
+    evidence: JSON.parse(b.evidence) as Evidence[],
+  };
+}
+
+/** Drops entries inside another entry (nft interval sets refuse overlaps); the wider ban wins. */
+function withoutCovered(entries: FirewallEntry[]): FirewallEntry[] {
+  const nets = entries.filter((e) => e.target.includes('/')).map((e) => parseCidr(e.target)!);
+  return entries.filter((e) => {
+    const c = parseCidr(e.target)!;
+    return !nets.some((n) => n.text !== c.text && cidrCovers(n, c));
+  });
+}
+
+/** Why a manual ban of `target` must be refused (loopback, own address, allowlist), or null. */
+export function protectedNetwork(target: string, own: NetworkSet, allow: NetworkSet): string | null {
+  const c = parseCidr(target)!;
+  const addr = c.text.split('/')[0];
+  const max = c.family === 4 ? 32 : 128;
+  if (c.bits === max && isLoopback(addr)) return 'is loopback';
+  if (c.bits < max) {
+    const lo = c.family === 4 ? parseCidr('127.0.0.0/8')! : parseCidr('::1')!;
+    if (cidrCovers(c, lo) || cidrCovers(lo, c)) return 'covers loopback';
+  }
+  const o = own.overlaps(c);
+  if (o) return `covers this server's own address ${o}`;
+  const a = allow.overlaps(c);
+  if (a) return `is allowlisted (${a})`;
+  return null;
+}
+
+export { canonicalAddress, isLogFormat };

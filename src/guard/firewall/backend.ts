@@ -1,0 +1,55 @@
+/**
+ * What the guard needs from a firewall. The store is the truth: `reconcile` makes the firewall
+ * hold exactly the active bans (at start, after reload, and after any failure), `apply` makes
+ * incremental changes on the hot path. Every backend runs programs with argument arrays or feeds
+ * them commands on stdin: never a shell, and targets are canonical addresses/CIDRs produced by
+ * src/net (never raw log text).
+ */
+export interface FirewallEntry {
+  /** Canonical address or CIDR (`192.0.2.7`, `2001:db8::/64`). */
+  readonly target: string;
+  readonly family: 4 | 6;
+  /** When the ban ends (ms epoch); the backend gives the kernel this timeout where it can. */
+  readonly until: number;
+}
+
+export interface FirewallChanges {
+  readonly add: readonly FirewallEntry[];
+  readonly remove: readonly FirewallEntry[];
+}
+
+export interface FirewallOptions {
+  /** Table / set / chain name (nftables: table `inet <name>`; ipset: sets `<name>4`/`<name>6`, chain `<NAME>`). */
+  readonly name: string;
+  /** `ssh`: drop only `ports`; `all`: drop every packet from a banned source. */
+  readonly scope: 'ssh' | 'all';
+  readonly ports: readonly number[];
+  /**
+   * Command prefix that runs a firewall program, e.g. `[]` (run it directly) or, in tests,
+   * `['ip', 'netns', 'exec', ns]` so the program acts inside a test namespace only.
+   */
+  readonly exec?: readonly string[];
+}
+
+export interface FirewallBackend {
+  readonly name: string;
+  reconcile(entries: readonly FirewallEntry[], now: number): Promise<void>;
+  apply(changes: FirewallChanges, now: number): Promise<void>;
+  /** Targets currently in the firewall. */
+  list(): Promise<string[]>;
+  /** Removes exactly what this backend created (table, sets, chains, jump rules). */
+  uninstall(): Promise<void>;
+  close(): void;
+}
+
+export class FirewallError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FirewallError';
+  }
+}
+
+/** Seconds the kernel should keep an entry: at least 1 s, so a nearly-expired ban is not a permanent one. */
+export function timeoutSeconds(until: number, now: number): number {
+  return Math.max(1, Math.ceil((until - now) / 1000));
+}

@@ -1,0 +1,174 @@
+/**
+ * One probe attempt against one address (the I/O edge): TCP connect with a timeout, then
+ * record what the server sends, when, and how the connection ends (FIN, RST, our timeout).
+ * When the server speaks SSH, send our identification, read its KEXINIT and leave with a
+ * polite SSH_MSG_DISCONNECT. Like a real ssh client we send our identification without being
+ * asked, but only after a short silence (`listenFirstMs`), so that "closed before our
+ * identification" and "closed after it" can be told apart.
+ *
+ * Node tells FIN and RST apart for us: `end` is a FIN from the peer, `error` ECONNRESET an RST.
+ */
+import net from 'node:net';
+import { buildDisconnect, parseIdentification, parseKexInit, readPacket, type KexInit, type SshIdentification } from './ssh-wire.ts';
+
+export interface AttemptOptions {
+  readonly connectTimeoutMs: number;
+  /** Longest silence we wait for, after connect and after each piece of data. */
+  readonly readTimeoutMs: number;
+  /** Silence after connect before we send our identification. */
+  readonly listenFirstMs: number;
+  /** Our identification line, without CRLF. */
+  readonly identification: string;
+  /** Monotonic clock in ms (injected: the edge owns the clock). */
+  readonly now: () => number;
+}
+
+export type ConnectOutcome = 'connected' | 'refused' | 'timeout' | 'unreachable' | 'error';
+
+export interface AttemptResult {
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly port: number;
+  readonly connect: { outcome: ConnectOutcome; ms: number; errno?: string };
+  /** Bytes received before the server's SSH identification line (or all of them when none came), capped. */
+  readonly preIdent: Buffer;
+  readonly firstByteMs: number | null;
+  /** When we sent our identification (ms since start), or null if we never did. */
+  readonly sentIdentMs: number | null;
+  readonly ident: SshIdentification | null;
+  /** Pre-identification lines the server sent before `SSH-` (allowed by RFC 4253). */
+  readonly kexinit: KexInit | null;
+  readonly kexinitError: string | null;
+  /** How it ended: `fin`/`rst` by the server, `timeout` (we gave up on silence), `done` (we left after KEXINIT or enough data). */
+  readonly close: { how: 'fin' | 'rst' | 'timeout' | 'done' | 'error'; ms: number; errno?: string } | null;
+}
+
+const MAX_KEEP = 64 * 1024;
+const NON_SSH_SETTLE_MS = 1000;
+
+export function runAttempt(address: string, port: number, opts: AttemptOptions): Promise<AttemptResult> {
+  const family = net.isIPv6(address) ? 6 : 4;
+  const t0 = opts.now();
+  const ms = () => Math.round(opts.now() - t0);
+  return new Promise((resolve) => {
+    let connect: AttemptResult['connect'] | null = null;
+    let close: AttemptResult['close'] = null;
+    let buf = Buffer.alloc(0);
+    let preIdent: Buffer | null = null;
+    let firstByteMs: number | null = null;
+    let sentIdentMs: number | null = null;
+    let ident: SshIdentification | null = null;
+    let kexinit: KexInit | null = null;
+    let kexinitError: string | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    let finished = false;
+
+    const sock = net.connect({ host: address, port, family });
+    sock.setNoDelay(true);
+
+    const setTimer = (delay: number, fn: () => void) => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(fn, delay);
+    };
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      resolve({
+        address,
+        family,
+        port,
+        connect: connect ?? { outcome: 'error', ms: ms(), errno: 'unknown' },
+        preIdent: preIdent ?? buf.subarray(0, MAX_KEEP),
+        firstByteMs,
+        sentIdentMs,
+        ident,
+        kexinit,
+        kexinitError,
+        close,
+      });
+    };
+    const endByUs = (how: 'timeout' | 'done') => {
+      if (!close) close = { how, ms: ms() };
+      sock.destroy();
+    };
+    const sendIdent = () => {
+      if (sentIdentMs !== null || sock.destroyed) return;
+      sentIdentMs = ms();
+      sock.write(`${opts.identification}\r\n`);
+    };
+
+    setTimer(opts.connectTimeoutMs, () => {
+      connect = { outcome: 'timeout', ms: ms() };
+      sock.destroy();
+    });
+
+    sock.on('connect', () => {
+      connect = { outcome: 'connected', ms: ms() };
+      setTimer(opts.listenFirstMs, () => {
+        sendIdent();
+        setTimer(opts.readTimeoutMs, () => endByUs('timeout'));
+      });
+    });
+
+    sock.on('data', (chunk: Buffer) => {
+      if (firstByteMs === null) firstByteMs = ms();
+      if (buf.length < MAX_KEEP * 2) buf = Buffer.concat([buf, chunk]);
+      if (!ident) {
+        // Look for an `SSH-` line; everything before it is pre-identification text.
+        let start = 0;
+        for (;;) {
+          const nl = buf.indexOf(0x0a, start);
+          if (nl < 0) break;
+          const line = buf.toString('latin1', start, nl).replace(/\r$/, '');
+          if (line.startsWith('SSH-')) {
+            ident = parseIdentification(line);
+            preIdent = buf.subarray(0, start);
+            buf = buf.subarray(nl + 1);
+            break;
+          }
+          start = nl + 1;
+        }
+        if (!ident) {
+          // Not (yet) SSH: answer like a client would, then give the server a moment to say more.
+          sendIdent();
+          setTimer(NON_SSH_SETTLE_MS, () => endByUs('done'));
+          if (buf.length > MAX_KEEP) endByUs('done');
+          return;
+        }
+        sendIdent();
+      }
+      const p = readPacket(buf);
+      if (p.kind === 'need-more') {
+        setTimer(opts.readTimeoutMs, () => endByUs('timeout'));
+        return;
+      }
+      if (p.kind === 'invalid') kexinitError = p.reason;
+      else {
+        try {
+          kexinit = parseKexInit(p.payload);
+        } catch (e) {
+          kexinitError = (e as Error).message;
+        }
+      }
+      if (!close) close = { how: 'done', ms: ms() };
+      sock.end(buildDisconnect('sshwarden probe: done'));
+      setTimer(500, () => sock.destroy());
+    });
+
+    sock.on('end', () => {
+      if (!close) close = { how: 'fin', ms: ms() };
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? 'error';
+      if (!connect) {
+        const outcome: ConnectOutcome =
+          code === 'ECONNREFUSED' ? 'refused' : code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' ? 'unreachable' : code === 'ETIMEDOUT' ? 'timeout' : 'error';
+        connect = { outcome, ms: ms(), errno: code };
+      } else if (!close) {
+        close = code === 'ECONNRESET' || code === 'EPIPE' ? { how: 'rst', ms: ms(), errno: code } : { how: 'error', ms: ms(), errno: code };
+      }
+    });
+    sock.on('close', finish);
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * The text report of `sshwarden analyze`: the diagnosis first, then connections, sources, server
+ * events, log level / era and blind spots, unrecognised lines. Pure: returns a string; colour comes
+ * in as functions (identity when stdout is not a TTY).
+ */
+import type { AnalysisResult, ConnectionRecord, SourceRecord } from '../engine/types.ts';
+import { OUTCOMES, type Outcome } from '../classify/vocabulary.ts';
+
+export interface Paint {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  green(s: string): string;
+  cyan(s: string): string;
+}
+
+export const NO_PAINT: Paint = { bold: (s) => s, dim: (s) => s, red: (s) => s, yellow: (s) => s, green: (s) => s, cyan: (s) => s };
+
+export interface TextReportInput {
+  result: AnalysisResult;
+  /** Connections to list (all of them with --connections, one source's with --source). */
+  connections: readonly ConnectionRecord[];
+  listConnections: boolean;
+  /** Only this source (`--source`). */
+  source: string | null;
+  limit: number;
+  inputs: { file: string; format: string }[];
+  readCounts: { lines: number; framed: number; skipped: number; malformed: number };
+  timeRange: { first: number | null; last: number | null };
+}
+
+const OUTCOME_WORDS: Record<Outcome, string> = {
+  dropped: 'dropped by sshd (MaxStartups / penalties) before any exchange',
+  closed_before_ident: 'closed before sending an SSH identification',
+  reset_before_ident: 'reset before sending an SSH identification',
+  non_ssh: 'spoke HTTP, TLS or other non-SSH data',
+  protocol_mismatch: 'sent an unacceptable SSH identification',
+  closed_after_ident: 'identified / exchanged keys, never tried to log in',
+  kex_failed: 'key exchange failed (no common algorithm)',
+  timeout: 'LoginGraceTime expired',
+  auth_failed: 'tried to log in and failed',
+  authenticated: 'logged in',
+  unknown: 'the log does not tell',
+};
+
+function outcomeColour(p: Paint, o: Outcome): (s: string) => string {
+  if (o === 'authenticated') return p.green;
+  if (o === 'auth_failed' || o === 'dropped') return p.red;
+  if (o === 'unknown') return p.dim;
+  return p.yellow;
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? '?' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function lpad(s: string, n: number): string {
+  return s.length >= n ? s : ' '.repeat(n - s.length) + s;
+}
+
+export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string {
+  const { result, limit } = input;
+  const s = result.summary;
+  const out: string[] = [];
+  const files = input.inputs.length ? input.inputs.map((i) => `${i.file} (${i.format})`).join(', ') : 'no input';
+  out.push(p.bold(`sshwarden analyze: ${s.lines.sshd} sshd lines from ${files}`));
+  if (input.timeRange.first !== null) out.push(p.dim(`  ${iso(input.timeRange.first)} → ${iso(input.timeRange.last)}`));
+  out.push('');
+
+  if (input.source !== null) return renderSource(input, p, out);
+
+  out.push(p.bold('What happened'));
+  for (const f of s.findings) out.push(wrap(`• ${f}`, '  '));
+  out.push('');
+
+  if (s.connections > 0) {
+    out.push(p.bold(`Connections: ${s.connections}`));
+    for (const o of OUTCOMES) {
+      const n = s.outcomes[o];
+      if (!n) continue;
+      out.push(`  ${outcomeColour(p, o)(pad(o, 20))} ${lpad(String(n), 7)}  ${p.dim(OUTCOME_WORDS[o])}`);
+    }
+    if (result.unattributed.connections) out.push(`  ${p.dim(`(${result.unattributed.connections} without a client address: see "unattributed" in --json)`)}`);
+    out.push('');
+  }
+
+  if (result.sources.length > 0) {
+    out.push(p.bold(`Sources: ${result.sources.length}`) + p.dim(result.sources.length > limit ? ` (top ${limit} by connections; --limit N for more)` : ''));
+    for (const src of result.sources.slice(0, limit)) out.push(sourceLine(src, p));
+    out.push('');
+  }
+
+  if (input.listConnections && input.connections.length > 0) {
+    out.push(p.bold(`Connection list`) + p.dim(input.connections.length > limit ? ` (first ${limit}; --limit N for more)` : ''));
+    for (const c of input.connections.slice(0, limit)) out.push(connectionLine(c, p));
+    out.push('');
+  }
+
+  const ev = serverEventLines(result, p);
+  if (ev.length) {
+    out.push(p.bold('Server events'));
+    out.push(...ev);
+    out.push('');
+  }
+
+  out.push(p.bold('About this log'));
+  out.push(`  LogLevel: ${p.cyan(result.logLevel.level)} ${p.dim(`(${result.logLevel.why})`)}`);
+  out.push(`  OpenSSH:  ${p.cyan(result.era.range)} ${p.dim(`(${result.era.clues.slice(0, 3).join('; ')})`)}`);
+  const rc = input.readCounts;
+  out.push(p.dim(`  Read ${rc.lines} lines: ${rc.framed} from sshd, ${rc.skipped} from other programs, ${rc.malformed} malformed.`));
+  if (s.blindSpots.length) {
+    out.push(p.bold('What this log cannot tell'));
+    for (const b of s.blindSpots) out.push(wrap(`• ${b}`, '  '));
+  }
+  if (result.unrecognised.count > 0) {
+    out.push('');
+    out.push(p.bold(`Unrecognised sshd lines: ${result.unrecognised.count}`) + p.dim(' (examples)'));
+    for (const u of result.unrecognised.examples.slice(0, Math.min(limit, 10))) out.push(`  ${p.dim(`${u.file}:${u.line}:`)} ${u.text}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function renderSource(input: TextReportInput, p: Paint, out: string[]): string {
+  const src = input.result.sources.find((x) => x.address === input.source);
+  if (!src) {
+    out.push(`No connection from ${input.source} in this log.`);
+    return `${out.join('\n')}\n`;
+  }
+  out.push(p.bold(`Source ${src.address}: ${src.class}`));
+  out.push(wrap(`  ${src.why}`, '  '));
+  out.push(`  ${src.connections} connections, first ${src.firstSeen ?? '?'}, last ${src.lastSeen ?? '?'}`);
+  out.push(`  outcomes: ${Object.entries(src.outcomes).map(([o, n]) => `${o} ${n}`).join(', ')}`);
+  if (src.users.length) out.push(`  users tried: ${src.users.map((u) => JSON.stringify(u)).join(', ')}`);
+  out.push('');
+  out.push(p.bold('Connection by connection') + p.dim(input.connections.length > input.limit ? ` (first ${input.limit}; --limit N for more)` : ''));
+  for (const c of input.connections.slice(0, input.limit)) out.push(connectionLine(c, p, true));
+  return `${out.join('\n')}\n`;
+}
+
+function sourceLine(src: SourceRecord, p: Paint): string {
+  const cls = src.class === 'legit' ? p.green : src.class === 'bruteforce' ? p.red : src.class === 'scanner' ? p.yellow : p.dim;
+  return `  ${pad(src.address, 18)} ${cls(pad(src.class, 10))} ${lpad(String(src.connections), 6)}  ${p.dim(src.why)}`;
+}
+
+function connectionLine(c: ConnectionRecord, p: Paint, long = false): string {
+  const who = c.src === null ? p.dim('(no address)') : `${c.src}${c.srcPort !== null ? ` port ${c.srcPort}` : ''}`;
+  const when = c.start ? c.start.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '?';
+  const bits = [`${outcomeColour(p, c.outcome)(c.outcome)}${c.detail ? p.dim(` (${c.detail}${c.inferred ? ', inferred' : ''})`) : ''}`];
+  if (c.users.length) bits.push(`users ${c.users.slice(0, 3).map((u) => JSON.stringify(u)).join(',')}${c.users.length > 3 ? ',…' : ''}`);
+  if (c.methods.length) bits.push(`methods ${c.methods.join(',')}`);
+  if (long && c.reason) bits.push(p.dim(c.reason));
+  if (long && c.clientVersion) bits.push(`sent ${JSON.stringify(c.clientVersion)}`);
+  if (long && c.disconnect) bits.push(`disconnect ${c.disconnect.code ?? ''} ${JSON.stringify(c.disconnect.message)}`);
+  const lines = c.evidence.length ? p.dim(` [${c.evidence[0].file}:${c.evidence.map((e) => e.line).slice(0, 8).join(',')}${c.evidence.length > 8 ? ',…' : ''}]`) : '';
+  return `  ${when}  ${pad(who, 30)} pid ${pad(c.pid === null ? '-' : String(c.pid), 7)} ${pad(c.phase, 14)} ${bits.join('  ')}${lines}`;
+}
+
+function serverEventLines(result: AnalysisResult, p: Paint): string[] {
+  const counts = new Map<string, number>();
+  for (const e of result.events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  const out: string[] = [];
+  const d = result.summary.drops;
+  if (d.throttlingEpisodes) out.push(`  MaxStartups throttling began ${d.throttlingEpisodes}×${d.reportedByThrottleLines ? `, ${d.reportedByThrottleLines} drops reported by the throttling lines` : ''}`);
+  for (const e of result.events) {
+    if (e.type === 'maxstartups_end' || e.type === 'maxstartups_status' || e.type.startsWith('drops_ratelimited')) out.push(`  ${e.time ?? ''} ${e.message}`);
+  }
+  const named: Record<string, string> = {
+    listening: 'listener (re)starts (`Server listening`)',
+    restart: 'SIGHUP restarts',
+    stopped: 'stops (signal)',
+    bind_failed: p.red('bind failures'),
+    host_key: p.red('host key errors'),
+    resource: p.red('resource errors (accept/fork/exec)'),
+    startup: p.red('startup failures'),
+    session_crash: p.red('session process crashes'),
+    penalty: 'PerSourcePenalties decisions',
+  };
+  for (const [type, words] of Object.entries(named)) {
+    const n = counts.get(type);
+    if (n) out.push(`  ${lpad(String(n), 5)} ${words}`);
+  }
+  const bad = result.events.filter((e) => ['bind_failed', 'host_key', 'resource', 'startup', 'session_crash'].includes(e.type)).slice(0, 5);
+  for (const e of bad) out.push(`        ${p.dim(`${e.evidence.file}:${e.evidence.line}:`)} ${e.message}`);
+  return out;
+}
+
+function wrap(text: string, indent: string, width = 100): string {
+  const words = text.split(' ');
+  const lines: string[] = [];
+  let cur = indent;
+  for (const w of words) {
+    if (cur.length + w.length + 1 > width && cur.trim().length > 0) {
+      lines.push(cur);
+      cur = `${indent}  ${w}`;
+    } else cur += (cur === indent ? '' : ' ') + w;
+  }
+  lines.push(cur);
+  return lines.join('\n');
+}

@@ -1,0 +1,238 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+/**
+ * The I/O edge of `analyze`: each input as an async sequence of byte chunks plus what the
+ * framer needs to know about it (name, size, mtime). Files are read with `FileHandle.read`
+ * into 1 MiB buffers (fewer, larger chunks = fewer line-carry copies and event-loop turns);
+ * gzip by content (magic bytes), not by name.
+ */
+
+export const CHUNK = 1 << 20;
+
+export interface ByteSource {
+  /** Name for evidence and errors: the path, `-` for stdin, `journal`. */
+  readonly name: string;
+  /** Size in bytes (compressed size for .gz), 0 when unknown (stdin, journal). */
+  readonly size: number;
+  /** mtime in ms epoch, or null (stdin, journal): the year-inference reference. */
+  readonly mtime: number | null;
+  /** Byte chunks; the callback is told how many raw (compressed) bytes were consumed. */
+  chunks(onRaw: (n: number) => void): AsyncIterable<Buffer>;
+  /** Releases the file / child process (idempotent). */
+  close(): Promise<void>;
+}
+
+/** An input that cannot be opened: the message is for the user, e.g. `no such file`. */
+export class InputError extends Error {
+  readonly line: number | null;
+  constructor(message: string, line: number | null = null) {
+    super(message);
+    this.name = 'InputError';
+    this.line = line;
+  }
+}
+
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES':
+    case 'EPERM': return 'permission denied (try sudo, or add yourself to the adm group)';
+    case 'EISDIR': return 'is a directory';
+    case 'ELOOP': return 'too many symbolic links';
+    case 'EMFILE':
+    case 'ENFILE': return 'too many open files';
+    case 'EIO': return 'I/O error';
+    default: return e?.message ?? String(err);
+  }
+}
+
+/** Opens a regular file (plain or gzip, by content). Throws InputError. */
+export async function openFile(path: string): Promise<ByteSource> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw new InputError(`cannot read: ${describeFsError(err)}`);
+  }
+  let size = 0, mtime = 0;
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    size = st.size;
+    mtime = st.mtimeMs;
+  } catch (err) {
+    await fh.close().catch(() => {});
+    throw new InputError(`cannot read: ${describeFsError(err)}`);
+  }
+  const head = Buffer.alloc(2);
+  let headLen = 0;
+  try {
+    headLen = (await fh.read(head, 0, 2, 0)).bytesRead;
+  } catch (err) {
+    await fh.close().catch(() => {});
+    throw new InputError(`cannot read: ${describeFsError(err)}`);
+  }
+  const gz = headLen === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await fh.close().catch(() => {});
+  };
+  return {
+    name: path,
+    size,
+    mtime,
+    close,
+    chunks: gz ? (onRaw) => gunzipChunks(fh, onRaw) : (onRaw) => fileChunks(fh, onRaw),
+  };
+}
+
+/**
+ * Double-buffered: the next read is already running while the consumer frames the current
+ * chunk (no idle wait per chunk). A yielded buffer is valid only until the next step of the
+ * iteration (it is reused): the reader decodes or copies what it keeps.
+ */
+async function* fileChunks(fh: FileHandle, onRaw: (n: number) => void): AsyncGenerator<Buffer> {
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let i = 0;
+  let pos = 0;
+  let pending: Promise<{ bytesRead: number }> | null = fh.read(bufs[0], 0, CHUNK, 0);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = (await pending).bytesRead;
+      } catch (err) {
+        pending = null;
+        throw new InputError(`read error: ${describeFsError(err)}`);
+      }
+      pending = null;
+      if (n === 0) return;
+      pos += n;
+      const cur = bufs[i];
+      i ^= 1;
+      pending = fh.read(bufs[i], 0, CHUNK, pos);
+      onRaw(n);
+      yield n === CHUNK ? cur : cur.subarray(0, n);
+    }
+  } finally {
+    if (pending !== null) await pending.catch(() => {});
+  }
+}
+
+async function* gunzipChunks(fh: FileHandle, onRaw: (n: number) => void): AsyncGenerator<Buffer> {
+  const raw = fh.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false });
+  raw.on('data', (b: Buffer | string) => onRaw(b.length));
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  raw.on('error', (err) => gunzip.destroy(err));
+  raw.pipe(gunzip);
+  let produced = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      produced += chunk.length;
+      yield chunk;
+    }
+  } catch (err) {
+    // zlib delivers everything it could inflate before the error, so the lines before the cut were read.
+    const why = (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'truncated gzip file' : `corrupt gzip data (${(err as Error).message})`;
+    throw new InputError(`${why}: stopped after ${produced} uncompressed bytes; the lines before that were read`);
+  } finally {
+    raw.unpipe(gunzip);
+    raw.destroy();
+    gunzip.destroy();
+  }
+}
+
+/** Standard input as a byte source. */
+export function stdinSource(stream: Readable): ByteSource {
+  return {
+    name: '-',
+    size: 0,
+    mtime: null,
+    close: async () => {},
+    chunks: (onRaw) => streamChunks(stream, onRaw),
+  };
+}
+
+async function* streamChunks(stream: Readable, onRaw: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    onRaw(b.length);
+    yield b;
+  }
+}
+
+export interface JournalQuery {
+  since?: string;
+  until?: string;
+  /** systemd units (`-u`), e.g. `ssh.service`; default: the sshd identifiers instead. */
+  units?: string[];
+  /** Journal files to read instead of the system journal (`journalctl --file`), e.g. copied from another host. */
+  files?: string[];
+}
+
+/** journalctl's arguments for a query (an argument array: never a shell string). */
+export function journalctlArgs(q: JournalQuery): string[] {
+  const args = ['-o', 'json', '--no-pager', '--quiet'];
+  for (const f of q.files ?? []) args.push('--file', f);
+  if (q.since !== undefined) args.push('--since', q.since);
+  if (q.until !== undefined) args.push('--until', q.until);
+  if (q.units !== undefined && q.units.length > 0) for (const u of q.units) args.push('-u', u);
+  else
+    // Same-field matches are OR'ed; `+` ORs the two groups (stream lines may lack SYSLOG_IDENTIFIER).
+    args.push('SYSLOG_IDENTIFIER=sshd', 'SYSLOG_IDENTIFIER=sshd-session', 'SYSLOG_IDENTIFIER=sshd-auth', '+', '_COMM=sshd', '_COMM=sshd-session', '_COMM=sshd-auth');
+  return args;
+}
+
+/**
+ * Runs `journalctl -o json …` and streams its output. A missing journalctl or a non-zero exit
+ * becomes an InputError with journalctl's own message.
+ */
+export function journalSource(q: JournalQuery, journalctl = 'journalctl'): ByteSource {
+  const child = spawn(journalctl, journalctlArgs(q), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (s: string) => {
+    if (stderr.length < 4096) stderr += s;
+  });
+  const exited = new Promise<{ code: number | null; error: NodeJS.ErrnoException | null }>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, error }));
+    child.once('close', (code) => resolve({ code, error: null }));
+  });
+  let closed = false;
+  return {
+    name: 'journal',
+    size: 0,
+    mtime: null,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill('SIGTERM');
+    },
+    chunks: async function* (onRaw) {
+      try {
+        for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
+          onRaw(chunk.length);
+          yield chunk;
+        }
+      } catch {
+        // stdout errors surface below through the exit status
+      }
+      const r = await exited;
+      if (r.error !== null) {
+        if (r.error.code === 'ENOENT')
+          throw new InputError(`journalctl not found: --journal needs systemd's journalctl (or pipe \`journalctl -o json\` into \`sshwarden analyze -\`)`);
+        throw new InputError(`cannot run journalctl: ${r.error.message}`);
+      }
+      if (r.code !== 0) {
+        const msg = stderr.trim().split('\n')[0] || `exited with status ${r.code}`;
+        throw new InputError(`journalctl: ${msg}`);
+      }
+    },
+  };
+}

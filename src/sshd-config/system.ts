@@ -1,0 +1,167 @@
+/**
+ * The I/O edge of `audit`: reading config files, the local sshd binary (version, `sshd -t`,
+ * `sshd -T -C`), the sockets the system listens on (`ss -ltn`) and systemd's ssh.socket.
+ * Every external command runs through execFile/spawnSync with an argument array.
+ */
+import { readFileSync, globSync, mkdtempSync, rmSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConfigSource } from './parse.ts';
+import type { AlgoKind } from './algorithms.ts';
+import { normaliseVersion } from './versions.ts';
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EISDIR: 'Is a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  ENOTDIR: 'Not a directory',
+};
+
+export function fsSource(): ConfigSource {
+  return {
+    read(path) {
+      try {
+        return { text: readFileSync(path, 'latin1') };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        return { error: ERRNO_TEXT[code] ?? (e as Error).message };
+      }
+    },
+    glob(pattern) {
+      try {
+        if (!/[*?[]/.test(pattern)) return existsSync(pattern) ? [pattern] : [];
+        return globSync(pattern).sort();
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
+export const SSHD = '/usr/sbin/sshd';
+
+export interface LocalSshd {
+  path: string;
+  version: string;
+  flavour: 'debian' | 'upstream';
+  banner: string;
+}
+
+export function localSshd(path = SSHD): LocalSshd | null {
+  if (!existsSync(path)) return null;
+  const r = spawnSync(path, ['-V'], { encoding: 'utf8', timeout: 5000 });
+  const text = `${r.stderr ?? ''}${r.stdout ?? ''}`;
+  const m = /OpenSSH_(\d+\.\d+)(p\d+)?/.exec(text);
+  if (!m) return null;
+  const c = spawnSync('ssh', ['-V'], { encoding: 'utf8', timeout: 5000 });
+  const cv = `${c.stderr ?? ''}`;
+  const debian = /Debian|Ubuntu/.test(cv) || existsSync('/etc/debian_version');
+  return { path, version: normaliseVersion(m[1])!, flavour: debian ? 'debian' : 'upstream', banner: text.trim().split('\n')[0] };
+}
+
+/** Algorithm names the local OpenSSH build knows (`ssh -Q`), to extend the built-in table. */
+export function localAlgorithms(): Partial<Record<AlgoKind, string[]>> {
+  const q = (what: string) => {
+    const r = spawnSync('ssh', ['-Q', what], { encoding: 'utf8', timeout: 5000 });
+    return r.status === 0 ? r.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
+  };
+  return { kex: q('kex'), cipher: q('cipher'), mac: q('mac'), key: q('key-sig') };
+}
+
+/** A throw-away ed25519 host key so `sshd -t/-T` can run on any config; remove with `cleanup()`. */
+export function tempHostKey(): { key: string; dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-audit-'));
+  const key = join(dir, 'hostkey');
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key], { encoding: 'utf8', timeout: 20000 });
+  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+  return { key, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface SshdRun {
+  ok: boolean;
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function ensurePrivsepDir(): void {
+  if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
+}
+
+/** `sshd -t -f FILE -h KEY` (test mode). */
+export function sshdTest(file: string, hostKey: string, sshd = SSHD): SshdRun {
+  ensurePrivsepDir();
+  const r = spawnSync(sshd, ['-t', '-f', file, '-h', hostKey], { encoding: 'utf8', timeout: 20000 });
+  return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** `sshd -T -f FILE -h KEY [-C spec]` (extended test mode: the effective configuration). */
+export function sshdDump(file: string, hostKey: string, spec: string | null, sshd = SSHD): SshdRun {
+  ensurePrivsepDir();
+  const args = ['-T', '-f', file, '-h', hostKey];
+  if (spec) args.push('-C', spec);
+  const r = spawnSync(sshd, args, { encoding: 'utf8', timeout: 20000 });
+  return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** The local build's compiled-in defaults: `sshd -T` on an empty config. */
+export function localDefaults(hostKey: string, sshd = SSHD): Map<string, string[]> | null {
+  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-empty-'));
+  try {
+    const f = join(dir, 'empty');
+    writeFileSync(f, '');
+    const r = sshdDump(f, hostKey, null, sshd);
+    if (!r.ok) return null;
+    const out = new Map<string, string[]>();
+    for (const line of r.stdout.split('\n')) {
+      const m = /^(\S+)\s+(.*)$/.exec(line.trim());
+      if (!m) continue;
+      out.set(m[1], [...(out.get(m[1]) ?? []), m[2]]);
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface Listener {
+  address: string;
+  port: number;
+  process?: string;
+}
+
+/** TCP listeners from `ss -ltnpH` (null when ss is missing). */
+export function tcpListeners(): Listener[] | null {
+  const r = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8', timeout: 5000 });
+  if (r.status !== 0) return null;
+  const out: Listener[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4) continue;
+    const local = f[3];
+    const i = local.lastIndexOf(':');
+    const addr = local.slice(0, i).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+    const port = Number(local.slice(i + 1));
+    const pm = /users:\(\("([^"]+)"/.exec(line);
+    out.push({ address: addr, port, process: pm?.[1] });
+  }
+  return out;
+}
+
+export interface SocketActivation {
+  enabled: boolean;
+  active: boolean;
+  listenStreams: string[];
+}
+
+/** Whether systemd's ssh.socket (Ubuntu 22.10+ style socket activation) is in use; null when systemd is not running. */
+export function sshSocket(): SocketActivation | null {
+  const en = spawnSync('systemctl', ['is-enabled', 'ssh.socket'], { encoding: 'utf8', timeout: 5000 });
+  if (en.error || /not been booted|Failed to connect/.test(`${en.stderr}${en.stdout}`)) return null;
+  const act = spawnSync('systemctl', ['is-active', 'ssh.socket'], { encoding: 'utf8', timeout: 5000 });
+  const cat = spawnSync('systemctl', ['cat', 'ssh.socket'], { encoding: 'utf8', timeout: 5000 });
+  const streams = [...(cat.stdout ?? '').matchAll(/^ListenStream=(.*)$/gm)].map((m) => m[1]).filter((s) => s !== '');
+  return { enabled: en.stdout.trim() === 'enabled', active: act.stdout.trim() === 'active', listenStreams: streams };
+}

@@ -1,0 +1,208 @@
+/**
+ * Runs `./sshwarden analyze <log> --json` as a user would, and compares its connections and
+ * sources with the lab's ground truth (what the clients did and saw). Produces one check per
+ * (source address, source port) and one per source, so a wrong outcome fails on its own line.
+ *
+ * Matching is by (src, srcPort) as a multiset: the kernel may give a client the same source
+ * port again once the earlier connection is closed (the flood's dropped connections do), so
+ * for each key the sorted list of expected outcomes must equal the sorted list of reported ones.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LabRun, TruthConn, TruthSource } from './scenarios.ts';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ReportedConnection {
+  src: string | null;
+  srcPort: number | null;
+  outcome: string;
+  detail?: string;
+  inferred?: boolean;
+  users?: string[];
+}
+
+export interface ReportedSource {
+  address: string;
+  class: string;
+  why?: string;
+  connections: number;
+  outcomes: Record<string, number>;
+  users?: string[];
+}
+
+export interface AnalyzeOutput {
+  connections: ReportedConnection[];
+  sources: ReportedSource[];
+  [k: string]: unknown;
+}
+
+export interface AnalyzeRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  json: AnalyzeOutput | null;
+  parseError?: string;
+}
+
+/** Spawns the CLI exactly as a user would (argument array, repo root as cwd). */
+export function runAnalyze(logFile: string, extraArgs: string[] = []): AnalyzeRun {
+  const r = spawnSync('./sshwarden', ['analyze', logFile, '--json', ...extraArgs], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const out: AnalyzeRun = { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', json: null };
+  try {
+    const parsed = JSON.parse(out.stdout) as AnalyzeOutput;
+    if (!Array.isArray(parsed.connections) || !Array.isArray(parsed.sources)) throw new Error('no connections[] / sources[] in the JSON');
+    out.json = parsed;
+  } catch (e) {
+    out.parseError = (e as Error).message;
+  }
+  return out;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  expected: unknown;
+  actual: unknown;
+  why: string;
+}
+
+const key = (src: string | null, port: number | null) => `${src} port ${port}`;
+
+type TruthLike = Pick<LabRun, 'truth' | 'sources' | 'server'>;
+
+/** Per connection key: reported outcomes equal the expected ones (only connections sshd logs at this level). */
+export function connectionChecks(run: TruthLike, out: AnalyzeOutput): Check[] {
+  const checks: Check[] = [];
+  const byKey = new Map<string, ReportedConnection[]>();
+  for (const c of out.connections) {
+    const k = key(c.src, c.srcPort);
+    byKey.set(k, [...(byKey.get(k) ?? []), c]);
+  }
+  const truthByKey = new Map<string, TruthConn[]>();
+  for (const t of run.truth) {
+    const k = key(t.src, t.srcPort);
+    truthByKey.set(k, [...(truthByKey.get(k) ?? []), t]);
+  }
+  for (const [k, ts] of truthByKey) {
+    const logged = ts.filter((t) => t.logged);
+    const reported = byKey.get(k) ?? [];
+    const expected = logged.map((t) => t.expected).sort();
+    const actual = reported.map((c) => c.outcome).sort();
+    const what = [...new Set(ts.map((t) => `${t.scenario}: ${t.did}`))].join(', ');
+    if (logged.length === 0) {
+      // sshd logs nothing for these at this level: a record may only exist if it carries the right outcome.
+      checks.push({
+        name: `${k} (${what}; not logged at this level) → no record or ${ts[0].expected}`,
+        ok: actual.every((o) => o === ts[0].expected),
+        expected: `[] or [${ts[0].expected}]`,
+        actual,
+        why: `client saw: ${ts.map((t) => t.saw).join(' / ')}`,
+      });
+      continue;
+    }
+    checks.push({
+      name: `${k} (${what}) → ${expected.join(', ')}`,
+      ok: JSON.stringify(expected) === JSON.stringify(actual),
+      expected,
+      actual,
+      why: `client sent ${ts.map((t) => t.sent).join(' / ')}; saw ${ts.map((t) => t.saw).join(' / ')}; reported ${JSON.stringify(reported.map((c) => ({ outcome: c.outcome, detail: c.detail, inferred: c.inferred })))}`,
+    });
+    for (const t of logged) {
+      for (const u of t.users ?? []) {
+        const rec = reported.find((c) => c.outcome === t.expected);
+        checks.push({
+          name: `${k} (${t.did}) records user ${JSON.stringify(u)}`,
+          ok: Boolean(rec?.users?.includes(u)),
+          expected: u,
+          actual: rec?.users ?? null,
+          why: 'the user name the client sent',
+        });
+      }
+    }
+  }
+  // No connection the clients did not make (nothing attributed to the server or to an address named in attacker text).
+  const phantom = out.connections.filter((c) => !truthByKey.has(key(c.src, c.srcPort)));
+  checks.push({
+    name: 'no reported connection that no client made',
+    ok: phantom.length === 0,
+    expected: [],
+    actual: phantom.map((c) => ({ src: c.src, srcPort: c.srcPort, outcome: c.outcome, detail: c.detail })),
+    why: 'every record must match a client connection by (src, srcPort)',
+  });
+  return checks;
+}
+
+/** Per source: counts and outcomes of its logged connections, and a class a correct tool may give. */
+export function sourceChecks(run: TruthLike, out: AnalyzeOutput): Check[] {
+  const checks: Check[] = [];
+  const reported = new Map(out.sources.map((s) => [s.address, s]));
+  for (const s of run.sources as TruthSource[]) {
+    const logged = run.truth.filter((t) => t.src === s.address && t.logged);
+    if (logged.length === 0) continue;
+    const rec = reported.get(s.address);
+    const outcomes: Record<string, number> = {};
+    for (const t of logged) outcomes[t.expected] = (outcomes[t.expected] ?? 0) + 1;
+    const got = rec ? Object.fromEntries(Object.entries(rec.outcomes).filter(([, n]) => n > 0).sort()) : null;
+    checks.push({
+      name: `source ${s.address}: ${logged.length} connection(s) ${JSON.stringify(outcomes)}`,
+      ok: Boolean(rec) && rec!.connections === logged.length && JSON.stringify(got) === JSON.stringify(Object.fromEntries(Object.entries(outcomes).sort())),
+      expected: { connections: logged.length, outcomes },
+      actual: rec ? { connections: rec.connections, outcomes: rec.outcomes } : null,
+      why: s.note,
+    });
+    checks.push({
+      name: `source ${s.address} class ∈ {${s.classes.join(', ')}}`,
+      ok: Boolean(rec) && s.classes.includes(rec!.class as never),
+      expected: s.classes,
+      actual: rec ? `${rec.class} (${rec.why ?? ''})` : null,
+      why: s.note,
+    });
+  }
+  for (const server of [run.server.v4, run.server.v6]) {
+    checks.push({
+      name: `server address ${server} is not a source`,
+      ok: !reported.has(server),
+      expected: 'absent',
+      actual: reported.has(server) ? reported.get(server) : 'absent',
+      why: 'the server address appears in Connection from … on <lip> and drop lines',
+    });
+  }
+  const known = new Set(run.sources.map((s) => s.address));
+  const extra = out.sources.filter((s) => !known.has(s.address));
+  checks.push({
+    name: 'no source that no client was',
+    ok: extra.length === 0,
+    expected: [],
+    actual: extra.map((s) => s.address),
+    why: 'attacker text names 192.0.2.12 and the server; only socket-derived fields may create a source',
+  });
+  return checks;
+}
+
+/** Share of logged ground-truth connections whose outcome the tool got right (by key multiset). */
+export function score(run: TruthLike, out: AnalyzeOutput): { right: number; total: number } {
+  const pool = new Map<string, string[]>();
+  for (const c of out.connections) {
+    const k = `${key(c.src, c.srcPort)} ${c.outcome}`;
+    pool.set(k, [...(pool.get(k) ?? []), c.outcome]);
+  }
+  let right = 0;
+  let total = 0;
+  for (const t of run.truth.filter((x) => x.logged)) {
+    total++;
+    const k = `${key(t.src, t.srcPort)} ${t.expected}`;
+    const left = pool.get(k);
+    if (left && left.length > 0) {
+      left.pop();
+      right++;
+    }
+  }
+  return { right, total };
+}

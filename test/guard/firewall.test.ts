@@ -1,0 +1,111 @@
+/**
+ * Firewall backends against the real kernel, inside a lab namespace only (the host's ruleset is
+ * never touched): a banned client's next SYN to the sshd port is dropped, other ports/clients
+ * are not, reconcile is atomic and idempotent, uninstall removes exactly what was created.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Lab } from '../lab/netns.ts';
+import { NftablesBackend } from '../../src/guard/firewall/nftables.ts';
+import { IpsetBackend } from '../../src/guard/firewall/ipset.ts';
+import type { FirewallBackend } from '../../src/guard/firewall/backend.ts';
+
+const lab = Lab.create('gfw');
+after(() => lab.destroy());
+const srv = lab.host('srv', 1);
+const a = lab.host('atk', 21);
+const b = lab.host('usr', 31);
+srv.spawn('nc', ['-4', '-lk', '22']);
+srv.spawn('nc', ['-6', '-lk', '22']);
+srv.spawn('nc', ['-lk', '8080']);
+
+function canConnect(from: typeof a, port: number, v6 = false): boolean {
+  const r = from.run('nc', ['-z', '-w', '1', v6 ? srv.v6 : srv.v4, String(port)], { timeoutMs: 5000 });
+  return r.status === 0;
+}
+
+async function waitListening(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (canConnect(b, 22) && canConnect(b, 8080) && canConnect(b, 22, true)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('test listeners did not come up');
+}
+
+async function exercise(fw: FirewallBackend, scopeAll: boolean): Promise<void> {
+  await waitListening();
+  const now = Date.now();
+  await fw.reconcile([], now);
+  assert.ok(canConnect(a, 22), 'attacker reaches :22 before the ban');
+  assert.ok(canConnect(a, 22, true), 'attacker reaches :22 over IPv6 before the ban');
+  const t0 = performance.now();
+  await fw.apply({ add: [{ target: a.v4, family: 4, until: now + 60_000 }, { target: '2001:db8::/64', family: 6, until: now + 60_000 }], remove: [] }, now);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 1000, `apply took ${ms} ms`);
+  assert.equal(canConnect(a, 22), false, 'banned attacker: SYN to :22 dropped');
+  assert.equal(canConnect(a, 22, true), false, 'banned /64: v6 SYN dropped');
+  assert.equal(canConnect(b, 22), true, 'other client still reaches :22');
+  assert.equal(canConnect(a, 8080), scopeAll ? false : true, `scope ${scopeAll ? 'all' : 'ssh'} on another port`);
+  const listed = await fw.list();
+  assert.ok(listed.includes(a.v4), `list shows the ban: ${listed.join(',')}`);
+  // Re-adding (extending) an existing ban works; reconcile from the store is idempotent and keeps it.
+  await fw.apply({ add: [{ target: a.v4, family: 4, until: now + 120_000 }], remove: [] }, now);
+  await fw.reconcile([{ target: a.v4, family: 4, until: now + 120_000 }], now);
+  assert.equal(canConnect(a, 22), false, 'still banned after reconcile');
+  assert.equal(canConnect(a, 22, true), true, 'v6 ban not in the store: removed by reconcile');
+  await fw.apply({ add: [], remove: [{ target: a.v4, family: 4, until: now + 120_000 }] }, now);
+  assert.equal(canConnect(a, 22), true, 'unbanned');
+  // Kernel-side expiry: a 1 s ban lapses without the guard.
+  await fw.apply({ add: [{ target: b.v4, family: 4, until: Date.now() + 1000 }], remove: [] }, Date.now());
+  assert.equal(canConnect(b, 22), false, 'short ban active');
+  await new Promise((r) => setTimeout(r, 2200));
+  assert.equal(canConnect(b, 22), true, 'kernel expired the ban');
+}
+
+test('nftables backend: own table, per-element timeouts, ssh scope, uninstall', async () => {
+  srv.check('nft', ['add', 'table', 'inet', 'other']); // someone else's table: must survive uninstall
+  const fw = new NftablesBackend({ name: 'sshwarden', scope: 'ssh', ports: [22], exec: ['ip', 'netns', 'exec', srv.ns] });
+  try {
+    await exercise(fw, false);
+  } finally {
+    await fw.uninstall();
+    fw.close();
+  }
+  {
+    const tables = srv.check('nft', ['list', 'tables']);
+    assert.doesNotMatch(tables, /sshwarden/);
+    assert.match(tables, /table inet other/);
+  }
+});
+
+test('nftables backend: scope all drops every port; a failing command is an error, not a crash', async () => {
+  const fw = new NftablesBackend({ name: 'swall', scope: 'all', ports: [22], exec: ['ip', 'netns', 'exec', srv.ns] });
+  try {
+    await exercise(fw, true);
+    // An element of the wrong family makes nft fail: the promise rejects with nft's message.
+    await assert.rejects(fw.apply({ add: [{ target: '2001:db8::99', family: 4, until: Date.now() + 60_000 }], remove: [] }, Date.now()), /nft: /);
+    // The session still works afterwards.
+    await fw.apply({ add: [{ target: '203.0.113.9', family: 4, until: Date.now() + 60_000 }], remove: [] }, Date.now());
+    assert.ok((await fw.list()).includes('203.0.113.9'));
+  } finally {
+    await fw.uninstall();
+    fw.close();
+  }
+});
+
+test('ipset + iptables backend (fallback)', async () => {
+  const fw = new IpsetBackend({ name: 'swip', scope: 'ssh', ports: [22], exec: ['ip', 'netns', 'exec', srv.ns] });
+  try {
+    await exercise(fw, false);
+  } finally {
+    await fw.uninstall();
+  }
+  assert.doesNotMatch(srv.check('iptables', ['-S']), /SWIP/);
+  assert.equal(srv.run('ipset', ['list', 'swip4']).status === 0, false);
+});
+
+test('missing nft binary: clear error', async () => {
+  const fw = new NftablesBackend({ name: 'sshwarden', scope: 'ssh', ports: [22], exec: ['env', 'PATH=/nonexistent'] });
+  await assert.rejects(fw.reconcile([], Date.now()), /nft|No such file/);
+  fw.close();
+});
