@@ -47,7 +47,10 @@ export function stageOf(url: string, functionName: string): string {
     return `npm:${p ? p[1] : '?'}`;
   }
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
-  if (url === '') return functionName ? `native:${functionName}` : 'native';
+  if (url === '') {
+    if (functionName.startsWith('RegExp:')) return 'regexp (native; mostly src/events + src/catalog patterns)';
+    return 'native (builtins, I/O)';
+  }
   return 'other';
 }
 
@@ -71,9 +74,10 @@ export function summarise(profile: CpuProfile, top = 25): ProfileSummary {
     const s = stageOf(url, functionName);
     stage.set(s, (stage.get(s) ?? 0) + us);
     const shortUrl = url.replace(/^file:\/\/.*?\/(src|bench|node_modules)\//, '$1/');
-    const f = shortUrl || s;
+    const f = shortUrl || (functionName.startsWith('RegExp:') ? 'regexp' : s);
     file.set(f, (file.get(f) ?? 0) + us);
-    const key = `${functionName || '(anonymous)'} ${f}:${lineNumber + 1}`;
+    const name = functionName.length > 100 ? `${functionName.slice(0, 100)}…` : functionName;
+    const key = `${name || '(anonymous)'} ${f}:${lineNumber + 1}`;
     fn.set(key, (fn.get(key) ?? 0) + us);
   }
   const rows = <K extends string>(m: Map<string, number>, k: K, limit: number) =>

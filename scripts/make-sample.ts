@@ -35,6 +35,7 @@ try {
     logLevel: run.logLevel,
     logFile: `samples/${base}.log`,
     server: run.server,
+    analyzeArgs: run.analyzeArgs,
     truth: run.truth,
     sources: run.sources,
   };

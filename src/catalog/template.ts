@@ -73,6 +73,8 @@ const META = /[\\^$.*+?()[\]{}|/]/g;
 
 export interface CompiledTemplate {
   pattern: RegExp;
+  fullPattern: RegExp;
+  head: string;
   fields: FieldSpec[];
   key: string;
 }
@@ -101,8 +103,17 @@ export function compileTemplate(template: string): CompiledTemplate {
     }
     i = close + 1;
   }
+  const body = re.slice(1);
+  // On the whole message: optional level prefix and optional [preauth]/[postauth] suffix. A greedy
+  // field at the very end becomes lazy there, so it does not swallow the suffix.
+  const lazyTail = /\(\.\*\)$/.test(body) ? `${body.slice(0, -4)}(.*?)` : /\(\.\+\)$/.test(body) ? `${body.slice(0, -4)}(.+?)` : null;
+  const fullBody = lazyTail ?? body;
+  // `s` (dotAll): client text may hold a raw newline (sshd -E records joined by the framer); it stays inside its field.
+  const fullPattern = new RegExp(`^(?:error: |fatal: |debug[1-3]: )?${fullBody}(?: \\[(?:pre|post)auth\\])?$`, 's');
   re += '$';
   const sp = template.search(/[ {]/);
   const key = sp < 0 ? template : template.slice(0, sp);
-  return { pattern: new RegExp(re), fields, key };
+  const brace = template.indexOf('{');
+  const head = brace < 0 ? template : template.slice(0, brace);
+  return { pattern: new RegExp(re, 's'), fullPattern, head, fields, key };
 }

@@ -73,6 +73,20 @@ export interface CatalogEntry {
   readonly template: string;
   /** Anchored pattern compiled from the template, matched against the message body (prefixes and suffix removed). */
   readonly pattern: RegExp;
+  /**
+   * The same shape matched against the whole message: an optional `error: `/`fatal: `/`debugN: `
+   * prefix and an optional ` [preauth]`/` [postauth]` suffix around the body, same capture groups.
+   * Used on the hot path because running a regex on a sliced body string costs V8 far more than
+   * running it on the message itself.
+   */
+  readonly fullPattern: RegExp;
+  /** The literal text before the first placeholder: a cheap `startsWith` filter before any regex. */
+  readonly head: string;
+  /** Offset and char code of the head's first character after the first word (0/-1: none): a one-compare filter. */
+  readonly probeAt: number;
+  readonly probeChar: number;
+  /** The longest literal after the head (or ''): must occur in the line, checked with indexOf before the regex. */
+  readonly needle: string;
   /** One per capture group, in order. */
   readonly fields: readonly FieldSpec[];
   /** First word of the body: the dispatch key. */
@@ -98,4 +112,4 @@ export interface CatalogEntry {
 }
 
 /** How the catalog is written in entries.ts: the compiled parts are added by index.ts. */
-export type CatalogEntrySpec = Omit<CatalogEntry, 'pattern' | 'fields' | 'key' | 'scope'> & { scope?: Scope };
+export type CatalogEntrySpec = Omit<CatalogEntry, 'pattern' | 'fullPattern' | 'head' | 'probeAt' | 'probeChar' | 'needle' | 'fields' | 'key' | 'scope'> & { scope?: Scope };

@@ -3,6 +3,7 @@
  * (tried to authenticate, never succeeded), `scanner` (connected, never tried to authenticate),
  * `unknown` (the log does not tell: e.g. every connection was dropped before sshd saw anything).
  */
+import { isoTime } from '../connections/iso-time.ts';
 import type { ConnectionRecord } from '../connections/types.ts';
 import { OUTCOMES, type Outcome, type SourceClass } from './vocabulary.ts';
 
@@ -92,8 +93,8 @@ export class SourceStats {
       why: c.why,
       connections: this.connections,
       outcomes,
-      firstSeen: this.firstMs === null ? null : new Date(this.firstMs).toISOString(),
-      lastSeen: this.lastMs === null ? null : new Date(this.lastMs).toISOString(),
+      firstSeen: this.firstMs === null ? null : isoTime(this.firstMs),
+      lastSeen: this.lastMs === null ? null : isoTime(this.lastMs),
       users: [...this.users],
       failures: this.failures,
     };

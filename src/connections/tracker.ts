@@ -17,6 +17,7 @@ import type { FramedLine } from '../framing/framed-line.ts';
 import type { SshdEvent } from '../events/index.ts';
 import { identOutcome, settleOutcome, type ConnectionFacts, type Ending } from '../classify/outcome.ts';
 import { PHASES, type Outcome } from '../classify/vocabulary.ts';
+import { isoTime } from './iso-time.ts';
 import { MAX_EVIDENCE_PER_CONNECTION, MAX_USERS_PER_CONNECTION, type ConnectionRecord, type Evidence } from './types.ts';
 
 /** What the tracker reports to its owner (the Analyzer). */
@@ -28,8 +29,22 @@ export interface TrackerSink {
   trailer(line: FramedLine, ev: SshdEvent): void;
 }
 
+/** The connections of one host (log envelope host name): kept apart so pids of different hosts never mix. */
+class HostState {
+  /** Open (and recently finished) connections by pid; pid-less lines use -1 (address-less) or `byClient`. */
+  readonly byPid = new Map<number, OpenConnection>();
+  /** Other pids (user child) joined to a connection. */
+  readonly aliases = new Map<number, OpenConnection>();
+  /** Authenticated connections by `address port`, for post-auth lines on other pids. */
+  readonly sessions = new Map<string, OpenConnection>();
+  /** pid-less lines (sshd -E) with an address, by `address port`. */
+  readonly byClient = new Map<string, OpenConnection>();
+}
+
 export class OpenConnection implements ConnectionFacts {
-  readonly key: string;
+  /** Where this connection is registered: pid (>= 0), -1 for pid-less address-less lines, or a `byClient` key. */
+  readonly key: number | string;
+  readonly hs: HostState;
   readonly host: string | null;
   readonly pid: number | null;
   readonly pids: number[] = [];
@@ -54,12 +69,13 @@ export class OpenConnection implements ConnectionFacts {
   evidence: Evidence[] = [];
   evidenceOmitted = 0;
   closed = false;
-  /** Keys (host, other pid) joined to this connection. */
-  aliasKeys: string[] = [];
+  /** Other pids joined to this connection (aliases). */
+  aliasKeys: number[] = [];
   /** The line that set `src` came after client text on a possibly cut line and was ignored. */
   addressDropped = false;
   record: ConnectionRecord | null = null;
-  constructor(key: string, host: string | null, pid: number | null) {
+  constructor(hs: HostState, key: number | string, host: string | null, pid: number | null) {
+    this.hs = hs;
     this.key = key;
     this.host = host;
     this.pid = pid;
@@ -78,20 +94,15 @@ const TRAILER_WINDOW_MS = 120_000;
 /** Slack on top of LoginGraceTime (9.9+ adds up to 4 s of jitter; logs are written late). */
 const GRACE_SLACK_MS = 10_000;
 
-function keyOf(host: string | null, pid: number | null): string {
-  return `${host ?? ''}\u0000${pid === null ? '-' : pid}`;
-}
-
-function apKey(host: string | null, addr: string, port: number): string {
-  return `${host ?? ''}\u0000${addr}\u0000${port}`;
+function clientKey(addr: string, port: number): string {
+  return `${addr} ${port}`;
 }
 
 export class ConnectionTracker {
-  private readonly open = new Map<string, OpenConnection>();
-  /** Authenticated connections by (host, address, port), for post-auth lines on other pids. */
-  private readonly sessions = new Map<string, OpenConnection>();
-  /** Other pids (user child, pid-less lines by address) joined to a connection. */
-  private readonly aliases = new Map<string, OpenConnection>();
+  private readonly hosts = new Map<string | null, HostState>();
+  private lastHost: string | null = null;
+  private lastHostState: HostState | null = null;
+  private openConns = 0;
   /** Server addresses seen (`Connection from … on <lip>`, `Server listening on`), to tell the 9.8p1 swapped label. */
   readonly localAddresses = new Set<string>();
   private readonly sink: TrackerSink;
@@ -104,8 +115,32 @@ export class ConnectionTracker {
     this.opts = opts;
   }
 
+  /** Connections not yet finished. */
   get openCount(): number {
-    return this.open.size;
+    return this.openConns;
+  }
+
+  private hostState(host: string | null): HostState {
+    if (this.lastHostState !== null && host === this.lastHost) return this.lastHostState;
+    let hs = this.hosts.get(host);
+    if (hs === undefined) {
+      hs = new HostState();
+      this.hosts.set(host, hs);
+    }
+    this.lastHost = host;
+    this.lastHostState = hs;
+    return hs;
+  }
+
+  private lookup(hs: HostState, key: number | string): OpenConnection | undefined {
+    if (typeof key === 'number') return hs.byPid.get(key) ?? hs.aliases.get(key);
+    return hs.byClient.get(key);
+  }
+
+  private register(c: OpenConnection): void {
+    if (typeof c.key === 'number') c.hs.byPid.set(c.key, c);
+    else c.hs.byClient.set(c.key, c);
+    this.openConns++;
   }
 
   handle(line: FramedLine, ev: SshdEvent): void {
@@ -116,20 +151,21 @@ export class ConnectionTracker {
       return;
     }
     const host = line.host;
-    let key: string;
-    if (line.pid !== null) key = keyOf(host, line.pid);
-    else if (ev.addr !== null && ev.port !== null) key = `${host ?? ''}\u0000@${ev.addr}\u0000${ev.port}`;
-    else key = keyOf(host, null);
+    const hs = this.hostState(host);
+    let key: number | string;
+    if (line.pid !== null) key = line.pid;
+    else if (ev.addr !== null && ev.port !== null) key = clientKey(ev.addr, ev.port);
+    else key = -1;
 
-    let c = this.open.get(key) ?? this.aliases.get(key);
+    let c = this.lookup(hs, key);
     // A post-auth line from the user child (another pid) joins its session by (address, port).
-    if (ev.addr !== null && ev.port !== null && (c === undefined || (c.closed && !sameClient(c, ev)))) {
-      const s = this.sessions.get(apKey(host, ev.addr, ev.port));
+    if (ev.addr !== null && ev.port !== null && hs.sessions.size > 0 && (c === undefined || (c.closed && !sameClient(c, ev)))) {
+      const s = hs.sessions.get(clientKey(ev.addr, ev.port));
       if (s !== undefined && s !== c) {
         c = s;
         if (line.pid !== null && !c.pids.includes(line.pid)) c.pids.push(line.pid);
-        if (!this.aliases.has(key) && !this.open.has(key)) {
-          this.aliases.set(key, c);
+        if (typeof key === 'number' && !hs.aliases.has(key) && !hs.byPid.has(key)) {
+          hs.aliases.set(key, c);
           c.aliasKeys.push(key);
         }
       }
@@ -154,8 +190,8 @@ export class ConnectionTracker {
         this.sink.trailer(line, ev);
         return;
       }
-      c = new OpenConnection(key, host, line.pid);
-      this.open.set(key, c);
+      c = new OpenConnection(hs, key, host, line.pid);
+      this.register(c);
     }
     this.apply(c, line, ev);
   }
@@ -252,9 +288,9 @@ export class ConnectionTracker {
         break;
       case 'session_child':
         if (ev.pidRef !== null) {
-          const k = keyOf(c.host, ev.pidRef);
-          if (!this.open.has(k)) {
-            this.aliases.set(k, c);
+          const k = ev.pidRef;
+          if (!c.hs.byPid.has(k)) {
+            c.hs.aliases.set(k, c);
             c.aliasKeys.push(k);
           }
           if (!c.pids.includes(ev.pidRef)) c.pids.push(ev.pidRef);
@@ -275,7 +311,7 @@ export class ConnectionTracker {
 
   private registerSession(c: OpenConnection): void {
     if (c.src === null || c.srcPort === null) return;
-    this.sessions.set(apKey(c.host, c.src, c.srcPort), c);
+    c.hs.sessions.set(clientKey(c.src, c.srcPort), c);
   }
 
   private handleListener(line: FramedLine, ev: SshdEvent): void {
@@ -284,7 +320,7 @@ export class ConnectionTracker {
       case 'listener_drop':
       case 'refused_wrappers': {
         if (ev.laddr !== null) this.localAddresses.add(ev.laddr);
-        const c = new OpenConnection(`drop:${line.file}:${line.line}`, line.host, line.pid);
+        const c = new OpenConnection(this.hostState(line.host), -1, line.host, line.pid);
         c.src = ev.addr;
         c.srcPort = ev.port;
         c.local = ev.laddr;
@@ -297,7 +333,7 @@ export class ConnectionTracker {
       }
       case 'listener_timeout':
       case 'listener_child': {
-        const target = ev.pidRef === null ? undefined : this.open.get(keyOf(line.host, ev.pidRef)) ?? this.aliases.get(keyOf(line.host, ev.pidRef));
+        const target = ev.pidRef === null ? undefined : this.lookup(this.hostState(line.host), ev.pidRef);
         if (target !== undefined && !target.closed) {
           this.addEvidence(target, evidence);
           if (line.pid !== null && !target.pids.includes(line.pid)) target.pids.push(line.pid);
@@ -307,7 +343,7 @@ export class ConnectionTracker {
           this.close(target, ev, 'final');
         } else if (ev.effect === 'listener_timeout') {
           // The session process logged nothing we kept (INFO on 9.8+): the listener's line is the whole story.
-          const c = new OpenConnection(keyOf(line.host, ev.pidRef), line.host, ev.pidRef);
+          const c = new OpenConnection(this.hostState(line.host), ev.pidRef ?? -1, line.host, ev.pidRef);
           if (line.pid !== null) c.pids.push(line.pid);
           this.setClientFromLabel(c, ev);
           c.firstTs = c.lastTs = line.ts;
@@ -339,10 +375,11 @@ export class ConnectionTracker {
   }
 
   private emit(c: OpenConnection, s: { outcome: Outcome; detail: string; reason?: string; inferred?: boolean }): void {
+    if (!c.closed && this.lookup(c.hs, c.key) === c) this.openConns--;
     c.closed = true;
-    if (c.src !== null && c.srcPort !== null) {
-      const k = apKey(c.host, c.src, c.srcPort);
-      if (this.sessions.get(k) === c) this.sessions.delete(k);
+    if (c.authOk && c.src !== null && c.srcPort !== null) {
+      const k = clientKey(c.src, c.srcPort);
+      if (c.hs.sessions.get(k) === c) c.hs.sessions.delete(k);
     }
     let phaseIndex = c.phaseIndex;
     if (s.outcome === 'authenticated') phaseIndex = 4;
@@ -354,8 +391,8 @@ export class ConnectionTracker {
       srcPort: c.srcPort,
       local: c.local,
       localPort: c.localPort,
-      start: c.firstTs === null ? null : new Date(c.firstTs).toISOString(),
-      end: c.lastTs === null ? null : new Date(c.lastTs).toISOString(),
+      start: c.firstTs === null ? null : isoTime(c.firstTs),
+      end: c.lastTs === null ? null : isoTime(c.lastTs),
       phase: PHASES[phaseIndex],
       outcome: s.outcome,
       detail: s.detail,
@@ -381,27 +418,36 @@ export class ConnectionTracker {
   sweep(now: number): void {
     const graceLimit = now - this.opts.graceMs - GRACE_SLACK_MS;
     const trailerLimit = now - TRAILER_WINDOW_MS;
-    for (const c of this.open.values()) {
-      if (c.lastTs === null) continue;
-      if (c.closed) {
-        if (c.lastTs < trailerLimit) this.forget(c);
-      } else if (!c.authOk && c.lastTs < graceLimit) {
-        this.close(c, null, 'expired');
+    for (const hs of this.hosts.values()) {
+      for (const map of [hs.byPid, hs.byClient] as Map<number | string, OpenConnection>[]) {
+        for (const c of map.values()) {
+          if (c.lastTs === null) continue;
+          if (c.closed) {
+            if (c.lastTs < trailerLimit) this.forget(c);
+          } else if (!c.authOk && c.lastTs < graceLimit) {
+            this.close(c, null, 'expired');
+          }
+        }
       }
     }
   }
 
   private forget(c: OpenConnection): void {
-    if (this.open.get(c.key) === c) this.open.delete(c.key);
-    for (const k of c.aliasKeys) if (this.aliases.get(k) === c) this.aliases.delete(k);
+    const hs = c.hs;
+    if (typeof c.key === 'number') {
+      if (hs.byPid.get(c.key) === c) hs.byPid.delete(c.key);
+    } else if (hs.byClient.get(c.key) === c) hs.byClient.delete(c.key);
+    for (const k of c.aliasKeys) if (hs.aliases.get(k) === c) hs.aliases.delete(k);
   }
 
   /** Ends every connection still open (end of the input). */
   finish(): void {
-    for (const c of this.open.values()) if (!c.closed) this.close(c, null, 'end-of-log');
-    this.open.clear();
-    this.aliases.clear();
-    this.sessions.clear();
+    for (const hs of this.hosts.values()) {
+      for (const map of [hs.byPid, hs.byClient] as Map<number | string, OpenConnection>[]) for (const c of map.values()) if (!c.closed) this.close(c, null, 'end-of-log');
+    }
+    this.hosts.clear();
+    this.lastHostState = null;
+    this.openConns = 0;
   }
 }
 

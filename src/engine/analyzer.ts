@@ -8,6 +8,7 @@
  * Pure: no I/O and no clock. Time comes from the lines (`push`) or from the caller (`tick(now)`).
  * Memory is bounded by open connections and tracked sources when `keepConnections` is false.
  */
+import { isoTime } from '../connections/iso-time.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
 import { matchMessage, type SshdEvent } from '../events/index.ts';
 import { ConnectionTracker, dropDetail, type OpenConnection, type TrackerSink } from '../connections/tracker.ts';
@@ -254,7 +255,7 @@ export class Analyzer {
     }
     const event: ServerEvent = {
       type,
-      time: line.ts === null ? null : new Date(line.ts).toISOString(),
+      time: line.ts === null ? null : isoTime(line.ts),
       host: line.host,
       pid: line.pid,
       message: line.message,

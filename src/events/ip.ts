@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
  * node:net's isIP rejects `1.2.3` and octal forms that ipaddr.js would accept.
  */
 export function normaliseAddress(text: string): string | null {
+  if (isDottedQuad(text)) return text;
   let a = text;
   const pct = a.indexOf('%');
   if (pct >= 0) a = a.slice(0, pct);
@@ -22,4 +23,28 @@ export function normaliseAddress(text: string): string | null {
 export function parsePort(text: string): number | null {
   const n = Number(text);
   return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : null;
+}
+
+/** Fast exact check for a canonical IPv4 literal (what isIP accepts: 0–255, no leading zeros). */
+function isDottedQuad(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let dots = 0;
+  let val = 0;
+  let digits = 0;
+  let first = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || val > 255 || (digits > 1 && first === 48)) return false;
+      dots++;
+      val = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) first = c;
+      val = val * 10 + (c - 48);
+      if (++digits > 3) return false;
+    } else return false;
+  }
+  return dots === 3 && digits > 0 && val <= 255 && !(digits > 1 && first === 48);
 }

@@ -11,7 +11,7 @@
  * because a cut can leave client text that imitates the tail (`… 1.2.3.4 port 22`) at the end.
  */
 import type { FramedLine } from '../framing/framed-line.ts';
-import { BY_FIRST_WORD, BY_PREFIX, type CatalogEntry } from '../catalog/index.ts';
+import { BY_FIRST_CHAR, type CatalogEntry } from '../catalog/index.ts';
 import { normaliseAddress, parsePort } from './ip.ts';
 import type { MessagePrefix, SshdEvent } from './types.ts';
 
@@ -21,7 +21,7 @@ export type { SshdEvent, MessagePrefix } from './types.ts';
 export const SYSLOG_MESSAGE_LIMIT = 500;
 
 const LOGVERBOSE_TAG = /^[\w./+-]+\.c:\w+\(\):\d+(?: \([^)]*\))?: /;
-const FUNCTION_PREFIX = /^[A-Za-z_][\w]*: /;
+const FUNCTION_WORD = /^[A-Za-z_]\w*:$/;
 
 /** True for the programs whose lines the engine reads: `sshd`, `sshd-session`, `sshd-auth`, any `sshd-*`, or unknown (sshd -E files). */
 export function isSshdProgram(program: string): boolean {
@@ -61,27 +61,47 @@ export function matchText(message: string): SshdEvent {
       end -= 11;
     }
   }
-  let body = start === 0 && end === message.length ? message : message.slice(start, end);
-  // LogVerbose source tag (`file.c:func():123 (pid=N): `): rare, so only checked when the first word has `.c:`.
-  const firstSpace = body.indexOf(' ');
-  if (firstSpace > 0 && body.lastIndexOf('.c:', firstSpace) > 0) {
-    const m = LOGVERBOSE_TAG.exec(body);
-    if (m) body = body.slice(m[0].length);
-  }
+  // The whole message can go to an entry's fullPattern (which allows the same prefix and suffix)
+  // as long as nothing else was skipped; otherwise the body is sliced once for the body patterns.
+  const plainStart = start;
+  let body: string | null = null;
+  let sp = message.indexOf(' ', start);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const sp = body.indexOf(' ');
-    const word = sp < 0 ? body : body.slice(0, sp);
-    const candidates = BY_FIRST_WORD.get(word) ?? prefixCandidates(body);
-    if (candidates) {
+    const wordEnd = sp < 0 || sp > end ? end : sp;
+    const candidates = lookup(message, start, wordEnd);
+    if (candidates !== undefined) {
+      const whole = start === plainStart;
       for (let i = 0; i < candidates.length; i++) {
         const entry = candidates[i];
-        const m = entry.pattern.exec(body);
-        if (m) return build(entry, m, prefix, preauth, postauth, truncated);
+        // Cheap filters first: one character of the second word, then a literal the line must contain.
+        if (entry.probeAt > 0 && message.charCodeAt(start + entry.probeAt) !== entry.probeChar) continue;
+        if (entry.needle !== '' && message.indexOf(entry.needle, start + entry.head.length) < 0) continue;
+        let m: RegExpExecArray | null;
+        if (whole) m = entry.fullPattern.exec(message);
+        else {
+          if (body === null) body = message.slice(start, end);
+          m = entry.pattern.exec(body);
+        }
+        if (m !== null) return build(entry, m, prefix, preauth, postauth, truncated);
+      }
+      if (attempt === 0 && candidates.length > 0) break; // a known first word: no prefix to strip
+    }
+    // Slow path for an unknown first word: a LogVerbose source tag (`file.c:func():123 (pid=N): `)
+    // or a function-name prefix (`_f` logging, `ssh_dispatch_run_fatal: …`): skip it and retry.
+    const word = message.slice(start, wordEnd);
+    if (word.includes('.c:')) {
+      const m = LOGVERBOSE_TAG.exec(message.slice(start, end));
+      if (m !== null) {
+        start += m[0].length;
+        sp = message.indexOf(' ', start);
+        body = null;
+        continue;
       }
     }
-    // An unknown `function: ` prefix (`_f` logging, `ssh_dispatch_run_fatal: …`): strip it and retry.
-    if (word.length > 1 && word.charCodeAt(word.length - 1) === 58 && FUNCTION_PREFIX.test(body)) {
-      body = body.slice(sp + 1);
+    if (wordEnd > start + 1 && wordEnd < end && message.charCodeAt(wordEnd - 1) === 58 && FUNCTION_WORD.test(word)) {
+      start = wordEnd + 1;
+      sp = message.indexOf(' ', start);
+      body = null;
       continue;
     }
     break;
@@ -89,8 +109,14 @@ export function matchText(message: string): SshdEvent {
   return other(prefix === 'debug' ? 'debug' : 'unrecognised', prefix, preauth, postauth, truncated);
 }
 
-function prefixCandidates(body: string): readonly CatalogEntry[] | undefined {
-  for (let i = 0; i < BY_PREFIX.length; i++) if (body.startsWith(BY_PREFIX[i][0])) return BY_PREFIX[i][1];
+/** The shapes whose first word is `message[start, wordEnd)` (or whose prefix key it starts with). */
+function lookup(message: string, start: number, wordEnd: number): readonly CatalogEntry[] | undefined {
+  const keys = BY_FIRST_CHAR[message.charCodeAt(start) & 127];
+  const len = wordEnd - start;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k.prefix ? k.key.length <= len && message.startsWith(k.key, start) : k.key.length === len && message.startsWith(k.key, start)) return k.entries;
+  }
   return undefined;
 }
 

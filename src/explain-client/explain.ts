@@ -244,7 +244,7 @@ export function explainTranscript(text: string): Explanation {
         title: 'connected, then the server side closed before sending any SSH banner',
         meaning:
           'TCP connected ("Connection established"), but the connection was closed before "Remote protocol version": something accepted and closed — a port forward or container with nothing behind it, TCP wrappers (hosts.deny), a ban acting after accept, MaxStartups on an old sshd (≤ 7.9 closes silently), or sshd crashing at start',
-        fix: ['`sshwarden probe HOST` from here tells these apart (timing, FIN/RST, repeat)', 'on the server: `sshwarden doctor`; the log at that time (`sshwarden analyze`: kex_exchange_identification / refused connect / drop connection)', 'is sshd running behind the forward (`docker ps`, `ss -ltnp` inside the container)?'],
+        fix: ['`sshwarden probe HOST` from here tells these apart (timing, FIN/RST, repeat)', 'on the server: `sshwarden audit`, and the log at that time (`sshwarden analyze`: kex_exchange_identification / refused connect / drop connection)', 'is sshd running behind the forward (`docker ps`, `ss -ltnp` inside the container)?'],
         details: {},
         evidence: ev,
         priority: 5,

@@ -1,4 +1,5 @@
 /** Text rendering of an explained ssh transcript. Pure. */
+import { printable, sanitize } from '../probe/greeting.ts';
 import type { Paint } from '../probe/render.ts';
 import type { Explanation } from './explain.ts';
 
@@ -6,13 +7,13 @@ export function renderExplanation(e: Explanation, file: string, p: Paint): strin
   const out: string[] = [];
   const where = e.target ? ` to ${e.target.host}${e.target.port ? ` port ${e.target.port}` : ''}` : '';
   out.push(`${p.bold('sshwarden explain-client')} ${file === '-' ? '(stdin)' : file}: ${e.client ?? 'ssh'}${where}, got as far as: ${e.stage}`);
-  out.push('', `${p.bold(e.ok ? 'Result:' : 'Cause:')} ${e.ok ? p.green(e.headline) : p.red(e.headline)}`);
+  out.push('', `${p.bold(e.ok ? 'Result:' : 'Cause:')} ${e.ok ? p.green(sanitize(e.headline)) : p.red(sanitize(e.headline))}`);
   if (e.verbosity < 1 && !e.ok) out.push(p.dim('(not verbose: run `ssh -vvv … 2>&1 | sshwarden explain-client -` for a fuller explanation)'));
   e.findings.forEach((f, i) => {
-    out.push('', `${i + 1}. ${p.bold(f.title)}  ${p.dim(`[${f.id}]`)}`);
-    out.push(`   ${f.meaning}`);
+    out.push('', `${i + 1}. ${p.bold(sanitize(f.title))}  ${p.dim(`[${f.id}]`)}`);
+    out.push(`   ${sanitize(f.meaning)}`);
     for (const x of f.fix) out.push(`   ${p.green('fix:')} ${x}`);
-    for (const ev of f.evidence.slice(0, 6)) out.push(`   ${p.dim(`line ${ev.line}:`)} ${ev.text.length > 160 ? `${ev.text.slice(0, 160)}…` : ev.text}`);
+    for (const ev of f.evidence.slice(0, 6)) out.push(`   ${p.dim(`line ${ev.line}:`)} ${printable(ev.text.length > 160 ? `${ev.text.slice(0, 160)}…` : ev.text)}`);
   });
   return `${out.join('\n')}\n`;
 }

@@ -31,6 +31,7 @@ export function localTimeZone(): string {
 
 /** True when `name` is an IANA zone this Node knows (e.g. `UTC`, `Europe/Berlin`). */
 export function isValidTimeZone(name: string): boolean {
+  if (isUtcName(name)) return true; // no Intl: its first use loads ICU data (~10 ms)
   const known = validZones.get(name);
   if (known !== undefined) return known;
   let ok: boolean;

@@ -12,8 +12,12 @@ import { ownString } from './own-string.ts';
  * Speed: a journal record is ~1-2 KB of JSON. Records that do not contain `"sshd` anywhere
  * cannot be from an sshd-family program and are skipped with one indexOf, without JSON.parse.
  *
- * stderr lines of sshd under systemd (`_TRANSPORT=stdout`) are framed like the others; journald
- * splits such a stream at newlines into separate entries, so they carry the listener's _PID.
+ * stderr lines of sshd under systemd (`_TRANSPORT=stdout`: `sshd -D -e`, startup errors) get
+ * pid null, like sshd -E files: the _PID of a stream is the process that opened it (normally
+ * the listener), not the connection's process, and journald splits a stream at newlines, so a
+ * client-supplied `\n` (raw in sshd's stderr output) makes a forged entry with that same _PID.
+ * A null pid tells the engine these lines carry no per-process envelope. (In journalctl's text
+ * forms the transport is not shown; such lines look like any other `sshd[PID]:` line.)
  */
 const RS = 0x1e;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -52,6 +56,81 @@ function asPid(v: unknown): number | null {
   return Number(t);
 }
 
+type Fields = Record<'SYSLOG_IDENTIFIER' | '_COMM' | 'MESSAGE' | 'SYSLOG_PID' | '_PID' | '__REALTIME_TIMESTAMP' | '_HOSTNAME' | '_TRANSPORT', unknown>;
+
+/** A field value that could not be read by the fast path. */
+const BAD = Symbol('bad');
+
+/**
+ * The value of top-level key `needle` (`"KEY":`) in the JSON object text `s[start, end)`, or
+ * undefined when absent, or BAD. Safe against look-alike text inside values: in JSON every `"`
+ * inside a string is escaped, so a real key's opening quote is always preceded by `{` or `,`,
+ * which is checked; a `"KEY":` made of message text has a backslash there.
+ */
+function fieldAt(s: string, start: number, end: number, key: string): unknown {
+  // indexOf is fast when the needle's first character is rare: search without the opening
+  // quote and leading underscores (`"` and `_` begin every key), then check them.
+  let lead = 0;
+  while (key.charCodeAt(lead) === 95 /* _ */) lead++;
+  const needle = key.slice(lead) + '":';
+  const before = lead + 1; // `"` + underscores
+  let i = s.indexOf(needle, start + before);
+  while (i >= 0 && i < end) {
+    const k = i - before;
+    const prev = s.charCodeAt(k - 1);
+    if ((prev === 123 || prev === 44) && s.charCodeAt(k) === 34 && (lead === 0 || s.startsWith(key.slice(0, lead), k + 1))) break;
+    i = s.indexOf(needle, i + 1);
+  }
+  if (i < 0 || i >= end) return undefined;
+  const v = i + needle.length;
+  const c = s.charCodeAt(v);
+  if (c === 34 /* " */) {
+    let j = v + 1;
+    let escaped = false;
+    while (j < end) {
+      const d = s.charCodeAt(j);
+      if (d === 92 /* \ */) {
+        escaped = true;
+        j += 2;
+        continue;
+      }
+      if (d === 34) break;
+      j++;
+    }
+    if (j >= end) return BAD;
+    if (!escaped) return s.slice(v + 1, j);
+    try {
+      return JSON.parse(s.slice(v, j + 1));
+    } catch {
+      return BAD;
+    }
+  }
+  if (c === 91 /* [ */) {
+    let j = v + 1;
+    let inString = false;
+    while (j < end) {
+      const d = s.charCodeAt(j);
+      if (inString) {
+        if (d === 92) {
+          j += 2;
+          continue;
+        }
+        if (d === 34) inString = false;
+      } else if (d === 34) inString = true;
+      else if (d === 93 /* ] */) break;
+      j++;
+    }
+    if (j >= end) return BAD;
+    try {
+      return JSON.parse(s.slice(v, j + 1));
+    } catch {
+      return BAD;
+    }
+  }
+  if (s.startsWith('null', v)) return null;
+  return BAD;
+}
+
 export class JournalJsonFramer implements Framer {
   readonly counts: FramerCounts = newCounts();
   private readonly file: string;
@@ -81,22 +160,39 @@ export class JournalJsonFramer implements Framer {
       this.counts.malformed++;
       return null;
     }
-    const at = s.indexOf('"sshd', start);
+    const at = s.indexOf('sshd', start);
     if (at < 0 || at >= end) {
       this.counts.skipped++;
       return null;
     }
-    let rec: Record<string, unknown>;
-    try {
-      const v: unknown = JSON.parse(start === 0 && end === s.length ? s : s.slice(start, end));
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    if (s.charCodeAt(end - 1) !== 125 /* } */) {
+      this.counts.malformed++;
+      return null;
+    }
+    // Fast path: read just the fields we need (see fieldAt); a full JSON.parse of a ~1 KB
+    // record with 25 fields costs ~3 µs. Falls back to JSON.parse when a field looks odd.
+    let rec: Fields = {
+      SYSLOG_IDENTIFIER: fieldAt(s, start, end, 'SYSLOG_IDENTIFIER'),
+      _COMM: fieldAt(s, start, end, '_COMM'),
+      MESSAGE: fieldAt(s, start, end, 'MESSAGE'),
+      SYSLOG_PID: fieldAt(s, start, end, 'SYSLOG_PID'),
+      _PID: fieldAt(s, start, end, '_PID'),
+      __REALTIME_TIMESTAMP: fieldAt(s, start, end, '__REALTIME_TIMESTAMP'),
+      _HOSTNAME: fieldAt(s, start, end, '_HOSTNAME'),
+      _TRANSPORT: fieldAt(s, start, end, '_TRANSPORT'),
+    };
+    if (Object.values(rec).includes(BAD)) {
+      try {
+        const v: unknown = JSON.parse(s.slice(start, end));
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+          this.counts.malformed++;
+          return null;
+        }
+        rec = v as Fields;
+      } catch {
         this.counts.malformed++;
         return null;
       }
-      rec = v as Record<string, unknown>;
-    } catch {
-      this.counts.malformed++;
-      return null;
     }
     const program = asText(rec.SYSLOG_IDENTIFIER) ?? asText(rec._COMM);
     if (program === null || !isSshdProgram(program)) {
@@ -108,7 +204,7 @@ export class JournalJsonFramer implements Framer {
       this.counts.malformed++;
       return null;
     }
-    const pid = asPid(rec.SYSLOG_PID) ?? asPid(rec._PID);
+    const pid = asText(rec._TRANSPORT) === 'stdout' ? null : (asPid(rec.SYSLOG_PID) ?? asPid(rec._PID));
     let ts: number | null = null;
     const rt = asText(rec.__REALTIME_TIMESTAMP);
     if (rt !== null && rt.length > 0 && rt.length < 20) {

@@ -159,16 +159,22 @@ export class SyslogFramer implements Framer {
       if (tokEnd < 0 || tokEnd > end) tokEnd = end;
       // Other programs are rejected on their first letter, before the tag is read.
       const c = s.charCodeAt(p);
-      if (c !== 115 /* s */ && c !== LB) return hadTimestamp && hostEnd > hostStart ? this.skipped() : this.malformed();
+      if (c !== 115 /* s */ && c !== LB && c !== 47 /* / */) return hadTimestamp && hostEnd > hostStart ? this.skipped() : this.malformed();
       tag = this.tagAt(s, p, tokEnd);
       if (tag === 0) return hadTimestamp && hostEnd > hostStart ? this.skipped() : this.malformed();
     }
     if (tag < 0) return this.malformed();
-    // tag > 0: fields set by tagAt
+    // tag > 0: fields set by tagAt. An ident logged as a path (`/usr/lib/openssh/sshd-session[5]:`)
+    // names the program by its last component.
+    if (s.charCodeAt(this.nameStart) === 47 /* / */) this.nameStart = s.lastIndexOf('/', this.nameEnd - 1) + 1;
     if (!isSshdProgramAt(s, this.nameStart, this.nameEnd)) return this.skipped();
     let msgStart = tokEnd + 1;
     if (msgStart > end) msgStart = end;
     msgStart = skipSolarisId(s, msgStart, end);
+    if (s.charCodeAt(msgStart) === 109 /* m */) {
+      const inner = repeatedInner(s, msgStart, end);
+      if (inner > 0) return this.emit(s, hostStart, hostEnd, inner, end - 1, lineNo);
+    }
     return this.emit(s, hostStart, hostEnd, msgStart, end, lineNo);
   }
 
@@ -450,6 +456,22 @@ export class SyslogFramer implements Framer {
     this.counts.skipped++;
     return null;
   }
+}
+
+/**
+ * rsyslog's RepeatedMsgReduction (on in Ubuntu's default rsyslog.conf) writes a message that
+ * the same program[pid] repeated as `message repeated 3 times: [ <message>]`. The record is
+ * delivered once with the inner message (FramedLine has no repeat count; the engine sees the
+ * event one more time, not N). Returns the inner message's start, or 0.
+ */
+function repeatedInner(s: string, p: number, end: number): number {
+  if (!s.startsWith('message repeated ', p)) return 0;
+  let q = p + 17;
+  const d0 = q;
+  while (q < end && isDigit(s.charCodeAt(q))) q++;
+  if (q === d0 || !s.startsWith(' times: [ ', q) || s.charCodeAt(end - 1) !== RB) return 0;
+  q += 10;
+  return q < end - 1 ? q : 0;
 }
 
 /** Solaris/illumos syslog puts `[ID 800047 auth.info] ` before the message: part of the envelope. */

@@ -155,7 +155,7 @@ export function parseConfig(text: string, file: string): GuardConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
+    const lines = doc.errors.map((e) => `${file}:${lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
     throw new ConfigError(file, lines.join('\n'));
   }
   const raw = doc.toJS() ?? {};

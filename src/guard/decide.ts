@@ -92,8 +92,8 @@ export class Decider {
 
   /** Restores learned logins (from the store at start). */
   learnAuthenticated(address: string, ts: number): void {
-    const prev = this.authenticated.get(address) ?? 0;
-    if (ts > prev) this.authenticated.set(address, ts);
+    const prev = this.authenticated.get(address);
+    if (prev === undefined || ts > prev) this.authenticated.set(address, ts);
   }
 
   authenticatedCount(): number {

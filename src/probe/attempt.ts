@@ -9,6 +9,7 @@
  * Node tells FIN and RST apart for us: `end` is a FIN from the peer, `error` ECONNRESET an RST.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { buildDisconnect, parseIdentification, parseKexInit, readPacket, type KexInit, type SshIdentification } from './ssh-wire.ts';
 
 export interface AttemptOptions {
@@ -170,5 +171,44 @@ export function runAttempt(address: string, port: number, opts: AttemptOptions):
       }
     });
     sock.on('close', finish);
+  });
+}
+
+/** What a TLS handshake attempt found (the second look at a port that closed on our SSH identification or stayed silent). */
+export interface TlsSniff {
+  readonly tls: boolean;
+  /** `handshake` (completed), `alert` (the server answered with a TLS alert), or why it is not TLS. */
+  readonly how: string;
+  readonly protocol?: string;
+  readonly subject?: string;
+}
+
+/**
+ * One TLS ClientHello to the port: many TLS servers close silently on the line of text an SSH
+ * client sends, so "closed after our identification" gets a second, single connection to name
+ * the protocol. Certificates are not verified: we only want to know whether TLS answers.
+ */
+export function sniffTls(address: string, port: number, timeoutMs: number): Promise<TlsSniff> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (r: TlsSniff) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(r);
+    };
+    const sock = tls.connect({ host: address, port, rejectUnauthorized: false, servername: net.isIP(address) ? undefined : address });
+    const timer = setTimeout(() => finish({ tls: false, how: 'no answer to a TLS ClientHello' }), timeoutMs);
+    sock.on('secureConnect', () => {
+      const cert = sock.getPeerCertificate();
+      const cn = cert && typeof cert === 'object' && cert.subject ? cert.subject.CN : undefined;
+      finish({ tls: true, how: 'handshake', protocol: sock.getProtocol() ?? undefined, subject: Array.isArray(cn) ? cn[0] : cn });
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      const alert = /alert|ERR_SSL_(TLSV1|SSLV3)_ALERT/i.test(`${e.code} ${e.message}`);
+      finish(alert ? { tls: true, how: 'alert' } : { tls: false, how: e.code ?? e.message });
+    });
+    sock.on('close', () => finish({ tls: false, how: 'closed without a TLS answer' }));
   });
 }

@@ -19,9 +19,14 @@ export interface Greeting {
 const MAX_LINES = 8;
 const MAX_LINE = 200;
 
-/** Makes a line safe to print: control characters become `\xNN`, length is capped. */
+/** Makes text safe for a terminal: control characters (escape sequences included) become `\xNN`. */
+export function sanitize(s: string): string {
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Like `sanitize`, and the length is capped. */
 export function printable(s: string): string {
-  const cleaned = s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const cleaned = sanitize(s);
   return cleaned.length > MAX_LINE ? `${cleaned.slice(0, MAX_LINE)}…` : cleaned;
 }
 

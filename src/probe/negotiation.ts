@@ -166,7 +166,7 @@ export function terrapin(server: ServerOffer): Terrapin {
     affectedModes.length === 0
       ? 'not affected: the server offers neither chacha20-poly1305 nor CBC with EtM MACs'
       : server.strictKex
-        ? `mitigated on the server (strict key exchange, kex-strict-s-v00@openssh.com); the connection is safe when the client supports strict kex too (OpenSSH 9.6+, PuTTY 0.80+, or patched builds)`
+        ? `the server offers ${affectedModes.join(' and ')}, mitigated by strict key exchange (kex-strict-s-v00@openssh.com): safe when the client supports strict kex too (OpenSSH 9.6+, PuTTY 0.80+, or patched builds)`
         : `EXPOSED to Terrapin (CVE-2023-48795): the server offers ${affectedModes.join(' and ')} without strict key exchange; update the server (OpenSSH 9.6+ or a patched package) or remove those modes`;
   return { affectedModes, strictKex: server.strictKex, exposed, summary };
 }

@@ -3,11 +3,11 @@
  * `concurrency` in flight, then build the report. The I/O (resolver, attempts) comes in
  * through `ProbeIo`, so this file decides only what to do and in which order.
  */
-import type { AttemptResult } from './attempt.ts';
+import type { AttemptResult, TlsSniff } from './attempt.ts';
 import type { ClientOffer } from './negotiation.ts';
 import type { Resolved } from './resolve.ts';
 import type { Target } from './target.ts';
-import { overallVerdict, reportAddress, type AddressReport, type Verdict } from './verdict.ts';
+import { overallVerdict, reportAddress, wantsTlsSniff, type AddressReport, type Verdict } from './verdict.ts';
 
 /** Politeness bounds: never more than the user asked for, and never more than these. */
 export const LIMITS = { repeatMax: 100, concurrencyMax: 8, timeoutMaxSeconds: 60 } as const;
@@ -27,6 +27,8 @@ export interface ProbeOptions {
 export interface ProbeIo {
   resolve(t: Target, only: 4 | 6 | null): Promise<Resolved>;
   attempt(address: string, port: number): Promise<AttemptResult>;
+  /** One TLS handshake, when the port was silent or closed only once we spoke. */
+  sniffTls(address: string, port: number): Promise<TlsSniff>;
   /** Called after each attempt (progress display). */
   onAttempt?(done: number, total: number): void;
 }
@@ -67,7 +69,8 @@ export async function runProbe(o: ProbeOptions, io: ProbeIo): Promise<ProbeRepor
       io.onAttempt?.(++done, total);
       return r;
     });
-    reports.push(reportAddress(attempts, o.client));
+    const sniff = wantsTlsSniff(attempts[0]) ? await io.sniffTls(address, o.target.port) : null;
+    reports.push(reportAddress(attempts, o.client, sniff));
   }
   return {
     target: { input: o.target.input, host: o.target.host, port: o.target.port },

@@ -26,6 +26,7 @@ function renderAddress(r: AddressReport, p: Paint, out: string[]): void {
     for (const [t, n] of Object.entries(r.refusalTexts)) out.push(`  refusal text "${t}": ${n} times`);
   }
   for (const ex of r.examples) for (const e of ex.evidence) out.push(`  ${e}`);
+  if (r.tlsSniff) out.push(`  second look, one TLS ClientHello: ${r.tlsSniff.tls ? `TLS answers (${r.tlsSniff.how}${r.tlsSniff.protocol ? `, ${r.tlsSniff.protocol}` : ''}${r.tlsSniff.subject ? `, CN=${r.tlsSniff.subject}` : ''})` : `not TLS (${r.tlsSniff.how})`}`);
   const s = r.ssh;
   if (!s) return;
   const id = s.identification;

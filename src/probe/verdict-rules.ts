@@ -12,7 +12,8 @@ export const VERDICTS = [
   'ssh_rejected_identification', // OpenSSH said our identification is invalid
   'ssh_kexinit_unreadable', // identification came but no readable KEXINIT
   'wrong_service', // HTTP, TLS, SMTP, … on this port
-  'closed_without_banner', // accepted, then FIN without a byte
+  'closed_without_banner', // accepted, then FIN without a byte, before we said anything
+  'closed_after_our_identification', // accepted, silent, then FIN/RST only once we sent our identification
   'reset_without_banner', // accepted, then RST without a byte
   'silent', // accepted, then nothing until our timeout
   'refused', // RST (or ICMP port unreachable) to our SYN
@@ -29,7 +30,8 @@ export interface CauseRule {
   readonly check: string;
 }
 
-const DOCTOR = 'run `sshwarden doctor` on the server';
+/** The server-side follow-up. (The issue names a `sshwarden doctor`; until one exists, audit + analyze are what runs there.) */
+const DOCTOR = 'on the server run `sshwarden audit` and `sshwarden analyze /var/log/auth.log` (or `--journal`)';
 
 export const CAUSES: Readonly<Record<VerdictId, readonly CauseRule[]>> = {
   ssh_ok: [
@@ -59,6 +61,10 @@ export const CAUSES: Readonly<Record<VerdictId, readonly CauseRule[]>> = {
     { id: 'tcp_wrappers', text: 'sshd (or inetd) refuses your address right after accept: TCP wrappers (`/etc/hosts.deny`, libwrap builds only), or OpenSSH ≤ 7.9 MaxStartups, which closes without a word', check: 'server log: `refused connect from`, `drop connection … past MaxStartups`; `/etc/hosts.allow` and `/etc/hosts.deny`' },
     { id: 'ban_after_accept', text: 'a ban that acts after the TCP handshake (e.g. fail2ban with a hosts.deny action)', check: '`fail2ban-client banned` / `sshguard` blocklist on the server' },
     { id: 'sshd_crash', text: "sshd's per-connection process dies before sending its banner (missing host keys, a broken config, `/run/sshd` missing, out of memory)", check: `\`journalctl -u ssh\` for \`fatal:\` at the probe time; ${DOCTOR}` },
+  ],
+  closed_after_our_identification: [
+    { id: 'client_speaks_first_service', text: 'a service that waits for the client to speak first answers on port {port} and hangs up on an SSH identification (a database, RDP, a TLS service that closes silently, a custom protocol): wrong port or port translation', check: 'which process owns port {port} on the server: `ss -ltnp | grep :{port}`; the port forward / NAT rule for {port}' },
+    { id: 'sshd_rejects_after_read', text: 'a wrapper in front of sshd (or an old/odd SSH server) that closes after reading the client identification', check: 'server log at the probe time' },
   ],
   reset_without_banner: [
     { id: 'middlebox_reset', text: 'a firewall or middlebox resets the connection after the handshake (IPS, a stateful rule, a ban applied to established traffic)', check: 'firewall logs and `nft list ruleset` on the server and any middlebox' },

@@ -3,10 +3,10 @@
  * happened (with shares over repeats), the SSH details when the server spoke SSH, and a
  * verdict with ranked causes and evidence. Pure: the observations come in, nothing is read.
  */
-import type { AttemptResult } from './attempt.ts';
+import type { AttemptResult, TlsSniff } from './attempt.ts';
 import { classifyGreeting, printable, splitLines, type Greeting } from './greeting.ts';
 import type { GreetingKind } from './greeting-rules.ts';
-import { negotiate, serverOffer, terrapin, weakAlgorithms, type ClientOffer, type Compatibility, type ServerOffer, type Terrapin, type WeakAlgorithm } from './negotiation.ts';
+import { CATEGORY_INFO, negotiate, serverOffer, terrapin, weakAlgorithms, type ClientOffer, type Compatibility, type ServerOffer, type Terrapin, type WeakAlgorithm } from './negotiation.ts';
 import type { SshIdentification } from './ssh-wire.ts';
 import { CAUSES, type VerdictId } from './verdict-rules.ts';
 
@@ -68,6 +68,8 @@ export interface AddressReport {
   /** The first attempt in full, plus the first attempt of each other kind. */
   readonly examples: AttemptSummary[];
   readonly ssh: SshDetails | null;
+  /** The extra TLS handshake made when the port stayed silent or closed on our identification. */
+  readonly tlsSniff: TlsSniff | null;
 }
 
 export interface Verdict {
@@ -144,7 +146,13 @@ function pct(n: number, of: number): string {
 }
 
 /** Summarises every attempt made to one address. `attempts` are in start order. */
-export function reportAddress(attempts: readonly AttemptResult[], client: ClientOffer | null): AddressReport {
+/** Does this attempt call for a second look with TLS (silent, or closed only once we spoke)? */
+export function wantsTlsSniff(a: AttemptResult): boolean {
+  const s = summariseAttempt(a);
+  return s.kind === 'silent' || ((s.kind === 'closed_without_banner' || s.kind === 'reset_without_banner') && s.close?.afterOurIdentification === true);
+}
+
+export function reportAddress(attempts: readonly AttemptResult[], client: ClientOffer | null, tlsSniff: TlsSniff | null = null): AddressReport {
   const first = attempts[0];
   const summaries = attempts.map(summariseAttempt);
   const counts: Partial<Record<AttemptKind, number>> = {};
@@ -174,6 +182,11 @@ export function reportAddress(attempts: readonly AttemptResult[], client: Client
   } else {
     const k = kinds[0];
     const ex = examples[0];
+    if (tlsSniff?.tls && (k === 'silent' || k === 'closed_without_banner' || k === 'reset_without_banner')) {
+      verdict = 'wrong_service';
+      headline = `${where}: this port speaks TLS, not SSH (silent to our SSH identification, but a TLS ${tlsSniff.how === 'handshake' ? `handshake completed${tlsSniff.protocol ? `, ${tlsSniff.protocol}` : ''}${tlsSniff.subject ? `, certificate CN=${printable(tlsSniff.subject)}` : ''}` : 'ClientHello got a TLS alert'}): wrong port or port translation`;
+      return { address: first.address, family: first.family, port: first.port, attempts: n, counts, refusalTexts, verdict, headline, examples, ssh, tlsSniff };
+    }
     switch (k) {
       case 'ssh': {
         const id = ssh!.identification;
@@ -183,7 +196,7 @@ export function reportAddress(attempts: readonly AttemptResult[], client: Client
           headline = `${where}: SSH banner "${printable(sw)}" but no readable key exchange (${ssh!.kexinitError})`;
         } else if (ssh!.compatibility && !ssh!.compatibility.ok) {
           verdict = 'ssh_no_common_algorithm';
-          headline = `${where}: SSH (${printable(sw)}), but no common ${ssh!.compatibility.mismatched.join(', ')} algorithm with ${ssh!.compatibility.client.name}`;
+          headline = `${where}: SSH (${printable(sw)}), but no common ${ssh!.compatibility.mismatched.map((c) => CATEGORY_INFO[c].label).join(', ')} algorithm with ${ssh!.compatibility.client.name}`;
         } else {
           verdict = 'ssh_ok';
           headline = `${where}: SSH answers (${printable(sw)})${ssh!.compatibility ? `, algorithms compatible with ${ssh!.compatibility.client.name}` : ''}`;
@@ -201,8 +214,13 @@ export function reportAddress(attempts: readonly AttemptResult[], client: Client
         break;
       }
       case 'closed_without_banner':
-        verdict = 'closed_without_banner';
-        headline = `${where}: accepted, then closed (FIN) ${ex.close?.afterConnectMs} ms later without a byte: a forward/container with no backend, TCP wrappers, or a crashing sshd`;
+        if (ex.close?.afterOurIdentification) {
+          verdict = 'closed_after_our_identification';
+          headline = `${where}: accepted and silent; closed (FIN) only after our SSH identification, ${ex.close.afterConnectMs} ms after connect: a service that expects the client to speak first (wrong port)`;
+        } else {
+          verdict = 'closed_without_banner';
+          headline = `${where}: accepted, then closed (FIN) ${ex.close?.afterConnectMs} ms later without a byte, before we said anything: a forward/container with no backend, TCP wrappers, or a crashing sshd`;
+        }
         break;
       case 'reset_without_banner':
         verdict = 'reset_without_banner';
@@ -229,12 +247,12 @@ export function reportAddress(attempts: readonly AttemptResult[], client: Client
         headline = `${where}: connect failed (${ex.errno})`;
     }
   }
-  return { address: first.address, family: first.family, port: first.port, attempts: n, counts, refusalTexts, verdict, headline, examples, ssh };
+  return { address: first.address, family: first.family, port: first.port, attempts: n, counts, refusalTexts, verdict, headline, examples, ssh, tlsSniff };
 }
 
 function fill(s: string, r: AddressReport): string {
   const server = r.examples.find((e) => e.greeting)?.greeting;
-  const name = server?.http?.server ? `a web server (${server.http.server})` : server ? server.label : 'another service';
+  const name = server?.http?.server ? `a web server (${server.http.server})` : server ? server.label : r.tlsSniff?.tls ? 'a TLS service' : 'another service';
   return s.replaceAll('{port}', String(r.port)).replaceAll('{address}', r.address).replaceAll('{server}', name);
 }
 
@@ -255,6 +273,16 @@ export function overallVerdict(reports: readonly AddressReport[]): Verdict {
   if (bad.length === 0) {
     return { id: 'ssh_ok', ok: true, headline: reports.length === 1 ? reports[0].headline : `every address answers SSH: ${reports.map((r) => r.address).join(', ')}`, causes: causesFor('ssh_ok', reports[0]), evidence };
   }
+  if (good.length > 0 && bad.every((r) => r.verdict === 'unreachable')) {
+    // Typical: the name has an AAAA record but this machine has no IPv6 route; ssh falls back to the next address.
+    return {
+      id: 'ssh_ok',
+      ok: true,
+      headline: `SSH answers on ${good.map((r) => r.address).join(', ')}; ${bad.map((r) => r.address).join(', ')} unreachable from here (no route), so ssh uses the others`,
+      causes: causesFor('ssh_ok', good[0]),
+      evidence,
+    };
+  }
   if (good.length > 0) {
     const failing = bad.map((r) => `${r.address} (${r.verdict})`).join(', ');
     const causes = causesFor('address_specific', bad[0]);
@@ -267,7 +295,7 @@ export function overallVerdict(reports: readonly AddressReport[]): Verdict {
     };
   }
   // Every address fails: lead with the most informative one (the one that got furthest).
-  const order: VerdictId[] = ['ssh_no_common_algorithm', 'ssh_throttled', 'ssh_rejected_identification', 'ssh_kexinit_unreadable', 'wrong_service', 'intermittent', 'closed_without_banner', 'reset_without_banner', 'silent', 'refused', 'no_answer', 'unreachable'];
+  const order: VerdictId[] = ['ssh_no_common_algorithm', 'ssh_throttled', 'ssh_rejected_identification', 'ssh_kexinit_unreadable', 'wrong_service', 'intermittent', 'closed_after_our_identification', 'closed_without_banner', 'reset_without_banner', 'silent', 'refused', 'no_answer', 'unreachable'];
   const lead = [...bad].sort((a, b) => order.indexOf(a.verdict) - order.indexOf(b.verdict))[0];
   const same = bad.every((r) => r.verdict === lead.verdict);
   return {

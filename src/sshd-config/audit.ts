@@ -3,7 +3,7 @@
  * client compatibility). The CLI gathers the context (files, local sshd, listeners).
  */
 import type { ParsedConfig } from './parse.ts';
-import { effectiveConfig, type Defaults, type Effective } from './effective.ts';
+import { effectiveConfig, matchBlocksFor, type Defaults, type Effective } from './effective.ts';
 import { auditFindings, type Finding } from './findings.ts';
 import type { ConnectionSpec } from './match.ts';
 import type { ClientProfile } from '../profiles/index.ts';
@@ -20,6 +20,8 @@ export interface AuditReport {
   findings: Finding[];
   compat: CompatResult[];
   effective: Record<string, { values: string[]; source: string | null }>;
+  /** With a connection spec: every Match block and whether it applies. */
+  matchBlocks: { file: string; line: number; condition: string; matched: boolean }[] | null;
 }
 
 /** Host key types from HostKey lines (file names), or Debian's three defaults. */
@@ -62,6 +64,7 @@ export function runAudit(cfg: ParsedConfig, opts: { spec?: ConnectionSpec | null
       findings,
       compat,
       effective: eff,
+      matchBlocks: opts.spec ? matchBlocksFor(cfg, opts.spec, opts.groupsOf) : null,
     },
   };
 }

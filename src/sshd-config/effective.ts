@@ -146,6 +146,13 @@ export function effectiveConfig(cfg: ParsedConfig, ci: ConnectionSpec | null, op
   return global;
 }
 
+/** Each Match block and whether it applies to `ci` (for explaining --effective). */
+export function matchBlocksFor(cfg: ParsedConfig, ci: ConnectionSpec, groupsOf: (u: string) => string[] = () => []): { file: string; line: number; condition: string; matched: boolean }[] {
+  return cfg.blocks
+    .filter((b) => b.match.errors.length === 0)
+    .map((b) => ({ file: b.file, line: b.line, condition: b.match.criteria.map((c) => (c.arg === null ? c.attr : `${c.attr} ${c.arg}`)).join(' '), matched: blockMatched(b, ci, cfg.version, groupsOf) }));
+}
+
 /** Parses `sshd -T` output into key -> lines (values), for comparison. */
 export function parseSshdT(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();

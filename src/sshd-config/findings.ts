@@ -86,7 +86,7 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
     const lockAt = rate === 100 ? begin : full;
     const curve = begin === full || rate === 100
       ? `every new connection is dropped as soon as ${begin} are unauthenticated${rate === 100 && begin !== full ? ` (rate 100%: the ${full} never comes into play)` : ''}`
-      : `once ${begin} connections are unauthenticated at the same time, each new one is dropped with probability ${rate}%, rising linearly to 100% at ${full}`;
+      : `once ${begin} connections are unauthenticated at the same time, each new one is dropped with probability ${rate}%, rising linearly to 100% at ${full} (at ${Math.round((begin + full) / 2)}: ${Math.round(rate + (100 - rate) * (Math.round((begin + full) / 2) - begin) / (full - begin))}%)`;
     const rateNeeded = lgt > 0 ? (lockAt / lgt).toFixed(2) : 'any';
     const sev: FindingSeverity = begin <= 3 || lockAt <= 10 ? 'warning' : 'info';
     f.push({
@@ -121,12 +121,19 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
   const ll = val(e, 'loglevel') ?? 'INFO';
   const rank = ['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE', 'DEBUG1', 'DEBUG2', 'DEBUG3'].indexOf(ll);
   if (rank < 4) {
+    // What INFO hides, per release (reference: openssh-log-catalog.md)
+    const hidden: string[] = ['"Connection from ADDR port P" (the only line that ties a connection\'s PID to its address before the banner exchange)'];
+    if (cmpVersion(v, '8.4') < 0) hidden.push('every "drop connection ... past MaxStartups" line (VERBOSE only before 8.4)');
+    else if (cmpVersion(v, '9.8') < 0) hidden.push('all but the first "past MaxStartups" drop of each episode');
+    if (cmpVersion(v, '9.5') >= 0) hidden.push('the "kex_exchange_identification: ..." lines themselves (VERBOSE since 9.5)');
+    if (cmpVersion(v, '9.8') >= 0 && cmpVersion(v, '10.1') < 0) hidden.push('the PerSourcePenalties "srclimit_penalise" lines (VERBOSE before 10.1)');
+    if (cmpVersion(v, '8.0') >= 0 && cmpVersion(v, '9.5') < 0) hidden.push('nothing more; but "kex_exchange_identification: Connection closed by remote host" names no address, so it stays unattributed');
     f.push({
       id: 'loglevel',
       severity: rank < 3 ? 'warning' : 'info',
       ...src(e, 'loglevel'),
       title: `LogLevel ${ll}: pre-auth disconnects cannot be attributed to an address`,
-      impact: `the "Connection from ADDR port P" line is logged at VERBOSE only, so "kex_exchange_identification: Connection closed by remote host" (which names no address) cannot be tied to who caused it` + (rank < 3 ? '; at this level even failed logins are not logged' : '') + (cmpVersion(v, '9.5') >= 0 ? '' : ''),
+      impact: `at ${ll}, OpenSSH ${v} does not log ${hidden.join('; ')}` + (rank < 3 ? '; at this level even failed logins are not logged' : ''),
       fix: 'LogLevel VERBOSE (also logs key fingerprints of successful logins)',
     });
   } else if (rank > 4) {
@@ -145,7 +152,8 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
     f.push({ id: 'ssh-socket', severity: portDirs.length ? 'warning' : 'info', ...at(portDirs[0] ?? null), title: `systemd ssh.socket is ${ctx.socket.active ? 'active' : 'enabled'} (ListenStream=${ctx.socket.listenStreams.join(',') || '22'}): it, not sshd_config, decides where sshd listens`, impact: 'Port and ListenAddress in sshd_config are ignored by socket activation; users connecting to the configured port get "Connection refused"', fix: 'change ListenStream in a drop-in (systemctl edit ssh.socket), or disable ssh.socket and enable ssh.service' });
   }
   if (ctx.listeners) {
-    const sshdL = ctx.listeners.filter((l) => l.process === 'sshd');
+    // only the sshd started with this configuration (other sshd instances run their own files)
+    const sshdL = ctx.listeners.filter((l) => l.process === 'sshd' && (l.config === undefined || l.config === cfg.root));
     if (sshdL.length) {
       const listening = new Set(sshdL.map((l) => l.port));
       const missing = ports.filter((p) => !listening.has(p));
@@ -210,7 +218,7 @@ function fixForDiagnostic(code: string): string {
     case 'global-in-match': return 'move the line above the first Match block (it applies to every connection or to none)';
     case 'unknown-keyword': return 'remove the line or fix the spelling (sshd_config(5) of your version lists the valid keywords)';
     case 'value': return 'fix the value (see sshd_config(5))';
-    case 'bad-match': return 'fix the Match criteria: All, User, Group, Host, Address, LocalAddress, LocalPort (RDomain 7.7+, Invalid-User/Version 10.0+)';
+    case 'bad-match': return 'fix the Match criteria: All, User, Group, Host, Address, LocalAddress, LocalPort (RDomain 7.7+, Invalid-User 9.9+, Version 10.0+; SessionType and Command are ssh_config (client) criteria)';
     case 'include-loop': return 'remove the Include that points back to an including file';
     case 'include-unreadable': return 'make the file readable by root, or remove the Include';
     case 'file-unreadable': return 'check the path';

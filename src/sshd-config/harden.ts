@@ -19,6 +19,8 @@ export interface HardenInput {
   exempt?: string[];
   /** Algorithm names the local build supports (ssh -Q); default: the table for `version`. */
   all?: Partial<Record<AlgoKind, string[]>>;
+  /** The server implements strict KEX (9.6+, or a distribution backport): Terrapin needs no algorithm change. */
+  strictKex?: boolean;
 }
 
 export interface HardenResult {
@@ -61,8 +63,11 @@ export function buildHardening(h: HardenInput): HardenResult {
   const all = (k: AlgoKind) => h.all?.[k] ?? supported(k, v);
   const keep = (k: string, kind: AlgoKind): string[] => {
     const list = (cur(k) ?? '').split(',').filter(Boolean);
+    const noStrict = !(h.strictKex ?? cmpVersion(v, '9.6') >= 0);
     return list.filter((a) => {
       const i = algoInfo(a);
+      // without strict KEX, Terrapin (CVE-2023-48795) needs chacha20-poly1305 gone (CBC is gone anyway: weak)
+      if (noStrict && a === 'chacha20-poly1305@openssh.com') return false;
       return (!i || i.weakness === 'ok') && all(kind).includes(a);
     });
   };

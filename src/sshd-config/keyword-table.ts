@@ -64,12 +64,12 @@ const KEEP_THROUGH: Record<string, string> = {
 const DROP = new Set(['gssauthentication', 'gsscleanupcreds', 'gssdelegatecreds', 'gssstrictacceptor']);
 
 /** Debian/Ubuntu patch keywords (openssh debian/patches gssapi.patch, debian-banner.patch). */
-const DEBIAN_EXTRA: Record<string, { name: string; scope: Scope; target?: string }> = {
+const DEBIAN_EXTRA: Record<string, { name: string; scope: Scope; target?: string; status?: KeywordStatus }> = {
   gssapikeyexchange: { name: 'GSSAPIKeyExchange', scope: 'global' },
   gssapistorecredentialsonrekey: { name: 'GSSAPIStoreCredentialsOnRekey', scope: 'global' },
   gssapikexalgorithms: { name: 'GSSAPIKexAlgorithms', scope: 'global' },
   gssapicleanupcreds: { name: 'GSSAPICleanupCreds', scope: 'global', target: 'gssapicleanupcredentials' },
-  gssapiusesessioncredcache: { name: 'GSSAPIUseSessionCredCache', scope: 'global' },
+  gssapiusesessioncredcache: { name: 'GSSAPIUseSessionCredCache', scope: 'global', status: 'unsupported' },
   debianbanner: { name: 'DebianBanner', scope: 'global' },
 };
 
@@ -136,7 +136,7 @@ export function lookupKeyword(word: string, version: string, flavour: Flavour = 
   if (i) return i;
   if (flavour === 'debian' && DEBIAN_EXTRA[key]) {
     const d = DEBIAN_EXTRA[key];
-    return { name: d.name, key, target: d.target ?? key, scope: d.scope, status: 'ok', since: OLDEST, removedIn: null, statusSince: null, debianPatch: true };
+    return { name: d.name, key, target: d.target ?? key, scope: d.scope, status: d.status ?? 'ok', since: OLDEST, removedIn: null, statusSince: null, debianPatch: true };
   }
   return null;
 }

@@ -34,7 +34,8 @@ export interface ParsedMatch {
 function knownCriteria(version: string): string[] {
   const c = ['all', 'user', 'group', 'host', 'address', 'localaddress', 'localport'];
   if (cmpVersion(version, '7.7') >= 0) c.push('rdomain');
-  if (cmpVersion(version, '10.0') >= 0) c.push('invalid-user', 'version'); // uncertain: both arrived in 10.0
+  if (cmpVersion(version, '9.9') >= 0) c.push('invalid-user'); // servconf.c V_9_9_P1
+  if (cmpVersion(version, '10.0') >= 0) c.push('version'); // servconf.c V_10_0_P1 (also attr=value syntax)
   return c;
 }
 

@@ -6,7 +6,7 @@
  * both so every problem is reported. Pure: files come through `ConfigSource`.
  */
 import { splitLine } from './lexer.ts';
-import { lookupKeyword, keywordHistory, type Flavour, type KeywordInfo } from './keyword-table.ts';
+import { lookupKeyword, keywordHistory, keywordsIn, type Flavour, type KeywordInfo } from './keyword-table.ts';
 import { checkValue } from './value-syntax.ts';
 import { parseMatch, type ParsedMatch } from './match.ts';
 import { cmpVersion } from './versions.ts';
@@ -85,6 +85,8 @@ export interface ParseOptions {
   /** Directory relative Includes resolve against (sshd's compiled-in SSHDIR). */
   sshDir?: string;
   extraAlgorithms?: Partial<Record<AlgoKind, string[]>>;
+  /** Whether a ListenAddress host name resolves; absent = assume it does (no lookups in the core). */
+  resolveHost?: (name: string) => boolean;
 }
 
 const MAX_DEPTH = 16; // servconf.h SERVCONF_MAX_DEPTH
@@ -182,7 +184,7 @@ export function parseConfig(root: string, src: ConfigSource, opts: ParseOptions)
         const mb: MatchBlock = { id: out.blocks.length, file, line: lineNo, match: pm, parent: ctx.block, neverMatch: ctx.neverMatch || (ctx.block !== null && !syntaxActive(ctx.block)) };
         out.blocks.push(mb);
         if (pm.errors.length) {
-          report({ severity: 'error', code: 'bad-match', file, line: lineNo, fatal: true, message: `${where}: Bad Match condition: ${pm.errors.join('; ')}` }, true, `${where}: Bad Match condition`);
+          report({ severity: 'error', code: 'bad-match', file, line: lineNo, fatal: true, message: `${where}: Bad Match condition: ${pm.errors.join('; ')}` }, true, pm.errors[0].startsWith('Invalid Match') ? `${pm.errors[0]} at line ${lineNo}` : `${where}: Bad Match condition`);
         }
         block = mb;
         blockActiveSyntax = syntaxActive(mb);
@@ -191,7 +193,7 @@ export function parseConfig(root: string, src: ConfigSource, opts: ParseOptions)
       }
       let valid = true;
       if (info.status === 'ok') {
-        const ve = checkValue(info.target, { version, keyword: sl.keyword, args: sl.args, rest: sl.rest, extraAlgorithms: opts.extraAlgorithms });
+        const ve = checkValue(info.target, { version, keyword: sl.keyword, args: sl.args, rest: sl.rest, extraAlgorithms: opts.extraAlgorithms, resolveHost: opts.resolveHost });
         if (ve) {
           valid = false;
           if (!ve.fatal) badOptions++;
@@ -203,7 +205,37 @@ export function parseConfig(root: string, src: ConfigSource, opts: ParseOptions)
     if (badOptions > 0 && !stopped) stopped = true; // fatal("%s: terminating, %d bad configuration options")
   };
   parseFile(root, top.text, 0, { block: null, neverMatch: false }, [root]);
+  postParseChecks();
   return out;
+
+  /** Checks sshd.c main() makes on the global options after parsing (its messages name no line). */
+  function postParseChecks(): void {
+    const globalFirst = (key: string) => out.directives.find((d) => d.key === key && d.valid && (d.block === null || syntaxActive(d.block)));
+    const where = (d: Directive) => `${d.file} line ${d.line}`;
+    for (const [cmd, user] of [['authorizedkeyscommand', 'AuthorizedKeysCommandUser'], ['authorizedprincipalscommand', 'AuthorizedPrincipalsCommandUser']]) {
+      const d = globalFirst(cmd);
+      if (d && d.rest.trim().toLowerCase() !== 'none' && !globalFirst(user.toLowerCase())) {
+        report({ severity: 'error', code: 'post-parse', file: d.file, line: d.line, fatal: true, message: `${where(d)}: ${d.info!.name} set without ${user}` }, true, `${d.info!.name} set without ${user}`);
+      }
+    }
+    const am = globalFirst('authenticationmethods');
+    if (am && !am.args.includes('any')) {
+      const flag = (k: string, def: boolean) => { const d = globalFirst(k); return d ? d.args[0].toLowerCase() === 'yes' : def; };
+      const enabled: Record<string, boolean> = {
+        none: true,
+        publickey: flag('pubkeyauthentication', true),
+        password: flag('passwordauthentication', true),
+        'keyboard-interactive': flag('kbdinteractiveauthentication', true),
+        hostbased: flag('hostbasedauthentication', false),
+        'gssapi-with-mic': flag('gssapiauthentication', false),
+      };
+      const ok = am.args.some((list) => list.split(',').every((m) => enabled[m.split(':')[0]] === true));
+      if (!ok) {
+        const disabled = [...new Set(am.args.flatMap((l) => l.split(',')).map((m) => m.split(':')[0]).filter((m) => !enabled[m]))];
+        report({ severity: 'error', code: 'post-parse', file: am.file, line: am.line, fatal: true, message: `${where(am)}: AuthenticationMethods cannot be satisfied by enabled authentication methods (disabled: ${disabled.join(', ')})` }, true, 'AuthenticationMethods cannot be satisfied by enabled authentication methods');
+      }
+    }
+  }
 
   function syntaxActive(b: MatchBlock): boolean {
     if (b.neverMatch) return false;
@@ -221,9 +253,25 @@ function matchesVersion(list: string, version: string): boolean {
 
 function suggest(word: string, version: string, flavour: Flavour): string {
   const w = word.toLowerCase();
-  const close: Record<string, string> = { maxstartup: 'MaxStartups', permitrootlogins: 'PermitRootLogin', passwordauthentification: 'PasswordAuthentication', allowuser: 'AllowUsers', denyuser: 'DenyUsers', logingracetimeout: 'LoginGraceTime' };
-  if (close[w]) return ` (did you mean ${close[w]}?)`;
-  // one-edit distance against the table
-  void version; void flavour;
-  return '';
+  let best: { name: string; d: number } | null = null;
+  for (const k of keywordsIn(version, flavour)) {
+    const d = editDistance(w, k.key);
+    if (d <= Math.max(1, Math.floor(w.length / 6)) && (!best || d < best.d)) best = { name: k.name, d };
+  }
+  return best ? ` (did you mean ${best.name}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 99;
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
 }

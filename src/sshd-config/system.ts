@@ -26,6 +26,8 @@ export function fsSource(): ConfigSource {
         return { text: readFileSync(path, 'latin1') };
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
+        // sshd fopen()s a directory fine and reads nothing from it: an empty file to sshd
+        if (code === 'EISDIR') return { text: '' };
         return { error: ERRNO_TEXT[code] ?? (e as Error).message };
       }
     },
@@ -130,6 +132,19 @@ export interface Listener {
   address: string;
   port: number;
   process?: string;
+  pid?: number;
+  /** For sshd: the config file it was started with (-f), or the default. */
+  config?: string;
+}
+
+function sshdConfigOf(pid: number): string | undefined {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    const i = argv.indexOf('-f');
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : '/etc/ssh/sshd_config';
+  } catch {
+    return undefined;
+  }
 }
 
 /** TCP listeners from `ss -ltnpH` (null when ss is missing). */
@@ -144,8 +159,9 @@ export function tcpListeners(): Listener[] | null {
     const i = local.lastIndexOf(':');
     const addr = local.slice(0, i).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
     const port = Number(local.slice(i + 1));
-    const pm = /users:\(\("([^"]+)"/.exec(line);
-    out.push({ address: addr, port, process: pm?.[1] });
+    const pm = /users:\(\("([^"]+)",pid=(\d+)/.exec(line);
+    const pid = pm ? Number(pm[2]) : undefined;
+    out.push({ address: addr, port, process: pm?.[1], pid, config: pm?.[1] === 'sshd' && pid ? sshdConfigOf(pid) : undefined });
   }
   return out;
 }
@@ -164,4 +180,16 @@ export function sshSocket(): SocketActivation | null {
   const cat = spawnSync('systemctl', ['cat', 'ssh.socket'], { encoding: 'utf8', timeout: 5000 });
   const streams = [...(cat.stdout ?? '').matchAll(/^ListenStream=(.*)$/gm)].map((m) => m[1]).filter((s) => s !== '');
   return { enabled: en.stdout.trim() === 'enabled', active: act.stdout.trim() === 'active', listenStreams: streams };
+}
+
+/** getaddrinfo() through getent, for ListenAddress host names (as sshd resolves them). */
+export function resolvesHost(name: string): boolean {
+  const r = spawnSync('getent', ['ahosts', name], { encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 && r.stdout.trim() !== '';
+}
+
+/** Groups of a local user (for Match Group), from `id -Gn`. */
+export function groupsOf(user: string): string[] {
+  const r = spawnSync('id', ['-Gn', '--', user], { encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 ? r.stdout.trim().split(/\s+/) : [];
 }

@@ -22,6 +22,8 @@ export interface CheckContext {
   rest: string;
   /** Extra algorithm names the local build supports (from `ssh -Q`), beyond the table. */
   extraAlgorithms?: Partial<Record<AlgoKind, string[]>>;
+  /** Whether a ListenAddress host name resolves (getaddrinfo); absent = assume it does. */
+  resolveHost?: (name: string) => boolean;
 }
 
 const FLAG = ['yes', 'no'];
@@ -93,6 +95,8 @@ function parseMaxStartups(arg: string): [number, number, number] | null {
   const m = /^\s*([-+]?\d+)(?::([-+]?\d+)(?::([-+]?\d+))?)?/.exec(arg);
   if (!m) return null;
   if (m[2] !== undefined && m[3] === undefined) return null; // n == 2
+  // sscanf %d: values beyond INT_MAX do not fit; treat them as invalid (sshd then rejects them)
+  if ([m[1], m[2], m[3]].some((x) => x !== undefined && Math.abs(Number(x)) > 2 ** 31 - 1)) return null;
   const b = Number(m[1]);
   if (m[2] === undefined) return b > 0 ? [b, 100, b] : null;
   const r = Number(m[2]);
@@ -142,15 +146,22 @@ export function checkValue(key: string, c: CheckContext): ValueError | null {
     case 'listenaddress': {
       if (!a0) return F('missing address');
       const bareV6 = !a0.includes('[') && (a0.match(/:/g) ?? []).length >= 2;
+      let host = a0;
       if (!bareV6) {
-        const m = /^(?:\[([^\]]*)\]|([^:]*))(?::(.*))?$/.exec(a0);
-        if (!m) return F('bad address:port usage');
-        if (m[3] !== undefined && a2port(m[3]) <= 0) return F('bad port number');
+        const hp = hpdelim(a0);
+        if (!hp) return F('bad address:port usage');
+        host = hp.host;
+        if (hp.port !== null && a2port(hp.port) <= 0) return F('bad port number');
       }
       if (args.length > 1) {
         if (args[1] !== 'rdomain' || args.length < 3) return F('bad ListenAddress syntax');
+        if (!/^[a-zA-Z0-9]{1,15}$/.test(args[2]) && args[2] !== '%D') return F('bad routing domain');
       }
-      return extra(args.length > 1 ? 3 : 1);
+      const e1 = extra(args.length > 1 ? 3 : 1);
+      if (e1) return e1;
+      // sshd resolves the address after parsing (process_queued_listen_addrs): no line in its message
+      if (c.resolveHost && !isIpLiteral(host) && !c.resolveHost(host)) return { message: `bad addr or host: ${host} (Name or service not known)`, fatal: true };
+      return null;
     }
     case 'hostkeyagent': return need('missing socket name.') ?? extra(1);
     case 'hostbasedacceptedalgorithms':
@@ -268,12 +279,12 @@ export function checkValue(key: string, c: CheckContext): ValueError | null {
     case 'permitopen': case 'permitlisten': {
       if (!a0) return F(`${keyword} missing argument.`);
       if (a0 === 'any' || a0 === 'none') return extra(1);
+      const okPort = (p: string | null) => p !== null && (p === '*' || a2port(p) > 0);
       for (const a of args) {
-        if (key === 'permitlisten' && !a.includes(':')) { if (!/^(\d+|\*)$/.test(a) || (a !== '*' && Number(a) > 65535)) return F(`${keyword} bad port number`); continue; }
-        const i = a.lastIndexOf(':');
-        if (i < 0) return F(`${keyword} missing host`);
-        const port = a.slice(i + 1);
-        if (!(port === '*' || (/^\d+$/.test(port) && Number(port) <= 65535))) return F(`${keyword} bad port number`);
+        if (key === 'permitlisten' && !a.includes(':')) { if (!okPort(a)) return F(`${keyword} bad port number`); continue; }
+        const hp = hpdelim(a);
+        if (!hp) return F(`${keyword} missing host`);
+        if (!okPort(hp.port)) return F(`${keyword} bad port number`);
       }
       return null;
     }
@@ -294,7 +305,7 @@ export function checkValue(key: string, c: CheckContext): ValueError | null {
         if (any) return F(`"any" must appear alone in ${keyword}`);
         for (const m of a.split(',')) {
           const [meth, sub] = m.split(':', 2);
-          if (!AUTH_METHODS.includes(meth) || meth === 'none' || (sub !== undefined && !(meth === 'keyboard-interactive' && KBD_SUBMETHODS.includes(sub)))) return F(`invalid ${keyword} method list.`);
+          if (!AUTH_METHODS.includes(meth) || (sub !== undefined && !(meth === 'keyboard-interactive' && KBD_SUBMETHODS.includes(sub)))) return F(`invalid ${keyword} method list.`);
         }
       }
       if (args.length === 0) return F(`no ${keyword} specified`);
@@ -329,11 +340,42 @@ export function checkValue(key: string, c: CheckContext): ValueError | null {
       if (args.length < 2) return F('Missing subsystem command.');
       return null;
     }
-    case 'gssapikexalgorithms':
-      return need(`${keyword} missing argument.`) ?? extra(1);
+    case 'gssapikexalgorithms': {
+      // Debian gssapi.patch: kex_gss_names_valid()
+      if (!a0) return F(`${keyword} missing argument.`);
+      for (const n of a0.split(',')) { if (n === '') break; if (!GSS_KEX.includes(n)) return F(`Bad GSSAPI KexAlgorithms '${a0}'.`); }
+      return extra(1);
+    }
     default:
       return null;
   }
+}
+
+const GSS_KEX = ['gss-gex-sha1-', 'gss-group1-sha1-', 'gss-group14-sha1-', 'gss-group14-sha256-', 'gss-group16-sha512-', 'gss-nistp256-sha256-', 'gss-curve25519-sha256-'];
+
+/** misc.c hpdelim(): host[:port] or [host]:port; a '/' where the port separator would be is refused. */
+function hpdelim(s: string): { host: string; port: string | null } | null {
+  let host: string;
+  let rest: string;
+  if (s.startsWith('[')) {
+    const e = s.indexOf(']');
+    if (e < 0) return null;
+    host = s.slice(1, e);
+    rest = s.slice(e + 1);
+    if (rest !== '' && rest[0] !== ':') return null;
+  } else {
+    const i = s.search(/[:/]/);
+    if (i < 0) return { host: s, port: null };
+    if (s[i] === '/') return null;
+    host = s.slice(0, i);
+    rest = s.slice(i);
+  }
+  if (rest === '') return { host, port: null };
+  return { host, port: rest.slice(1) };
+}
+
+function isIpLiteral(s: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-fA-F:.]+(%\w+)?$/.test(s));
 }
 
 const IPQOS = ['af11', 'af12', 'af13', 'af21', 'af22', 'af23', 'af31', 'af32', 'af33', 'af41', 'af42', 'af43', 'cs0', 'cs1', 'cs2', 'cs3', 'cs4', 'cs5', 'cs6', 'cs7', 'ef', 'le', 'lowdelay', 'throughput', 'reliability', 'none'];

@@ -17,6 +17,7 @@ export interface ReportedConnection {
   src: string | null;
   srcPort: number | null;
   outcome: string;
+  phase?: string;
   detail?: string;
   inferred?: boolean;
   users?: string[];
@@ -71,7 +72,50 @@ export interface Check {
   expected: unknown;
   actual: unknown;
   why: string;
+  /** A known engine bug this check shows: reported as a node:test TODO (visible, not failing the run). */
+  knownIssue?: string;
 }
+
+/** How far each kind of client got, from the client's side (undefined: the log cannot show it). */
+export function expectedPhase(t: TruthConn): string | undefined {
+  if (t.expected === 'dropped') return 'tcp';
+  switch (t.did) {
+    case 'silent-close':
+    case 'rst':
+    case 'flood':
+      return 'tcp';
+    case 'http':
+    case 'tls':
+    case 'protocol-mismatch':
+      return 'identification';
+    case 'ident-close':
+    case 'keyscan':
+    case 'kex-mismatch':
+    case 'garbage':
+      return 'kex';
+    case 'inject-ident':
+      return t.expected === 'non_ssh' ? 'identification' : 'kex';
+    case 'invalid-user':
+    case 'root-password':
+    case 'failed-key':
+    case 'key-spray':
+    case 'inject-user':
+      return 'auth';
+    case 'login':
+    case 'flood-victim':
+      return t.expected === 'authenticated' ? 'session' : undefined;
+    default:
+      return undefined; // grace-timeout: the client identified, but Debian's sshd logs nothing that shows it
+  }
+}
+
+/** Engine bugs reported to the engine's owner; their checks run as TODO until fixed. */
+const KNOWN_ISSUES: Array<{ applies: (t: TruthConn, reported: ReportedConnection[]) => boolean; note: string }> = [
+  {
+    applies: (t, reported) => t.did === 'failed-key' && reported.some((c) => c.phase === 'kex'),
+    note: 'engine: `Connection closed by authenticating user root … [preauth]` alone (INFO) leaves phase kex; the user name shows auth was reached',
+  },
+];
 
 const key = (src: string | null, port: number | null) => `${src} port ${port}`;
 
@@ -114,6 +158,20 @@ export function connectionChecks(run: TruthLike, out: AnalyzeOutput): Check[] {
       actual,
       why: `client sent ${ts.map((t) => t.sent).join(' / ')}; saw ${ts.map((t) => t.saw).join(' / ')}; reported ${JSON.stringify(reported.map((c) => ({ outcome: c.outcome, detail: c.detail, inferred: c.inferred })))}`,
     });
+    const phases = logged.map(expectedPhase);
+    if (phases.every((p) => p !== undefined)) {
+      const want = [...phases].sort();
+      const got = reported.map((c) => c.phase ?? null).sort();
+      const issue = KNOWN_ISSUES.find((i) => logged.some((t) => i.applies(t, reported)));
+      checks.push({
+        name: `${k} (${what}) phase ${want.join(', ')}`,
+        ok: JSON.stringify(want) === JSON.stringify(got),
+        expected: want,
+        actual: got,
+        why: `how far the client got: sent ${ts.map((t) => t.sent).join(' / ')}`,
+        knownIssue: issue && JSON.stringify(want) !== JSON.stringify(got) ? issue.note : undefined,
+      });
+    }
     for (const t of logged) {
       for (const u of t.users ?? []) {
         const rec = reported.find((c) => c.outcome === t.expected);

@@ -14,19 +14,19 @@ import { runLab, type LogLevel } from './scenarios.ts';
 
 export async function reportChecks(t: import('node:test').TestContext, checks: Check[]): Promise<void> {
   for (const c of checks) {
-    await t.test(c.name, () => {
+    await t.test(c.name, { todo: c.knownIssue }, () => {
       assert.ok(c.ok, `${c.why}\n  expected: ${JSON.stringify(c.expected)}\n  actual:   ${JSON.stringify(c.actual)}`);
     });
   }
 }
 
-export function labSuite(level: LogLevel, prefix: string): void {
-  test(`analyze --json against a real sshd 9.2p1 + rsyslog lab at LogLevel ${level}`, { timeout: 115_000 }, async (t) => {
+export function labSuite(level: LogLevel, prefix: string, format: 'debian' | 'traditional' = 'debian'): void {
+  test(`analyze --json against a real sshd 9.2p1 + rsyslog lab at LogLevel ${level} (${format} rsyslog format)`, { timeout: 115_000 }, async (t) => {
     const outDir = mkdtempSync(join(tmpdir(), `sshwarden-analyze-lab-${level.toLowerCase()}-`));
     try {
-      const run = await runLab({ logLevel: level, outDir, prefix });
+      const run = await runLab({ logLevel: level, outDir, prefix, format });
       t.diagnostic(`lab: ${run.truth.length} client connections (${run.truth.filter((x) => x.logged).length} logged at ${level}) in ${run.durationMs} ms; log ${run.logFile}`);
-      const a = runAnalyze(run.logFile);
+      const a = runAnalyze(run.logFile, run.analyzeArgs);
       await t.test('sshwarden analyze --json runs and prints connections[] and sources[]', () => {
         assert.ok(a.status === 0 || a.status === 1, `exit ${a.status}: ${a.stderr.slice(0, 2000)}`);
         assert.equal(a.parseError, undefined, `stdout is not the analyze JSON (${a.parseError}); stderr: ${a.stderr.slice(0, 2000)}; stdout: ${a.stdout.slice(0, 500)}`);

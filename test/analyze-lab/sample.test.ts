@@ -17,7 +17,7 @@ test(`sshwarden analyze samples/${base}.log --json matches the clients' ground t
   const TRUTH = join(REPO, `samples/${base}.truth.json`);
   assert.ok(existsSync(LOG) && existsSync(TRUTH), `samples/${base}.log or its .truth.json is missing (run: node scripts/make-sample.ts)`);
   const run = JSON.parse(readFileSync(TRUTH, 'utf8')) as LabRun;
-  const a = runAnalyze(`samples/${base}.log`);
+  const a = runAnalyze(`samples/${base}.log`, run.analyzeArgs ?? []);
   await t.test('sshwarden analyze --json runs and prints connections[] and sources[]', () => {
     assert.ok(a.status === 0 || a.status === 1, `exit ${a.status}: ${a.stderr.slice(0, 2000)}`);
     assert.equal(a.parseError, undefined, `stdout is not the analyze JSON (${a.parseError}); stderr: ${a.stderr.slice(0, 2000)}`);

@@ -15,11 +15,12 @@
  * After the grace-time scenario sshd is reloaded (SIGHUP) with LoginGraceTime 30, because
  * pam_unix's 2 s failure delay makes password guessing slower than 3 s.
  */
-import { copyFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Outcome, SourceClass } from '../../src/classify/vocabulary.ts';
-import { runCurl, runKeyscan, runRaw, runSsh, spawnRaw, type RawResult } from '../lab/clients.ts';
+import { runCurl, runKeyscan, runRaw, runSsh, spawnRaw, startSsh, type RawResult } from '../lab/clients.ts';
 import { Lab, type Host } from '../lab/netns.ts';
 import { startRsyslog } from '../lab/rsyslog.ts';
 import { startSshd, type Sshd } from '../lab/sshd.ts';
@@ -42,7 +43,10 @@ export type Did =
   | 'login'
   | 'grace-timeout'
   | 'inject-user'
-  | 'inject-ident';
+  | 'inject-ident'
+  | 'root-password'
+  | 'key-spray'
+  | 'garbage';
 
 /** One TCP connection a client made, as the client knows it. */
 export interface TruthConn {
@@ -75,6 +79,8 @@ export interface LabRun {
   server: { v4: string; v6: string };
   truth: TruthConn[];
   sources: TruthSource[];
+  /** Options a user of this server passes to `analyze` (its sshd_config's LoginGraceTime at the grace scenario). */
+  analyzeArgs: string[];
   durationMs: number;
 }
 
@@ -91,18 +97,46 @@ export interface LabRunOptions {
 
 const SCANNER: SourceClass[] = ['scanner', 'unknown'];
 
+/** PIDs of the listener's per-connection children. */
+function childPids(sshd: Sshd): number[] {
+  const r = sshd.host.run('ps', ['--ppid', String(sshd.pid), '-o', 'pid=']);
+  return (r.stdout ?? '').split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** Per sshd, children that are long sessions kept open on purpose (waitIdle ignores them). */
+const ignoredChildren = new WeakMap<Sshd, Set<number>>();
+
 function waitIdle(sshd: Sshd, timeoutMs = 8000): Promise<void> {
   // No per-connection children left of our listener (so MaxStartups starts from an empty table).
   return (async () => {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      const r = sshd.host.run('ps', ['--ppid', String(sshd.pid), '-o', 'pid=,args=']);
-      const pre = (r.stdout ?? '').split('\n').filter((l) => l.trim());
+      const pre = childPids(sshd).filter((p) => !ignoredChildren.get(sshd)?.has(p));
       if (pre.length === 0) return;
-      if (Date.now() > end) throw new Error(`lab: sshd still has pre-auth children: ${pre.join('; ')}`);
+      if (Date.now() > end) throw new Error(`lab: sshd still has per-connection children: ${pre.join(', ')}`);
       await sleep(25);
     }
   })();
+}
+
+/** Fresh unauthorised client keys (for the key spray), in the run's output dir. */
+function sprayKeys(dir: string, n: number): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = join(dir, `spray-${i}`);
+    rmSync(k, { force: true });
+    rmSync(`${k}.pub`, { force: true });
+    const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', k], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`lab: ssh-keygen: ${r.stderr}`);
+    keys.push(k);
+  }
+  return keys;
+}
+
+function runRawAsync(host: Host, spec: Parameters<typeof spawnRaw>[1]): Promise<RawResult[]> {
+  const s = spawnRaw(host, spec);
+  s.ready.catch(() => undefined);
+  return s.results;
 }
 
 function rawOne(r: RawResult[]): RawResult {
@@ -143,6 +177,10 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       injuser: h('injuser', 25),
       injident: h('injident', 26),
       ssh1: h('ssh1', 27),
+      spray: h('spray', 28),
+      garbage: h('garbage', 29),
+      session: h('session', 30),
+      conc: [31, 32, 33, 34, 35].map((n) => h(`conc${n}`, n)),
     };
     sshd = await startSshd(srv, {
       syslog,
@@ -264,22 +302,37 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       sources.push({ address: hosts.victim.v4, classes: ['legit'], note: 'dropped during the flood, then logged in' });
     }
     await waitIdle(sshd);
-    // 11. Invalid users with passwords (two connections, two guesses each).
+    // 11. Password guesses: two invalid users, then root (3 connections).
     {
-      for (const user of ['admin', 'oracle']) {
-        const r = runSsh(hosts.brute, { target, port, user, password: 'hunter2', tries: 2 });
+      for (const [user, tries] of [['admin', 2], ['oracle', 1]] as const) {
+        const r = runSsh(hosts.brute, { target, port, user, password: 'hunter2', tries });
         must(!r.loggedIn && /Permission denied/.test(r.stderr), `invalid-user client saw: ${r.stderr}`);
-        add({ scenario: 'invalid users', did: 'invalid-user', src: r.src, srcPort: r.srcPort, sent: `user ${user}, 2 passwords`, saw: 'Permission denied', expected: 'auth_failed', logged: true, users: [user] });
+        add({ scenario: 'invalid users', did: 'invalid-user', src: r.src, srcPort: r.srcPort, sent: `user ${user}, ${tries} password(s)`, saw: 'Permission denied', expected: 'auth_failed', logged: true, users: [user] });
         await waitIdle(sshd);
       }
-      sources.push({ address: hosts.brute.v4, classes: ['bruteforce'], note: '4 password guesses for 2 invalid users' });
+      const root = runSsh(hosts.brute, { target, port, user: 'root', password: 'toor', tries: 1 });
+      must(!root.loggedIn && /Permission denied/.test(root.stderr), `root password client saw: ${root.stderr}`);
+      add({ scenario: 'invalid users', did: 'root-password', src: root.src, srcPort: root.srcPort, sent: 'user root, 1 password (PermitRootLogin prohibit-password)', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['root'] });
+      await waitIdle(sshd);
+      sources.push({ address: hosts.brute.v4, classes: ['bruteforce'], note: '4 password guesses: 2 invalid users and root' });
     }
     // 12. A key the server does not accept.
     {
       const r = runSsh(hosts.badkey, { target, port, user: 'root', key: sshd.otherKey });
       must(!r.loggedIn && /Permission denied/.test(r.stderr), `failed-key client saw: ${r.stderr}`);
       add({ scenario: 'failed key', did: 'failed-key', src: r.src, srcPort: r.srcPort, sent: 'root, unauthorised ed25519 key', saw: 'Permission denied (publickey)', expected: 'auth_failed', logged: true, users: ['root'] });
-      sources.push({ address: hosts.badkey.v4, classes: ['unknown', 'bruteforce'], note: 'one refused key' });
+      // One refused key is also what a real user with the wrong key does; the engine's documented
+      // rule (any failed authentication and no success = bruteforce) says bruteforce; unknown is fine too.
+      sources.push({ address: hosts.badkey.v4, classes: ['unknown', 'bruteforce'], note: 'one connection, one refused key (a user with the wrong key looks the same)' });
+    }
+    await waitIdle(sshd);
+    // 12b. Key spray: seven unauthorised keys in one connection, past MaxAuthTries 6.
+    {
+      const keys = sprayKeys(opts.outDir, 7);
+      const r = runSsh(hosts.spray, { target, port, user: 'root', key: keys });
+      must(!r.loggedIn && /Too many authentication failures/.test(r.stderr), `key-spray client saw: ${r.stderr}`);
+      add({ scenario: 'key spray', did: 'key-spray', src: r.src, srcPort: r.srcPort, sent: 'root, 7 unauthorised keys', saw: 'Too many authentication failures', expected: 'auth_failed', logged: true, users: ['root'] });
+      sources.push({ address: hosts.spray.v4, classes: ['bruteforce', 'unknown'], note: 'MaxAuthTries exceeded with keys (an agent with many keys does the same)' });
     }
     await waitIdle(sshd);
     // 13. Successful logins (twice).
@@ -304,13 +357,61 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       sources.push({ address: hosts.v6.v6, classes: ['legit'], note: 'IPv6 login and one silent close' });
     }
     await waitIdle(sshd);
+    // 14b. Binary garbage after a valid identification (a broken or fuzzing client).
+    {
+      const r = rawOne(runRaw(hosts.garbage, { host: target, port, send: `SSH-2.0-fuzz\r\n${'A'.repeat(64)}`, afterSendMs: 1500, then: 'close' }));
+      must(r.gotBanner, 'garbage client did not get the banner');
+      add({ scenario: 'garbage after identification', did: 'garbage', src: hosts.garbage.v4, srcPort: r.localPort, sent: 'SSH-2.0-fuzz + 64 bytes of junk', saw: `${r.closedBy}`, expected: 'kex_failed', logged: true });
+      sources.push({ address: hosts.garbage.v4, classes: SCANNER, note: 'junk packet after the identification' });
+    }
+    await waitIdle(sshd);
+    // 14c. Many clients at once (lines of different connections interleave): a bigger
+    // MaxStartups for this part, by another reload.
+    await sshd.reconfigure({ LoginGraceTime: 30, MaxStartups: '10:30:100' });
+    await waitIdle(sshd);
+    {
+      const [c1, c2, c3, c4, c5] = hosts.conc;
+      const b1 = startSsh(c1, { target, port, user: 'test', password: 'test', tries: 2 });
+      const b2 = startSsh(c2, { target, port, user: 'guest', password: 'guest', tries: 2 });
+      const login = startSsh(c3, { target, port, user: 'root', key: sshd.clientKey, command: 'sleep 1' });
+      const scans = runRawAsync(c4, { host: target, port, count: 3, then: 'close' });
+      const ks = runKeyscan(c5, target, { port });
+      must(ks.stdout.includes('ssh-ed25519'), `concurrent keyscan: ${ks.stderr}`);
+      const [r1, r2, rl, rs] = await Promise.all([b1.done, b2.done, login.done, scans]);
+      must(!r1.loggedIn && !r2.loggedIn && rl.loggedIn, `concurrent clients: ${r1.stderr} ${r2.stderr} ${rl.stderr}`);
+      add({ scenario: 'concurrent clients', did: 'invalid-user', src: r1.src, srcPort: r1.srcPort, sent: 'user test, 2 passwords', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['test'] });
+      add({ scenario: 'concurrent clients', did: 'invalid-user', src: r2.src, srcPort: r2.srcPort, sent: 'user guest, 2 passwords', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['guest'] });
+      add({ scenario: 'concurrent clients', did: 'login', src: rl.src, srcPort: rl.srcPort, sent: 'root, authorised key, sleep 1', saw: 'logged in', expected: 'authenticated', logged: true, users: ['root'] });
+      for (const r of rs) {
+        must(r.gotBanner, 'concurrent silent client got no banner');
+        add({ scenario: 'concurrent clients', did: 'silent-close', src: c4.v4, srcPort: r.localPort, sent: 'nothing (FIN)', saw: r.serverIdent ?? '', expected: 'closed_before_ident', logged: true });
+      }
+      add({ scenario: 'concurrent clients', did: 'keyscan', src: ks.src, srcPort: ks.srcPort, sent: 'ssh-keyscan -t ed25519', saw: 'host key', expected: 'closed_after_ident', logged: true });
+      sources.push({ address: c1.v4, classes: ['bruteforce', 'unknown'], note: 'concurrent: 2 guesses, invalid user' });
+      sources.push({ address: c2.v4, classes: ['bruteforce', 'unknown'], note: 'concurrent: 2 guesses, invalid user' });
+      sources.push({ address: c3.v4, classes: ['legit'], note: 'concurrent: key login' });
+      sources.push({ address: c4.v4, classes: SCANNER, note: 'concurrent: 3 silent connections' });
+      sources.push({ address: c5.v4, classes: SCANNER, note: 'concurrent: ssh-keyscan' });
+    }
+    await waitIdle(sshd);
+    // 14d. A session still open when the log ends (sshd is stopped under it).
+    const openSession = startSsh(hosts.session, { target, port, user: 'root', key: sshd.clientKey, command: 'sleep 60', timeoutMs: 90_000 });
+    await syslog.waitFor(new RegExp(`Accepted publickey for root from ${hosts.session.v4.replaceAll('.', '\\.')} port ${openSession.srcPort} `), 10_000);
+    ignoredChildren.set(sshd, new Set(childPids(sshd)));
+    add({ scenario: 'session open at end of log', did: 'login', src: openSession.src, srcPort: openSession.srcPort, sent: 'root, authorised key, sleep 60', saw: 'logged in, still running when sshd stopped', expected: 'authenticated', logged: true, users: ['root'] });
+    sources.push({ address: hosts.session.v4, classes: ['legit'], note: 'one long session' });
     // 15. Injection: a user name that names another client's address.
     {
       const user = `x from ${hosts.rst.v4} port 22`;
-      const r = runSsh(hosts.injuser, { target, port, user, password: 'x', tries: 2 });
+      const r = runSsh(hosts.injuser, { target, port, user, password: 'x', tries: 1 });
       must(!r.loggedIn, 'injected user logged in?');
-      add({ scenario: 'injection (user name)', did: 'inject-user', src: r.src, srcPort: r.srcPort, sent: `user "${user}", 2 passwords`, saw: r.stderr.trim(), expected: 'auth_failed', logged: true, users: [user] });
-      sources.push({ address: hosts.injuser.v4, classes: ['bruteforce', 'unknown'], note: 'user name naming 192.0.2.12' });
+      add({ scenario: 'injection (user name)', did: 'inject-user', src: r.src, srcPort: r.srcPort, sent: `user "${user}", 1 password`, saw: r.stderr.trim(), expected: 'auth_failed', logged: true, users: [user] });
+      await waitIdle(sshd);
+      const user2 = `root ${hosts.rst.v4} port 22`;
+      const r2 = runSsh(hosts.injuser, { target, port, user: user2, password: 'x', tries: 1 });
+      must(!r2.loggedIn, 'injected user logged in?');
+      add({ scenario: 'injection (user name)', did: 'inject-user', src: r2.src, srcPort: r2.srcPort, sent: `user "${user2}", 1 password`, saw: r2.stderr.trim(), expected: 'auth_failed', logged: true, users: [user2] });
+      sources.push({ address: hosts.injuser.v4, classes: ['bruteforce', 'unknown'], note: 'user names naming 192.0.2.12' });
     }
     await waitIdle(sshd);
     // 16. Injection: identification strings that name another client's address.
@@ -322,13 +423,15 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       add({ scenario: 'injection (identification)', did: 'inject-ident', src: hosts.injident.v4, srcPort: b.localPort, sent: `Connection closed by ${hosts.rst.v4} port 22`, saw: b.received.replace(/\r?\n/g, ' ').slice(0, 80), expected: 'non_ssh', logged: true });
       sources.push({ address: hosts.injident.v4, classes: SCANNER, note: 'identification strings naming 192.0.2.12' });
     }
-    await waitIdle(sshd);
+    // Everything but the open session has ended.
     await sshd.stop();
     sshd = null;
+    openSession.kill();
+    await openSession.done.catch(() => undefined);
     await syslog.sync();
     const logFile = join(opts.outDir, `auth-${opts.logLevel.toLowerCase()}.log`);
     copyFileSync(syslog.logFile, logFile);
-    return { logLevel: opts.logLevel, logFile, server: { v4: srv.v4, v6: srv.v6 }, truth, sources, durationMs: Date.now() - t0 };
+    return { logLevel: opts.logLevel, logFile, server: { v4: srv.v4, v6: srv.v6 }, truth, sources, analyzeArgs: ['--login-grace-time', '3'], durationMs: Date.now() - t0 };
   } catch (e) {
     // Keep what sshd logged so far next to the failure.
     if (sshd) await sshd.stop();

@@ -7,13 +7,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseConfig } from '../../src/sshd-config/parse.ts';
 import { effectiveConfig, parseSshdT, MODELLED, type Defaults } from '../../src/sshd-config/effective.ts';
 import { parseConnectionSpec } from '../../src/sshd-config/match.ts';
-import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults } from '../../src/sshd-config/system.ts';
+import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, groupsOf } from '../../src/sshd-config/system.ts';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 let dir = '';
@@ -29,6 +29,9 @@ before(() => {
     writeFileSync(join(dir, f), readFileSync(join(FIX, f), 'latin1').replaceAll('@DIR@', dir), 'latin1');
   }
   for (const f of readdirSync(join(FIX, 'include.d'))) writeFileSync(join(dir, 'include.d', f), readFileSync(join(FIX, 'include.d', f)));
+  mkdirSync(join(dir, 'dir.d', 'sub.conf'), { recursive: true });
+  mkdirSync(join(dir, 'dangling.d'));
+  symlinkSync(join(dir, 'no-such-target'), join(dir, 'dangling.d', 'x.conf'));
   key = tempHostKey();
 });
 after(() => {
@@ -53,7 +56,7 @@ test('audit agrees with sshd -t (accept/reject, file and line) and sshd -T -C (e
   assert.ok(dflt, 'sshd -T on an empty config works');
   const defaults: Defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')![0].split(','), ciphers: dflt.get('ciphers')![0].split(','), macs: dflt.get('macs')![0].split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')![0].split(',') } };
   const files = readdirSync(dir).filter((f) => f.endsWith('.conf')).sort();
-  let verdictAgree = 0, lineAgree = 0, lineCases = 0, effChecks = 0, effAgree = 0;
+  let verdictAgree = 0, lineAgree = 0, lineCases = 0, effChecks = 0, effAgree = 0, noLineCases = 0, noLineAgree = 0;
   const disagreements: string[] = [];
   for (const f of files) {
     const path = join(dir, f);
@@ -63,6 +66,12 @@ test('audit agrees with sshd -t (accept/reject, file and line) and sshd -T -C (e
     else disagreements.push(`${f}: sshd ${real.ok ? 'accepts' : 'rejects'} (${real.stderr.trim().split('\n').pop()}), audit ${cfg.verdict.accepted ? 'accepts' : `rejects at line ${cfg.verdict.line}`}`);
     if (!real.ok && !cfg.verdict.accepted) {
       const loc = sshdErrorLocation(real.stderr);
+      if (!loc) {
+        noLineCases++;
+        const last = real.stderr.trim().split('\n').filter((l) => !/^(Unable to load|Deprecated|Unsupported)/.test(l)).pop() ?? '';
+        if (cfg.verdict.message && last.includes(cfg.verdict.message.replace(/^.*line \d+: /, ''))) noLineAgree++;
+        else disagreements.push(`${f}: sshd says "${last}", audit "${cfg.verdict.message}"`);
+      }
       if (loc) {
         lineCases++;
         if (loc.file === cfg.verdict.file && loc.line === cfg.verdict.line) lineAgree++;
@@ -74,7 +83,7 @@ test('audit agrees with sshd -t (accept/reject, file and line) and sshd -T -C (e
         const t = sshdDump(path, key.key, spec);
         assert.ok(t.ok, `sshd -T -C ${spec} on ${f}: ${t.stderr}`);
         const sshdT = parseSshdT(t.stdout);
-        const eff = effectiveConfig(cfg, parseConnectionSpec(spec), { defaults });
+        const eff = effectiveConfig(cfg, parseConnectionSpec(spec), { defaults, groupsOf });
         for (const k of Object.keys(MODELLED)) {
           if (!sshdT.has(k) || !eff.has(k)) continue;
           effChecks++;
@@ -84,11 +93,12 @@ test('audit agrees with sshd -t (accept/reject, file and line) and sshd -T -C (e
       }
     }
   }
-  const summary = `sshd -t verdict agreement ${verdictAgree}/${files.length}; error line agreement ${lineAgree}/${lineCases}; sshd -T -C keyword agreement ${effAgree}/${effChecks}`;
+  const summary = `sshd -t verdict agreement ${verdictAgree}/${files.length}; error line agreement ${lineAgree}/${lineCases}; line-less message agreement ${noLineAgree}/${noLineCases}; sshd -T -C keyword agreement ${effAgree}/${effChecks}`;
   console.log(summary);
   for (const d of disagreements) console.log('  disagreement:', d);
   assert.equal(verdictAgree, files.length, `verdicts differ:\n${disagreements.join('\n')}`);
   assert.equal(lineAgree, lineCases, `lines differ:\n${disagreements.join('\n')}`);
+  assert.equal(noLineAgree, noLineCases, `messages differ:\n${disagreements.join('\n')}`);
   assert.ok(effChecks > 500, 'enough effective values compared');
   assert.equal(effAgree, effChecks, `effective values differ:\n${disagreements.join('\n')}`);
 });

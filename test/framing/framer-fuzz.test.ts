@@ -71,8 +71,10 @@ test('syslog family: host/program/pid are read before the message; the message i
       const r = framer.frame(line, 1);
       if (r === null) return;
       const body = line.endsWith('\r') ? line.slice(0, -1) : line;
-      assert.ok(body.endsWith(r.message), 'message is the tail of the line');
-      const envelope = body.slice(0, body.length - r.message.length);
+      // the tail of the line (or of rsyslog's `message repeated N times: [ …]` wrapper)
+      const tail = body.endsWith(r.message) ? r.message : r.message + ']';
+      assert.ok(body.endsWith(tail), 'message is the tail of the line');
+      const envelope = body.slice(0, body.length - tail.length);
       assert.ok(envelope.includes(r.program), `program ${r.program} in envelope ${JSON.stringify(envelope)}`);
       if (r.host !== null) assert.ok(envelope.includes(r.host));
       if (r.pid !== null) assert.ok(envelope.includes(String(r.pid)) || /\D0+\d/.test(envelope));
@@ -120,6 +122,28 @@ test('the envelope comes only from its own positions, whatever the message says'
       const line = JSON.stringify({ _HOSTNAME: h, SYSLOG_IDENTIFIER: p, SYSLOG_PID: String(pid), MESSAGE: m, __REALTIME_TIMESTAMP: '1795292286123456' });
       const r = json.frame(line, 1)!;
       assert.deepEqual([r.host, r.program, r.pid, r.message], [h, p, pid, m]);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('journal JSON: look-alike keys inside MESSAGE (placed first) never supply the envelope', () => {
+  const json = createFramer('journal-json', 'j', OPTS);
+  const lookAlike = fc
+    .array(
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        fc.constantFrom('","_HOSTNAME":"evil', '","SYSLOG_IDENTIFIER":"sshd', '","_PID":"1', '\\","SYSLOG_PID":"66', '"}', '{"MESSAGE":"x"}', '","__REALTIME_TIMESTAMP":"1'),
+      ),
+      { maxLength: 6 },
+    )
+    .map((p) => p.join(''));
+  fc.assert(
+    fc.property(lookAlike, hostName, program, fc.integer({ min: 1, max: 4_000_000 }), fc.boolean(), (m, h, p, pid, otherProgram) => {
+      const line = JSON.stringify({ MESSAGE: m, _HOSTNAME: h, SYSLOG_IDENTIFIER: otherProgram ? 'CRON' : p, SYSLOG_PID: String(pid), __REALTIME_TIMESTAMP: '1795292286123456' });
+      const r = json.frame(line, 1);
+      if (otherProgram) assert.equal(r, null);
+      else assert.deepEqual([r!.host, r!.program, r!.pid, r!.message, r!.ts], [h, p, pid, m, 1795292286123]);
     }),
     { numRuns: RUNS },
   );

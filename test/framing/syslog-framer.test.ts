@@ -40,6 +40,9 @@ test('RFC 3164 variants: padded and unpadded day, no host, [sshd], Solaris msgid
   const pri = frameOne('<38>Nov 21 20:18:06 web1 sshd[9]: hello')!;
   assert.equal(pri.host, 'web1');
   assert.equal(pri.message, 'hello');
+  const repeated = frameOne('Nov 21 20:18:06 web1 sshd[9]: message repeated 2 times: [ Failed password for root from 192.0.2.1 port 22 ssh2]')!;
+  assert.equal(repeated.message, 'Failed password for root from 192.0.2.1 port 22 ssh2');
+  assert.equal(frameOne('Nov 21 20:18:06 web1 sshd[9]: message repeated x times: [ y]')!.message, 'message repeated x times: [ y]');
   const notag = frameOne('Nov 21 20:18:06 web1 last message repeated 3 times');
   assert.equal(notag, null);
 });
@@ -51,6 +54,7 @@ test('program names: sshd, sshd-session, sshd-auth, any sshd-*; others skipped a
     'Nov 21 20:18:06 h sshd-session[2]: b',
     'Nov 21 20:18:06 h sshd-auth[3]: c',
     'Nov 21 20:18:06 h sshd-foo[4]: d',
+    'Nov 21 20:18:06 h /usr/lib/openssh/sshd-session[4]: path ident',
     'Nov 21 20:18:06 h CRON[5]: sshd[6]: not this',
     'Nov 21 20:18:06 h sshdx[7]: not this either',
     'Nov 21 20:18:06 h ssh[8]: nor this',
@@ -62,10 +66,10 @@ test('program names: sshd, sshd-session, sshd-auth, any sshd-*; others skipped a
   const out = lines.map((l, i) => f.frame(l, i + 1));
   assert.deepEqual(
     out.map((r) => r && r.program),
-    ['sshd', 'sshd-session', 'sshd-auth', 'sshd-foo', null, null, null, null, null, null, null],
+    ['sshd', 'sshd-session', 'sshd-auth', 'sshd-foo', 'sshd-session', null, null, null, null, null, null, null],
   );
-  assert.equal(f.counts.lines, 11);
-  assert.equal(f.counts.framed, 4);
+  assert.equal(f.counts.lines, 12);
+  assert.equal(f.counts.framed, 5);
   assert.equal(f.counts.skipped, 6); // five other programs + the empty line
   assert.equal(f.counts.malformed, 1);
 });

@@ -11,7 +11,7 @@ import { Lab } from '../lab/netns.ts';
 import { startRsyslog, type Rsyslog } from '../lab/rsyslog.ts';
 import { startSshd, type Sshd } from '../lab/sshd.ts';
 import { runRaw, runSsh } from '../lab/clients.ts';
-import { baseConfig, cli, guardDir, nftElements, reaches, startGuard, until, writeConfig, type RunningGuard } from './guard-lab.ts';
+import { attackUntilBanned, baseConfig, cli, guardDir, nftElements, reaches, startGuard, until, writeConfig, type RunningGuard } from './guard-lab.ts';
 
 const lab = Lab.create('gea');
 const srv = lab.host('srv', 1);
@@ -29,7 +29,7 @@ const dir = guardDir();
 
 before(async () => {
   syslog = await startRsyslog();
-  sshd = await startSshd(srv, { syslog, options: { LogLevel: 'INFO', MaxStartups: '100:30:200', PasswordAuthentication: 'yes' } });
+  sshd = await startSshd(srv, { syslog, options: { LogLevel: 'INFO', MaxStartups: '100:30:200', PasswordAuthentication: 'yes', UsePAM: 'no' } });
   const cfg = writeConfig(dir, baseConfig(dir, syslog.logFile, 'never_ban:\n  authenticated_for: 1d\n'));
   guard = await startGuard(srv, cfg);
 });
@@ -53,7 +53,9 @@ test('a legitimate user logs in (and is remembered)', async () => {
 
 test('silent connect-and-close flood: banned, its next SYN is dropped', async () => {
   assert.ok(reaches(scanner, srv.v4), 'scanner reaches sshd before');
-  runRaw(scanner, { host: srv.v4, port: 22, count: 12, waitBanner: false, then: 'close' });
+  const steps = await attackUntilBanned(guard, scanner.v4, () => runRaw(scanner, { host: srv.v4, port: 22, waitBanner: false, then: 'close' }), 20);
+  // + 1: the reachability probe above is a silent connect-and-close too.
+  assert.equal(steps + 1, 10, `banned after ${steps + 1} silent connections: the policy says 10 (weight 3, threshold 30)`);
   const ban = await guard.waitLog(banLog(scanner.v4), 10_000, 'scanner ban');
   assert.match(String(ban.reason), /closed_before_ident/);
   assert.ok(Array.isArray(ban.evidence) && (ban.evidence as unknown[]).length > 0, 'ban carries evidence lines');
@@ -63,27 +65,35 @@ test('silent connect-and-close flood: banned, its next SYN is dropped', async ()
 });
 
 test('HTTP on the SSH port: banned', async () => {
-  runRaw(http, { host: srv.v4, port: 22, count: 4, waitBanner: false, send: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', then: 'wait-server', holdMs: 3000 });
+  await attackUntilBanned(guard, http.v4, () => runRaw(http, { host: srv.v4, port: 22, waitBanner: false, send: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', then: 'wait-server', holdMs: 3000 }), 8);
   const ban = await guard.waitLog(banLog(http.v4), 10_000, 'http ban');
   assert.match(String(ban.reason), /non_ssh|protocol_mismatch/);
   assert.equal(reaches(http, srv.v4), false);
 });
 
 test('password brute force on invalid users: banned', async () => {
-  for (let i = 0; i < 4 && !guard.logs.some(banLog(brute.v4)); i++) runSsh(brute, { target: srv.v4, user: `admin${i}`, password: 'wrong', tries: 2 });
+  let i = 0;
+  const t0 = Date.now();
+  const steps = await attackUntilBanned(guard, brute.v4, () => runSsh(brute, { target: srv.v4, user: `admin${i++}`, password: 'wrong', tries: 3, timeoutMs: 8000 }), 4);
   const ban = await guard.waitLog(banLog(brute.v4), 10_000, 'brute-force ban');
+  // Invalid user (6) + 3 failed passwords (6 each) = 24 per connection: the second connection crosses 30.
+  assert.equal(steps, 2, `banned after ${steps} connections`);
+  // The ban lands while the second connection is still open: its packets are dropped too, so that ssh hangs until its own timeout.
+  assert.ok(Date.now() - t0 < 40_000);
   assert.match(String(ban.reason), /invalid user|failed password/);
   assert.equal(reaches(brute, srv.v4), false);
 });
 
 test("injection: a user's address in user names and identification strings never gets them banned", async () => {
   const vic = victim.v4;
-  for (let i = 0; i < 3 && !guard.logs.some(banLog(injector.v4)); i++) {
-    runSsh(injector, { target: srv.v4, user: `root from ${vic} port 22`, password: 'x', tries: 2 });
-    runSsh(injector, { target: srv.v4, user: `x from ${vic} port 22 ssh2`, password: 'x', tries: 1 });
-    runRaw(injector, { host: srv.v4, port: 22, count: 2, waitBanner: false, send: `SSH-2.0-OpenSSH_9.9 from ${vic} port 22\r\n`, then: 'close' });
-    runRaw(injector, { host: srv.v4, port: 22, count: 2, waitBanner: false, send: `Failed password for root from ${vic} port 22 ssh2\r\n`, then: 'close' });
-  }
+  const steps = [
+    () => runRaw(injector, { host: srv.v4, port: 22, waitBanner: false, send: `SSH-2.0-OpenSSH_9.9 from ${vic} port 22\r\n`, then: 'close' }),
+    () => runRaw(injector, { host: srv.v4, port: 22, waitBanner: false, send: `Failed password for root from ${vic} port 22 ssh2\r\n`, then: 'close' }),
+    () => runSsh(injector, { target: srv.v4, user: `root from ${vic} port 22`, password: 'x', tries: 1, timeoutMs: 8000 }),
+    () => runSsh(injector, { target: srv.v4, user: `x from ${vic} port 22 ssh2`, password: 'x', tries: 1, timeoutMs: 8000 }),
+  ];
+  let n = 0;
+  await attackUntilBanned(guard, injector.v4, () => steps[n++ % steps.length](), 16);
   await guard.waitLog(banLog(injector.v4), 10_000, 'injector ban');
   assert.ok(!guard.logs.some((l) => (l.msg === 'ban' || l.msg === 'ban refused') && String(l.target) === vic), 'victim never in a ban decision');
   assert.ok(!nftElements(srv).includes(vic), 'victim not in the firewall');
@@ -96,7 +106,7 @@ test('a user who logged in before and then mistypes keys many times is not banne
     assert.equal(r.loggedIn, false);
   }
   // Silent-ish failures too: connect and close a few times.
-  runRaw(user, { host: srv.v4, port: 22, count: 12, waitBanner: false, then: 'close' });
+  runRaw(user, { host: srv.v4, port: 22, count: 10, waitBanner: false, then: 'close' });
   const refused = await guard.waitLog((l) => l.msg === 'ban refused' && l.address === user.v4, 15_000, 'refused ban for the user');
   assert.match(String(refused.reason), /logged in successfully/);
   assert.ok(!nftElements(srv).includes(user.v4));
@@ -105,7 +115,7 @@ test('a user who logged in before and then mistypes keys many times is not banne
 });
 
 test('IPv6 scanner: the /64 ban is narrowed because the /64 holds this server and its users', async () => {
-  runRaw(v6scan, { host: srv.v6, port: 22, count: 12, waitBanner: false, then: 'close' });
+  runRaw(v6scan, { host: srv.v6, port: 22, count: 10, waitBanner: false, then: 'close' });
   const ban = await guard.waitLog(banLog(v6scan.v6), 10_000, 'v6 scanner ban');
   assert.match(String(ban.reason), /narrowed from 2001:db8::\/64/);
   assert.equal(reaches(v6scan, srv.v6), false, 'v6 scanner dropped');

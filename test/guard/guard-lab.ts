@@ -115,7 +115,20 @@ export async function startGuard(host: Host, configPath: string, args: string[] 
 
 /** True when a TCP connection from `from` to `to:port` completes within 1 s (a dropped SYN does not). */
 export function reaches(from: Host, to: string, port = 22): boolean {
-  return from.run('nc', ['-z', '-w', '1', to, String(port)], { timeoutMs: 5000 }).status === 0;
+  // Own source port from 30000-39999: the lab clients pin the ephemeral range to one port at a time.
+  const src = 30000 + ((ncPort++ * 7919) % 10000);
+  return from.run('nc', ['-z', '-w', '1', '-p', String(src), to, String(port)], { timeoutMs: 5000 }).status === 0;
+}
+let ncPort = process.pid % 1000;
+
+/** Repeats one attack step until the guard logs a ban for `target` (bounded): steps after a ban would hang on dropped SYNs. */
+export async function attackUntilBanned(g: RunningGuard, target: string, step: () => void, maxSteps: number): Promise<number> {
+  for (let i = 0; i < maxSteps; i++) {
+    if (g.logs.some((l) => l.msg === 'ban' && l.target === target)) return i;
+    step();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return maxSteps;
 }
 
 /** The elements of the guard's nft sets in `host`. */

@@ -12,6 +12,7 @@
  *
  *   runSsh(cli, { target: srv.v4, user: 'root', key: sshd.clientKey })       → SshRun
  *   runSsh(cli, { target: srv.v4, user: 'admin', password: 'x', tries: 3 })   (SSH_ASKPASS, no tty)
+ *   const s = startSsh(cli, { …, command: 'sleep 20' }); …; await s.done         (in the background)
  *   runKeyscan(cli, srv.v4)                                                  → ClientRun
  *   runCurl(cli, `http://${srv.v4}:22/`)                                      → ClientRun
  *   runRaw(cli, { host: srv.v4, port: 22, then: 'reset' })                    → RawResult[]
@@ -109,8 +110,8 @@ export interface SshOptions {
   target: string;
   port?: number;
   user: string;
-  /** Private key to offer (publickey only, BatchMode). */
-  key?: string;
+  /** Private key(s) to offer, in order (publickey only, BatchMode). */
+  key?: string | string[];
   /** Password to send (password method only, through SSH_ASKPASS with no tty). */
   password?: string;
   /** Password prompts before giving up (NumberOfPasswordPrompts), default 3. */
@@ -123,17 +124,18 @@ export interface SshOptions {
   timeoutMs?: number;
 }
 
-/** Runs the real OpenSSH client once (one TCP connection) from `host`. */
-export function runSsh(host: Host, o: SshOptions): SshRun {
+const LOGGED_IN = 'sshwarden-lab-logged-in';
+
+function sshInvocation(o: SshOptions): { args: string[]; env: NodeJS.ProcessEnv } {
   const dir = scratchDir();
-  const marker = 'sshwarden-lab-logged-in';
-  const args = ['-F', '/dev/null', '-p', String(o.port ?? 22), '-l', o.user];
+  const args = ['-w', 'ssh', '-F', '/dev/null', '-p', String(o.port ?? 22), '-l', o.user];
   args.push('-o', 'UserKnownHostsFile=/dev/null', '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no');
   args.push('-o', 'ConnectTimeout=5', '-o', 'ServerAliveInterval=0');
   if (o.verbose) args.push('-v');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, LANG: 'C' };
   if (o.key) {
-    args.push('-i', o.key, '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'PreferredAuthentications=publickey', '-o', 'BatchMode=yes');
+    for (const k of Array.isArray(o.key) ? o.key : [o.key]) args.push('-i', k);
+    args.push('-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'PreferredAuthentications=publickey', '-o', 'BatchMode=yes');
   } else if (o.password !== undefined) {
     args.push('-o', 'PreferredAuthentications=password', '-o', 'PubkeyAuthentication=no', '-o', 'BatchMode=no');
     args.push('-o', `NumberOfPasswordPrompts=${o.tries ?? 3}`);
@@ -145,18 +147,52 @@ export function runSsh(host: Host, o: SshOptions): SshRun {
     args.push('-o', 'BatchMode=yes', '-o', 'IdentityAgent=none', '-o', 'PubkeyAuthentication=no');
   }
   for (const opt of o.options ?? []) args.push('-o', opt);
-  args.push(o.target, `${o.command ?? 'true'} && echo ${marker}`);
+  // `setsid -w`: no controlling terminal, so ssh asks SSH_ASKPASS for passwords.
+  args.push(o.target, `${o.command ?? 'true'} && echo ${LOGGED_IN}`);
+  return { args, env };
+}
+
+/** Runs the real OpenSSH client once (one TCP connection) from `host`. */
+export function runSsh(host: Host, o: SshOptions): SshRun {
+  const { args, env } = sshInvocation(o);
   return pinned(host, o.target, () => {
     const t0 = Date.now();
-    const r = host.run('setsid', ['-w', 'ssh', ...args], { env, timeoutMs: o.timeoutMs ?? 30_000 });
+    const r = host.run('setsid', args, { env, timeoutMs: o.timeoutMs ?? 30_000 });
     return {
       status: r.status,
       stdout: r.stdout ?? '',
       stderr: r.stderr ?? '',
       elapsedMs: Date.now() - t0,
-      loggedIn: (r.stdout ?? '').includes(marker),
+      loggedIn: (r.stdout ?? '').includes(LOGGED_IN),
     };
   });
+}
+
+/**
+ * Starts the real OpenSSH client in the background (for concurrent clients: use one Host per
+ * concurrent client, since the source port is pinned per namespace). `started` resolves with
+ * the pinned source; `done` when ssh exits (bounded by timeoutMs, then KILL).
+ */
+export function startSsh(host: Host, o: SshOptions): { src: string; srcPort: number; done: Promise<SshRun>; kill(): void } {
+  const { args, env } = sshInvocation(o);
+  const srcPort = freshPort(host);
+  setEphemeralRange(host, srcPort);
+  const src = family(o.target) === 6 ? host.v6 : host.v4;
+  const t0 = Date.now();
+  const child = host.spawn('setsid', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 30_000);
+  const done = new Promise<SshRun>((resolve, reject) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (/Cannot assign requested address/.test(stderr)) reject(new Error(`lab: ${host.name} could not use source port ${srcPort}: ${stderr}`));
+      else resolve({ src, srcPort, status: code, stdout, stderr, elapsedMs: Date.now() - t0, loggedIn: stdout.includes(LOGGED_IN) });
+    });
+  });
+  return { src, srcPort, done, kill: () => child.kill('SIGTERM') };
 }
 
 /** `ssh-keyscan` for one key type (one TCP connection). */

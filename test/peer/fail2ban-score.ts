@@ -48,12 +48,22 @@ export function canonicalAddress(a: string): string | null {
   return p.isIPv4MappedAddress() ? p.toIPv4Address().toString() : p.toString();
 }
 
+/**
+ * Whether an auth-failure update counts. fail2ban's default `publickey = nofail` (gh-1263): a
+ * valid user's client offering keys the server does not accept is normal (agents hold several
+ * keys), so `Failed publickey` for a valid user is not a failure by itself; the connection
+ * still counts when it ends without logging in.
+ */
+export function countsAsAuthFailure(u: Extract<EngineUpdate, { kind: 'auth-failure' }>): boolean {
+  return !(u.method === 'publickey' && !u.invalidUser);
+}
+
 /** The addresses this line's updates mark as failing, canonical form. */
 export function failuresOf(updates: readonly EngineUpdate[]): Set<string> {
   const out = new Set<string>();
   for (const u of updates) {
     let addr: string | null | undefined = null;
-    if (u.kind === 'auth-failure') addr = u.address;
+    if (u.kind === 'auth-failure') addr = countsAsAuthFailure(u) ? u.address : null;
     else if (u.kind === 'connection-closed' && FAILURE_OUTCOMES.has(u.connection.outcome as Outcome)) addr = u.connection.src;
     if (addr) out.add(canonicalAddress(addr) ?? addr);
   }
@@ -115,7 +125,8 @@ export function replay(file: CorpusFile, mode: Mode): LineResult[] {
     let verdict: Verdict;
     if (line.failJson?.match) {
       const want = exp === null ? null : (canonicalAddress(exp) ?? exp);
-      verdict = got.size === 0 ? 'missed' : want !== null && got.has(want) ? 'found' : 'wrong-address';
+      // a match without `host` (fail2ban checks only the keys given) is found by any failure
+      verdict = got.size === 0 ? 'missed' : want === null || got.has(want) ? 'found' : 'wrong-address';
     } else {
       verdict = got.size === 0 ? 'quiet' : 'extra';
     }

@@ -4,7 +4,7 @@
  * namespace, and a private hosts file for a client namespace (`ip netns exec` bind-mounts
  * /etc/netns/<ns>/hosts over /etc/hosts; the real /etc/hosts is never touched).
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -61,7 +61,7 @@ export function sshAudit(cli: Host, address: string, port: number): AuditRun {
 }
 
 /** Starts the tiny TCP server (tarpit | close | reset) in `host` and waits until it listens. */
-export async function startBehaviour(host: Host, mode: 'tarpit' | 'close' | 'reset', port: number): Promise<ChildProcess> {
+export async function startBehaviour(host: Host, mode: 'tarpit' | 'close' | 'reset' | 'tls', port: number): Promise<ChildProcess> {
   const child = host.spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BEHAVIOUR_SERVER, mode, String(port), host.v4, host.v6]);
   await waitForLine(child, /listening/, 10_000, `behaviour server ${mode}`);
   return child;
@@ -96,9 +96,15 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** nginx (Debian nginx-light) listening on `port` of the host's addresses, in a temp prefix. */
-export async function startNginx(host: Host, port: number): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+export async function startNginx(host: Host, port: number, opts: { tls?: boolean } = {}): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
   if (!existsSync('/usr/sbin/nginx')) throw new Error('nginx is missing (apt-get install nginx-light; test.sh installs it)');
   const dir = mkdtempSync(join(tmpdir(), 'sshwarden-nginx-'));
+  let ssl = '';
+  if (opts.tls) {
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=srv.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+    ssl = ` ssl; ssl_certificate ${dir}/cert.pem; ssl_certificate_key ${dir}/key.pem`;
+  }
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
     conf,
@@ -112,7 +118,7 @@ events { worker_connections 64; }
 http {
   access_log ${dir}/access.log;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server { listen ${host.v4}:${port}; listen [${host.v6}]:${port}; location / { return 200 "hello\\n"; } }
+  server { listen ${host.v4}:${port}${ssl ? ' ssl' : ''}; listen [${host.v6}]:${port}${ssl}; location / { return 200 "hello\\n"; } }
 }
 `,
   );

@@ -57,6 +57,23 @@ test('nginx on the SSH port: HTTP, the web server named, wrong port or port tran
   }
 });
 
+test('a TLS service on the SSH port that hangs up silently on our identification: named TLS by one ClientHello', async () => {
+  const t = await startBehaviour(srv, 'tls', 22);
+  try {
+    const r = probe(cli, [srv.v4, '--timeout', '3']);
+    assert.equal(r.json.verdict.id, 'wrong_service', r.json.verdict.headline);
+    const a = r.json.addresses[0];
+    assert.equal(a.examples[0].kind, 'closed_without_banner');
+    assert.equal(a.examples[0].close.afterOurIdentification, true);
+    assert.equal(a.tlsSniff.tls, true);
+    assert.equal(a.tlsSniff.subject, 'srv.test');
+    assert.match(r.json.verdict.headline, /speaks TLS.*CN=srv\.test/);
+    record('TLS service, silent hang-up', 'wrong_service: TLS (one ClientHello: handshake, CN=srv.test)', srv.v4);
+  } finally {
+    await stopChild(t);
+  }
+});
+
 test('nothing listening: refused', () => {
   const r = probe(cli, [srv.v4, '--timeout', '2']);
   assert.equal(r.status, 1);

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { spawnRaw } from '../lab/clients.ts';
 import { Lab, type Host } from '../lab/netns.ts';
 import { startSshd } from '../lab/sshd.ts';
-import { comparison, nft, nftFlush, printComparison, privateHosts, probe, sshAudit } from './helpers.ts';
+import { comparison, nft, nftFlush, printComparison, privateHosts, probe, sshAudit, sshwarden } from './helpers.ts';
 
 let lab: Lab;
 let srv: Host;
@@ -81,6 +81,13 @@ test('restrictive KexAlgorithms: no common key exchange, with both offers and a 
     assert.match(kex.fix.client, /-o KexAlgorithms=\+diffie-hellman-group14-sha1/);
     assert.match(kex.fix.server, /KexAlgorithms/);
     assert.ok(r.json.addresses[0].ssh.weak.some((w: { algorithm: string }) => w.algorithm === 'diffie-hellman-group14-sha1'));
+    const text = sshwarden(cli, ['probe', srv.v4, '--timeout', '3']);
+    assert.equal(text.status, 1);
+    assert.match(text.stdout, /^Verdict: .*no common key exchange algorithm/m);
+    assert.match(text.stdout, /no matching key exchange method\n\s+client offers: .*curve25519-sha256/);
+    assert.match(text.stdout, /fix on the client: .*KexAlgorithms=\+diffie-hellman-group14-sha1/);
+    assert.match(text.stdout, /fix on the server: /);
+    assert.match(text.stdout, /weak key exchange diffie-hellman-group14-sha1/);
     // Ground truth from the real client.
     const ssh = cli.run('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `root@${srv.v4}`, 'true'], { timeoutMs: 20_000 });
     assert.match(ssh.stderr, /no matching key exchange method found/);

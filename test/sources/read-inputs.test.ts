@@ -114,6 +114,12 @@ test('chunk boundaries: a multi-MiB file, CRLF ends, no final newline, NUL paddi
   const r = await collect([g], { year: 2026 });
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.lines.map((l) => [l.message, l.line]), [['a', 1], ['b', 2], ['last', 3]]);
+  // a file that starts with a long NUL run (copytruncate under a non-appending writer)
+  const h = join(dir, 'sparse.log');
+  writeFileSync(h, Buffer.concat([Buffer.alloc(3 * 1024 * 1024), Buffer.from('Nov 21 10:00:00 web1 sshd[7]: after the hole\n')]));
+  const sp = await collect([h], { year: 2026 });
+  assert.deepEqual(sp.errors, []);
+  assert.deepEqual(sp.lines.map((l) => [l.message, l.line]), [['after the hole', 1]]);
 });
 
 test('year from the file mtime, timezone option, several hosts in one file', async () => {
@@ -160,4 +166,30 @@ test('per-line iteration gives the same records as batches', async () => {
   const { lines } = await collect([f]);
   assert.deepEqual(a, lines.map((l) => l.message));
   assert.equal(a.length, 500);
+});
+
+test('an unreadable file (permission denied, read as user nobody) is one message; the next file is read', async () => {
+  assert.equal(process.getuid?.(), 0, 'needs root to run a reader as user nobody (run ./test.sh as root)');
+  const { spawnSync } = await import('node:child_process');
+  const { chmodSync } = await import('node:fs');
+  const d = join(dir, 'perm');
+  mkdirSync(d);
+  chmodSync(dir, 0o755);
+  chmodSync(d, 0o755);
+  const secret = join(d, 'secret.log');
+  const open = join(d, 'open.log');
+  writeFileSync(secret, sshdLine(1, 'hidden'));
+  chmodSync(secret, 0o600);
+  writeFileSync(open, sshdLine(1, 'visible'));
+  chmodSync(open, 0o644);
+  const script = `
+    const { readInputs } = await import(${JSON.stringify(new URL('../../src/sources/read-inputs.ts', import.meta.url).href)});
+    const errors = []; const lines = [];
+    for await (const l of readInputs(${JSON.stringify([secret, open])}, { timezone: 'UTC', onError: (f, l, m) => errors.push(f + ': ' + m) })) lines.push(l.message);
+    console.log(JSON.stringify({ errors, lines }));`;
+  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.errors, [`${secret}: cannot read: permission denied (try sudo, or add yourself to the adm group)`]);
+  assert.deepEqual(out.lines, ['visible']);
 });

@@ -12,7 +12,7 @@ import { buildHardening } from '../../sshd-config/harden.ts';
 import { parseSshdT, MODELLED, type Defaults } from '../../sshd-config/effective.ts';
 import { NEWEST, OLDEST, tableVersion } from '../../sshd-config/keyword-table.ts';
 import { normaliseVersion, cmpVersion } from '../../sshd-config/versions.ts';
-import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket } from '../../sshd-config/system.ts';
+import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf } from '../../sshd-config/system.ts';
 import { getProfile, profileNames } from '../../profiles/index.ts';
 import type { Finding } from '../../sshd-config/findings.ts';
 
@@ -90,7 +90,7 @@ function audit(file: string, opts: Opts): number {
   if (opts.exempt) exempt = opts.exempt.split(',').map((s) => s.trim()).filter(Boolean);
 
   const extra = sameAsLocal ? localAlgorithms() : undefined;
-  const cfg = parseConfig(root, fsSource(), { version, flavour, extraAlgorithms: extra });
+  const cfg = parseConfig(root, fsSource(), { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
   if (cfg.files.length === 0) {
     // the top file itself could not be read: one clear line
     const d = cfg.diagnostics[0];
@@ -124,12 +124,13 @@ function audit(file: string, opts: Opts): number {
       listeners: live ? tcpListeners() : null,
       socket: live ? sshSocket() : null,
       strictKexBackported: flavour === 'debian' && sameAsLocal && debianHasStrictKex(),
+      groupsOf,
     });
 
     let hardenText: string | null = null;
     let hardenError: string | null = null;
     if (opts.harden) {
-      const h = buildHardening({ version, effective, clients, hostKeyTypes: hostKeyTypes(cfg), exempt, all: defaults?.all });
+      const h = buildHardening({ version, effective, clients, hostKeyTypes: hostKeyTypes(cfg), exempt, all: defaults?.all, strictKex: cmpVersion(version, '9.6') >= 0 || (flavour === 'debian' && sameAsLocal && debianHasStrictKex()) });
       hardenText = h.text;
       if (h.stillIncompatible.length) hardenError = `cannot keep ${h.stillIncompatible.join(', ')} able to connect with this sshd's algorithms`;
       if (!cfg.verdict.accepted) hardenError = `the configuration itself is rejected by sshd (${cfg.verdict.message}); fix that first: a drop-in cannot`;
@@ -148,7 +149,7 @@ function audit(file: string, opts: Opts): number {
       if (!hasDropInInclude(cfg)) warn(`${root} has no "Include /etc/ssh/sshd_config.d/*.conf" before its settings: put these lines at the top of ${root} instead`);
       return EXIT.OK;
     } else if (opts.effective !== undefined) {
-      printEffective(report.effective, sshdEffective);
+      printEffective(report.effective, sshdEffective, report.matchBlocks ?? []);
     } else {
       printReport(report.findings, report, sshdCheck, agree);
     }
@@ -213,8 +214,13 @@ function printReport(findings: Finding[], report: { root: string; version: strin
   process.stdout.write(out.join('\n') + '\n');
 }
 
-function printEffective(eff: Record<string, { values: string[]; source: string | null }>, sshdT: Map<string, string[]> | null): void {
+function printEffective(eff: Record<string, { values: string[]; source: string | null }>, sshdT: Map<string, string[]> | null, blocks: { file: string; line: number; condition: string; matched: boolean }[]): void {
   const out: string[] = [];
+  if (blocks.length) {
+    out.push(colors.bold('Match blocks (the first value found wins, and values from matching blocks replace the global ones):'));
+    for (const b of blocks) out.push(`  ${b.matched ? colors.green('applies ') : colors.dim('no      ')} ${b.file}:${b.line}  Match ${b.condition}`);
+    out.push('');
+  }
   for (const k of Object.keys(MODELLED).sort()) {
     const e = eff[k];
     if (!e) continue;

@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
 import { performance } from 'node:perf_hooks';
 import { getProfile, profileNames } from '../../profiles/index.ts';
-import { runAttempt } from '../../probe/attempt.ts';
+import { runAttempt, sniffTls } from '../../probe/attempt.ts';
 import { localClientOffer } from '../../probe/local-client.ts';
 import type { ClientOffer } from '../../probe/negotiation.ts';
 import { LIMITS, runProbe } from '../../probe/probe.ts';
@@ -36,7 +36,7 @@ export function registerProbe(program: Command): void {
   program
     .command('probe')
     .description(
-      'Connect to an SSH server from this side and tell apart why it closes on you: refused, dropped, a wrong service\n' +
+      'Connect to an SSH server from this side and tell apart why it closes on you: refused, dropped, a wrong service ' +
         '(HTTP, TLS), accept-then-close, silence, MaxStartups/penalty refusals, or no common algorithm.',
     )
     .argument('<target>', 'host, host:port, [IPv6]:port or user@host (every A and AAAA address of a name is probed)')
@@ -61,7 +61,7 @@ What it does: one TCP connection per attempt; it listens first, sends an SSH ide
 like ssh does, reads the server's key-exchange offer, and leaves with an SSH disconnect. It
 never authenticates. Attempts are bounded (--repeat ≤ ${LIMITS.repeatMax}, --concurrency ≤ ${LIMITS.concurrencyMax}).
 Exit status: 0 SSH reachable and compatible, 1 a problem was found, 2 bad usage.
-Client profiles: ${profileNames().filter((n, i, a) => !n.startsWith('openssh-') || i === a.findIndex((x) => x.startsWith('openssh-')) || n === 'openssh-10.5').join(', ')} (any openssh-X.Y)`,
+Client profiles (--client): openssh-X.Y (any release from 6.6), ${profileNames().filter((n) => !n.startsWith('openssh-')).join(', ')}`,
     )
     .action(async (targetText, opts) => {
       if (opts.ipv4 && opts.ipv6) throw new UserError('-4 and -6 exclude each other');
@@ -94,6 +94,7 @@ Client profiles: ${profileNames().filter((n, i, a) => !n.startsWith('openssh-') 
             resolve: resolveTarget,
             attempt: (address, port) =>
               runAttempt(address, port, { connectTimeoutMs: timeoutMs, readTimeoutMs: timeoutMs, listenFirstMs: Math.min(500, timeoutMs / 2), identification: `SSH-2.0-sshwarden_${VERSION} probe`, now: () => performance.now() }),
+            sniffTls: (address, port) => sniffTls(address, port, Math.min(timeoutMs, 3000)),
             onAttempt: progress ? (d, t) => process.stderr.write(`\rprobing… ${d}/${t}${d === t ? '\r\x1b[K' : ''}`) : undefined,
           },
         );
