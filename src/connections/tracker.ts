@@ -55,8 +55,8 @@ export class OpenConnection implements ConnectionFacts {
   firstTs: number | null = null;
   lastTs: number | null = null;
   phaseIndex = 0;
-  users: string[] = [];
-  methods: string[] = [];
+  users: string[] = NONE;
+  methods: string[] = NONE;
   failures = 0;
   authOk = false;
   authAttempted = false;
@@ -70,7 +70,7 @@ export class OpenConnection implements ConnectionFacts {
   evidenceOmitted = 0;
   closed = false;
   /** Other pids joined to this connection (aliases). */
-  aliasKeys: number[] = [];
+  aliasKeys: number[] = NO_PIDS;
   /** The line that set `src` came after client text on a possibly cut line and was ignored. */
   addressDropped = false;
   record: ConnectionRecord | null = null;
@@ -166,7 +166,7 @@ export class ConnectionTracker {
         if (line.pid !== null && !c.pids.includes(line.pid)) c.pids.push(line.pid);
         if (typeof key === 'number' && !hs.aliases.has(key) && !hs.byPid.has(key)) {
           hs.aliases.set(key, c);
-          c.aliasKeys.push(key);
+          addAlias(c, key);
         }
       }
     }
@@ -228,7 +228,7 @@ export class ConnectionTracker {
       if (c.authOk && ev.port !== null) this.registerSession(c);
     } else if (ev.port !== null && c.srcPort === null && ev.addr === c.src) c.srcPort = ev.port;
     if (ev.user !== null) {
-      addBounded(c.users, ev.user, MAX_USERS_PER_CONNECTION);
+      c.users = addBounded(c.users, ev.user, MAX_USERS_PER_CONNECTION);
       // A user preamble (`authenticating user X`, `invalid user X`) on a pre-auth line: the client sent a user name.
       if (!c.authOk) c.authAttempted = true;
     }
@@ -267,15 +267,15 @@ export class ConnectionTracker {
       case 'auth_fail':
         c.authAttempted = true;
         c.failures++;
-        if (ev.method !== null) addBounded(c.methods, ev.method, 10);
+        if (ev.method !== null) c.methods = addBounded(c.methods, ev.method, 10);
         this.reportFailure(c, ev, line, evidence, ev.invalidUser, ev.method);
         break;
       case 'auth_partial':
-        if (ev.method !== null) addBounded(c.methods, ev.method, 10);
+        if (ev.method !== null) c.methods = addBounded(c.methods, ev.method, 10);
         break;
       case 'auth_ok': {
         c.authOk = true;
-        if (ev.method !== null) addBounded(c.methods, ev.method, 10);
+        if (ev.method !== null) c.methods = addBounded(c.methods, ev.method, 10);
         if (c.phaseIndex < 4) c.phaseIndex = 4;
         const addr = ev.addr ?? c.src;
         const port = ev.port ?? c.srcPort;
@@ -291,7 +291,7 @@ export class ConnectionTracker {
           const k = ev.pidRef;
           if (!c.hs.byPid.has(k)) {
             c.hs.aliases.set(k, c);
-            c.aliasKeys.push(k);
+            addAlias(c, k);
           }
           if (!c.pids.includes(ev.pidRef)) c.pids.push(ev.pidRef);
         }
@@ -451,14 +451,26 @@ export class ConnectionTracker {
   }
 }
 
+/** Shared empty arrays (never mutated: addBounded/addAlias replace them on first use). */
+const NONE: string[] = Object.freeze([]) as unknown as string[];
+const NO_PIDS: number[] = Object.freeze([]) as unknown as number[];
+
 function sameClient(c: OpenConnection, ev: SshdEvent): boolean {
   if (c.src === null) return false;
   if (ev.addr !== c.src) return false;
   return ev.port === null || c.srcPort === null || ev.port === c.srcPort;
 }
 
-function addBounded(list: string[], v: string, max: number): void {
+/** Adds `v` to a bounded set-like list; returns the list (a new one when `list` was the shared empty one). */
+function addBounded(list: string[], v: string, max: number): string[] {
+  if (list === NONE) return [v];
   if (list.length < max && !list.includes(v)) list.push(v);
+  return list;
+}
+
+function addAlias(c: OpenConnection, k: number): void {
+  if (c.aliasKeys === NO_PIDS) c.aliasKeys = [k];
+  else c.aliasKeys.push(k);
 }
 
 /** Normalised drop detail from the drop line's reason text. */

@@ -22,6 +22,8 @@ import type { AnalysisResult, AnalyzerOptions, EngineUpdate, ServerEvent, Unattr
 export type * from './types.ts';
 
 const SWEEP_EVERY_LINES = 4096;
+/** Returned by push() for the (common) lines that change nothing visible: no allocation per line. */
+const NO_UPDATES: EngineUpdate[] = Object.freeze([]) as unknown as EngineUpdate[];
 const MAX_EVENTS = 10_000;
 
 export class Analyzer {
@@ -67,10 +69,10 @@ export class Analyzer {
     const sink: TrackerSink = {
       connectionClosed: (rec, state) => self.onClosed(rec, state),
       authSuccess: (address, port, user, method, ts, evidence) => {
-        self.out.push({ kind: 'auth-success', address, port, user, method, ts, evidence });
+        self.emitUpdate({ kind: 'auth-success', address, port, user, method, ts, evidence });
       },
       authFailure: (address, port, user, invalidUser, method, ts, evidence) => {
-        self.out.push({ kind: 'auth-failure', address, port, user, invalidUser, method, ts, evidence });
+        self.emitUpdate({ kind: 'auth-failure', address, port, user, invalidUser, method, ts, evidence });
       },
       listenerLine: (line, ev, evidence) => self.onListener(line, ev, evidence),
       trailer: () => {},
@@ -82,7 +84,7 @@ export class Analyzer {
   push(line: FramedLine): EngineUpdate[] {
     const ev = matchMessage(line);
     if (ev === null) return [];
-    this.out = [];
+    this.out = NO_UPDATES;
     this.sshdLines++;
     this.traits.observe(line, ev);
     if (ev.effect === 'unrecognised') {
@@ -91,6 +93,7 @@ export class Analyzer {
     } else if (ev.effect === 'debug') this.debugLines++;
     if (ev.type.startsWith('kex-ident')) this.kexLines++;
     this.tracker.handle(line, ev);
+    if (this.out.length === 0) return NO_UPDATES;
     if (++this.linesSinceSweep >= SWEEP_EVERY_LINES) {
       this.linesSinceSweep = 0;
       if (this.tracker.maxTs !== null) this.tracker.sweep(this.tracker.maxTs);
@@ -177,6 +180,11 @@ export class Analyzer {
     return result;
   }
 
+  private emitUpdate(u: EngineUpdate): void {
+    if (this.out === NO_UPDATES) this.out = [u];
+    else this.out.push(u);
+  }
+
   private onClosed(rec: ConnectionRecord, state: OpenConnection): void {
     this.connectionCount++;
     this.outcomes[rec.outcome]++;
@@ -208,7 +216,7 @@ export class Analyzer {
       this.unattributed.reasons[reason] = (this.unattributed.reasons[reason] ?? 0) + 1;
     }
     if (this.keep) this.connections.push(rec);
-    this.out.push({ kind: 'connection-closed', connection: rec });
+    this.emitUpdate({ kind: 'connection-closed', connection: rec });
   }
 
   private onListener(line: FramedLine, ev: SshdEvent, evidence: Evidence): void {
@@ -265,7 +273,7 @@ export class Analyzer {
     if (address !== undefined) event.address = address;
     if (this.events.length < MAX_EVENTS) this.events.push(event);
     else this.eventsOmitted++;
-    this.out.push({ kind: 'server-event', event });
+    this.emitUpdate({ kind: 'server-event', event });
   }
 }
 

@@ -4,6 +4,7 @@
  * through `ProbeIo`, so this file decides only what to do and in which order.
  */
 import type { AttemptResult, TlsSniff } from './attempt.ts';
+import type { SshDestination } from './local-client.ts';
 import type { ClientOffer } from './negotiation.ts';
 import type { Resolved } from './resolve.ts';
 import type { Target } from './target.ts';
@@ -22,6 +23,10 @@ export interface ProbeOptions {
   readonly clientNote: string | null;
   readonly connectTimeoutMs: number;
   readonly readTimeoutMs: number;
+  /** Where the user's ssh would connect (HostName/Port/ProxyJump from ssh_config), when it changed the target or matters. */
+  readonly sshConfig: SshDestination | null;
+  /** Lines worth saying before the verdict (e.g. "your ssh uses ProxyJump"). */
+  readonly notes: string[];
 }
 
 export interface ProbeIo {
@@ -38,6 +43,8 @@ export interface ProbeReport {
   readonly dns: Resolved | null;
   readonly client: { name: string; source: string } | null;
   readonly clientNote: string | null;
+  readonly sshConfig: SshDestination | null;
+  readonly notes: string[];
   readonly options: { repeat: number; concurrency: number; connectTimeoutMs: number; readTimeoutMs: number };
   readonly addresses: AddressReport[];
   readonly verdict: Verdict;
@@ -77,6 +84,8 @@ export async function runProbe(o: ProbeOptions, io: ProbeIo): Promise<ProbeRepor
     dns: o.target.literal ? null : dns,
     client: o.client ? { name: o.client.name, source: o.client.source } : null,
     clientNote: o.clientNote,
+    sshConfig: o.sshConfig,
+    notes: o.notes,
     options: { repeat: o.repeat, concurrency: o.concurrency, connectTimeoutMs: o.connectTimeoutMs, readTimeoutMs: o.readTimeoutMs },
     addresses: reports,
     verdict: overallVerdict(reports),

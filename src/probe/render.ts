@@ -64,7 +64,9 @@ export function renderProbe(r: ProbeReport, p: Paint): string {
   const out: string[] = [];
   out.push(`${p.bold('sshwarden probe')} ${r.target.host} port ${r.target.port}`);
   if (r.dns) out.push(`  DNS: A ${list(r.dns.a)}; AAAA ${list(r.dns.aaaa)}${r.dns.errors.length ? ` (${r.dns.errors.map((e) => `IPv${e.family}: ${e.code}`).join(', ')})` : ''}`);
+  if (r.sshConfig) out.push(`  from your ssh config: HostName ${r.sshConfig.hostName}, Port ${r.sshConfig.port}${r.sshConfig.proxyJump ? `, ProxyJump ${r.sshConfig.proxyJump}` : ''}${r.sshConfig.proxyCommand ? `, ProxyCommand ${r.sshConfig.proxyCommand}` : ''}`);
   out.push(`  compared with: ${r.client ? r.client.name : `nothing (${r.clientNote})`}`);
+  for (const n of r.notes) out.push(`  ${p.yellow('note:')} ${n}`);
   out.push('', `${p.bold('Verdict:')} ${r.verdict.ok ? p.green(r.verdict.headline) : p.red(r.verdict.headline)}`);
   for (const a of r.addresses) renderAddress(a, p, out);
   out.push('', p.bold(r.verdict.ok ? 'Next:' : 'Likely causes (most likely first):'));

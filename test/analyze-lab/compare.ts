@@ -18,6 +18,7 @@ export interface ReportedConnection {
   srcPort: number | null;
   outcome: string;
   phase?: string;
+  failures?: number;
   detail?: string;
   inferred?: boolean;
   users?: string[];
@@ -173,6 +174,16 @@ export function connectionChecks(run: TruthLike, out: AnalyzeOutput): Check[] {
       });
     }
     for (const t of logged) {
+      // Facts the client knows that the record must carry.
+      const rec = reported.find((c) => c.outcome === t.expected);
+      const facts: Array<[string, unknown, unknown]> = [];
+      if (t.did === 'http') facts.push(['detail', 'http', rec?.detail]);
+      if (t.expected === 'dropped') facts.push(['detail', 'maxstartups', rec?.detail]);
+      if (t.did === 'grace-timeout') facts.push(['inferred', true, rec?.inferred]);
+      if (t.passwordFailures !== undefined) facts.push(['failures', t.passwordFailures, rec?.failures]);
+      for (const [field, want, got] of facts) {
+        checks.push({ name: `${k} (${t.did}) ${field} = ${JSON.stringify(want)}`, ok: got === want, expected: want, actual: got ?? null, why: `client sent ${t.sent}` });
+      }
       for (const u of t.users ?? []) {
         const rec = reported.find((c) => c.outcome === t.expected);
         checks.push({

@@ -64,6 +64,8 @@ export interface TruthConn {
   logged: boolean;
   /** User names the client sent, if any. */
   users?: string[];
+  /** Wrong passwords the client sent (each one refused). */
+  passwordFailures?: number;
 }
 
 export interface TruthSource {
@@ -181,6 +183,7 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       garbage: h('garbage', 29),
       session: h('session', 30),
       conc: [31, 32, 33, 34, 35].map((n) => h(`conc${n}`, n)),
+      longuser: h('longuser', 36),
     };
     sshd = await startSshd(srv, {
       syslog,
@@ -307,12 +310,12 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       for (const [user, tries] of [['admin', 2], ['oracle', 1]] as const) {
         const r = runSsh(hosts.brute, { target, port, user, password: 'hunter2', tries });
         must(!r.loggedIn && /Permission denied/.test(r.stderr), `invalid-user client saw: ${r.stderr}`);
-        add({ scenario: 'invalid users', did: 'invalid-user', src: r.src, srcPort: r.srcPort, sent: `user ${user}, ${tries} password(s)`, saw: 'Permission denied', expected: 'auth_failed', logged: true, users: [user] });
+        add({ scenario: 'invalid users', did: 'invalid-user', src: r.src, srcPort: r.srcPort, sent: `user ${user}, ${tries} password(s)`, saw: 'Permission denied', expected: 'auth_failed', logged: true, users: [user], passwordFailures: tries });
         await waitIdle(sshd);
       }
       const root = runSsh(hosts.brute, { target, port, user: 'root', password: 'toor', tries: 1 });
       must(!root.loggedIn && /Permission denied/.test(root.stderr), `root password client saw: ${root.stderr}`);
-      add({ scenario: 'invalid users', did: 'root-password', src: root.src, srcPort: root.srcPort, sent: 'user root, 1 password (PermitRootLogin prohibit-password)', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['root'] });
+      add({ scenario: 'invalid users', did: 'root-password', src: root.src, srcPort: root.srcPort, sent: 'user root, 1 password (PermitRootLogin prohibit-password)', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['root'], passwordFailures: 1 });
       await waitIdle(sshd);
       sources.push({ address: hosts.brute.v4, classes: ['bruteforce'], note: '4 password guesses: 2 invalid users and root' });
     }
@@ -379,8 +382,8 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       must(ks.stdout.includes('ssh-ed25519'), `concurrent keyscan: ${ks.stderr}`);
       const [r1, r2, rl, rs] = await Promise.all([b1.done, b2.done, login.done, scans]);
       must(!r1.loggedIn && !r2.loggedIn && rl.loggedIn, `concurrent clients: ${r1.stderr} ${r2.stderr} ${rl.stderr}`);
-      add({ scenario: 'concurrent clients', did: 'invalid-user', src: r1.src, srcPort: r1.srcPort, sent: 'user test, 2 passwords', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['test'] });
-      add({ scenario: 'concurrent clients', did: 'invalid-user', src: r2.src, srcPort: r2.srcPort, sent: 'user guest, 2 passwords', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['guest'] });
+      add({ scenario: 'concurrent clients', did: 'invalid-user', src: r1.src, srcPort: r1.srcPort, sent: 'user test, 2 passwords', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['test'], passwordFailures: 2 });
+      add({ scenario: 'concurrent clients', did: 'invalid-user', src: r2.src, srcPort: r2.srcPort, sent: 'user guest, 2 passwords', saw: 'Permission denied', expected: 'auth_failed', logged: true, users: ['guest'], passwordFailures: 2 });
       add({ scenario: 'concurrent clients', did: 'login', src: rl.src, srcPort: rl.srcPort, sent: 'root, authorised key, sleep 1', saw: 'logged in', expected: 'authenticated', logged: true, users: ['root'] });
       for (const r of rs) {
         must(r.gotBanner, 'concurrent silent client got no banner');
@@ -405,13 +408,24 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       const user = `x from ${hosts.rst.v4} port 22`;
       const r = runSsh(hosts.injuser, { target, port, user, password: 'x', tries: 1 });
       must(!r.loggedIn, 'injected user logged in?');
-      add({ scenario: 'injection (user name)', did: 'inject-user', src: r.src, srcPort: r.srcPort, sent: `user "${user}", 1 password`, saw: r.stderr.trim(), expected: 'auth_failed', logged: true, users: [user] });
+      add({ scenario: 'injection (user name)', did: 'inject-user', src: r.src, srcPort: r.srcPort, sent: `user "${user}", 1 password`, saw: r.stderr.trim(), expected: 'auth_failed', logged: true, users: [user], passwordFailures: 1 });
       await waitIdle(sshd);
       const user2 = `root ${hosts.rst.v4} port 22`;
       const r2 = runSsh(hosts.injuser, { target, port, user: user2, password: 'x', tries: 1 });
       must(!r2.loggedIn, 'injected user logged in?');
-      add({ scenario: 'injection (user name)', did: 'inject-user', src: r2.src, srcPort: r2.srcPort, sent: `user "${user2}", 1 password`, saw: r2.stderr.trim(), expected: 'auth_failed', logged: true, users: [user2] });
+      add({ scenario: 'injection (user name)', did: 'inject-user', src: r2.src, srcPort: r2.srcPort, sent: `user "${user2}", 1 password`, saw: r2.stderr.trim(), expected: 'auth_failed', logged: true, users: [user2], passwordFailures: 1 });
       sources.push({ address: hosts.injuser.v4, classes: ['bruteforce', 'unknown'], note: 'user names naming 192.0.2.12' });
+    }
+    await waitIdle(sshd);
+    // 15b. A user name of 100 control bytes: sshd escapes it (twice in relayed [preauth] lines,
+    // \\001 = 5 characters a byte) and cuts the line at 500 characters, so the closing line loses
+    // the client's address; only the connection's PID ties it to the source.
+    {
+      const user = '\x01'.repeat(100);
+      const r = runSsh(hosts.longuser, { target, port, user, password: 'x', tries: 1 });
+      must(!r.loggedIn, 'control-byte user logged in?');
+      add({ scenario: 'escaped user name past the 500-character cut', did: 'invalid-user', src: r.src, srcPort: r.srcPort, sent: 'user of 100 \\x01 bytes, 1 password', saw: 'Permission denied', expected: 'auth_failed', logged: true, passwordFailures: 1 });
+      sources.push({ address: hosts.longuser.v4, classes: ['bruteforce', 'unknown'], note: 'user name of control bytes' });
     }
     await waitIdle(sshd);
     // 16. Injection: identification strings that name another client's address.

@@ -6,6 +6,9 @@
  * probed with Debian's ssh-audit to show where it cannot tell the causes apart.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Lab, type Host } from '../lab/netns.ts';
 import { comparison, nft, nftFlush, printComparison, probe, sshAudit, sshwarden, startBehaviour, startNginx, stopChild } from './helpers.ts';
@@ -128,6 +131,28 @@ test('accept-and-close forwarder with no backend: closed before any byte, with t
     }
     record('accept-and-close forwarder', 'closed_without_banner (FIN after ~1 ms, before our identification)', srv.v4, 2222);
   } finally {
+    await stopChild(fwd);
+  }
+});
+
+test('ssh config aliases: HostName and Port come from ssh_config like ssh does; a ProxyJump is noted', async () => {
+  const fwd = await startBehaviour(srv, 'close', 2222);
+  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-probe-cfg-'));
+  try {
+    const cfg = join(dir, 'config');
+    writeFileSync(cfg, `Host fwd\n  HostName ${srv.v4}\n  Port 2222\nHost viajump\n  HostName ${srv.v4}\n  Port 2222\n  ProxyJump bastion.example.org\n`);
+    const r = probe(cli, ['fwd', '-F', cfg, '--timeout', '2']);
+    assert.equal(r.json.verdict.id, 'closed_without_banner', r.stderr);
+    assert.deepEqual(r.json.sshConfig, { hostName: srv.v4, port: 2222, proxyJump: null, proxyCommand: null });
+    assert.equal(r.json.target.port, 2222);
+    const j = probe(cli, ['viajump', '-F', cfg, '--timeout', '2']);
+    assert.equal(j.json.sshConfig.proxyJump, 'bastion.example.org');
+    assert.match(j.json.notes[0], /ProxyJump bastion\.example\.org.*connects directly/);
+    const raw = probe(cli, ['fwd', '-F', cfg, '--ignore-ssh-config', '--timeout', '2']);
+    assert.equal(raw.status, 1);
+    assert.match(raw.stderr, /^sshwarden: fwd: (name does not resolve|temporary DNS failure)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     await stopChild(fwd);
   }
 });

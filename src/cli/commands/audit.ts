@@ -21,7 +21,7 @@ const DEFAULT_CONFIG = '/etc/ssh/sshd_config';
 export function registerAudit(program: Command): void {
   program
     .command('audit')
-    .description('Check an sshd_config (with its Includes and Match blocks) the way sshd reads it: errors sshd would reject, weak or\nincompatible algorithms, MaxStartups/penalty settings that cause "kex_exchange_identification" drops, lock-outs.')
+    .description('Check an sshd_config (with its Includes and Match blocks) the way sshd reads it: errors sshd would reject, weak or incompatible algorithms, MaxStartups/penalty settings that cause "kex_exchange_identification" drops, lock-outs.')
     .argument('[file]', 'sshd_config to audit', DEFAULT_CONFIG)
     .option('--openssh <version>', `judge the file for another OpenSSH version (${OLDEST}-${NEWEST}; default: the installed sshd)`)
     .option('--effective <spec>', 'show the effective configuration for a connection, like sshd -T -C (user=,addr=,host=,laddr=,lport=)')

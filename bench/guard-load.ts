@@ -1,0 +1,155 @@
+/**
+ * Load benchmark of `sshwarden guard` (the real CLI, nftables backend, inside a lab namespace):
+ *
+ *   sudo node bench/guard-load.ts rate [linesPerSec=20000] [seconds=60]
+ *     appends Debian-12 rsyslog lines (OpenSSH 9.2, INFO: silent scanners, brute force, logins)
+ *     at a fixed rate to a file the guard follows; samples the guard's RSS and its log lag
+ *     (now − timestamp of the last line it read, from /metrics) every 5 s. Bounded memory and
+ *     no lag growth = pass.
+ *   sudo node bench/guard-load.ts sources [count=1000000]
+ *     one silent connection from each of `count` distinct sources (IPv6 /64s under 2001:db8::/32:
+ *     the guard scores IPv6 by /64), fed as fast as the guard reads; reports RSS once all are
+ *     tracked (goal: < 300 MB).
+ */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Lab, type Host } from '../test/lab/netns.ts';
+import { startGuard, type RunningGuard } from '../test/guard/guard-lab.ts';
+
+const mode = process.argv[2] ?? 'rate';
+const dir = mkdtempSync(join(tmpdir(), 'sshwarden-bench-load-'));
+const log = join(dir, 'auth.log');
+writeFileSync(log, '');
+const lab = Lab.create('bld');
+const h = lab.host('srv', 1);
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function metric(host: Host, name: string): number {
+  const r = host.run('curl', ['-sS', 'http://127.0.0.1:9687/metrics'], { timeoutMs: 5000 });
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(r.stdout);
+  return m ? Number(m[1]) : NaN;
+}
+
+function metricSum(host: Host, name: string): number {
+  const r = host.run('curl', ['-sS', 'http://127.0.0.1:9687/metrics'], { timeoutMs: 5000 });
+  let s = 0;
+  for (const m of r.stdout.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))) s += Number(m[1]);
+  return s;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
+
+/** One connection's lines (2 or 4) at time `ms`. */
+function connection(kind: number, addr: string, pid: number, port: number, ms: number): string {
+  const t = iso(ms);
+  switch (kind) {
+    case 0: // silent scanner (OpenSSH 9.2 INFO)
+      return `${t} srv sshd[${pid}]: error: kex_exchange_identification: Connection closed by remote host\n${t} srv sshd[${pid}]: Connection closed by ${addr} port ${port}\n`;
+    case 1: // brute force
+      return `${t} srv sshd[${pid}]: Invalid user admin from ${addr} port ${port}\n${t} srv sshd[${pid}]: Failed password for invalid user admin from ${addr} port ${port} ssh2\n`;
+    default: // banner grab
+      return `${t} srv sshd[${pid}]: Connection closed by ${addr} port ${port} [preauth]\n${t} srv sshd[${pid}]: Disconnected from ${addr} port ${port}\n`;
+  }
+}
+
+async function startConfiguredGuard(): Promise<RunningGuard> {
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(
+    cfg,
+    `log:\n  source: files\n  files: [${JSON.stringify(log)}]\n  format: syslog-iso\nstate:\n  database: ${JSON.stringify(join(dir, 'g.db'))}\n  socket: ${JSON.stringify(join(dir, 'g.sock'))}\nmetrics:\n  listen: 127.0.0.1:9687\n`,
+  );
+  return startGuard(h, cfg);
+}
+
+async function rate(): Promise<void> {
+  const perSec = Number(process.argv[3] ?? 20000);
+  const seconds = Number(process.argv[4] ?? 60);
+  const g = await startConfiguredGuard();
+  const pid = g.child.pid!;
+  const samples: { t: number; rss: number; lag: number; lines: number }[] = [];
+  const start = Date.now();
+  let pidN = 10000;
+  let written = 0;
+  const tickMs = 10;
+  const perTick = Math.round((perSec * tickMs) / 1000 / 2); // connections (2 lines each)
+  let nextSample = start + 5000;
+  let i = 0;
+  while (Date.now() - start < seconds * 1000) {
+    const now = Date.now();
+    let chunk = '';
+    for (let k = 0; k < perTick; k++, i++) {
+      // 60 % silent scanners from 200k /64s and 760 IPv4 documentation addresses, 30 % brute force, 10 % banner grabs.
+      const r = i % 10;
+      const kind = r < 6 ? 0 : r < 9 ? 1 : 2;
+      const addr = i % 3 === 0 ? `${['192.0.2', '198.51.100', '203.0.113'][i % 9 === 0 ? 0 : i % 9 < 5 ? 1 : 2]}.${1 + (i % 254)}` : `2001:db8:${((i * 7919) % 200000 >> 12).toString(16)}:${((i * 7919) % 4096).toString(16)}::${1 + (i % 7)}`;
+      chunk += connection(kind, addr, pidN++, 1024 + (i % 60000), now);
+      written += 2;
+    }
+    appendFileSync(log, chunk);
+    if (now >= nextSample) {
+      samples.push({ t: Math.round((now - start) / 1000), rss: rssMb(pid), lag: metric(h, 'sshwarden_guard_log_lag_seconds'), lines: metricSum(h, 'sshwarden_guard_log_lines_total') });
+      nextSample += 5000;
+    }
+    const sleep = tickMs - (Date.now() - now);
+    if (sleep > 0) await new Promise((r) => setTimeout(r, sleep));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const read = metricSum(h, 'sshwarden_guard_log_lines_total');
+  const bans = metric(h, 'sshwarden_guard_active_bans');
+  process.stdout.write(`rate: target ${perSec} lines/s for ${seconds} s; wrote ${written} lines (${Math.round(written / seconds)} lines/s); guard read ${read}; active bans ${bans}\n`);
+  process.stdout.write(`  t(s)  RSS(MB)  lag(s)  lines read\n`);
+  for (const s of samples) process.stdout.write(`  ${String(s.t).padStart(4)}  ${s.rss.toFixed(0).padStart(7)}  ${s.lag.toFixed(3).padStart(6)}  ${s.lines}\n`);
+  process.stdout.write(`${JSON.stringify({ mode: 'rate', perSec, seconds, written, read, bans, samples })}\n`);
+  await g.stop();
+}
+
+async function sources(): Promise<void> {
+  const count = Number(process.argv[3] ?? 1_000_000);
+  const g = await startConfiguredGuard();
+  const pid = g.child.pid!;
+  const baseline = rssMb(pid);
+  const t0 = Date.now();
+  const fd = openSync(log, 'a');
+  let chunk = '';
+  for (let i = 0; i < count; i++) {
+    chunk += connection(0, `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`, 10000 + (i % 50000), 1024 + (i % 60000), t0);
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = '';
+    }
+  }
+  writeSync(fd, chunk);
+  closeSync(fd);
+  const writeMs = Date.now() - t0;
+  let tracked = 0;
+  let peak = 0;
+  const deadline = Date.now() + 600_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 2000));
+    tracked = metric(h, 'sshwarden_guard_tracked_sources');
+    peak = Math.max(peak, rssMb(pid));
+    if (metricSum(h, 'sshwarden_guard_log_lines_total') >= count * 2) break;
+  }
+  const elapsed = (Date.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 1500));
+  tracked = metric(h, 'sshwarden_guard_tracked_sources');
+  const rss = rssMb(pid);
+  peak = Math.max(peak, rss);
+  process.stdout.write(`sources: ${count} distinct /64s, ${count * 2} lines written in ${writeMs} ms, read in ${elapsed.toFixed(1)} s (${Math.round((count * 2) / elapsed)} lines/s); tracked ${tracked}; RSS baseline ${baseline.toFixed(0)} MB, after ${rss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB\n`);
+  process.stdout.write(`${JSON.stringify({ mode: 'sources', count, tracked, baselineMb: baseline, rssMb: rss, peakMb: peak, seconds: elapsed })}\n`);
+  await g.stop();
+}
+
+try {
+  if (mode === 'rate') await rate();
+  else if (mode === 'sources') await sources();
+  else throw new Error(`mode: rate | sources, not ${mode}`);
+} finally {
+  await lab.destroy();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,141 @@
+/**
+ * `sshwarden analyze` run as a user runs it (the real CLI, spawned), on small logs written to a
+ * temp dir: text report, streamed JSON, --source, stdin, .gz, bad inputs and exit codes.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OUTCOMES, PHASES, SOURCE_CLASSES } from '../../src/classify/vocabulary.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+let dir = '';
+
+const LOG = [
+  '2026-11-21T10:00:00.000000+00:00 srv sshd[100]: Server listening on 0.0.0.0 port 22.',
+  '2026-11-21T10:00:01.000000+00:00 srv sshd[201]: error: kex_exchange_identification: Connection closed by remote host',
+  '2026-11-21T10:00:01.000100+00:00 srv sshd[201]: Connection closed by 203.0.113.7 port 40001',
+  '2026-11-21T10:00:02.000000+00:00 srv sshd[202]: error: kex_exchange_identification: client sent invalid protocol identifier "GET / HTTP/1.1"',
+  '2026-11-21T10:00:02.000100+00:00 srv sshd[202]: banner exchange: Connection from 203.0.113.8 port 40002: invalid format',
+  '2026-11-21T10:00:03.000000+00:00 srv sshd[100]: error: beginning MaxStartups throttling',
+  '2026-11-21T10:00:03.000100+00:00 srv sshd[100]: drop connection #10 from [198.51.100.5]:50001 on [192.0.2.1]:22 past MaxStartups',
+  '2026-11-21T10:00:04.000000+00:00 srv sshd[203]: Invalid user admin from 203.0.113.9 port 40003',
+  '2026-11-21T10:00:05.000000+00:00 srv sshd[203]: Failed password for invalid user admin from 203.0.113.9 port 40003 ssh2',
+  '2026-11-21T10:00:06.000000+00:00 srv sshd[203]: Connection closed by invalid user admin 203.0.113.9 port 40003 [preauth]',
+  '2026-11-21T10:00:07.000000+00:00 srv sshd[204]: Accepted publickey for alice from 198.51.100.5 port 50002 ssh2: ED25519 SHA256:abc',
+  '2026-11-21T10:00:08.000000+00:00 srv sshd[205]: Received disconnect from 198.51.100.5 port 50002:11: disconnected by user',
+  '2026-11-21T10:00:08.000100+00:00 srv sshd[205]: Disconnected from user alice 198.51.100.5 port 50002',
+  '2026-11-21T10:00:09.000000+00:00 srv sshd[206]: a line sshd never writes',
+  '2026-11-21T10:00:09.000000+00:00 srv CRON[7]: pam_unix(cron:session): session opened for user root',
+  '2026-11-21T10:00:10.000000+00:00 srv sshd[100]: exited MaxStartups throttling after 00:00:07, 3 connections dropped',
+].join('\n');
+
+function sshwarden(args: string[], input?: string) {
+  const r = spawnSync('./sshwarden', args, { cwd: REPO, encoding: 'utf8', input, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+  if (r.error) throw r.error;
+  return r;
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sw-analyze-cli-'));
+  writeFileSync(join(dir, 'auth.log'), `${LOG}\n`);
+  writeFileSync(join(dir, 'auth.log.2.gz'), gzipSync(`${LOG.replaceAll('2026-11-21T10', '2026-11-20T10')}\n`));
+  mkdirSync(join(dir, 'adir'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('analyze FILE: a plain-language diagnosis first, then connections, sources, log level and blind spots', () => {
+  const r = sshwarden(['analyze', join(dir, 'auth.log')]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout;
+  assert.match(out, /What happened/);
+  assert.match(out, /2 `kex_exchange_identification` lines: they belong to 2 connections from 2 sources/);
+  assert.match(out, /1 of them came from 1 source that also logged in successfully: your own users were turned away/);
+  assert.match(out, /closed_before_ident\s+1/);
+  assert.match(out, /203\.0\.113\.9\s+bruteforce/);
+  assert.match(out, /198\.51\.100\.5\s+legit/);
+  assert.match(out, /LogLevel: INFO/);
+  assert.match(out, /What this log cannot tell/);
+  assert.match(out, /Unrecognised sshd lines: 1/);
+  assert.match(out, /auth\.log:14: a line sshd never writes/);
+  assert.doesNotMatch(out, /\x1b\[/, 'no colour when stdout is not a TTY');
+});
+
+test('analyze --json: one streamed document with the stable fields and vocabulary', () => {
+  const r = sshwarden(['analyze', join(dir, 'auth.log'), '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.startsWith('{"connections":['));
+  const doc = JSON.parse(r.stdout);
+  for (const k of ['connections', 'sources', 'events', 'summary', 'unattributed', 'logLevel', 'era', 'unrecognised', 'inputs']) assert.ok(k in doc, k);
+  assert.equal(doc.connections.length, 5);
+  for (const c of doc.connections) {
+    for (const k of ['host', 'pid', 'pids', 'src', 'srcPort', 'local', 'localPort', 'start', 'end', 'phase', 'outcome', 'detail', 'users', 'methods', 'evidence']) assert.ok(k in c, `connection.${k}`);
+    assert.ok((OUTCOMES as readonly string[]).includes(c.outcome), c.outcome);
+    assert.ok((PHASES as readonly string[]).includes(c.phase), c.phase);
+    assert.ok(c.evidence.every((e: { file: string; line: number }) => e.file.endsWith('auth.log') && e.line > 0));
+  }
+  for (const s of doc.sources) {
+    for (const k of ['address', 'class', 'why', 'connections', 'outcomes', 'firstSeen', 'lastSeen', 'users']) assert.ok(k in s, `source.${k}`);
+    assert.ok((SOURCE_CLASSES as readonly string[]).includes(s.class));
+  }
+  const byPair = Object.fromEntries(doc.connections.map((c: { src: string; srcPort: number; outcome: string }) => [`${c.src}:${c.srcPort}`, c.outcome]));
+  assert.deepEqual(byPair, {
+    '203.0.113.7:40001': 'closed_before_ident',
+    '203.0.113.8:40002': 'non_ssh',
+    '198.51.100.5:50001': 'dropped',
+    '203.0.113.9:40003': 'auth_failed',
+    '198.51.100.5:50002': 'authenticated',
+  });
+  assert.equal(doc.summary.drops.fromLegitSources, 1);
+  assert.equal(doc.inputs.files[0].format, 'syslog-iso');
+});
+
+test('analyze --source: one source, connection by connection (text and JSON)', () => {
+  const t = sshwarden(['analyze', join(dir, 'auth.log'), '--source', '198.51.100.5']);
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stdout, /Source 198\.51\.100\.5: legit/);
+  assert.match(t.stdout, /dropped/);
+  assert.match(t.stdout, /authenticated/);
+  assert.doesNotMatch(t.stdout, /203\.0\.113\.7/);
+  const j = JSON.parse(sshwarden(['analyze', join(dir, 'auth.log'), '--source', '198.51.100.5', '--json']).stdout);
+  assert.deepEqual(j.connections.map((c: { outcome: string }) => c.outcome), ['dropped', 'authenticated']);
+  assert.deepEqual(j.sources.map((s: { address: string }) => s.address), ['198.51.100.5']);
+  const bad = sshwarden(['analyze', join(dir, 'auth.log'), '--source', 'not-an-ip']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--source: "not-an-ip" is not an IP address/);
+});
+
+test('analyze -: reads stdin; rotated .gz files are read oldest first', () => {
+  const r = sshwarden(['analyze', '-', '--json'], `${LOG}\n`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).connections.length, 5);
+  const both = JSON.parse(sshwarden(['analyze', join(dir, 'auth.log'), join(dir, 'auth.log.2.gz'), '--json']).stdout);
+  assert.equal(both.connections.length, 10);
+  assert.ok(both.connections[0].start.startsWith('2026-11-20'), 'the .2.gz rotation comes first');
+});
+
+test('bad input: each failing input is one line on stderr, the others are analysed, exit code 3', () => {
+  const r = sshwarden(['analyze', join(dir, 'missing.log'), join(dir, 'adir'), join(dir, 'auth.log'), '--json']);
+  assert.equal(r.status, 3);
+  const errs = r.stderr.trim().split('\n');
+  assert.ok(errs.some((l) => l.startsWith(`sshwarden: ${join(dir, 'missing.log')}`)), r.stderr);
+  assert.ok(errs.some((l) => l.startsWith(`sshwarden: ${join(dir, 'adir')}`)), r.stderr);
+  assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  assert.equal(JSON.parse(r.stdout).connections.length, 5);
+});
+
+test('usage errors: options are checked before reading, exit code 2', () => {
+  const tz = sshwarden(['analyze', join(dir, 'auth.log'), '--timezone', 'Mars/Olympus']);
+  assert.equal(tz.status, 2);
+  assert.match(tz.stderr, /--timezone/);
+  const since = sshwarden(['analyze', join(dir, 'auth.log'), '--since', 'yesterday']);
+  assert.equal(since.status, 2);
+  assert.match(since.stderr, /need --journal/);
+  const help = sshwarden(['analyze', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Examples:/);
+});
