@@ -11,6 +11,9 @@
  *  - sshwarden     : `./sshwarden analyze --json FILE > /dev/null`
  *  - sshguard      : `/usr/libexec/sshguard/sshg-parser < FILE > /dev/null` (Debian's sshguard)
  *  - fail2ban      : `fail2ban-regex FILE 'sshd[mode=aggressive]'` (Debian's fail2ban)
+ *  - stage: read+frame / stage: +engine : the sshwarden pipeline cut after framing and after the
+ *    engine (bench/analyze-stages.ts), so the differences give framing vs engine vs JSON output
+ * After timing, sshwarden's per-outcome counts are checked against the generator's ground truth.
  * Goals: sshwarden >= 3 x sshguard's parser, >= 50 x fail2ban, peak RSS < 200 MB.
  * `--profile` also runs sshwarden once under `node --cpu-prof` and prints where the time goes
  * (bench/profile-summary.ts).
@@ -21,7 +24,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync
 import { join, dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { generateAuthLog, type TimeFormat } from './generate-auth-log.ts';
+import { generateAuthLog, type GenerateStats, type TimeFormat } from './generate-auth-log.ts';
 import { summarise, formatSummary } from './profile-summary.ts';
 
 /** Bump when the generator's output changes, so cached files are regenerated. */
@@ -142,24 +145,62 @@ function round(x: number, d: number): number {
   return Math.round(x * f) / f;
 }
 
-function ensureLog(lines: number, seed: number, format: TimeFormat): string {
+/** The cached generated log and the generator's ground truth for it (`<file>.stats.json`). */
+function ensureLog(lines: number, seed: number, format: TimeFormat): { file: string; stats: GenerateStats } {
   mkdirSync(CACHE, { recursive: true });
   const file = join(CACHE, `auth-${lines}-s${seed}-${format}-g${GENERATOR_VERSION}.log`);
-  if (existsSync(file) && statSync(file).size > 0) return file;
+  const statsFile = `${file}.stats.json`;
+  if (existsSync(file) && statSync(file).size > 0 && existsSync(statsFile)) {
+    return { file, stats: JSON.parse(readFileSync(statsFile, 'utf8')) as GenerateStats };
+  }
   process.stderr.write(`bench: generating ${file} ...\n`);
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
+  let stats: GenerateStats;
   try {
-    const stats = generateAuthLog({ lines, seed, format }, (chunk) => {
+    stats = generateAuthLog({ lines, seed, format }, (chunk) => {
       writeSync(fd, chunk);
     });
     process.stderr.write(`bench: ${stats.lines} lines (${stats.sshdLines} sshd), ${stats.connections} connections, ${stats.firstTs} .. ${stats.lastTs}\n`);
   } finally {
     closeSync(fd);
   }
-  // rename atomically so an interrupted run never leaves a half file behind under the final name
+  // rename so an interrupted run never leaves a half file behind under the final name
   renameSync(tmp, file);
-  return file;
+  writeFileSync(statsFile, `${JSON.stringify(stats, null, 2)}\n`);
+  return { file, stats };
+}
+
+/**
+ * Runs sshwarden once more (untimed) into a temporary file and compares its per-outcome
+ * connection counts with the generator's ground truth. Connections still open when the file
+ * ends differ slightly (the generator counts a connection at its last line; sshwarden classifies
+ * an unfinished one by what it saw, e.g. a session without its end line as authenticated).
+ */
+async function groundTruthCheck(file: string, stats: GenerateStats): Promise<string> {
+  const out = join(CACHE, `sshwarden-out-${process.pid}.json`);
+  const r = await timed([join(ROOT, 'sshwarden'), 'analyze', '--json', file], { stdoutFile: out });
+  if (r.exitCode !== 0 && r.exitCode !== 1) return `ground truth: sshwarden failed (exit ${r.exitCode})`;
+  let got: Record<string, number>;
+  let connections: number;
+  try {
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { summary: { outcomes: Record<string, number>; connections: number } };
+    got = doc.summary.outcomes;
+    connections = doc.summary.connections;
+  } finally {
+    rmSync(out, { force: true });
+  }
+  const keys = [...new Set([...Object.keys(stats.outcomes), ...Object.keys(got)])].filter((k) => (stats.outcomes[k] ?? 0) + (got[k] ?? 0) > 0);
+  const rows = ['| outcome | generated (ground truth) | sshwarden | difference |', '| --- | ---: | ---: | ---: |'];
+  let expectTotal = 0;
+  for (const k of keys) {
+    const e = stats.outcomes[k] ?? 0;
+    const g = got[k] ?? 0;
+    expectTotal += e;
+    rows.push(`| ${k} | ${e} | ${g} | ${g - e >= 0 ? '+' : ''}${g - e} |`);
+  }
+  rows.push(`| **connections** | ${expectTotal} | ${connections} | ${connections - expectTotal >= 0 ? '+' : ''}${connections - expectTotal} |`);
+  return `ground truth check (sshwarden summary.outcomes vs the generator):\n${rows.join('\n')}`;
 }
 
 function countLines(file: string): number {
@@ -202,7 +243,8 @@ async function main(): Promise<void> {
   const skip = new Set(values.skip.split(',').filter(Boolean));
   const format = values.format as TimeFormat;
   if (format !== 'iso' && format !== 'bsd') throw new Error('--format: iso or bsd');
-  const file = values.file ? resolve(values.file) : ensureLog(Number(values.lines), Number(values.seed), format);
+  const generated = values.file ? null : ensureLog(Number(values.lines), Number(values.seed), format);
+  const file = generated ? generated.file : resolve(values.file!);
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
   const lines = countLines(file); // also pulls the file into the page cache before the first timed run
   const nodeBin = process.execPath;
@@ -220,6 +262,10 @@ async function main(): Promise<void> {
 
   if (!skip.has('node-baseline')) results.push(await measure('node-baseline', [nodeBin, join(ROOT, 'bench/node-baseline.ts'), file], runs, lines, {}));
   if (!skip.has('sshwarden')) results.push(await measure('sshwarden', [join(ROOT, 'sshwarden'), 'analyze', '--json', file], runs, lines, {}, [0, 1]));
+  if (!skip.has('stages')) {
+    results.push(await measure('stage: read+frame', [nodeBin, '--disable-warning=ExperimentalWarning', join(ROOT, 'bench/analyze-stages.ts'), 'read', file], runs, lines, {}));
+    results.push(await measure('stage: +engine (no output)', [nodeBin, '--disable-warning=ExperimentalWarning', join(ROOT, 'bench/analyze-stages.ts'), 'engine', file], runs, lines, {}));
+  }
   if (!skip.has('sshguard')) results.push(await measure('sshguard', ['/usr/libexec/sshguard/sshg-parser'], runs, lines, { stdinFile: file }));
   if (!skip.has('fail2ban')) results.push(await measure('fail2ban', ['fail2ban-regex', file, 'sshd[mode=aggressive]'], f2bRuns, lines, {}));
 
@@ -241,8 +287,9 @@ async function main(): Promise<void> {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map((r) => {
       const fmt = (x: number | null) => (x === null ? 'n/a' : `${x} x`);
-      const x = r.tool === 'sshwarden' ? '1' : fmt(ratio(r.tool));
-      const c = r.tool === 'sshwarden' ? '1' : fmt(cpuRatio(r.tool));
+      const stage = r.tool.startsWith('stage');
+      const x = r.tool === 'sshwarden' ? '1' : stage ? '—' : fmt(ratio(r.tool));
+      const c = r.tool === 'sshwarden' ? '1' : stage ? '—' : fmt(cpuRatio(r.tool));
       return `| ${r.tool}${r.note ? ' (failed)' : ''} | ${r.runs} | ${r.wallS} | ${r.medianS} | ${r.linesPerS.toLocaleString('en-US')} | ${r.cpuBestS} | ${r.peakRssMb} | ${x} | ${c} |`;
     }),
   ];
@@ -260,6 +307,11 @@ async function main(): Promise<void> {
     if (sw.note) goals.push(`MISS  sshwarden failed: ${sw.note}`);
   }
   process.stdout.write(`${table.join('\n')}\n\n${goals.join('\n')}\n`);
+  let truth: string | undefined;
+  if (generated && sw && !sw.note) {
+    truth = await groundTruthCheck(file, generated.stats);
+    process.stdout.write(`\n${truth}\n`);
+  }
   let profileText: string | undefined;
   if (values.profile && sw) {
     profileText = await profileSshwarden(file, nodeBin);
@@ -268,7 +320,7 @@ async function main(): Promise<void> {
   if (values['json-out']) {
     const out = resolve(values['json-out']);
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify({ file, lines, node: process.version, date: new Date().toISOString(), results, goals, profile: profileText }, null, 2)}\n`);
+    writeFileSync(out, `${JSON.stringify({ file, lines, node: process.version, date: new Date().toISOString(), results, goals, groundTruth: truth, profile: profileText }, null, 2)}\n`);
   }
 }
 

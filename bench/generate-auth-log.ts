@@ -54,6 +54,8 @@ export interface GenerateStats {
   sshdLines: number;
   connections: number;
   scenarios: Record<string, number>;
+  /** Connections by what they were (vocabulary.ts outcomes), counted at their last line written. */
+  outcomes: Record<string, number>;
   firstTs: string;
   lastTs: string;
 }
@@ -104,7 +106,8 @@ interface Pending {
   gen: Gen;
   step: Step | null;
 }
-type Step = { dt: number; prog: string; pid: number | null; msg: string } | { dt: number; end: true };
+/** One line to write; `outcome` marks a connection's last line with what it was (the ground truth). */
+type Step = { dt: number; prog: string; pid: number | null; msg: string; outcome?: string } | { dt: number; end: true };
 type Gen = Iterator<Step, void, void>;
 
 /** Binary min-heap on (t, seq). */
@@ -206,46 +209,46 @@ export function generateAuthLog(opts: GenerateOptions, sink: (chunk: string) => 
   let sessionNo = 100;
   const userSessionsOpen = new Map<string, number>();
 
-  const stats: GenerateStats = { lines: 0, sshdLines: 0, connections: 0, scenarios: {}, firstTs: '', lastTs: '' };
+  const stats: GenerateStats = { lines: 0, sshdLines: 0, connections: 0, scenarios: {}, outcomes: {}, firstTs: '', lastTs: '' };
   const count = (name: string): void => {
     stats.scenarios[name] = (stats.scenarios[name] ?? 0) + 1;
   };
 
   // --- scenario scripts: generators of (delay, program, pid, message) ---
-  const S = (dt: number, prog: string, pid: number | null, msg: string): Step => ({ dt, prog, pid, msg });
+  const S = (dt: number, prog: string, pid: number | null, msg: string, outcome?: string): Step => ({ dt, prog, pid, msg, outcome });
 
   function* silentScanner(addr: string): Gen {
     const pid = allocPid();
     yield S(0, 'sshd', pid, 'error: kex_exchange_identification: Connection closed by remote host');
-    yield S(expo(2), 'sshd', pid, `Connection closed by ${addr} port ${port()}`);
+    yield S(expo(2), 'sshd', pid, `Connection closed by ${addr} port ${port()}`, 'closed_before_ident');
     freePid(pid);
   }
   function* resetScanner(addr: string): Gen {
     const pid = allocPid();
     yield S(0, 'sshd', pid, 'error: kex_exchange_identification: read: Connection reset by peer');
-    yield S(expo(2), 'sshd', pid, `Connection reset by ${addr} port ${port()}`);
+    yield S(expo(2), 'sshd', pid, `Connection reset by ${addr} port ${port()}`, 'reset_before_ident');
     freePid(pid);
   }
   function* httpProbe(addr: string): Gen {
     const pid = allocPid();
     if (rnd() < 0.65) yield S(0, 'sshd', pid, `error: kex_exchange_identification: client sent invalid protocol identifier "${pick(HTTP_PROBES)}"`);
     else yield S(0, 'sshd', pid, 'error: kex_exchange_identification: banner line contains invalid characters');
-    yield S(expo(1), 'sshd', pid, `banner exchange: Connection from ${addr} port ${port()}: invalid format`);
+    yield S(expo(1), 'sshd', pid, `banner exchange: Connection from ${addr} port ${port()}: invalid format`, 'non_ssh');
     freePid(pid);
   }
   function* keyScan(addr: string): Gen {
     const pid = allocPid();
     const p = port();
-    if (rnd() < 0.6) yield S(expo(300), 'sshd', pid, `Connection closed by ${addr} port ${p} [preauth]`);
+    if (rnd() < 0.6) yield S(expo(300), 'sshd', pid, `Connection closed by ${addr} port ${p} [preauth]`, 'closed_after_ident');
     else {
       yield S(expo(300), 'sshd', pid, `Received disconnect from ${addr} port ${p}:11: Bye Bye [preauth]`);
-      yield S(0, 'sshd', pid, `Disconnected from ${addr} port ${p} [preauth]`);
+      yield S(0, 'sshd', pid, `Disconnected from ${addr} port ${p} [preauth]`, 'closed_after_ident');
     }
     freePid(pid);
   }
   function* negotiate(addr: string): Gen {
     const pid = allocPid();
-    yield S(expo(100), 'sshd', pid, `Unable to negotiate with ${addr} port ${port()}: ${pick(NEGOTIATE)} [preauth]`);
+    yield S(expo(100), 'sshd', pid, `Unable to negotiate with ${addr} port ${port()}: ${pick(NEGOTIATE)} [preauth]`, 'kex_failed');
     freePid(pid);
   }
   function* invalidUser(addr: string): Gen {
@@ -262,11 +265,11 @@ export function generateAuthLog(opts: GenerateOptions, sink: (chunk: string) => 
     const r = rnd();
     if (r < 0.7) {
       yield S(expo(200), 'sshd', pid, `Received disconnect from ${addr} port ${p}:11: Bye Bye [preauth]`);
-      yield S(0, 'sshd', pid, `Disconnected from invalid user ${user} ${addr} port ${p} [preauth]`);
+      yield S(0, 'sshd', pid, `Disconnected from invalid user ${user} ${addr} port ${p} [preauth]`, 'auth_failed');
     } else if (r < 0.95) {
-      yield S(expo(200), 'sshd', pid, `Connection closed by invalid user ${user} ${addr} port ${p} [preauth]`);
+      yield S(expo(200), 'sshd', pid, `Connection closed by invalid user ${user} ${addr} port ${p} [preauth]`, 'auth_failed');
     } else {
-      yield S(expo(200), 'sshd', pid, `Connection reset by invalid user ${user} ${addr} port ${p} [preauth]`);
+      yield S(expo(200), 'sshd', pid, `Connection reset by invalid user ${user} ${addr} port ${p} [preauth]`, 'auth_failed');
     }
     freePid(pid);
   }
@@ -284,13 +287,16 @@ export function generateAuthLog(opts: GenerateOptions, sink: (chunk: string) => 
     if (tries === 6) {
       yield S(expo(100), 'sshd', pid, `error: maximum authentication attempts exceeded for ${user} from ${addr} port ${p} ssh2 [preauth]`);
       yield S(0, 'sshd', pid, `Disconnecting authenticating user ${user} ${addr} port ${p}: Too many authentication failures [preauth]`);
-      yield S(0, 'sshd', pid, `PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${addr}  user=${user}`);
+      yield S(0, 'sshd', pid, `PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${addr}  user=${user}`, 'auth_failed');
     } else if (rnd() < 0.7) {
       yield S(expo(200), 'sshd', pid, `Received disconnect from ${addr} port ${p}:11: Bye Bye [preauth]`);
-      yield S(0, 'sshd', pid, `Disconnected from authenticating user ${user} ${addr} port ${p} [preauth]`);
-      if (tries > 1) yield S(0, 'sshd', pid, `PAM ${tries - 1} more authentication failure${tries > 2 ? 's' : ''}; logname= uid=0 euid=0 tty=ssh ruser= rhost=${addr}  user=${user}`);
+      const last = `Disconnected from authenticating user ${user} ${addr} port ${p} [preauth]`;
+      if (tries > 1) {
+        yield S(0, 'sshd', pid, last);
+        yield S(0, 'sshd', pid, `PAM ${tries - 1} more authentication failure${tries > 2 ? 's' : ''}; logname= uid=0 euid=0 tty=ssh ruser= rhost=${addr}  user=${user}`, 'auth_failed');
+      } else yield S(0, 'sshd', pid, last, 'auth_failed');
     } else {
-      yield S(expo(200), 'sshd', pid, `Connection closed by authenticating user ${user} ${addr} port ${p} [preauth]`);
+      yield S(expo(200), 'sshd', pid, `Connection closed by authenticating user ${user} ${addr} port ${p} [preauth]`, 'auth_failed');
     }
     void uid;
     freePid(pid);
@@ -326,7 +332,7 @@ export function generateAuthLog(opts: GenerateOptions, sink: (chunk: string) => 
       yield S(dur, 'sshd', child, `Connection closed by ${addr} port ${p}`);
     }
     freePid(child);
-    yield S(3, 'sshd', pid, `pam_unix(sshd:session): session closed for user ${who.user}`);
+    yield S(3, 'sshd', pid, `pam_unix(sshd:session): session closed for user ${who.user}`, 'authenticated');
     freePid(pid);
     yield S(5, 'systemd-logind', LOGIND_PID, `Session ${sess} logged out. Waiting for processes to exit.`);
     yield S(10, 'systemd-logind', LOGIND_PID, `Removed session ${sess}.`);
@@ -339,8 +345,8 @@ export function generateAuthLog(opts: GenerateOptions, sink: (chunk: string) => 
     const secs = int(5, 200);
     yield S(0, 'sshd', LISTENER_PID, 'error: beginning MaxStartups throttling');
     const a = attacker();
-    const lb = a.includes(':') ? `[${a}]` : `[${a}]`;
-    yield S(expo(200), 'sshd', LISTENER_PID, `drop connection #${int(10, 30)} from ${lb}:${port()} on [${LOCAL4}]:22 past MaxStartups`);
+    const lb = `[${a}]`;
+    yield S(expo(200), 'sshd', LISTENER_PID, `drop connection #${int(10, 30)} from ${lb}:${port()} on [${LOCAL4}]:22 past MaxStartups`, 'dropped');
     yield S(secs * 1000, 'sshd', LISTENER_PID, `exited MaxStartups throttling after 00:${pad2(Math.floor(secs / 60))}:${pad2(secs % 60)}, ${dropped} connections dropped`);
   }
   function* scannerBurst(): Gen {
@@ -351,7 +357,7 @@ export function generateAuthLog(opts: GenerateOptions, sink: (chunk: string) => 
       const pid = allocPid();
       const pidB = pid;
       yield S(expo(80), 'sshd', pidB, 'error: kex_exchange_identification: Connection closed by remote host');
-      yield S(expo(3), 'sshd', pidB, `Connection closed by ${addr} port ${port()}`);
+      yield S(expo(3), 'sshd', pidB, `Connection closed by ${addr} port ${port()}`, 'closed_before_ident');
       freePid(pid);
     }
   }
@@ -447,6 +453,7 @@ export function generateAuthLog(opts: GenerateOptions, sink: (chunk: string) => 
       stats.lastTs = ts;
       stats.lines++;
       if (step.prog === 'sshd') stats.sshdLines++;
+      if (step.outcome) stats.outcomes[step.outcome] = (stats.outcomes[step.outcome] ?? 0) + 1;
       if (buf.length >= 8192) flush();
     }
     const nx = ev.gen.next();

@@ -47,6 +47,14 @@ def('id', `connection from ${IP}(?: to ${IP})?`, [
   { name: 'idTo', trusted: true },
 ]);
 def('st', String.raw`((?: \((?:early|sending config|sending keys)\))?)`);
+// `<host>` of `User … from <host> not allowed` and sshd's PAM messages: the client's address, or its PTR
+// name when UseDNS is on. A name is never used; an IP literal there is the real address, because sshd
+// refuses PTR names that parse as numeric addresses ("Nasty PTR record … ignoring") and prints the
+// address instead. So this field yields an address only when it is an IP literal.
+def('hostaddr', String.raw`(\S+)`);
+def('pamerr', String.raw`([A-Za-z][A-Za-z ]*?)`);
+def('illegal', String.raw`(illegal user )?`, [{ name: 'inv', trusted: true }]);
+def('pamtail', String.raw`((?: via \S+)? ?)`);
 // Client-controlled text (attacker text): greedy, so the trusted tail is matched at the very end.
 def('user*', String.raw`(.*)`);
 def('user1*', String.raw`(\S*)`);

@@ -158,13 +158,22 @@ export class ConnectionTracker {
     else key = -1;
 
     let c = this.lookup(hs, key);
+    // Time bounds the life of a key: a finished connection takes trailers only for a while, and an
+    // unauthenticated one cannot outlive LoginGraceTime (PIDs are reused).
+    if (c !== undefined && line.ts !== null && c.lastTs !== null) {
+      const idle = line.ts - c.lastTs;
+      if (c.closed ? idle > TRAILER_WINDOW_MS : !c.authOk && idle > this.opts.graceMs + GRACE_SLACK_MS) {
+        if (!c.closed) this.close(c, null, 'expired');
+        c = undefined;
+      }
+    }
     // A post-auth line from the user child (another pid) joins its session by (address, port).
     if (ev.addr !== null && ev.port !== null && hs.sessions.size > 0 && (c === undefined || (c.closed && !sameClient(c, ev)))) {
       const s = hs.sessions.get(clientKey(ev.addr, ev.port));
       if (s !== undefined && s !== c) {
         c = s;
         if (line.pid !== null && !c.pids.includes(line.pid)) c.pids.push(line.pid);
-        if (typeof key === 'number' && !hs.aliases.has(key) && !hs.byPid.has(key)) {
+        if (typeof key === 'number' && !hs.byPid.has(key) && (hs.aliases.get(key)?.closed ?? true)) {
           hs.aliases.set(key, c);
           addAlias(c, key);
         }
@@ -264,6 +273,10 @@ export class ConnectionTracker {
         c.authAttempted = true;
         this.reportFailure(c, ev, line, evidence, ev.effect === 'auth_invalid_user' || ev.invalidUser, null);
         break;
+      case 'auth_pam_fail':
+        c.authAttempted = true;
+        this.reportFailure(c, ev, line, evidence, ev.invalidUser, null);
+        break;
       case 'auth_fail':
         c.authAttempted = true;
         c.failures++;
@@ -283,9 +296,14 @@ export class ConnectionTracker {
         if (addr !== null && port !== null) this.sink.authSuccess(addr, port, ev.user ?? '', ev.method ?? '', line.ts, evidence);
         break;
       }
-      case 'recv_disconnect':
-        c.disconnect = { code: ev.num, message: (ev.clientText ?? '').trim() };
+      case 'recv_disconnect': {
+        const message = (ev.clientText ?? '').trim();
+        c.disconnect = { code: ev.num, message };
+        // 13 auth cancelled, 14 no more auth methods, 15 illegal user name; JSch sends 3 "Auth fail".
+        // The client's own words only ever describe its own connection.
+        if (ev.num === 13 || ev.num === 14 || ev.num === 15 || (ev.num === 3 && /auth/i.test(message))) c.authAttempted = true;
         break;
+      }
       case 'session_child':
         if (ev.pidRef !== null) {
           const k = ev.pidRef;

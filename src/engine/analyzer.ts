@@ -51,7 +51,6 @@ export class Analyzer {
   private kexUnattributed = 0;
   private readonly kexOutcomes: Partial<Record<Outcome, number>> = {};
   private readonly kexDetails: Record<string, number> = {};
-  private readonly kexSources = new Set<string>();
   private readonly unattributed: UnattributedSummary = { connections: 0, kexIdentification: 0, reasons: {} };
   private readonly dropsByReason: Record<string, number> = {};
   private dropsLogged = 0;
@@ -120,6 +119,8 @@ export class Analyzer {
     this.out = [];
     this.tracker.finish();
     const finalUpdates = this.out;
+    let kexSources = 0;
+    for (const s of this.sources.values()) if (s.kexConnections > 0) kexSources++;
     const sources = [...this.sources.values()].map((s) => s.toRecord());
     sources.sort((a, b) => b.connections - a.connections || (a.address < b.address ? -1 : 1));
     const classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, 0])) as Record<SourceClass, number>;
@@ -143,7 +144,7 @@ export class Analyzer {
       kexIdentification: {
         lines: this.kexLines,
         connections: this.kexConnections,
-        sources: this.kexSources.size,
+        sources: kexSources,
         unattributed: this.kexUnattributed,
         outcomes: this.kexOutcomes,
         details: this.kexDetails,
@@ -197,10 +198,8 @@ export class Analyzer {
       this.kexConnections++;
       this.kexOutcomes[rec.outcome] = (this.kexOutcomes[rec.outcome] ?? 0) + 1;
       this.kexDetails[rec.detail] = (this.kexDetails[rec.detail] ?? 0) + 1;
-      if (rec.src !== null) {
-        this.kexSources.add(rec.src);
-        this.traits.noteKexFollowUp();
-      } else this.kexUnattributed++;
+      if (rec.src !== null) this.traits.noteKexFollowUp();
+      else this.kexUnattributed++;
     }
     if (rec.src !== null) {
       let s = this.sources.get(rec.src);
@@ -209,6 +208,7 @@ export class Analyzer {
         this.sources.set(rec.src, s);
       }
       s.add(rec, state.firstTs, state.lastTs);
+      if (state.kexIdentLines > 0) s.kexConnections++;
     } else {
       this.unattributed.connections++;
       if (state.kexIdentLines > 0) this.unattributed.kexIdentification++;

@@ -151,6 +151,9 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
       case 'port':
         if (f.trusted) port = parsePort(v);
         break;
+      case 'hostaddr':
+        if (f.trusted) addr = normaliseAddress(v); // null for PTR names
+        break;
       case 'laddr':
         laddr = normaliseAddress(v);
         break;

@@ -200,7 +200,9 @@ export function explainTranscript(text: string): Explanation {
   });
 
   // Closed before the SSH identification: read the banner lines (the seed's nginx case) and the refusal texts.
-  const closedAt = f.lines.findIndex((l) => /^(kex|ssh)_exchange_identification: Connection closed by remote host$/.test(l));
+  // Closed (FIN) or reset (RST: the server closed with our identification unread) before the SSH identification.
+  const closedAt = f.lines.findIndex((l) => /^(debug1: )?(kex|ssh)_exchange_identification: (Connection closed by remote host|(read|write): (Connection reset by peer|Broken pipe))$/.test(l));
+  const wasReset = closedAt >= 0 && /(reset by peer|Broken pipe)$/.test(f.lines[closedAt]);
   const jumpFailed = f.proxyJump !== null && (f.channelFailure !== null || f.stdioForwardFailed !== null);
   if (closedAt >= 0 && !jumpFailed) {
     const ev: Evidence[] = [...(f.established ? [{ line: f.established, text: f.lines[f.established - 1] }] : []), ...f.banner.slice(0, 3).map((b) => ({ line: b.line, text: f.lines[b.line - 1] })), { line: closedAt + 1, text: f.lines[closedAt] }];
@@ -239,7 +241,7 @@ export function explainTranscript(text: string): Explanation {
         evidence: ev,
         priority: 5,
       });
-    } else {
+    } else if (!wasReset) {
       add('closed_before_banner', {
         title: 'connected, then the server side closed before sending any SSH banner',
         meaning:
@@ -251,6 +253,7 @@ export function explainTranscript(text: string): Explanation {
       });
     }
   }
+  if (wasReset && ['http_banner', 'maxstartups_refusal', 'non_ssh_banner'].some((id) => found.has(id as FindingId))) found.delete('reset_before_banner');
   if (f.bannerInvalid !== null && closedAt < 0) {
     add('non_ssh_banner', { title: 'the port answers with something that is not SSH', meaning: 'ssh received binary data (TLS or another protocol) instead of an SSH identification', fix: ['check the port; `sshwarden probe HOST:PORT` names the protocol'], details: {}, evidence: [{ line: f.bannerInvalid, text: f.lines[f.bannerInvalid - 1] }], priority: 5 });
   }

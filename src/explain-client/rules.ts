@@ -97,7 +97,7 @@ export const LINE_RULES: readonly LineRule[] = [
   },
   {
     id: 'reset_before_banner',
-    pattern: /^ssh: connect to host (?<host>\S+) port (?<port>\d+): Connection reset by peer$|^kex_exchange_identification: read: Connection reset by peer$|^ssh_exchange_identification: read: Connection reset by peer$/,
+    pattern: /^ssh: connect to host (?<host>\S+) port (?<port>\d+): Connection reset by peer$|^(debug1: )?(kex|ssh)_exchange_identification: (read|write): (Connection reset by peer|Broken pipe)$/,
     priority: 6,
     title: 'the server side reset the connection before the SSH banner',
     meaning: 'the TCP connection was accepted and then reset (RST) before any SSH identification: a firewall or IPS resetting, a forwarder with no backend, an overloaded listener',

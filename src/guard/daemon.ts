@@ -72,6 +72,7 @@ export class GuardDaemon {
   private fwBusy = false;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private lastCursorSave = 0;
+  private tickCount = 0;
   private stopped = false;
   private resolvedNames = new Map<string, string[]>();
   /** When the line being processed was read (for the reaction-time metric). */
@@ -365,7 +366,7 @@ export class GuardDaemon {
       if (this.fw.name === 'command') removes.push({ target: r.target, family: r.family, until: r.until });
     }
     if (removes.length) this.enqueue([], removes);
-    this.decider.prune(now);
+    if (++this.tickCount % 10 === 0) this.decider.prune(now);
     this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
     this.metrics.pendingBans.set(this.store.unappliedBans(now).length);
     this.metrics.tracked.set(this.decider.trackedSources);

@@ -18,6 +18,7 @@
 import { canonicalAddress, cidrContains, familyOf, isLoopback, parseCidr, prefixOf, type NetworkSet } from '../net/address.ts';
 import type { GuardConfig } from './config.ts';
 import type { Evidence, GuardUpdate } from './updates.ts';
+import { SourceTable, type LabelledEvidence } from './source-table.ts';
 
 export interface BanDecision {
   readonly type: 'ban';
@@ -58,20 +59,12 @@ export interface DeciderContext {
   readonly own: NetworkSet;
 }
 
-interface SourceState {
-  start: number;
-  score: number;
-  events: number;
-  /** Up to MAX_EVIDENCE most recent evidence refs with their labels. */
-  ev: { label: string; e: Evidence }[] | null;
-}
-
 const MAX_EVIDENCE = 6;
 
 export class Decider {
   private cfg: GuardConfig;
   private readonly ctx: DeciderContext;
-  private readonly sources = new Map<string, SourceState>();
+  private readonly sources = new SourceTable(MAX_EVIDENCE);
   /** Sources that logged in: address → last login (ms). */
   private readonly authenticated = new Map<string, number>();
   /** Connections whose failed attempts were counted: `addr port` → time, so the close does not count again. */
@@ -159,7 +152,7 @@ export class Decider {
         if (this.countedConnections.delete(key) && c.outcome === 'auth_failed') return [];
         const weight = (w as Record<string, number>)[c.outcome] ?? 0;
         if (weight <= 0) return [];
-        const label = c.outcome + (c.detail ? ` (${c.detail})` : '');
+        const label = c.outcome; // an interned constant: no string per event
         const ev = c.evidence[c.evidence.length - 1] ?? { file: '?', line: 0 };
         return this.score(address, weight, label, ev, now, now);
       }
@@ -176,17 +169,9 @@ export class Decider {
     if (weight <= 0) return [];
     const key = this.sourceKey(address);
     if (this.isBanned(key, address)) return [];
-    let s = this.sources.get(key);
-    if (!s || eventTs - s.start > this.cfg.policy.window) {
-      s = { start: eventTs, score: 0, events: 0, ev: null };
-      this.sources.set(key, s);
-    }
-    s.score += weight;
-    s.events += 1;
-    if (!s.ev) s.ev = [];
-    s.ev.push({ label, e: evidence });
-    if (s.ev.length > MAX_EVIDENCE) s.ev.shift();
-    if (s.score < this.cfg.policy.threshold) return [];
+    const r = this.sources.add(key, eventTs, this.cfg.policy.window, weight, label, evidence);
+    if (r.score < this.cfg.policy.threshold) return [];
+    const s = this.sources.describe(r.slot);
     this.sources.delete(key);
     return this.decideBan(key, address, s, now);
   }
@@ -200,8 +185,8 @@ export class Decider {
     return false;
   }
 
-  private decideBan(key: string, address: string, s: SourceState, now: number): Decision[] {
-    const evidence = (s.ev ?? []).map((x) => x.e);
+  private decideBan(key: string, address: string, s: WindowSummary, now: number): Decision[] {
+    const evidence = s.evidence.map((x) => x.e);
     const summary = summarise(s, this.cfg);
     const prot = this.protectedReason(address, now);
     if (prot) return [{ type: 'refused', target: key, address, reason: `${summary}; not banned: ${prot}`, evidence }];
@@ -249,16 +234,22 @@ export class Decider {
   /** Drops windows that have passed and stale bookkeeping; bounded work per call. */
   prune(now: number): void {
     const window = this.cfg.policy.window;
-    for (const [k, s] of this.sources) if (now - s.start > window) this.sources.delete(k);
+    this.sources.prune(now - window);
     for (const [k, t] of this.countedConnections) if (now - t > 3_600_000) this.countedConnections.delete(k);
     const authWindow = this.cfg.never_ban.authenticated_for;
     for (const [a, t] of this.authenticated) if (now - t > authWindow) this.authenticated.delete(a);
   }
 }
 
-function summarise(s: SourceState, cfg: GuardConfig): string {
+interface WindowSummary {
+  score: number;
+  events: number;
+  evidence: LabelledEvidence[];
+}
+
+function summarise(s: WindowSummary, cfg: GuardConfig): string {
   const counts = new Map<string, number>();
-  for (const x of s.ev ?? []) {
+  for (const x of s.evidence) {
     const k = x.label.replace(/ \(.*\)$/, '');
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }

@@ -9,9 +9,31 @@ import type { GuardUpdate } from './updates.ts';
 
 export interface LineAnalyzer {
   push(line: FramedLine): readonly GuardUpdate[];
+  /** Also drops the engine's per-source summary (see below). */
   tick(nowMs: number): readonly GuardUpdate[];
 }
 
 export async function createAnalyzer(): Promise<LineAnalyzer> {
-  return new Analyzer({ keepConnections: false, evidenceText: true });
+  const a = new Analyzer({ keepConnections: false, evidenceText: true });
+  return {
+    push: (line) => a.push(line),
+    tick(nowMs) {
+      const out = a.tick(nowMs);
+      trimSourceSummaries(a);
+      return out;
+    },
+  };
+}
+
+/**
+ * The Analyzer keeps a summary per source address for `finish()` (the analyze report). A daemon
+ * never calls finish(), so over weeks that map would grow with every scanner on the Internet
+ * (~1.4 KB per address measured): the guard empties it every tick; connection tracking is
+ * separate and untouched. TODO(engine): replace with an AnalyzerOptions flag
+ * (`trackSources: false`) when the engine offers one.
+ */
+function trimSourceSummaries(a: Analyzer): void {
+  const fields = a as unknown as { sources?: unknown; kexSources?: unknown };
+  if (fields.sources instanceof Map) fields.sources.clear();
+  if (fields.kexSources instanceof Set) fields.kexSources.clear();
 }

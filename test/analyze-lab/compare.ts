@@ -255,6 +255,25 @@ export function sourceChecks(run: TruthLike, out: AnalyzeOutput): Check[] {
   return checks;
 }
 
+/** Every line a real Debian sshd wrote is recognised (the engine lists the ones it is not). */
+export function recognitionChecks(out: AnalyzeOutput): Check[] {
+  const u = out.unrecognised as { count?: number; examples?: Array<{ line: number; text?: string }> } | undefined;
+  const examples = u?.examples ?? [];
+  const truncatedOnly = examples.length > 0 && examples.every((e) => (e.text ?? '').length >= 400 && /^Connection closed by invalid user /.test(e.text ?? ''));
+  return [
+    {
+      name: 'every sshd line of the lab log is recognised',
+      ok: (u?.count ?? 0) === 0,
+      expected: 0,
+      actual: { count: u?.count, lines: examples.map((e) => `${e.line}: ${(e.text ?? '').slice(0, 120)}`) },
+      why: 'the log comes from a real sshd 9.2p1: every shape it wrote is in the catalog',
+      knownIssue: truncatedOnly
+        ? 'engine: a relayed `Connection closed by invalid user <escaped user>` line cut at 500 characters (address lost) is not recognised; it should match by its prefix and join by PID'
+        : undefined,
+    },
+  ];
+}
+
 /** Share of logged ground-truth connections whose outcome the tool got right (by key multiset). */
 export function score(run: TruthLike, out: AnalyzeOutput): { right: number; total: number } {
   const pool = new Map<string, string[]>();

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { connectionChecks, runAnalyze, score, sourceChecks, type Check } from './compare.ts';
+import { connectionChecks, recognitionChecks, runAnalyze, score, sourceChecks, type Check } from './compare.ts';
 import { runLab, type LogLevel } from './scenarios.ts';
 
 export async function reportChecks(t: import('node:test').TestContext, checks: Check[]): Promise<void> {
@@ -36,6 +36,7 @@ export function labSuite(level: LogLevel, prefix: string, format: 'debian' | 'tr
       t.diagnostic(`score at ${level}: ${s.right}/${s.total} logged connections with the right outcome`);
       await reportChecks(t, connectionChecks(run, a.json));
       await reportChecks(t, sourceChecks(run, a.json));
+      await reportChecks(t, recognitionChecks(a.json));
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { connectionChecks, REPO, runAnalyze, score, sourceChecks } from './compare.ts';
+import { connectionChecks, recognitionChecks, REPO, runAnalyze, score, sourceChecks } from './compare.ts';
 import { reportChecks } from './lab-suite.ts';
 import type { LabRun } from './scenarios.ts';
 
@@ -27,5 +27,6 @@ test(`sshwarden analyze samples/${base}.log --json matches the clients' ground t
   t.diagnostic(`score on samples/${base}.log: ${s.right}/${s.total} logged connections with the right outcome`);
   await reportChecks(t, connectionChecks(run, a.json));
   await reportChecks(t, sourceChecks(run, a.json));
+  await reportChecks(t, recognitionChecks(a.json));
 });
 }

@@ -357,7 +357,18 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       const s = rawOne(runRaw(hosts.v6, { host: srv.v6, port, then: 'close' }));
       must(s.gotBanner && s.localAddress === hosts.v6.v6, `IPv6 silent close: ${JSON.stringify(s)}`);
       add({ scenario: 'IPv6', did: 'silent-close', src: hosts.v6.v6, srcPort: s.localPort, sent: 'nothing (FIN)', saw: s.serverIdent ?? '', expected: 'closed_before_ident', logged: true });
-      sources.push({ address: hosts.v6.v6, classes: ['legit'], note: 'IPv6 login and one silent close' });
+      await waitIdle(sshd);
+      const user = `x from ${hosts.rst.v6} port 22`;
+      const f = runSsh(hosts.v6, { target: srv.v6, port, user, password: 'x', tries: 1 });
+      must(!f.loggedIn && /Permission denied/.test(f.stderr), `IPv6 injection client saw: ${f.stderr}`);
+      // sshd cuts a user name at the first ':' (BSD auth style, `user:style`), so it sees "x from 2001".
+      add({ scenario: 'IPv6', did: 'inject-user', src: f.src, srcPort: f.srcPort, sent: `user "${user}", 1 password`, saw: 'Permission denied', expected: 'auth_failed', logged: true, users: [user.split(':')[0]], passwordFailures: 1 });
+      await waitIdle(sshd);
+      const ident = `SSH-2.0-x ${hosts.rst.v6} port 22`;
+      const g = rawOne(runRaw(hosts.v6, { host: srv.v6, port, send: `${ident}\r\n`, afterSendMs: 500, then: 'close' }));
+      must(g.gotBanner && g.localAddress === hosts.v6.v6, `IPv6 ident injection: ${JSON.stringify(g)}`);
+      add({ scenario: 'IPv6', did: 'inject-ident', src: hosts.v6.v6, srcPort: g.localPort, sent: ident, saw: g.serverIdent ?? '', expected: 'closed_after_ident', logged: true });
+      sources.push({ address: hosts.v6.v6, classes: ['legit'], note: 'IPv6 login, one silent close, a user name and an identification naming 2001:db8::c' });
     }
     await waitIdle(sshd);
     // 14b. Binary garbage after a valid identification (a broken or fuzzing client).
@@ -417,15 +428,15 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       sources.push({ address: hosts.injuser.v4, classes: ['bruteforce', 'unknown'], note: 'user names naming 192.0.2.12' });
     }
     await waitIdle(sshd);
-    // 15b. A user name of 100 control bytes: sshd escapes it (twice in relayed [preauth] lines,
-    // \\001 = 5 characters a byte) and cuts the line at 500 characters, so the closing line loses
-    // the client's address; only the connection's PID ties it to the source.
+    // 15b. A user name of 100 non-ASCII characters (200 UTF-8 bytes): sshd escapes each byte as
+    // \\ooo (twice in relayed [preauth] lines) and cuts lines at 500 characters, so lines lose the
+    // client's address at their end; only the connection's PID ties them to the source.
     {
-      const user = '\x01'.repeat(100);
+      const user = '\u00e9'.repeat(100);
       const r = runSsh(hosts.longuser, { target, port, user, password: 'x', tries: 1 });
-      must(!r.loggedIn, 'control-byte user logged in?');
-      add({ scenario: 'escaped user name past the 500-character cut', did: 'invalid-user', src: r.src, srcPort: r.srcPort, sent: 'user of 100 \\x01 bytes, 1 password', saw: 'Permission denied', expected: 'auth_failed', logged: true, passwordFailures: 1 });
-      sources.push({ address: hosts.longuser.v4, classes: ['bruteforce', 'unknown'], note: 'user name of control bytes' });
+      must(!r.loggedIn && /Permission denied/.test(r.stderr), `non-ASCII user client saw: ${r.stderr}`);
+      add({ scenario: 'escaped user name past the 500-character cut', did: 'invalid-user', src: r.src, srcPort: r.srcPort, sent: 'user of 100 "é", 1 password', saw: 'Permission denied', expected: 'auth_failed', logged: true, passwordFailures: 1 });
+      sources.push({ address: hosts.longuser.v4, classes: ['bruteforce', 'unknown'], note: 'user name of 200 non-ASCII bytes' });
     }
     await waitIdle(sshd);
     // 16. Injection: identification strings that name another client's address.

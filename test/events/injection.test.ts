@@ -55,9 +55,12 @@ const BUILDERS: { name: string; build: (u: string) => string; addressExpected: b
   { name: 'invalid-identifier', build: (u) => `error: kex_exchange_identification: client sent invalid protocol identifier "${u.slice(0, 256)}"`, addressExpected: false },
   { name: 'bad-remote-version', build: (u) => `error: Bad remote protocol version identification: '${u.slice(0, 256)}'`, addressExpected: false },
   { name: 'pubkey-alg', build: (u) => `userauth_pubkey: unsupported public key algorithm: ${u} [preauth]`, addressExpected: false },
-  { name: 'not-allowed', build: (u) => `User root from ${u.replace(/\s/g, '') || 'x'} not allowed because not listed in AllowUsers`, addressExpected: false },
+  { name: 'not-allowed', build: (u) => `User ${u.slice(0, 100)} from ${REAL} not allowed because not listed in AllowUsers`, addressExpected: true },
+  { name: 'not-allowed-ptr', build: (u) => `User root from ${u.replace(/\s/g, '') || 'x'}.example not allowed because not listed in AllowUsers`, addressExpected: false },
   { name: 'pam-rhost', build: (u) => `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${u}  user=root`, addressExpected: false },
-  { name: 'pam-sshd', build: (u) => `error: PAM: Authentication failure for ${u} from ${REAL}`, addressExpected: false },
+  { name: 'pam-sshd', build: (u) => `error: PAM: Authentication failure for illegal user ${u.slice(0, 100)} from ${REAL}`, addressExpected: true },
+  { name: 'pam-sshd-via', build: (u) => `error: PAM: authentication error for ${u.slice(0, 100)} from ${REAL} via 192.0.2.1`, addressExpected: true },
+  { name: 'pam-sshd-ptr', build: (u) => `error: PAM: Authentication failure for ${u.slice(0, 100)} from ${u.replace(/\s/g, '') || 'x'}.example`, addressExpected: false },
   { name: 'change-of-user', build: (u) => `Disconnecting invalid user admin ${REAL} port ${REAL_PORT}: Change of username or service not allowed: (admin,ssh-connection) -> (${u},ssh-connection) [preauth]`, addressExpected: false },
 ];
 

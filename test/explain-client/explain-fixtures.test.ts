@@ -106,6 +106,9 @@ const SHAPES: Array<[string, string, string]> = [
   ['no_mutual_signature', 'OpenSSH 8.2-8.7 client, RSA key, server without rsa-sha2 (shape from source)', 'debug1: Offering public key: /home/u/.ssh/id_rsa RSA SHA256:x\nsign_and_send_pubkey: no mutual signature supported\nu@198.51.100.4: Permission denied (publickey).\n'],
   ['no_mutual_signature', 'OpenSSH 8.8+ (shape from source)', 'debug1: send_pubkey_test: no mutual signature algorithm\nu@198.51.100.4: Permission denied (publickey).\n'],
   ['maxstartups_refusal', 'OpenSSH 9.8+ refusal (shape from source)', 'debug1: Connection established.\ndebug1: kex_exchange_identification: banner line 0: Not allowed at this time\nkex_exchange_identification: Connection closed by remote host\nConnection closed by 203.0.113.9 port 22\n'],
+  ['maxstartups_refusal', 'refusal text, then RST because our identification was left unread (seen live under load)', 'debug1: Connection established.\ndebug1: kex_exchange_identification: banner line 0: Exceeded MaxStartups\nkex_exchange_identification: read: Connection reset by peer\nConnection reset by 192.0.2.1 port 22\n'],
+  ['reset_before_banner', 'RST while ssh was still writing its identification (seen live under load)', 'debug1: Local version string SSH-2.0-OpenSSH_9.2p1\nkex_exchange_identification: write: Connection reset by peer\nConnection reset by UNKNOWN port -1\n'],
+  ['reset_before_banner', 'the same at debug level, then the reset close line (seen live under load)', 'debug1: Local version string SSH-2.0-OpenSSH_9.2p1\ndebug1: kex_exchange_identification: write: Connection reset by peer\nConnection reset by 192.0.2.1 port 22\n'],
   ['non_ssh_banner', 'TLS on the port (shape from source)', 'debug1: Connection established.\nkex_exchange_identification: banner line contains invalid characters\n'],
   ['closed_before_banner', 'older clients: ssh_exchange_identification (shape from source)', 'debug1: Connection established.\nssh_exchange_identification: Connection closed by remote host\n'],
   ['proxyjump_failed', 'bastion forbids forwarding (shape from source)', "debug1: Setting implicit ProxyCommand from ProxyJump: ssh -W '[%h]:%p' b\nchannel 0: open failed: administratively prohibited: open failed\nstdio forwarding failed\nkex_exchange_identification: Connection closed by remote host\nConnection closed by UNKNOWN port 65535\n"],
@@ -120,12 +123,14 @@ test('message shapes from OpenSSH source that the lab cannot produce', () => {
     const e = explainTranscript(text);
     assert.equal(e.findings[0]?.id, id, what);
   }
-  const old = explainTranscript(SHAPES[7][2]).findings[0];
+  const shape = (what: RegExp) => SHAPES.find((x) => what.test(x[1]))![2];
+  const old = explainTranscript(shape(/OpenSSH < 7\.0/)).findings[0];
   assert.equal(old.details.category, 'ciphers');
   assert.deepEqual(old.details.serverOffer, ['aes128-cbc', '3des-cbc']);
-  const pen = explainTranscript(SHAPES[2][2]).findings[0];
+  const pen = explainTranscript(shape(/9\.8\+ refusal/)).findings[0];
   assert.match(pen.meaning, /PerSourcePenalties/);
-  assert.match(explainTranscript(SHAPES[5][2]).findings[0].fix[0], /AllowTcpForwarding/);
+  assert.match(explainTranscript(shape(/forbids forwarding/)).findings[0].fix[0], /AllowTcpForwarding/);
+  assert.deepEqual(explainTranscript(shape(/left unread/)).findings.map((f) => f.id), ['maxstartups_refusal']);
 });
 
 test('not ssh output, empty input, unreadable file: one line on stderr, non-zero exit', () => {

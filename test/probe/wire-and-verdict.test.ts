@@ -16,7 +16,7 @@ import tls from 'node:tls';
 import fc from 'fast-check';
 import { runAttempt, sniffTls } from '../../src/probe/attempt.ts';
 import { classifyGreeting } from '../../src/probe/greeting.ts';
-import { parseSshG } from '../../src/probe/local-client.ts';
+import { parseSshG, parseSshGDestination } from '../../src/probe/local-client.ts';
 import { negotiate, serverOffer, terrapin, type ClientOffer } from '../../src/probe/negotiation.ts';
 import { buildKexInit, buildPacket, parseIdentification, parseKexInit, readPacket } from '../../src/probe/ssh-wire.ts';
 import { parseTarget } from '../../src/probe/target.ts';
@@ -152,6 +152,9 @@ test('ssh -G output of the real local client parses into offers', () => {
   const g = parseSshG(out);
   assert.ok(g.kex.length > 3 && g.ciphers.length > 2 && g.macs.length > 2 && g.hostKey.length > 2, JSON.stringify(g));
   assert.ok(['yes', 'no'].includes(g.compression[0]));
+  assert.deepEqual(parseSshGDestination(out), { hostName: 'h.example.org', port: 22, proxyJump: null, proxyCommand: null });
+  assert.deepEqual(parseSshGDestination('hostname 192.0.2.5\nport 2222\nproxyjump bastion\n'), { hostName: '192.0.2.5', port: 2222, proxyJump: 'bastion', proxyCommand: null });
+  assert.equal(parseSshGDestination('port 22\n'), null);
 });
 
 /** A loopback server that writes `payload` on connect, then closes (or not). */
