@@ -4,7 +4,7 @@
 # (unit, property-based, and the lab tests that drive a real sshd, real ssh clients and real
 # nftables inside network namespaces the tests create). Needs root for the namespaces.
 #   ./test.sh                 everything
-#   ./test.sh test/framing    only the tests under a folder (or a single file)
+#   ./test.sh test/framing    only the tests under a folder (or single files, or globs)
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 cd "$root"
@@ -28,6 +28,10 @@ nodebin="$("$root/scripts/ensure-node.sh")"
 export PATH="$nodebin:$PATH"
 echo "test.sh: node $(node --version), type-checking" >&2
 node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
-targets=("$@")
+targets=()
+for t in "$@"; do
+  # node --test takes files and globs, not folders: a folder means every test file under it.
+  if [ -d "$t" ]; then targets+=("${t%/}/**/*.test.ts"); else targets+=("$t"); fi
+done
 [ ${#targets[@]} -gt 0 ] || targets=('test/**/*.test.ts')
 exec node --disable-warning=ExperimentalWarning --test --test-concurrency=2 --test-timeout=600000 "${targets[@]}"

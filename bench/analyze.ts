@@ -250,10 +250,10 @@ async function main(): Promise<void> {
   const nodeBin = process.execPath;
   const results: Measurement[] = [];
 
+  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is missing (peak memory comes from GNU time -v): apt-get install -y time');
   for (const [tool, path] of [
     ['sshguard', '/usr/libexec/sshguard/sshg-parser'],
     ['fail2ban', '/usr/bin/fail2ban-regex'],
-    ['time', '/usr/bin/time'],
   ] as const) {
     if (!existsSync(path) && !skip.has(tool)) {
       throw new Error(`${path} is missing: apt-get install -y ${tool} (or --skip ${tool})`);

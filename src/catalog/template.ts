@@ -79,8 +79,13 @@ def('uq', String.raw`(?:(authenticating user|invalid user|user) (.*) )?`, [
 
 const META = /[\\^$.*+?()[\]{}|/]/g;
 
+/** Placeholders whose text the engine does not use (documented in `fields`, not captured). */
+const UNREAD_FIELDS = new Set(['pam', 'svc', 'proto', 'kt', 'fp', 'extra', 'rest', 'word', 'bits', 'secs', 'family', 'st']);
+
 export interface CompiledTemplate {
   pattern: RegExp;
+  /** The fields that have a capture group, in group order (a subset of `fields`). */
+  captures: FieldSpec[];
   fullPattern: RegExp;
   head: string;
   fields: FieldSpec[];
@@ -90,6 +95,7 @@ export interface CompiledTemplate {
 export function compileTemplate(template: string): CompiledTemplate {
   let re = '^';
   const fields: FieldSpec[] = [];
+  const captures: FieldSpec[] = [];
   let seenClientText = false;
   let i = 0;
   while (i < template.length) {
@@ -104,9 +110,14 @@ export function compileTemplate(template: string): CompiledTemplate {
     const name = template.slice(open + 1, close);
     const ph = PLACEHOLDERS[name];
     if (!ph) throw new Error(`catalog template: unknown placeholder {${name}} in ${template}`);
-    re += ph.re;
+    // Fields the engine never reads become non-capturing groups: fewer substrings per line, and a
+    // shape with no captured field is matched with RegExp#test (no result array at all).
+    const unread = ph.fields.length === 1 && UNREAD_FIELDS.has(ph.fields[0].name);
+    re += unread ? `(?:${ph.re.slice(1)}` : ph.re;
     for (const f of ph.fields) {
-      fields.push(f.trusted && seenClientText ? { ...f, afterClientText: true } : f);
+      const spec = f.trusted && seenClientText ? { ...f, afterClientText: true } : f;
+      fields.push(spec);
+      if (!unread) captures.push(spec);
       if (!f.trusted) seenClientText = true;
     }
     i = close + 1;
@@ -123,5 +134,5 @@ export function compileTemplate(template: string): CompiledTemplate {
   const key = sp < 0 ? template : template.slice(0, sp);
   const brace = template.indexOf('{');
   const head = brace < 0 ? template : template.slice(0, brace);
-  return { pattern: new RegExp(re, 's'), fullPattern, head, fields, key };
+  return { pattern: new RegExp(re, 's'), fullPattern, head, fields, captures, key };
 }

@@ -88,8 +88,10 @@ export interface CatalogEntry {
   readonly probeChar: number;
   /** The longest literal after the head (or ''): must occur in the line, checked with indexOf before the regex. */
   readonly needle: string;
-  /** One per capture group, in order. */
+  /** Every placeholder's field, in template order (documentation and tests). */
   readonly fields: readonly FieldSpec[];
+  /** The fields with a capture group, in group order: what the matcher reads. */
+  readonly captures: readonly FieldSpec[];
   /** First word of the body: the dispatch key. */
   readonly key: string;
   readonly effect: Effect;
@@ -113,4 +115,4 @@ export interface CatalogEntry {
 }
 
 /** How the catalog is written in entries.ts: the compiled parts are added by index.ts. */
-export type CatalogEntrySpec = Omit<CatalogEntry, 'pattern' | 'fullPattern' | 'head' | 'probeAt' | 'probeChar' | 'needle' | 'fields' | 'key' | 'scope'> & { scope?: Scope };
+export type CatalogEntrySpec = Omit<CatalogEntry, 'pattern' | 'fullPattern' | 'head' | 'probeAt' | 'probeChar' | 'needle' | 'fields' | 'captures' | 'key' | 'scope'> & { scope?: Scope };

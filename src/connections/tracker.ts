@@ -91,6 +91,8 @@ export interface TrackerOptions {
 const PHASE_INDEX: Record<string, number> = { tcp: 0, identification: 1, kex: 2, auth: 3, session: 4 };
 /** How long a finished connection stays joinable by trailer lines (pam session close, …). */
 const TRAILER_WINDOW_MS = 120_000;
+/** A logged-in session silent this long is let go (its end was not logged, e.g. a rotated-away log): bounds memory. */
+const SESSION_SILENCE_MS = 30 * 86_400_000;
 /** Slack on top of LoginGraceTime (9.9+ adds up to 4 s of jitter; logs are written late). */
 const GRACE_SLACK_MS = 10_000;
 
@@ -239,7 +241,10 @@ export class ConnectionTracker {
     if (ev.user !== null) {
       c.users = addBounded(c.users, ev.user, MAX_USERS_PER_CONNECTION);
       // A user preamble (`authenticating user X`, `invalid user X`) on a pre-auth line: the client sent a user name.
-      if (!c.authOk) c.authAttempted = true;
+      if (!c.authOk) {
+        c.authAttempted = true;
+        if (c.phaseIndex < 3) c.phaseIndex = 3;
+      }
     }
 
     switch (ev.effect) {
@@ -436,13 +441,14 @@ export class ConnectionTracker {
   sweep(now: number): void {
     const graceLimit = now - this.opts.graceMs - GRACE_SLACK_MS;
     const trailerLimit = now - TRAILER_WINDOW_MS;
+    const sessionLimit = now - SESSION_SILENCE_MS;
     for (const hs of this.hosts.values()) {
       for (const map of [hs.byPid, hs.byClient] as Map<number | string, OpenConnection>[]) {
         for (const c of map.values()) {
           if (c.lastTs === null) continue;
           if (c.closed) {
             if (c.lastTs < trailerLimit) this.forget(c);
-          } else if (!c.authOk && c.lastTs < graceLimit) {
+          } else if (!c.authOk ? c.lastTs < graceLimit : c.lastTs < sessionLimit) {
             this.close(c, null, 'expired');
           }
         }

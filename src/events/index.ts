@@ -1,2 +1,2 @@
-export { matchMessage, matchText, isSshdProgram, SYSLOG_MESSAGE_LIMIT } from './match.ts';
+export { matchMessage, matchText, newScratchEvent, isSshdProgram, SYSLOG_MESSAGE_LIMIT, type MutableSshdEvent } from './match.ts';
 export type { SshdEvent, MessagePrefix } from './types.ts';

@@ -33,8 +33,15 @@ export function matchMessage(line: FramedLine): SshdEvent | null {
   return matchText(line.message);
 }
 
+/** A reusable event for the engine's hot path (one per Analyzer): filled in place, never retained. */
+export type MutableSshdEvent = { -readonly [K in keyof SshdEvent]: SshdEvent[K] };
+
+export function newScratchEvent(): MutableSshdEvent {
+  return { ...other('unrecognised', null, false, false, false, undefined) };
+}
+
 /** Matches a message text (envelope already removed by the framer). */
-export function matchText(message: string): SshdEvent {
+export function matchText(message: string, into?: MutableSshdEvent): SshdEvent {
   const truncated = message.length >= SYSLOG_MESSAGE_LIMIT;
   let start = 0;
   let prefix: MessagePrefix = null;
@@ -77,12 +84,25 @@ export function matchText(message: string): SshdEvent {
         if (entry.probeAt > 0 && message.charCodeAt(start + entry.probeAt) !== entry.probeChar) continue;
         if (entry.needle !== '' && message.indexOf(entry.needle, start + entry.head.length) < 0) continue;
         let m: RegExpExecArray | null;
-        if (whole) m = entry.fullPattern.exec(message);
+        if (entry.captures.length === 0) m = (whole ? entry.fullPattern : entry.pattern).test(whole ? message : (body ??= message.slice(start, end))) ? NO_MATCH : null;
+        else if (whole) m = entry.fullPattern.exec(message);
         else {
           if (body === null) body = message.slice(start, end);
           m = entry.pattern.exec(body);
         }
-        if (m !== null) return build(entry, m, prefix, preauth, postauth, truncated);
+        if (m !== null) return build(entry, m, prefix, preauth, postauth, truncated, into);
+      }
+      // A line cut at the syslog limit inside client text keeps only the head of its shape: it is
+      // still that shape (its connection is found by pid), but nothing after the cut is read.
+      if (truncated) {
+        for (let i = 0; i < candidates.length; i++) {
+          const entry = candidates[i];
+          if (entry.head.length > wordEnd - start + 1 && entry.fields.some((f) => !f.trusted) && message.startsWith(entry.head, start)) {
+            const ev = build(entry, NO_MATCH, prefix, preauth, postauth, truncated, into) as MutableSshdEvent;
+            ev.addressDropped = true;
+            return ev;
+          }
+        }
       }
       if (attempt === 0 && candidates.length > 0) break; // a known first word: no prefix to strip
     }
@@ -106,8 +126,11 @@ export function matchText(message: string): SshdEvent {
     }
     break;
   }
-  return other(prefix === 'debug' ? 'debug' : 'unrecognised', prefix, preauth, postauth, truncated);
+  return other(prefix === 'debug' ? 'debug' : 'unrecognised', prefix, preauth, postauth, truncated, into);
 }
+
+/** An exec result with no captures: every field undefined. */
+const NO_MATCH = Object.assign([''], { index: 0, input: '', groups: undefined }) as unknown as RegExpExecArray;
 
 /** The shapes whose first word is `message[start, wordEnd)` (or whose prefix key it starts with). */
 function lookup(message: string, start: number, wordEnd: number): readonly CatalogEntry[] | undefined {
@@ -120,7 +143,7 @@ function lookup(message: string, start: number, wordEnd: number): readonly Catal
   return undefined;
 }
 
-function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, preauth: boolean, postauth: boolean, truncated: boolean): SshdEvent {
+function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, preauth: boolean, postauth: boolean, truncated: boolean, into: MutableSshdEvent | undefined): SshdEvent {
   let addr: string | null = null;
   let port: number | null = null;
   let laddr: string | null = null;
@@ -135,7 +158,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
   let idFrom: string | null = null;
   let idTo: string | null = null;
   let addressDropped = false;
-  const fields = entry.fields;
+  const fields = entry.captures;
   for (let i = 0; i < fields.length; i++) {
     const v = m[i + 1];
     if (v === undefined) continue;
@@ -204,6 +227,30 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
     }
   }
   if (addr === null) port = null; // a port without its address is of no use
+  if (into !== undefined) {
+    into.type = entry.id;
+    into.entry = entry;
+    into.effect = entry.effect;
+    into.addr = addr;
+    into.port = port;
+    into.laddr = laddr;
+    into.lport = lport;
+    into.user = user;
+    into.invalidUser = invalidUser;
+    into.method = method;
+    into.clientText = clientText;
+    into.text = text;
+    into.num = num;
+    into.pidRef = pidRef;
+    into.idFrom = idFrom;
+    into.idTo = idTo;
+    into.prefix = prefix;
+    into.preauth = preauth;
+    into.postauth = postauth;
+    into.truncated = truncated;
+    into.addressDropped = addressDropped;
+    return into;
+  }
   return {
     type: entry.id,
     entry,
@@ -229,7 +276,21 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
   };
 }
 
-function other(type: 'debug' | 'unrecognised', prefix: MessagePrefix, preauth: boolean, postauth: boolean, truncated: boolean): SshdEvent {
+function other(type: 'debug' | 'unrecognised', prefix: MessagePrefix, preauth: boolean, postauth: boolean, truncated: boolean, into: MutableSshdEvent | undefined): SshdEvent {
+  if (into !== undefined) {
+    into.type = type;
+    into.entry = null;
+    into.effect = type === 'debug' ? 'debug' : 'unrecognised';
+    into.addr = into.laddr = into.user = into.method = into.clientText = into.text = into.idFrom = into.idTo = null;
+    into.port = into.lport = into.num = into.pidRef = null;
+    into.invalidUser = false;
+    into.prefix = prefix;
+    into.preauth = preauth;
+    into.postauth = postauth;
+    into.truncated = truncated;
+    into.addressDropped = false;
+    return into;
+  }
   return {
     type,
     entry: null,

@@ -15,8 +15,12 @@ export interface LineAnalyzer {
 
 export async function createAnalyzer(): Promise<LineAnalyzer> {
   const a = new Analyzer({ keepConnections: false, evidenceText: true });
+  let pushed = 0;
   return {
-    push: (line) => a.push(line),
+    push(line) {
+      if (++pushed % 50_000 === 0) trimSourceSummaries(a);
+      return a.push(line);
+    },
     tick(nowMs) {
       const out = a.tick(nowMs);
       trimSourceSummaries(a);

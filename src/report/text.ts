@@ -170,7 +170,7 @@ function serverEventLines(result: AnalysisResult, p: Paint): string[] {
     if (e.type === 'maxstartups_end' || e.type === 'maxstartups_status' || e.type.startsWith('drops_ratelimited')) out.push(`  ${e.time ?? ''} ${e.message}`);
   }
   const named: Record<string, string> = {
-    listening: 'listener (re)starts (`Server listening`)',
+    listening: '`Server listening` lines (listener starts and restarts, one per address)',
     restart: 'SIGHUP restarts',
     stopped: 'stops (signal)',
     bind_failed: p.red('bind failures'),

@@ -34,6 +34,7 @@ export interface FileFollowerOptions {
 }
 
 const CHUNK = 1 << 20;
+const MAX_CHUNKS_PER_TURN = 4;
 
 /** One open generation of the file. */
 class Reader {
@@ -58,6 +59,7 @@ export class FileFollower {
   private readonly buf = Buffer.allocUnsafe(CHUNK);
   private closed = false;
   private retireTimer: NodeJS.Timeout | null = null;
+  private pendingDrain: NodeJS.Immediate | null = null;
 
   constructor(path: string, opts: FileFollowerOptions) {
     this.path = path;
@@ -192,10 +194,14 @@ export class FileFollower {
     this.retireTimer.unref();
   }
 
-  /** Reads to the end; true when something was read. */
+  /**
+   * Reads to the end, but at most MAX_CHUNKS_PER_TURN chunks per event-loop turn (the rest is
+   * read on the next turn), so a burst of hundreds of MB (or --replay) never starves the daemon's
+   * timers, control socket and firewall queue. True when something was read.
+   */
   private drain(r: Reader): boolean {
     let any = false;
-    for (;;) {
+    for (let n = 0; n < MAX_CHUNKS_PER_TURN; n++) {
       const got = readSync(r.fd, this.buf, 0, CHUNK, r.offset);
       if (got <= 0) return any;
       any = true;
@@ -203,6 +209,15 @@ export class FileFollower {
       this.emit(r, this.buf.subarray(0, got));
       if (got < CHUNK) return any;
     }
+    if (!this.pendingDrain) {
+      this.pendingDrain = setImmediate(() => {
+        this.pendingDrain = null;
+        if (this.closed) return;
+        if (this.retired.includes(r)) this.drainRetired();
+        else if (this.cur === r) this.check();
+      });
+    }
+    return any;
   }
 
   private emit(r: Reader, chunk: Buffer): void {
@@ -243,6 +258,7 @@ export class FileFollower {
     this.watcher?.close();
     this.watcher = null;
     if (this.retireTimer) clearTimeout(this.retireTimer);
+    if (this.pendingDrain) clearImmediate(this.pendingDrain);
     for (const r of [...this.retired, ...(this.cur ? [this.cur] : [])]) closeSync(r.fd);
     this.retired = [];
     this.cur = null;

@@ -48,15 +48,17 @@ export interface AnalyzeRun {
 }
 
 /** Spawns the CLI exactly as a user would (argument array, repo root as cwd). */
-export function runAnalyze(logFile: string, extraArgs: string[] = []): AnalyzeRun {
-  const r = spawnSync('./sshwarden', ['analyze', logFile, '--json', ...extraArgs], {
+export function runAnalyze(logFile: string, extraArgs: string[] = [], opts: { json?: boolean } = {}): AnalyzeRun {
+  const json = opts.json !== false;
+  const r = spawnSync('./sshwarden', ['analyze', logFile, ...(json ? ['--json'] : []), ...extraArgs], {
     cwd: REPO,
     encoding: 'utf8',
     timeout: 60_000,
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined },
   });
   const out: AnalyzeRun = { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', json: null };
+  if (!json) return out;
   try {
     const parsed = JSON.parse(out.stdout) as AnalyzeOutput;
     if (!Array.isArray(parsed.connections) || !Array.isArray(parsed.sources)) throw new Error('no connections[] / sources[] in the JSON');
@@ -101,6 +103,7 @@ export function expectedPhase(t: TruthConn): string | undefined {
     case 'failed-key':
     case 'key-spray':
     case 'inject-user':
+    case 'no-method':
       return 'auth';
     case 'login':
     case 'flood-victim':

@@ -20,16 +20,22 @@ export async function reportChecks(t: import('node:test').TestContext, checks: C
   }
 }
 
-export function labSuite(level: LogLevel, prefix: string, format: 'debian' | 'traditional' = 'debian'): void {
-  test(`analyze --json against a real sshd 9.2p1 + rsyslog lab at LogLevel ${level} (${format} rsyslog format)`, { timeout: 115_000 }, async (t) => {
+export function labSuite(level: LogLevel, prefix: string, format: 'debian' | 'traditional' = 'debian', usePam = true): void {
+  test(`analyze --json against a real sshd 9.2p1 + rsyslog lab at LogLevel ${level} (UsePAM ${usePam ? 'yes' : 'no'}, ${format} rsyslog format)`, { timeout: 115_000 }, async (t) => {
     const outDir = mkdtempSync(join(tmpdir(), `sshwarden-analyze-lab-${level.toLowerCase()}-`));
     try {
-      const run = await runLab({ logLevel: level, outDir, prefix, format });
+      const run = await runLab({ logLevel: level, outDir, prefix, format, usePam });
       t.diagnostic(`lab: ${run.truth.length} client connections (${run.truth.filter((x) => x.logged).length} logged at ${level}) in ${run.durationMs} ms; log ${run.logFile}`);
       const a = runAnalyze(run.logFile, run.analyzeArgs);
       await t.test('sshwarden analyze --json runs and prints connections[] and sources[]', () => {
         assert.ok(a.status === 0 || a.status === 1, `exit ${a.status}: ${a.stderr.slice(0, 2000)}`);
         assert.equal(a.parseError, undefined, `stdout is not the analyze JSON (${a.parseError}); stderr: ${a.stderr.slice(0, 2000)}; stdout: ${a.stdout.slice(0, 500)}`);
+      });
+      const text = runAnalyze(run.logFile, run.analyzeArgs, { json: false });
+      await t.test('sshwarden analyze (text report) runs and names the busiest password guesser', () => {
+        assert.ok(text.status === 0 || text.status === 1, `exit ${text.status}: ${text.stderr.slice(0, 2000)}`);
+        assert.match(text.stdout, /192\.0\.2\.20\b/, 'the text report should name 192.0.2.20 (4 failed passwords)');
+        assert.doesNotMatch(text.stdout, /\x1b\[/, 'no colour when stdout is not a terminal');
       });
       if (!a.json) return;
       const s = score(run, a.json);

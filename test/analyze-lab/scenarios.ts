@@ -46,7 +46,8 @@ export type Did =
   | 'inject-ident'
   | 'root-password'
   | 'key-spray'
-  | 'garbage';
+  | 'garbage'
+  | 'no-method';
 
 /** One TCP connection a client made, as the client knows it. */
 export interface TruthConn {
@@ -95,6 +96,8 @@ export interface LabRunOptions {
   hostname?: string;
   /** Prefix for namespace names (unique per test file). */
   prefix?: string;
+  /** sshd's UsePAM (default yes, Debian's default; no: sshd checks passwords itself, no pam_* lines). */
+  usePam?: boolean;
 }
 
 const SCANNER: SourceClass[] = ['scanner', 'unknown'];
@@ -184,10 +187,11 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       session: h('session', 30),
       conc: [31, 32, 33, 34, 35].map((n) => h(`conc${n}`, n)),
       longuser: h('longuser', 36),
+      nomethod: h('nomethod', 37),
     };
     sshd = await startSshd(srv, {
       syslog,
-      options: { LogLevel: opts.logLevel, LoginGraceTime: 3, MaxStartups: '2:100:2', MaxAuthTries: 6 },
+      options: { LogLevel: opts.logLevel, LoginGraceTime: 3, MaxStartups: '2:100:2', MaxAuthTries: 6, UsePAM: opts.usePam === false ? 'no' : 'yes' },
     });
     const target = srv.v4;
     const port = sshd.port;
@@ -237,7 +241,12 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       const r = runKeyscan(hosts.keyscan, target, { port });
       must(r.stdout.includes('ssh-ed25519'), `ssh-keyscan got no key: ${r.stderr}`);
       add({ scenario: 'key scan', did: 'keyscan', src: r.src, srcPort: r.srcPort, sent: 'ssh-keyscan -t ed25519', saw: 'host key', expected: 'closed_after_ident', logged: true });
-      sources.push({ address: hosts.keyscan.v4, classes: SCANNER, note: 'ssh-keyscan' });
+      await waitIdle(sshd);
+      // The server has no RSA host key: the scan for one fails in key exchange.
+      const rsa = runKeyscan(hosts.keyscan, target, { port, type: 'rsa' });
+      must(!rsa.stdout.includes('ssh-rsa'), 'the lab sshd has no RSA host key');
+      add({ scenario: 'key scan', did: 'keyscan', src: rsa.src, srcPort: rsa.srcPort, sent: 'ssh-keyscan -t rsa', saw: 'no key', expected: 'kex_failed', logged: true });
+      sources.push({ address: hosts.keyscan.v4, classes: SCANNER, note: 'ssh-keyscan for ed25519 and rsa' });
     }
     await waitIdle(sshd);
     // 7. Algorithm mismatch: a key exchange the server does not offer.
@@ -252,7 +261,10 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
     {
       const r = rawOne(runRaw(hosts.ssh1, { host: target, port, send: 'SSH-1.5-OldClient\r\n', afterSendMs: 500, then: 'close' }));
       add({ scenario: 'SSH-1 client', did: 'protocol-mismatch', src: hosts.ssh1.v4, srcPort: r.localPort, sent: 'SSH-1.5-OldClient', saw: r.received.replace(/\r?\n/g, ' ').trim(), expected: 'protocol_mismatch', logged: true });
-      sources.push({ address: hosts.ssh1.v4, classes: SCANNER, note: 'SSH-1 identification' });
+      await waitIdle(sshd);
+      const b = rawOne(runRaw(hosts.ssh1, { host: target, port, send: 'SSH-2.0\r\n', afterSendMs: 500, then: 'close' }));
+      add({ scenario: 'SSH-1 client', did: 'protocol-mismatch', src: hosts.ssh1.v4, srcPort: b.localPort, sent: 'SSH-2.0 (no software version)', saw: b.received.replace(/\r?\n/g, ' ').trim(), expected: 'protocol_mismatch', logged: true });
+      sources.push({ address: hosts.ssh1.v4, classes: SCANNER, note: 'SSH-1 and malformed identifications' });
     }
     await waitIdle(sshd);
     // 9. LoginGraceTime expiry: identification sent, then silence until the server gives up.
@@ -327,6 +339,15 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       // One refused key is also what a real user with the wrong key does; the engine's documented
       // rule (any failed authentication and no success = bruteforce) says bruteforce; unknown is fine too.
       sources.push({ address: hosts.badkey.v4, classes: ['unknown', 'bruteforce'], note: 'one connection, one refused key (a user with the wrong key looks the same)' });
+    }
+    await waitIdle(sshd);
+    // 12a. A client with no usable method (no key, passwords off): it sends a user name, learns
+    // the methods and gives up (what a user with a missing key sees as "Permission denied").
+    {
+      const r = runSsh(hosts.nomethod, { target, port, user: 'root', options: ['PasswordAuthentication=no', 'KbdInteractiveAuthentication=no'] });
+      must(!r.loggedIn && /Permission denied/.test(r.stderr), `no-method client saw: ${r.stderr}`);
+      add({ scenario: 'no usable method', did: 'no-method', src: r.src, srcPort: r.srcPort, sent: 'user root, no key, no password', saw: r.stderr.trim().split('\n').at(-1) ?? '', expected: 'auth_failed', logged: true, users: ['root'] });
+      sources.push({ address: hosts.nomethod.v4, classes: ['unknown', 'bruteforce'], note: 'one connection, gave up without a method' });
     }
     await waitIdle(sshd);
     // 12b. Key spray: seven unauthorised keys in one connection, past MaxAuthTries 6.

@@ -218,3 +218,20 @@ test('property: the analyzer never throws on random sshd-looking input and attri
     { numRuns: 500 },
   );
 });
+
+test('trap 8: a line cut inside a long user name keeps its shape, loses its tail, and is joined by pid', () => {
+  const cutLine = cut(`Connection closed by invalid user ${'\\\\303\\\\251'.repeat(60)} ${REAL} port ${REAL_PORT} [preauth]`);
+  assert.equal(cutLine.length, SYSLOG_MESSAGE_LIMIT);
+  const ev = matchText(cutLine);
+  assert.equal(ev.type, 'connection-closed');
+  assert.equal(ev.addr, null);
+  assert.equal(ev.addressDropped, true);
+  const a = new Analyzer();
+  a.push(fl(`Invalid user x from ${REAL} port ${REAL_PORT}`, 1, 77));
+  const u = a.push(fl(cutLine, 2, 77));
+  assert.equal(u.length, 1);
+  assert.equal(u[0].kind, 'connection-closed');
+  const c = (u[0] as { connection: { src: string; outcome: string; evidence: unknown[] } }).connection;
+  assert.deepEqual([c.src, c.outcome, c.evidence.length], [REAL, 'auth_failed', 2]);
+  assert.equal(a.finish().unrecognised.count, 0);
+});

@@ -18,7 +18,7 @@
  *   runRaw(cli, { host: srv.v4, port: 22, then: 'reset' })                    → RawResult[]
  *   const flood = spawnRaw(cli, { host, port, count: 6, then: 'hold' }); await flood.ready; flood.release(); await flood.results
  */
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +86,9 @@ export function setEphemeralRange(host: Host, lo: number, hi: number = lo): void
 let scratch: string | null = null;
 function scratchDir(): string {
   if (!scratch) {
-    scratch = mkdtempSync(join(tmpdir(), 'sshwarden-clients-'));
+    const dir = mkdtempSync(join(tmpdir(), 'sshwarden-clients-'));
+    scratch = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const askpass = join(scratch, 'askpass.sh');
     writeFileSync(askpass, '#!/bin/sh\nprintf \'%s\\n\' "$SSHWARDEN_LAB_PASSWORD"\n');
     chmodSync(askpass, 0o755);

@@ -100,6 +100,15 @@ export async function startSshd(host: Host, opts: SshdOptions = {}): Promise<Ssh
   mkdirSync(LAB_RUN_DIR, { recursive: true, mode: 0o755 });
   chmodSync(LAB_RUN_DIR, 0o755);
   const dir = mkdtempSync(join(LAB_RUN_DIR, 'sshd-'));
+  try {
+    return await setUp(host, opts, dir);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true }); // a config sshd -t rejects, a start that failed
+    throw e;
+  }
+}
+
+async function setUp(host: Host, opts: SshdOptions, dir: string): Promise<Sshd> {
   chmodSync(dir, 0o755);
   const port = opts.port ?? 22;
   const hostKeys = ['ssh_host_ed25519_key', 'ssh_host_ecdsa_key'].map((k) => join(dir, k));
@@ -180,9 +189,14 @@ export async function startSshd(host: Host, opts: SshdOptions = {}): Promise<Ssh
     }
     await sleep(25);
   }
-  if (opts.syslog) await opts.syslog.waitFor(/Server listening on/, 5000);
   const pid = Number(readFileSync(join(dir, 'sshd.pid'), 'utf8').trim());
-  if (pid !== child.pid) throw new Error(`lab: sshd pid file says ${pid}, started ${child.pid}`);
+  try {
+    if (pid !== child.pid) throw new Error(`lab: sshd pid file says ${pid}, started ${child.pid}`);
+    if (opts.syslog) await opts.syslog.waitFor(/Server listening on/, 5000);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
 
   async function reconfigure(options: Record<string, string | number>): Promise<void> {
     writeConfig({ ...(opts.options ?? {}), ...options });

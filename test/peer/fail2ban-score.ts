@@ -58,13 +58,23 @@ export function countsAsAuthFailure(u: Extract<EngineUpdate, { kind: 'auth-failu
   return !(u.method === 'publickey' && !u.invalidUser);
 }
 
-/** The addresses this line's updates mark as failing, canonical form. */
-export function failuresOf(updates: readonly EngineUpdate[]): Set<string> {
+/**
+ * The addresses this line's updates mark as failing, canonical form. A `connection-closed`
+ * counts for this line only when the line is part of that connection (in its evidence): when a
+ * line starts a new connection on a reused PID, the previous connection closes as a side effect
+ * and its failure belongs to the lines that made it, not to this one.
+ */
+export function failuresOf(updates: readonly EngineUpdate[], file: string, lineNo: number): Set<string> {
   const out = new Set<string>();
   for (const u of updates) {
     let addr: string | null | undefined = null;
     if (u.kind === 'auth-failure') addr = countsAsAuthFailure(u) ? u.address : null;
-    else if (u.kind === 'connection-closed' && FAILURE_OUTCOMES.has(u.connection.outcome as Outcome)) addr = u.connection.src;
+    else if (
+      u.kind === 'connection-closed' &&
+      FAILURE_OUTCOMES.has(u.connection.outcome as Outcome) &&
+      u.connection.evidence.some((e) => e.line === lineNo && e.file === file)
+    )
+      addr = u.connection.src;
     if (addr) out.add(canonicalAddress(addr) ?? addr);
   }
   return out;
@@ -80,6 +90,8 @@ export interface LineResult {
   expected: string | null; // expected address (match) or null (no match)
   got: string[];
   verdict: Verdict;
+  /** Whether the framer accepted the line as an sshd record. */
+  framed: boolean;
   desc?: string;
 }
 
@@ -120,17 +132,18 @@ export function replay(file: CorpusFile, mode: Mode): LineResult[] {
     if (!runsUnder(line, opts)) continue;
     const framed = framer.frame(line.text, line.lineNo);
     const updates = framed ? analyzer.push(framed) : [];
-    const got = failuresOf(updates);
+    const got = failuresOf(updates, file.name, line.lineNo);
     const exp = expectedHost(line.failJson);
     let verdict: Verdict;
     if (line.failJson?.match) {
       const want = exp === null ? null : (canonicalAddress(exp) ?? exp);
-      // a match without `host` (fail2ban checks only the keys given) is found by any failure
-      verdict = got.size === 0 ? 'missed' : want === null || got.has(want) ? 'found' : 'wrong-address';
+      // a match without `host` (fail2ban checks only the keys given) is found by any failure;
+      // the right address plus another one is a wrong address (a decoy was believed too)
+      verdict = got.size === 0 ? 'missed' : want === null || (got.has(want) && got.size === 1) ? 'found' : 'wrong-address';
     } else {
       verdict = got.size === 0 ? 'quiet' : 'extra';
     }
-    results.push({ mode, file: file.name, line: line.lineNo, text: line.text, expected: exp, got: [...got], verdict, desc: line.failJson?.desc });
+    results.push({ mode, file: file.name, line: line.lineNo, text: line.text, expected: exp, got: [...got], verdict, framed: framed !== null, desc: line.failJson?.desc });
   }
   analyzer.finish();
   return results;
