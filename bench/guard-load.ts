@@ -24,8 +24,15 @@ writeFileSync(log, '');
 const lab = Lab.create('bld');
 const h = lab.host('srv', 1);
 
+let current: RunningGuard | null = null;
 function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    throw new Error(`the guard (pid ${pid}) died: ${current?.stderr().slice(-3000) ?? ''}`);
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -44,28 +51,40 @@ function metricSum(host: Host, name: string): number {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
 
-/** One connection's lines (2 or 4) at time `ms`. */
-function connection(kind: number, addr: string, pid: number, port: number, ms: number): string {
+/** One connection's lines at time `ms` (OpenSSH 9.2, LogLevel INFO, as sshd logs them). */
+function connection(kind: number, addr: string, pid: number, port: number, ms: number): { text: string; lines: number } {
   const t = iso(ms);
   switch (kind) {
-    case 0: // silent scanner (OpenSSH 9.2 INFO)
-      return `${t} srv sshd[${pid}]: error: kex_exchange_identification: Connection closed by remote host\n${t} srv sshd[${pid}]: Connection closed by ${addr} port ${port}\n`;
-    case 1: // brute force
-      return `${t} srv sshd[${pid}]: Invalid user admin from ${addr} port ${port}\n${t} srv sshd[${pid}]: Failed password for invalid user admin from ${addr} port ${port} ssh2\n`;
+    case 0: // silent scanner
+      return { text: `${t} srv sshd[${pid}]: error: kex_exchange_identification: Connection closed by remote host\n${t} srv sshd[${pid}]: Connection closed by ${addr} port ${port}\n`, lines: 2 };
+    case 1: // brute force: 3 passwords on an invalid user, then the client gives up
+      return {
+        text:
+          `${t} srv sshd[${pid}]: Invalid user admin from ${addr} port ${port}\n` +
+          `${t} srv sshd[${pid}]: Failed password for invalid user admin from ${addr} port ${port} ssh2\n`.repeat(3) +
+          `${t} srv sshd[${pid}]: Connection closed by invalid user admin ${addr} port ${port} [preauth]\n`,
+        lines: 5,
+      };
     default: // banner grab
-      return `${t} srv sshd[${pid}]: Connection closed by ${addr} port ${port} [preauth]\n${t} srv sshd[${pid}]: Disconnected from ${addr} port ${port}\n`;
+      return { text: `${t} srv sshd[${pid}]: Connection closed by ${addr} port ${port} [preauth]\n`, lines: 1 };
   }
+}
+
+/** PIDs as the kernel hands them out with pid_max 32768 (they wrap; sshd forks one per connection). */
+function pidOf(n: number): number {
+  return 300 + (n % 32000);
 }
 
 async function startConfiguredGuard(): Promise<RunningGuard> {
   // As in packaging/sshwarden-guard.service: cap V8's old space so garbage is collected before RSS balloons.
-  process.env.NODE_OPTIONS = process.env.GUARD_NODE_OPTIONS ?? '--max-old-space-size=320';
+  process.env.NODE_OPTIONS = process.env.GUARD_NODE_OPTIONS ?? '--max-old-space-size=384';
   const cfg = join(dir, 'config.yaml');
   writeFileSync(
     cfg,
     `log:\n  source: files\n  files: [${JSON.stringify(log)}]\n  format: syslog-iso\nstate:\n  database: ${JSON.stringify(join(dir, 'g.db'))}\n  socket: ${JSON.stringify(join(dir, 'g.sock'))}\nmetrics:\n  listen: 127.0.0.1:9687\n`,
   );
-  return startGuard(h, cfg);
+  current = await startGuard(h, cfg);
+  return current;
 }
 
 async function rate(): Promise<void> {
@@ -75,7 +94,7 @@ async function rate(): Promise<void> {
   const pid = g.child.pid!;
   const samples: { t: number; rss: number; lag: number; lines: number }[] = [];
   const start = Date.now();
-  let pidN = 10000;
+  let pidN = 0;
   let written = 0;
   const tickMs = 10;
   let nextSample = start + 5000;
@@ -83,15 +102,16 @@ async function rate(): Promise<void> {
   while (Date.now() - start < seconds * 1000) {
     const now = Date.now();
     let chunk = '';
-    // Catch up to the schedule (connections of 2 lines each), whatever the last tick cost.
-    const due = Math.floor((((now - start) / 1000) * perSec) / 2);
-    for (; i < due; i++) {
-      // 60 % silent scanners from 200k /64s and 760 IPv4 documentation addresses, 30 % brute force, 10 % banner grabs.
+    // Catch up to the schedule, whatever the last tick cost.
+    const due = Math.floor(((now - start) / 1000) * perSec);
+    for (; written < due; i++) {
+      // Connections: 60 % silent scanners, 30 % brute force, 10 % banner grabs, from 200k IPv6 /64s and the 762 IPv4 documentation addresses.
       const r = i % 10;
       const kind = r < 6 ? 0 : r < 9 ? 1 : 2;
       const addr = i % 3 === 0 ? `${['192.0.2', '198.51.100', '203.0.113'][i % 9 === 0 ? 0 : i % 9 < 5 ? 1 : 2]}.${1 + (i % 254)}` : `2001:db8:${((i * 7919) % 200000 >> 12).toString(16)}:${((i * 7919) % 4096).toString(16)}::${1 + (i % 7)}`;
-      chunk += connection(kind, addr, pidN++, 1024 + (i % 60000), now);
-      written += 2;
+      const c = connection(kind, addr, pidOf(pidN++), 1024 + (i % 60000), now);
+      chunk += c.text;
+      written += c.lines;
     }
     appendFileSync(log, chunk);
     if (now >= nextSample) {
@@ -120,7 +140,7 @@ async function sources(): Promise<void> {
   const fd = openSync(log, 'a');
   let chunk = '';
   for (let i = 0; i < count; i++) {
-    chunk += connection(0, `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`, 10000 + (i % 50000), 1024 + (i % 60000), t0);
+    chunk += connection(0, `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`, pidOf(i), 1024 + (i % 60000), t0).text;
     if (chunk.length > 1 << 20) {
       writeSync(fd, chunk);
       chunk = '';

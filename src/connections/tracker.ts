@@ -73,7 +73,6 @@ export class OpenConnection implements ConnectionFacts {
   aliasKeys: number[] = NO_PIDS;
   /** The line that set `src` came after client text on a possibly cut line and was ignored. */
   addressDropped = false;
-  record: ConnectionRecord | null = null;
   constructor(hs: HostState, key: number | string, host: string | null, pid: number | null) {
     this.hs = hs;
     this.key = key;
@@ -90,7 +89,7 @@ export interface TrackerOptions {
 
 const PHASE_INDEX: Record<string, number> = { tcp: 0, identification: 1, kex: 2, auth: 3, session: 4 };
 /** How long a finished connection stays joinable by trailer lines (pam session close, …). */
-const TRAILER_WINDOW_MS = 120_000;
+const TRAILER_WINDOW_MS = 60_000;
 /** A logged-in session silent this long is let go (its end was not logged, e.g. a rotated-away log): bounds memory. */
 const SESSION_SILENCE_MS = 30 * 86_400_000;
 /** Slack on top of LoginGraceTime (9.9+ adds up to 4 s of jitter; logs are written late). */
@@ -429,8 +428,16 @@ export class ConnectionTracker {
     if (c.clientVersion !== null) rec.clientVersion = c.clientVersion;
     if (c.disconnect !== null) rec.disconnect = c.disconnect;
     if (c.evidenceOmitted) rec.evidenceOmitted = c.evidenceOmitted;
-    c.record = rec;
     this.sink.connectionClosed(rec, c);
+    // The finished connection stays registered for a while (trailer lines, PID reuse checks) but
+    // needs only its identity for that: let the record and evidence go now, while they are young.
+    // (Keeping them measurably pushed ~800 bytes per connection into the old generation.)
+    c.evidence = NO_EVIDENCE;
+    c.users = NONE;
+    c.methods = NONE;
+    c.ident = null;
+    c.disconnect = null;
+    c.clientVersion = null;
   }
 
   /**
@@ -478,6 +485,7 @@ export class ConnectionTracker {
 /** Shared empty arrays (never mutated: addBounded/addAlias replace them on first use). */
 const NONE: string[] = Object.freeze([]) as unknown as string[];
 const NO_PIDS: number[] = Object.freeze([]) as unknown as number[];
+const NO_EVIDENCE: Evidence[] = Object.freeze([]) as unknown as Evidence[];
 
 function sameClient(c: OpenConnection, ev: SshdEvent): boolean {
   if (c.src === null) return false;

@@ -302,9 +302,8 @@ export class GuardDaemon {
     try {
       await this.fw.apply({ add: batch.add, remove: batch.remove }, this.now());
       const t = performance.now();
+      this.store.markAppliedMany(batch.add);
       for (let i = 0; i < batch.add.length; i++) {
-        const e = batch.add[i];
-        this.store.markApplied(e.target, e.until);
         const r = batch.readAt[i];
         if (r !== null && r !== undefined) this.metrics.reaction.observe((t - r) / 1000);
       }
@@ -326,7 +325,7 @@ export class GuardDaemon {
     const rows = this.store.activeBans(now);
     const entries = withoutCovered(rows.map((r) => ({ target: r.target, family: r.family, until: r.until })));
     await this.fw.reconcile(entries, now);
-    for (const r of rows) this.store.markApplied(r.target, r.until);
+    this.store.markAppliedMany(rows);
   }
 
   private scheduleReconcile(): void {
@@ -368,7 +367,7 @@ export class GuardDaemon {
     if (removes.length) this.enqueue([], removes);
     if (++this.tickCount % 10 === 0) this.decider.prune(now);
     this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
-    this.metrics.pendingBans.set(this.store.unappliedBans(now).length);
+    this.metrics.pendingBans.set(this.store.countUnapplied(now));
     this.metrics.tracked.set(this.decider.trackedSources);
     if (now - this.lastCursorSave > 5000) for (const f of this.files) this.saveFilePosition(f, true);
   }

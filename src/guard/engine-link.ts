@@ -37,7 +37,9 @@ export async function createAnalyzer(): Promise<LineAnalyzer> {
  * (`trackSources: false`) when the engine offers one.
  */
 function trimSourceSummaries(a: Analyzer): void {
-  const fields = a as unknown as { sources?: unknown; kexSources?: unknown };
-  if (fields.sources instanceof Map) fields.sources.clear();
-  if (fields.kexSources instanceof Set) fields.kexSources.clear();
+  // Every per-source collection of the Analyzer (today `sources4`, `sources6`, `kexSources`).
+  for (const [name, value] of Object.entries(a as unknown as Record<string, unknown>)) {
+    if (!/^(sources|kexSources)/.test(name)) continue;
+    if (value instanceof Map || value instanceof Set) value.clear();
+  }
 }

@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS decisions (
   reason TEXT NOT NULL, origin TEXT NOT NULL, until INTEGER, evidence TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS decisions_target ON decisions(target);
+CREATE INDEX IF NOT EXISTS bans_until ON bans(until);
+CREATE INDEX IF NOT EXISTS bans_pending ON bans(applied) WHERE applied = 0;
 CREATE TABLE IF NOT EXISTS offences (target TEXT PRIMARY KEY, count INTEGER NOT NULL, last INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS authenticated (address TEXT PRIMARY KEY, last INTEGER NOT NULL, user TEXT);
 CREATE TABLE IF NOT EXISTS allow (cidr TEXT PRIMARY KEY, added INTEGER NOT NULL, comment TEXT);
@@ -90,6 +92,7 @@ export class GuardStore {
       allBans: d.prepare(`SELECT * FROM bans ORDER BY since`),
       expiredBans: d.prepare(`SELECT * FROM bans WHERE until <= ?`),
       unapplied: d.prepare(`SELECT * FROM bans WHERE applied = 0 AND until > ?`),
+      countUnapplied: d.prepare(`SELECT COUNT(*) AS n FROM bans WHERE applied = 0 AND until > ?`),
       getOffence: d.prepare(`SELECT count, last FROM offences WHERE target = ?`),
       setOffence: d.prepare(`INSERT INTO offences (target, count, last) VALUES (?, ?, ?) ON CONFLICT(target) DO UPDATE SET count=excluded.count, last=excluded.last`),
       setAuth: d.prepare(`INSERT INTO authenticated (address, last, user) VALUES (?, ?, ?) ON CONFLICT(address) DO UPDATE SET last=excluded.last, user=excluded.user`),
@@ -143,6 +146,15 @@ export class GuardStore {
   }
   markApplied(target: string, until: number): void {
     this.st.markApplied.run(target, until);
+  }
+  /** Many at once, in one transaction (one WAL commit). */
+  markAppliedMany(entries: readonly { target: string; until: number }[]): void {
+    this.db.transaction(() => {
+      for (const e of entries) this.st.markApplied.run(e.target, e.until);
+    })();
+  }
+  countUnapplied(now: number): number {
+    return (this.st.countUnapplied.get(now) as { n: number }).n;
   }
   markFailed(target: string, error: string): void {
     this.st.markFailed.run(error.slice(0, 500), target);

@@ -153,3 +153,13 @@ test('the fast connection serializer writes exactly what JSON.stringify writes',
   assert.ok(recs.length >= 6);
   for (const r of recs) assert.equal(connectionJson(r), JSON.stringify(r));
 });
+
+test('a reader that stops early (| head) ends analyze quietly with exit code 0', () => {
+  const big = join(dir, 'big.log');
+  writeFileSync(big, `${Array.from({ length: 400 }, () => LOG).join('\n')}\n`);
+  for (const mode of [['--json'], ['--connections']]) {
+    const r = spawnSync('bash', ['-c', `./sshwarden analyze "$1" ${mode[0]} | head -c 20 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`, 'sh', big], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    assert.match(r.stdout, /rc=0/, `${mode}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /EPIPE|Error/, mode[0]);
+  }
+});

@@ -137,8 +137,9 @@ export function nftElements(host: Host, table = 'sshwarden'): string[] {
   if (r.status !== 0) return [];
   const out: string[] = [];
   for (const o of (JSON.parse(r.stdout) as { nftables: { set?: { name: string; elem?: unknown[] } }[] }).nftables) {
-    if (!o.set || (o.set.name !== 'ban4' && o.set.name !== 'ban6')) continue;
-    for (const e of o.set.elem ?? []) out.push(elemText(e));
+    if (!o.set || !/^ban[46](p|net)?$/.test(o.set.name)) continue;
+    const suffix = o.set.name === 'ban4p' ? '/24' : o.set.name === 'ban6p' ? '/64' : '';
+    for (const e of o.set.elem ?? []) out.push(elemText(e) + suffix);
   }
   return out;
 }

@@ -24,9 +24,8 @@ export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/peer-cor
 /**
  * Connection outcomes that count as a failure in the sense of fail2ban's aggressive mode
  * (normal + ddos + extra: every pre-auth connection that ended without logging in).
- * Not failures: `authenticated`; `dropped` (our own listener refused it before the client did
- * anything; fail2ban matches no drop line in any mode); `unknown` (the log does not say what
- * happened; fail2ban's helper-only lines such as a port-less `Connection closed by A`).
+ * Not failures: `authenticated`; `dropped` (sshd refused it before any SSH exchange:
+ * MaxStartups, PerSourcePenalties, TCP wrappers); `unknown` (the log does not say what happened).
  */
 export const FAILURE_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
   'closed_before_ident',

@@ -28,15 +28,18 @@
  *    every connection that ended before logging in, counted on a line that belongs to that
  *    connection (in its evidence: a new connection on a reused PID closing the previous one
  *    is that previous connection's failure, not this line's). Not failures: `authenticated`;
- *    `dropped` (our listener refused it before the client did anything; fail2ban matches no
- *    drop line in any mode); `unknown` (the log does not say what happened).
+ *    `dropped` (sshd refused it before any SSH exchange: MaxStartups, PerSourcePenalties, TCP
+ *    wrappers; the client did nothing wrong yet, and fail2ban matches no MaxStartups or penalty
+ *    line in any mode); `unknown` (the log does not say what happened).
  * Addresses compare in canonical form (IPv4-mapped IPv6 as IPv4, RFC 5952 IPv6). An expected
  * `host` that is not an IP literal (`example.com`, `192.030.0.6`) can never be found: we never
  * take an address from a host name. A `match` without `host` is found by any failure; the
  * expected address together with another one is a wrong address (a decoy was believed).
  *
  * Score: expected matches found with the same address, expected no-matches that yielded
- * nothing, and each disagreement. The test asserts the score is at least what was measured
+ * nothing, and each disagreement. The test also asserts that every corpus line frames, and that
+ * no failure is ever pinned on a wrong address (the injection samples), except listed engine
+ * bugs, which it prints on every run. It asserts the score is at least what was measured
  * (FLOOR) and that every disagreement is one listed in KNOWN_DISAGREEMENTS below with our
  * judgement: `fail2ban-wrong`, `policy` (we deliberately differ) or `our-bug` (reported to the
  * engine / framing owners). A new disagreement fails the test; a listed one that now agrees

@@ -93,6 +93,12 @@ async function analyze(files: string[], opts: AnalyzeOpts): Promise<number> {
     inputs.push('-');
   }
 
+  // A reader that stops early (`| head`) closes the pipe: stop quietly, as other Unix tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    throw err;
+  });
+
   let inputFailed = false;
   const started = Date.now();
   let lastProgress = 0;

@@ -29,6 +29,9 @@ export interface FirewallOptions {
    * `['ip', 'netns', 'exec', ns]` so the program acts inside a test namespace only.
    */
   readonly exec?: readonly string[];
+  /** The prefix lengths the guard bans whole networks at (aggregate.ipv4_prefix / ipv6_prefix): nftables keeps them in hash sets. */
+  readonly ipv4Prefix?: number;
+  readonly ipv6Prefix?: number;
 }
 
 export interface FirewallBackend {
