@@ -92,7 +92,7 @@ async function rate(): Promise<void> {
   const seconds = Number(process.argv[4] ?? 60);
   const g = await startConfiguredGuard();
   const pid = g.child.pid!;
-  const samples: { t: number; rss: number; lag: number; lines: number }[] = [];
+  const samples: { t: number; rss: number; heap: number; lag: number; lines: number }[] = [];
   const start = Date.now();
   let pidN = 0;
   let written = 0;
@@ -115,7 +115,7 @@ async function rate(): Promise<void> {
     }
     appendFileSync(log, chunk);
     if (now >= nextSample) {
-      samples.push({ t: Math.round((now - start) / 1000), rss: rssMb(pid), lag: metric(h, 'sshwarden_guard_log_lag_seconds'), lines: metricSum(h, 'sshwarden_guard_log_lines_total') });
+      samples.push({ t: Math.round((now - start) / 1000), rss: rssMb(pid), heap: metric(h, 'nodejs_heap_size_used_bytes') / 1e6, lag: metric(h, 'sshwarden_guard_log_lag_seconds'), lines: metricSum(h, 'sshwarden_guard_log_lines_total') });
       nextSample += 5000;
     }
     const sleep = tickMs - (Date.now() - now);
@@ -125,8 +125,8 @@ async function rate(): Promise<void> {
   const read = metricSum(h, 'sshwarden_guard_log_lines_total');
   const bans = metric(h, 'sshwarden_guard_active_bans');
   process.stdout.write(`rate: target ${perSec} lines/s for ${seconds} s; wrote ${written} lines (${Math.round(written / seconds)} lines/s); guard read ${read}; active bans ${bans}\n`);
-  process.stdout.write(`  t(s)  RSS(MB)  lag(s)  lines read\n`);
-  for (const s of samples) process.stdout.write(`  ${String(s.t).padStart(4)}  ${s.rss.toFixed(0).padStart(7)}  ${s.lag.toFixed(3).padStart(6)}  ${s.lines}\n`);
+  process.stdout.write(`  t(s)  RSS(MB)  heap used(MB)  lag(s)  lines read\n`);
+  for (const s of samples) process.stdout.write(`  ${String(s.t).padStart(4)}  ${s.rss.toFixed(0).padStart(7)}  ${s.heap.toFixed(0).padStart(13)}  ${s.lag.toFixed(3).padStart(6)}  ${s.lines}\n`);
   process.stdout.write(`${JSON.stringify({ mode: 'rate', perSec, seconds, written, read, bans, samples })}\n`);
   await g.stop();
 }
@@ -162,9 +162,11 @@ async function sources(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1500));
   tracked = metric(h, 'sshwarden_guard_tracked_sources');
   const rss = rssMb(pid);
+  const heap = metric(h, 'nodejs_heap_size_used_bytes') / 1e6;
+  const external = metric(h, 'nodejs_external_memory_bytes') / 1e6;
   peak = Math.max(peak, rss);
-  process.stdout.write(`sources: ${count} distinct /64s, ${count * 2} lines written in ${writeMs} ms, read in ${elapsed.toFixed(1)} s (${Math.round((count * 2) / elapsed)} lines/s); tracked ${tracked}; RSS baseline ${baseline.toFixed(0)} MB, after ${rss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB\n`);
-  process.stdout.write(`${JSON.stringify({ mode: 'sources', count, tracked, baselineMb: baseline, rssMb: rss, peakMb: peak, seconds: elapsed })}\n`);
+  process.stdout.write(`sources: ${count} distinct /64s, ${count * 2} lines written in ${writeMs} ms, read in ${elapsed.toFixed(1)} s (${Math.round((count * 2) / elapsed)} lines/s); tracked ${tracked}; RSS baseline ${baseline.toFixed(0)} MB, after ${rss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; V8 heap used ${heap.toFixed(0)} MB + external ${external.toFixed(0)} MB\n`);
+  process.stdout.write(`${JSON.stringify({ mode: 'sources', count, tracked, baselineMb: baseline, rssMb: rss, peakMb: peak, heapMb: heap, externalMb: external, seconds: elapsed })}\n`);
   await g.stop();
 }
 

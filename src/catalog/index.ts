@@ -5,6 +5,7 @@
 import { CATALOG_SPECS } from './entries.ts';
 import { compileTemplate } from './template.ts';
 import type { CatalogEntry } from './types.ts';
+import { PHASES } from '../classify/vocabulary.ts';
 
 export type { CatalogEntry, CatalogEntrySpec, Effect, FieldSpec, Level, Scope } from './types.ts';
 
@@ -18,7 +19,11 @@ function compile(): CatalogEntry[] {
     const probeChar = probeAt > 0 ? head.charCodeAt(probeAt) : -1;
     const literals = spec.template.slice(head.length).split(/\{[^}]*\}/);
     const needle = literals.reduce((a, b) => (b.length > a.length ? b : a), '');
-    return Object.freeze({ ...spec, scope: spec.scope ?? 'connection', pattern, fullPattern, head, probeAt, probeChar, needle: needle.length >= 4 ? needle : '', fields, captures, key });
+    return Object.freeze({ ...spec, scope: spec.scope ?? 'connection', pattern, fullPattern, head, probeAt, probeChar, needle: needle.length >= 4 ? needle : '', fields, captures, key,
+      phaseIndex: spec.phase === null ? -1 : PHASES.indexOf(spec.phase),
+      kexIdent: spec.id.startsWith('kex-ident'),
+      identPhase: spec.effect.startsWith('ident') || spec.effect === 'probe' || spec.effect === 'banner_exchange',
+    });
   });
 }
 

@@ -86,6 +86,12 @@ export interface CatalogEntry {
   /** Offset and char code of the head's first character after the first word (0/-1: none): a one-compare filter. */
   readonly probeAt: number;
   readonly probeChar: number;
+  /** `phase` as an index into PHASES (-1 for none): precomputed so the engine does no string work per line. */
+  readonly phaseIndex: number;
+  /** One of the address-less `kex_exchange_identification: …` lines (the ones the summary counts). */
+  readonly kexIdent: boolean;
+  /** An identification-phase effect (ident_*, probe, banner_exchange): a `[preauth]` suffix does not imply kex (10.3+). */
+  readonly identPhase: boolean;
   /** The longest literal after the head (or ''): must occur in the line, checked with indexOf before the regex. */
   readonly needle: string;
   /** Every placeholder's field, in template order (documentation and tests). */
@@ -115,4 +121,4 @@ export interface CatalogEntry {
 }
 
 /** How the catalog is written in entries.ts: the compiled parts are added by index.ts. */
-export type CatalogEntrySpec = Omit<CatalogEntry, 'pattern' | 'fullPattern' | 'head' | 'probeAt' | 'probeChar' | 'needle' | 'fields' | 'captures' | 'key' | 'scope'> & { scope?: Scope };
+export type CatalogEntrySpec = Omit<CatalogEntry, 'pattern' | 'fullPattern' | 'head' | 'probeAt' | 'probeChar' | 'needle' | 'fields' | 'captures' | 'phaseIndex' | 'kexIdent' | 'identPhase' | 'key' | 'scope'> & { scope?: Scope };

@@ -36,8 +36,8 @@ export function flatCopy(s: string): string {
 export class SourceStats {
   readonly address: string;
   connections = 0;
-  /** Counts by outcome, indexed like OUTCOMES (a typed array: 28k sources must stay small). */
-  readonly counts = new Uint32Array(OUTCOMES.length);
+  /** Counts by outcome, indexed like OUTCOMES (a small-integer array: one pointer hop, no ArrayBuffer). */
+  readonly counts: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   firstMs: number | null = null;
   lastMs: number | null = null;
   readonly users: string[] = [];
@@ -46,6 +46,7 @@ export class SourceStats {
   /** Connections that had an address-less kex_exchange_identification line. */
   kexConnections = 0;
   constructor(address: string) {
+    if (this.counts.length !== OUTCOMES.length) throw new Error('SourceStats.counts out of step with OUTCOMES');
     this.address = flatCopy(address);
   }
 

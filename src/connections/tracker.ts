@@ -43,7 +43,7 @@ class HostState {
 
 export class OpenConnection implements ConnectionFacts {
   /** Where this connection is registered: pid (>= 0), -1 for pid-less address-less lines, or a `byClient` key. */
-  readonly key: number | string;
+  key: number | string;
   readonly hs: HostState;
   readonly host: string | null;
   readonly pid: number | null;
@@ -87,7 +87,6 @@ export interface TrackerOptions {
   evidenceText: boolean;
 }
 
-const PHASE_INDEX: Record<string, number> = { tcp: 0, identification: 1, kex: 2, auth: 3, session: 4 };
 /** How long a finished connection stays joinable by trailer lines (pam session close, …). */
 const TRAILER_WINDOW_MS = 60_000;
 /** A logged-in session silent this long is let go (its end was not logged, e.g. a rotated-away log): bounds memory. */
@@ -159,6 +158,17 @@ export class ConnectionTracker {
     else key = -1;
 
     let c = this.lookup(hs, key);
+    // No pid (sshd -E / stderr logs): an address-less identification line is joined to the next
+    // addressed line of the stream, which is its 8.3+ follow-up (nothing else can tell them apart).
+    if (c === undefined && line.pid === null && typeof key === 'string') {
+      const pending = hs.byPid.get(-1);
+      if (pending !== undefined && !pending.closed && pending.src === null && pending.ident !== null) {
+        hs.byPid.delete(-1);
+        pending.key = key;
+        hs.byClient.set(key, pending);
+        c = pending;
+      }
+    }
     // Time bounds the life of a key: a finished connection takes trailers only for a while, and an
     // unauthenticated one cannot outlive LoginGraceTime (PIDs are reused).
     if (c !== undefined && line.ts !== null && c.lastTs !== null) {
@@ -225,9 +235,9 @@ export class ConnectionTracker {
     const entry = ev.entry;
     if (entry === null) return; // an unrecognised or debug line of this connection: evidence only
     if (entry.phase !== null) {
-      let p = PHASE_INDEX[entry.phase];
+      let p = entry.phaseIndex;
       const e = ev.effect;
-      if (ev.preauth && p < 2 && e !== 'closed' && e !== 'reset' && !e.startsWith('ident') && e !== 'probe' && e !== 'banner_exchange') p = 2;
+      if (ev.preauth && p < 2 && e !== 'closed' && e !== 'reset' && !entry.identPhase) p = 2;
       if ((e === 'closed' || e === 'reset' || e === 'disconnected') && ev.preauth && p < 2) p = 2;
       if (p > c.phaseIndex) c.phaseIndex = p;
     }
@@ -263,7 +273,7 @@ export class ConnectionTracker {
         const io = identOutcome(ev);
         // The first failure explains the connection; a later generic one does not overwrite it.
         if (io !== null && (c.ident === null || ev.effect === 'probe')) c.ident = io;
-        if (ev.type.startsWith('kex-ident')) c.kexIdentLines++;
+        if (entry.kexIdent) c.kexIdentLines++;
         if (ev.clientText !== null && c.clientVersion === null) c.clientVersion = ev.clientText;
         break;
       }

@@ -76,7 +76,7 @@ export class LogTraits {
       } else if (ev.prefix === 'error') {
         this.kexErrorPrefixed++;
         this.addClue('`error: kex_exchange_identification: Connection closed by remote host` at ERROR (8.0–9.4)', [80, 94]);
-      } else if (line.program !== '') {
+      } else if (line.pid !== null) {
         this.kexUnprefixed++;
         this.addClue('`kex_exchange_identification` lines without `error:` (VERBOSE, 9.5+)', [95, 105]);
       }

@@ -95,7 +95,28 @@ export function buildSummary(input: SummaryInput): Summary {
   if (counts.lines.unrecognised > 0) findings.push(`${plural(counts.lines.unrecognised, 'sshd line')} not recognised (shown below, never dropped silently).`);
   if (counts.lines.sshd === 0) findings.push('No sshd lines found in the input (is it an sshd log? program names sshd, sshd-session, sshd-auth).');
 
+  findings.unshift(verdict(counts));
   return { ...counts, findings, blindSpots: blindSpots(counts, logLevel, traits, unattributed) };
+}
+
+/** The one-sentence answer, first. */
+function verdict(counts: Omit<Summary, 'findings' | 'blindSpots'>): string {
+  const o = counts.outcomes;
+  const d = counts.drops;
+  if (counts.lines.sshd === 0) return 'In short: no sshd lines in this input.';
+  if (d.fromLegitSources > 0)
+    return `In short: sshd turned away ${plural(d.fromLegitSources, 'connection')} from addresses that also log in successfully (MaxStartups/penalties): that is what your own users see as "kex_exchange_identification: Connection closed by remote host" — see the drops below.`;
+  const noise = o.closed_before_ident + o.reset_before_ident + o.non_ssh + o.protocol_mismatch + o.closed_after_ident + o.kex_failed + o.timeout;
+  if (counts.kexIdentification.lines > 0 || noise > 0)
+  {
+    const dropped = Math.max(d.logged, d.reportedByThrottleLines);
+    const caution = dropped > 0
+      ? ` But sshd also refused ${plural(dropped, 'connection')} under load (MaxStartups/penalties); the log cannot tell whose, so your own users may have been among them.`
+      : '';
+    return `In short: the pre-authentication disconnects are background noise — ${plural(noise, 'connection')} from scanners and probes that connected and left without logging in${o.auth_failed ? `, plus ${plural(o.auth_failed, 'failed login attempt')} (brute force)` : ''}. They do not mean sshd is broken${o.authenticated ? `; ${plural(o.authenticated, 'login')} succeeded` : ''}.${caution}`;
+  }
+  if (o.auth_failed > 0) return `In short: ${plural(o.auth_failed, 'connection')} tried to log in and failed; ${plural(o.authenticated, 'login')} succeeded.`;
+  return `In short: ${plural(counts.connections, 'connection')}, nothing unusual.`;
 }
 
 function describeDetails(details: Record<string, number>): string {
@@ -123,7 +144,7 @@ function blindSpots(counts: Omit<Summary, 'findings' | 'blindSpots'>, level: Log
     out.push('`Failed publickey` for existing users is VERBOSE until half of MaxAuthTries: some key-only failures are not counted.');
   }
   if (traits.mayBe(70, 97)) out.push('sshd ≤9.7 on Linux (and builds patched for CVE-2024-6387) logs nothing when LoginGraceTime expires: such timeouts are inferred from silence (marked `inferred`).');
-  if (traits.linesWithoutPid > 0) out.push(`${plural(traits.linesWithoutPid, 'line')} carry no process id (sshd -E / stderr logs): lines without an address cannot be joined to a connection.`);
+  if (traits.linesWithoutPid > 0) out.push(`${plural(traits.linesWithoutPid, 'line')} carry no process id (sshd -E / stderr logs): an address-less line is joined to the next addressed line of the stream, which is right for one connection at a time but can mix up concurrent ones.`);
   if (traits.mayBe(103, 105)) out.push('From OpenSSH 10.3 banner-phase closes also end in `[preauth]`: a silent scanner and a client that closed during key exchange look the same at INFO.');
   if (counts.lines.sshd === 0) return ['No sshd lines: nothing can be said.'];
   return out;

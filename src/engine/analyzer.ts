@@ -36,7 +36,7 @@ export class Analyzer {
   private readonly scratch = newScratchEvent();
   private readonly connections: ConnectionRecord[] = [];
   /** Sources by address: IPv4 by its 32-bit value (a number-keyed Map is several times faster than a string-keyed one at 10^4–10^5 entries), others by text. */
-  private readonly sources4 = new Map<number, SourceStats>();
+  private readonly sources4 = new Map<number, Map<number, SourceStats>>();
   private readonly sources6 = new Map<string, SourceStats>();
   private readonly events: ServerEvent[] = [];
   private eventsOmitted = 0;
@@ -94,7 +94,7 @@ export class Analyzer {
       this.unrecognisedLines++;
       if (this.unrecognisedExamples.length < this.maxExamples) this.unrecognisedExamples.push({ file: line.file, line: line.line, text: line.message });
     } else if (ev.effect === 'debug') this.debugLines++;
-    if (ev.type.startsWith('kex-ident')) this.kexLines++;
+    if (ev.entry !== null && ev.entry.kexIdent) this.kexLines++;
     this.tracker.handle(line, ev);
     if (this.out.length === 0) return NO_UPDATES;
     if (++this.linesSinceSweep >= SWEEP_EVERY_LINES) {
@@ -124,7 +124,9 @@ export class Analyzer {
     this.tracker.finish();
     const finalUpdates = this.out;
     let kexSources = 0;
-    const all = [...this.sources4.values(), ...this.sources6.values()];
+    const all: SourceStats[] = [];
+    for (const inner of this.sources4.values()) for (const s of inner.values()) all.push(s);
+    for (const s of this.sources6.values()) all.push(s);
     for (const s of all) if (s.kexConnections > 0) kexSources++;
     const sources = all.map((s) => s.toRecord());
     sources.sort((a, b) => b.connections - a.connections || (a.address < b.address ? -1 : 1));
@@ -207,11 +209,22 @@ export class Analyzer {
       else this.kexUnattributed++;
     }
     if (rec.src !== null) {
+      // IPv4 by its value, split in two 16-bit halves so both keys are small integers (V8 Smis):
+      // a full 32-bit key would be a heap number, hashed and allocated on every lookup.
       const v4 = ipv4Value(rec.src);
-      let s = v4 >= 0 ? this.sources4.get(v4) : this.sources6.get(rec.src);
+      let s: SourceStats | undefined;
+      let inner: Map<number, SourceStats> | undefined;
+      if (v4 >= 0) {
+        inner = this.sources4.get(v4 >>> 16);
+        if (inner === undefined) {
+          inner = new Map();
+          this.sources4.set(v4 >>> 16, inner);
+        }
+        s = inner.get(v4 & 0xffff);
+      } else s = this.sources6.get(rec.src);
       if (s === undefined) {
         s = new SourceStats(rec.src);
-        if (v4 >= 0) this.sources4.set(v4, s);
+        if (inner !== undefined) inner.set(v4 & 0xffff, s);
         else this.sources6.set(s.address, s); // the flat copy: a sliced key would pin its log message
       }
       s.add(rec, state.firstTs, state.lastTs);

@@ -9,7 +9,11 @@ export function normaliseAddress(text: string): string | null {
   if (isDottedQuad(text)) return text;
   let a = text;
   const pct = a.indexOf('%');
-  if (pct >= 0) a = a.slice(0, pct);
+  if (pct >= 0) {
+    // A zone id belongs only to an IPv6 literal (`fe80::1%eth0`); `1.2.3.4%x` is a name, not an address.
+    if (!a.includes(':') || !/^%[\w.-]+$/.test(a.slice(pct))) return null;
+    a = a.slice(0, pct);
+  }
   const fam = isIP(a);
   if (fam === 4) return a;
   if (fam === 6) {

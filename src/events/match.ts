@@ -175,7 +175,8 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
         if (f.trusted) port = parsePort(v);
         break;
       case 'hostaddr':
-        if (f.trusted) addr = normaliseAddress(v); // null for PTR names
+        // null for PTR names; a `%` never: a PTR name such as `2001:db8::1%.example` is not numeric to sshd.
+        if (f.trusted && !v.includes('%')) addr = normaliseAddress(v);
         break;
       case 'laddr':
         laddr = normaliseAddress(v);

@@ -140,7 +140,7 @@ export class Decider {
         // [invalid user] U" is one attempt. Both count, as in fail2ban.
         const probe = u.invalidUser && u.method === null;
         const weight = probe ? w.invalid_user : w.auth_failure;
-        const label = probe ? `invalid user ${u.user ?? '?'}` : `failed ${u.method ?? 'auth'} for ${u.invalidUser ? 'invalid user ' : ''}${u.user ?? '?'}`;
+        const label = probe ? 'invalid user' : this.failureLabel(u.method ?? 'auth', u.invalidUser);
         return this.score(address, weight, label, u.evidence, useLogTime && u.ts !== null ? u.ts : now, now);
       }
       case 'connection-closed': {
@@ -161,6 +161,18 @@ export class Decider {
     }
   }
 
+  /** Interned labels (`failed password`, `failed password (invalid user)`): one string, not one per event. */
+  private readonly labels = new Map<string, string>();
+  private failureLabel(method: string, invalidUser: boolean): string {
+    const k = `${method}|${invalidUser}`;
+    let l = this.labels.get(k);
+    if (l === undefined) {
+      l = `failed ${method}${invalidUser ? ' (invalid user)' : ''}`;
+      if (this.labels.size < 64) this.labels.set(k, l);
+    }
+    return l;
+  }
+
   private sourceKey(address: string): string {
     return familyOf(address) === 6 ? prefixOf(address, this.cfg.aggregate.ipv6_prefix) : address;
   }
@@ -172,6 +184,8 @@ export class Decider {
     const r = this.sources.add(key, eventTs, this.cfg.policy.window, weight, label, evidence);
     if (r.score < this.cfg.policy.threshold) return [];
     const s = this.sources.describe(r.slot);
+    // The deciding line with its text (earlier events keep file and line only).
+    if (s.evidence.length > 0) s.evidence[s.evidence.length - 1] = { label, e: evidence };
     this.sources.delete(key);
     return this.decideBan(key, address, s, now);
   }

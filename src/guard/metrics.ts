@@ -1,6 +1,6 @@
 /** Prometheus metrics of the guard (prom-client), served on localhost only (see daemon.ts). */
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export class GuardMetrics {
   readonly registry = new Registry();
@@ -21,6 +21,11 @@ export class GuardMetrics {
   });
 
   private server: Server | null = null;
+
+  constructor() {
+    // Process and Node.js metrics (RSS, heap, event-loop lag) under the usual names.
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Listens on `host:port` (the config restricts it to an address; default 127.0.0.1:9687). */
   listen(hostPort: string): Promise<void> {

@@ -21,7 +21,8 @@ export class SourceTable {
   private firstLine = new Int32Array(0);
   private firstFile: string[] = [];
   private firstLabel: string[] = [];
-  private readonly more = new Map<number, LabelledEvidence[]>();
+  /** Events after the first: flat [label, file, line, label, file, line, …] (no object per event). */
+  private readonly more = new Map<number, (string | number)[]>();
   private free: number[] = [];
   private next = 0;
   private readonly maxEvidence: number;
@@ -50,17 +51,22 @@ export class SourceTable {
     if (n > 1) {
       let m = this.more.get(slot);
       if (!m) this.more.set(slot, (m = []));
-      m.push({ label, e });
-      if (m.length > this.maxEvidence - 1) m.shift();
+      m.push(label, e.file, e.line);
+      if (m.length > 3 * (this.maxEvidence - 1)) m.splice(0, 3);
     }
     return { slot, score: this.score[slot], events: n };
   }
 
-  /** The window's first event time, event count and evidence (oldest first, at most maxEvidence). */
+  /**
+   * The window's first event time, event count and evidence (oldest first, at most maxEvidence;
+   * file and line only: line texts are not kept per event, the caller adds the deciding line's).
+   */
   describe(slot: number): { start: number; score: number; events: number; evidence: LabelledEvidence[] } {
-    const more = this.more.get(slot) ?? [];
+    const flat = this.more.get(slot) ?? [];
+    const more: LabelledEvidence[] = [];
+    for (let i = 0; i < flat.length; i += 3) more.push({ label: flat[i] as string, e: { file: flat[i + 1] as string, line: flat[i + 2] as number } });
     const n = this.events[slot];
-    const evidence = n - more.length === 1 ? [{ label: this.firstLabel[slot], e: { file: this.firstFile[slot], line: this.firstLine[slot] } }, ...more] : [...more];
+    const evidence = n - more.length === 1 ? [{ label: this.firstLabel[slot], e: { file: this.firstFile[slot], line: this.firstLine[slot] } }, ...more] : more;
     return { start: this.start[slot], score: this.score[slot], events: n, evidence };
   }
 

@@ -17,14 +17,19 @@ export class JsonStream {
   private buf = '';
   private count = 0;
   private needDrain = false;
+  /** Pending pieces, joined once per flush (cheaper than growing one concatenated string). */
+  private parts: string[] = [];
+  private partsLength = 0;
   constructor(out: ChunkWriter) {
     this.out = out;
     this.buf = '{"connections":[';
   }
 
   connection(rec: ConnectionRecord): void {
-    this.buf += (this.count++ === 0 ? '\n' : ',\n') + connectionJson(rec);
-    if (this.buf.length >= FLUSH_AT) this.flush();
+    const json = connectionJson(rec);
+    this.parts.push(this.count++ === 0 ? '\n' : ',\n', json);
+    this.partsLength += json.length + 2;
+    if (this.partsLength >= FLUSH_AT) this.flush();
   }
 
   /** True when the writer asked to wait; the caller awaits its drain and calls `drained()`. */
@@ -37,6 +42,11 @@ export class JsonStream {
   }
 
   flush(): void {
+    if (this.parts.length > 0) {
+      this.buf += this.parts.join('');
+      this.parts = [];
+      this.partsLength = 0;
+    }
     if (this.buf.length === 0) return;
     if (!this.out.write(this.buf)) this.needDrain = true;
     this.buf = '';
@@ -44,9 +54,10 @@ export class JsonStream {
 
   /** Writes everything after the connections and closes the document. */
   end(rest: Omit<AnalysisResult, 'connections'> & Record<string, unknown>): void {
+    this.flush();
     let tail = this.count ? '\n]' : ']';
     for (const [k, v] of Object.entries(rest)) tail += `,\n${JSON.stringify(k)}:${JSON.stringify(v)}`;
-    this.buf += `${tail}\n}\n`;
+    this.buf = `${tail}\n}\n`;
     this.flush();
   }
 }
@@ -55,8 +66,20 @@ const q = JSON.stringify;
 let lastFile = '';
 let lastFileJson = '""';
 
-function str(s: string | null): string {
-  return s === null ? 'null' : q(s);
+let lastHost: string | null = null;
+let lastHostJson = 'null';
+
+function hostJson(h: string | null): string {
+  if (h !== lastHost) {
+    lastHost = h;
+    lastHostJson = h === null ? 'null' : q(h);
+  }
+  return lastHostJson;
+}
+
+/** For text that never needs escaping: validated IP literals and ISO times. */
+function plain(s: string | null): string {
+  return s === null ? 'null' : `"${s}"`;
 }
 
 function strArray(a: readonly string[]): string {
@@ -88,8 +111,8 @@ export function connectionJson(r: ConnectionRecord): string {
   for (let i = 0; i < r.pids.length; i++) pids += (i ? ',' : '') + r.pids[i];
   pids += ']';
   let out =
-    `{"host":${str(r.host)},"pid":${r.pid},"pids":${pids},"src":${str(r.src)},"srcPort":${r.srcPort},"local":${str(r.local)},"localPort":${r.localPort}` +
-    `,"start":${str(r.start)},"end":${str(r.end)},"phase":"${r.phase}","outcome":"${r.outcome}","detail":${q(r.detail)}` +
+    `{"host":${hostJson(r.host)},"pid":${r.pid},"pids":${pids},"src":${plain(r.src)},"srcPort":${r.srcPort},"local":${plain(r.local)},"localPort":${r.localPort}` +
+    `,"start":${plain(r.start)},"end":${plain(r.end)},"phase":"${r.phase}","outcome":"${r.outcome}","detail":${q(r.detail)}` +
     `,"users":${strArray(r.users)},"methods":${strArray(r.methods)},"failures":${r.failures},"evidence":${ev}`;
   if (r.reason !== undefined) out += `,"reason":${q(r.reason)}`;
   if (r.inferred !== undefined) out += `,"inferred":${r.inferred}`;

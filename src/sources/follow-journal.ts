@@ -7,7 +7,7 @@
  * restart neither loses nor repeats records. Starts at the end by default (`-n 0`), at the
  * beginning of the journal with `start: 'beginning'` (`--replay`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 
 export interface JournalFollowerOptions {
   /** `end`, `beginning`, or a cursor to resume after. */
@@ -55,8 +55,27 @@ export class JournalFollower {
     if (typeof opts.start === 'object') this.lastCursor = opts.start.cursor;
   }
 
+  /**
+   * Starting "from the end" asks journalctl for the cursor of the journal's last entry first and
+   * then follows after it: `journalctl -f -n 0` was seen to skip the first matching entry that
+   * follows a non-matching one (systemd 252).
+   */
   start(): void {
     const cmd = this.opts.command ?? ['journalctl'];
+    if (!this.lastCursor && this.opts.start === 'end') {
+      execFile(cmd[0], [...cmd.slice(1), '-n', '0', '--show-cursor', '--no-pager', '-q'], { timeout: 15_000 }, (err, stdout) => {
+        if (this.stopped) return;
+        const m = /^-- cursor: (.+)$/m.exec(stdout ?? '');
+        if (m) this.lastCursor = m[1].trim();
+        else if (err) this.opts.onNotice?.(`journalctl --show-cursor failed (${err.message}); following with -n 0`);
+        this.follow(cmd);
+      });
+      return;
+    }
+    this.follow(cmd);
+  }
+
+  private follow(cmd: readonly string[]): void {
     const start = this.lastCursor ? { cursor: this.lastCursor } : this.opts.start;
     const child = spawn(cmd[0], [...cmd.slice(1), ...journalctlArgs({ start, units: this.opts.units })], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
