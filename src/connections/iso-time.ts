@@ -6,12 +6,18 @@
 const DAY_MS = 86_400_000;
 let cachedDay = Number.NaN;
 let cachedPrefix = '';
+/** The last second formatted (`2026-11-21T20:27:48.`): a connection's start and end, and consecutive connections, mostly share it. */
+let cachedSecond = Number.NaN;
+let cachedSecondPrefix = '';
+const MILLIS: string[] = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, '0')}Z`);
 
 function two(n: number): string {
   return n < 10 ? `0${n}` : `${n}`;
 }
 
 export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second === cachedSecond) return cachedSecondPrefix + MILLIS[Math.floor(ms - second * 1000)];
   const day = Math.floor(ms / DAY_MS);
   if (day !== cachedDay) {
     const d = new Date(day * DAY_MS).toISOString();
@@ -26,5 +32,7 @@ export function isoTime(ms: number): string {
   rest -= m * 60_000;
   const s = Math.floor(rest / 1000);
   const milli = Math.floor(rest - s * 1000);
-  return `${cachedPrefix}${two(h)}:${two(m)}:${two(s)}.${milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : milli}Z`;
+  cachedSecond = second;
+  cachedSecondPrefix = `${cachedPrefix}${two(h)}:${two(m)}:${two(s)}.`;
+  return cachedSecondPrefix + MILLIS[milli];
 }

@@ -8,6 +8,7 @@ import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Docume
 import * as z from 'zod';
 import { parseCidr } from '../net/address.ts';
 import { parseDuration } from './duration.ts';
+import { isValidTimeZone } from '../framing/index.ts';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
@@ -60,7 +61,7 @@ const Config = z.strictObject({
       format: z.enum(FORMATS).default('auto'),
       journal_units: z.array(z.string().min(1)).default(['ssh.service', 'sshd.service']),
       /** IANA zone for zone-less syslog timestamps; default: the machine's zone. */
-      timezone: z.string().optional(),
+      timezone: z.string().refine((tz) => isValidTimeZone(tz), { message: 'not an IANA time zone (e.g. UTC, Europe/Berlin)' }).optional(),
     })
     .prefault({}),
   policy: z

@@ -9,9 +9,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { createFramer, detectFormat, isLogFormat, type Framer, type LogFormat } from '../framing/index.ts';
+import { createFramer, detectFormat, type Framer, type LogFormat } from '../framing/index.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
-import { canonicalAddress, familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
+import { familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
 import { ownAddresses } from '../net/own-addresses.ts';
 import { resolveNames } from '../net/resolve-names.ts';
 import { FileFollower, type FilePosition } from '../sources/follow-file.ts';
@@ -366,6 +366,10 @@ export class GuardDaemon {
     }
     if (removes.length) this.enqueue([], removes);
     if (++this.tickCount % 10 === 0) this.decider.prune(now);
+    if (this.tickCount % 600 === 0) {
+      this.store.pruneAuthenticated(now - this.cfg.never_ban.authenticated_for);
+      this.store.pruneHistory(now - this.cfg.ban.remember);
+    }
     this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
     this.metrics.pendingBans.set(this.store.countUnapplied(now));
     this.metrics.tracked.set(this.decider.trackedSources);
@@ -427,7 +431,7 @@ export class GuardDaemon {
           this.store.recordRefused(c.text, `manual ban refused: ${prot}`, '[]', now);
           this.metrics.refused.inc();
           this.log.log('warn', 'ban refused', { target: c.text, reason: prot, origin: 'manual' });
-          throw new Error(`refused: ${c.text} ${prot} (remove it from the allowlist first)`);
+          throw new Error(`refused: ${c.text} ${prot}${prot.includes('allowlist') ? ' (remove it from the allowlist first)' : ''}`);
         }
         const seconds = req.seconds ?? this.cfg.ban.duration / 1000;
         const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && cidrCovers(c, parseCidr(t)!));
@@ -601,4 +605,3 @@ export function protectedNetwork(target: string, own: NetworkSet, allow: Network
   return null;
 }
 
-export { canonicalAddress, isLogFormat };

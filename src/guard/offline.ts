@@ -58,7 +58,7 @@ export async function offlineBan(cfg: GuardConfig, target: string, seconds: numb
   try {
     const { own, allow } = await protectedSets(cfg, store);
     const prot = protectedNetwork(target, own, allow);
-    if (prot) throw new UserError(`refused: ${target} ${prot} (remove it from the allowlist first)`, EXIT.FINDINGS);
+    if (prot) throw new UserError(`refused: ${target} ${prot}${prot.includes('allowlist') ? ' (remove it from the allowlist first)' : ''}`, EXIT.FINDINGS);
     const c = parseCidr(target)!;
     const now = Date.now();
     const until = now + (seconds ?? cfg.ban.duration / 1000) * 1000;

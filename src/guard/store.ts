@@ -104,6 +104,8 @@ export class GuardStore {
       getCursor: d.prepare(`SELECT value FROM cursors WHERE source = ?`),
       setCursor: d.prepare(`INSERT INTO cursors (source, value) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET value=excluded.value`),
       recentDecisions: d.prepare(`SELECT * FROM decisions ORDER BY id DESC LIMIT ?`),
+      pruneDecisions: d.prepare(`DELETE FROM decisions WHERE ts < ?`),
+      pruneOffences: d.prepare(`DELETE FROM offences WHERE last < ?`),
       decisionCount: d.prepare(`SELECT action, COUNT(*) AS n FROM decisions GROUP BY action`),
     };
   }
@@ -182,6 +184,11 @@ export class GuardStore {
   }
   pruneAuthenticated(before: number): void {
     this.st.pruneAuth.run(before);
+  }
+  /** Forgets audit rows and offence counts older than `before` (kept for `ban.remember`). */
+  pruneHistory(before: number): void {
+    this.st.pruneDecisions.run(before);
+    this.st.pruneOffences.run(before);
   }
   addAllow(cidr: string, comment: string | null, now: number): void {
     this.st.addAllow.run(cidr, now, comment);

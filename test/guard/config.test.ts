@@ -37,6 +37,11 @@ test('unknown key, wrong type, bad CIDR, bad duration: file:line: key', () => {
   assert.match(msg, /^\/etc\/sshwarden\/config\.yaml:11: bogus: unknown key/m);
 });
 
+test('a time zone that does not exist is a config error, not a crash later', () => {
+  assert.match(errorOf('log:\n  timezone: Mars/Olympus\n'), /config\.yaml:2: log\.timezone: not an IANA time zone/);
+  assert.equal(parseConfig('log:\n  timezone: Europe/Berlin\n', 'x').log.timezone, 'Europe/Berlin');
+});
+
 test('YAML syntax errors carry the line', () => {
   assert.match(errorOf('policy:\n  threshold: 3\n weights: [\n'), /config\.yaml:\d+: /);
 });

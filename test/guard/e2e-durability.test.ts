@@ -171,3 +171,25 @@ function synthFlood(addr: string, n: number): string {
 }
 
 void MAIN;
+
+test('ban, status, unban and allow without a running daemon: store and firewall updated directly', () => {
+  const d4 = guardDir();
+  const cfg = writeConfig(d4, baseConfig(d4, join(d4, 'auth.log')).replace('metrics:\n  listen: 127.0.0.1:9687', 'metrics:\n  enabled: false'));
+  const b = cli(dry, ['ban', '203.0.113.66', '--for', '1h', '--reason', 'manual test', '-c', cfg, '--json']);
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(JSON.parse(b.stdout).via as string, /guard not running/);
+  assert.ok(nftElements(dry).includes('203.0.113.66'), 'in the firewall at once');
+  const st = JSON.parse(cli(dry, ['status', '-c', cfg, '--json']).stdout) as { running: boolean; bans: { target: string; reason: string; applied: boolean }[] };
+  assert.equal(st.running, false);
+  assert.ok(st.bans.some((x) => x.target === '203.0.113.66' && x.reason === 'manual test' && x.applied));
+  assert.notEqual(cli(dry, ['ban', '::1', '-c', cfg]).status, 0, 'loopback refused');
+  const a = cli(dry, ['allow', '203.0.113.0/24', '-c', cfg, '--json']);
+  assert.equal(a.status, 0, a.stderr);
+  assert.deepEqual(JSON.parse(a.stdout).lifted, ['203.0.113.66']);
+  assert.ok(!nftElements(dry).includes('203.0.113.66'), 'allow lifted the ban in the firewall');
+  const refused = cli(dry, ['ban', '203.0.113.70', '-c', cfg]);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /allowlisted/);
+  assert.equal(cli(dry, ['guard', '--uninstall', '-c', cfg]).status, 0);
+  assert.doesNotMatch(dry.check('nft', ['list', 'tables']), /sshwarden/);
+});

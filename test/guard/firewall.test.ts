@@ -109,3 +109,24 @@ test('missing nft binary: clear error', async () => {
   await assert.rejects(fw.reconcile([], Date.now()), /nft|No such file/);
   fw.close();
 });
+
+test('nftables: aggregation prefixes go to hash sets, other CIDRs to interval sets; list maps them back', async () => {
+  const fw = new NftablesBackend({ name: 'swsets', scope: 'ssh', ports: [22], exec: ['ip', 'netns', 'exec', srv.ns], ipv4Prefix: 24, ipv6Prefix: 64 });
+  try {
+    const now = Date.now();
+    const until = now + 60_000;
+    await fw.reconcile([{ target: '198.51.100.0/24', family: 4, until }], now);
+    await fw.apply({ add: [{ target: '203.0.113.0/25', family: 4, until }, { target: '2001:db8:7::/64', family: 6, until }, { target: '2001:db8:8::/48', family: 6, until }], remove: [] }, now);
+    const listed = (await fw.list()).sort();
+    assert.deepEqual(listed, ['198.51.100.0/24', '2001:db8:7::/64', '2001:db8:8::/48', '203.0.113.0/25'].sort());
+    const ruleset = srv.check('nft', ['list', 'table', 'inet', 'swsets']);
+    assert.match(ruleset, /ip saddr & 255\.255\.255\.0 == @ban4p/);
+    assert.match(ruleset, /ip6 saddr & ffff:ffff:ffff:ffff:: == @ban6p/);
+    assert.match(ruleset, /set ban4p \{\s+type ipv4_addr\s+flags timeout/);
+    await fw.apply({ add: [], remove: [{ target: '198.51.100.0/24', family: 4, until }] }, now);
+    assert.ok(!(await fw.list()).includes('198.51.100.0/24'));
+  } finally {
+    await fw.uninstall();
+    fw.close();
+  }
+});

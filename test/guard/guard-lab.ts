@@ -4,7 +4,7 @@
  * collects its JSON log lines.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +27,16 @@ export interface RunningGuard {
   kill(): Promise<void>;
 }
 
+const dirs: string[] = [];
+process.on('exit', () => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temp dir for one guard's config, store and socket; removed when the test process exits. */
 export function guardDir(): string {
-  return mkdtempSync(join(tmpdir(), 'sshwarden-guard-test-'));
+  const d = mkdtempSync(join(tmpdir(), 'sshwarden-guard-test-'));
+  dirs.push(d);
+  return d;
 }
 
 export function writeConfig(dir: string, yaml: string): string {

@@ -4,7 +4,7 @@
  * result line. Not a test file by itself.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JournalFollower } from '../../src/sources/follow-journal.ts';
@@ -37,9 +37,7 @@ f.start();
 await new Promise((r) => setTimeout(r, 1500));
 const t0 = performance.now();
 cat('cron', 'not ours\n');
-await new Promise((r) => setTimeout(r, 100));
 cat('sshd', 'Connection closed by 203.0.113.5 port 4242 [preauth]\n');
-await new Promise((r) => setTimeout(r, 100));
 cat('sshd-session', 'Failed password for root from 203.0.113.6 port 22 ssh2\n');
 out.live = await until(() => got.length >= 2, 5000);
 out.latencyMs = performance.now() - t0;
@@ -69,4 +67,5 @@ for (let i = 0; i < 10; i++) cat('sshd', `error: kex_exchange_identification: Co
 out.daemonBan = await until(() => logs.some((l) => l.msg === 'ban' && l.target === '198.51.100.44'), 5000);
 out.daemonReason = logs.find((l) => l.msg === 'ban')?.reason ?? null;
 await d.stop();
+rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -40,3 +40,11 @@ test('network sets: match and overlap', () => {
   assert.equal(s.overlaps(parseCidr('198.51.100.7')!), '198.51.100.0/24');
   assert.equal(s.overlaps(parseCidr('2001:db8:2::/64')!), null);
 });
+
+test('allowlist host names resolve (localhost), failures are reported, not thrown', async () => {
+  const { resolveNames } = await import('../../src/net/resolve-names.ts');
+  const [local, bad] = await resolveNames(['localhost', 'no-such-host.invalid'], 3000);
+  assert.ok(local.addresses.includes('127.0.0.1') || local.addresses.includes('::1'), JSON.stringify(local));
+  assert.equal(bad.addresses.length, 0);
+  assert.ok(bad.error);
+});

@@ -9,10 +9,10 @@ export function registerGuard(program: Command): void {
   program
     .command('guard')
     .description(
-      'Run the guard daemon: follow the sshd log (journald or files) live, ban scanners and brute-forcers in\n' +
-        'the firewall (nftables table `inet sshwarden`, or ipset/iptables, or a command), never loopback, this\n' +
-        "server's own addresses, the allowlist, or sources that recently logged in. Decisions are stored in SQLite\n" +
-        'before they are applied, and re-applied at start. SIGHUP (systemctl reload) re-reads the config.',
+      'Run the guard daemon: follow the sshd log (journald or files) live and ban scanners and brute-forcers in the ' +
+        'firewall (nftables table `inet sshwarden`, or ipset/iptables, or a command); never loopback, this server\'s own ' +
+        'addresses, the allowlist, or sources that recently logged in. Decisions are stored in SQLite before they are ' +
+        'applied and re-applied at start. SIGHUP (systemctl reload) re-reads the config.',
     )
     .option('-c, --config <file>', `config file (YAML; missing default file = built-in defaults)`, undefined as string | undefined)
     .option('--dry-run', 'decide and log only: touch no firewall, keep no state')
@@ -51,6 +51,8 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
         process.stdout.write(`removed the guard's ${fw.name} objects (${config.firewall.name}); the store ${config.state.database} is kept\n`);
         return;
       }
+      // Logs go to stdout (the journal under systemd): a broken pipe must not kill the daemon.
+      process.stdout.on('error', () => {});
       const daemon = new GuardDaemon({
         configPath: path,
         config,
