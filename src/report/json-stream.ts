@@ -3,7 +3,7 @@
  * closes, then the rest of the result at the end. Memory stays bounded by what is open, not by
  * the size of the log. The writer is injected (stdout in the CLI, a buffer in tests).
  */
-import type { AnalysisResult, ConnectionRecord } from '../engine/types.ts';
+import type { AnalysisResult, ConnectionRecord, SourceRecord } from '../engine/types.ts';
 
 export interface ChunkWriter {
   /** Takes a chunk of UTF-8 JSON; returns false when the consumer wants the producer to wait (backpressure). */
@@ -78,7 +78,8 @@ export class JsonStream {
     for (const [k, v] of Object.entries(rest)) {
       if (v === undefined) continue;
       this.text(`,\n${q(k)}:`);
-      if (Array.isArray(v) && v.length > 0) {
+      if (k === 'sources' && Array.isArray(v) && v.length > 0) this.sources(v as SourceRecord[]);
+      else if (Array.isArray(v) && v.length > 0) {
         // Element by element (the source table can be megabytes): JSON.stringify's array rule.
         for (let i = 0; i < v.length; i++) this.text((i ? ',' : '[') + (q(v[i]) ?? 'null'));
         this.text(']');
@@ -86,6 +87,25 @@ export class JsonStream {
     }
     this.text('\n}\n');
     this.flush();
+  }
+
+  /** The source table (tens of thousands of records on a busy server): encoded like the connections. */
+  private sources(list: readonly SourceRecord[]): void {
+    const enc = this.enc;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      const bound = enc.sourceBound(r) + 2;
+      if (enc.pos + bound > enc.buf.length) {
+        this.flush();
+        if (bound > enc.buf.length) {
+          this.text((i ? ',' : '[') + q(r));
+          continue;
+        }
+      }
+      enc.byte(i ? 44 : 91);
+      enc.source(r);
+    }
+    this.text(']');
   }
 
   private text(s: string): void {
@@ -208,6 +228,47 @@ class ByteEncoder {
     return 640 + 6 * text + evidence + 12 * r.pids.length;
   }
 
+  sourceBound(r: SourceRecord): number {
+    let text = r.address.length + r.class.length + r.why.length;
+    for (let i = 0; i < r.users.length; i++) text += r.users[i].length + 3;
+    let keys = 0;
+    for (const k in r.outcomes) keys += k.length + 24;
+    return 256 + 6 * (text + keys);
+  }
+
+  /** One source record, byte for byte what JSON.stringify(rec) writes (key order of SourceStats.toRecord). */
+  source(r: SourceRecord): void {
+    this.raw('{"address":');
+    this.str(r.address);
+    this.raw(',"class":');
+    this.str(r.class);
+    this.raw(',"why":');
+    this.str(r.why);
+    this.raw(',"connections":');
+    this.num(r.connections);
+    this.raw(',"outcomes":{');
+    let first = true;
+    const o = r.outcomes as Record<string, number | undefined>;
+    for (const k in o) {
+      const v = o[k];
+      if (v === undefined) continue;
+      if (!first) this.byte(44);
+      first = false;
+      this.str(k);
+      this.byte(58);
+      this.num(v);
+    }
+    this.raw('},"firstSeen":');
+    this.strOrNull(r.firstSeen);
+    this.raw(',"lastSeen":');
+    this.strOrNull(r.lastSeen);
+    this.raw(',"users":');
+    this.strArray(r.users);
+    this.raw(',"failures":');
+    this.num(r.failures);
+    this.byte(125);
+  }
+
   /** One connection record, byte for byte what JSON.stringify(rec) writes (key order of tracker.emit; test/analyze-cli checks it). */
   connection(r: ConnectionRecord): void {
     this.raw('{"host":');
@@ -281,6 +342,14 @@ class ByteEncoder {
     }
     this.byte(125);
   }
+}
+
+/** One source record as JSON, byte for byte what JSON.stringify(rec) writes (tests compare). */
+export function sourceJson(r: SourceRecord): string {
+  const enc = new ByteEncoder(0);
+  enc.buf = Buffer.allocUnsafe(enc.sourceBound(r));
+  enc.source(r);
+  return enc.buf.toString('utf8', 0, enc.pos);
 }
 
 /**

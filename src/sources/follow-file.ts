@@ -25,7 +25,9 @@ export interface FilePosition {
 export interface FileFollowerOptions {
   /** Where to start in the file present at start. A position applies only if its inode matches. */
   start: 'end' | 'beginning' | FilePosition;
-  /** Complete lines, in order; `firstLine` is the 1-based line number of `lines[0]` in its file. */
+  /** Complete lines, in order, with a trailing CR kept (the framers strip it; sshd -E records end in CR LF, and
+   *  format detection needs the CR to keep a forged continuation line inside its record). `firstLine` is the
+   *  1-based line number of `lines[0]` in its file. */
   onLines(lines: string[], firstLine: number, file: string): void;
   /** Rotation, truncation, deletion, errors: one human line each. */
   onNotice?(message: string): void;
@@ -229,13 +231,13 @@ export class FileFollower {
       return;
     }
     if (r.partial) {
-      lines.push(stripCr(Buffer.concat([r.partial, chunk.subarray(0, nl)]).toString('utf8')));
+      lines.push(Buffer.concat([r.partial, chunk.subarray(0, nl)]).toString('utf8'));
       r.partial = null;
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
     while (nl !== -1) {
-      lines.push(stripCr(chunk.toString('utf8', start, nl)));
+      lines.push(chunk.toString('utf8', start, nl));
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
@@ -247,7 +249,7 @@ export class FileFollower {
 
   private flushPartial(r: Reader): void {
     if (!r.partial) return;
-    const text = stripCr(r.partial.toString('utf8'));
+    const text = r.partial.toString('utf8');
     r.partial = null;
     r.lineNo += 1;
     this.opts.onLines([text], r.lineNo, this.path);
@@ -265,6 +267,3 @@ export class FileFollower {
   }
 }
 
-function stripCr(s: string): string {
-  return s.endsWith('\r') ? s.slice(0, -1) : s;
-}

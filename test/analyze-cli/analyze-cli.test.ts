@@ -154,6 +154,45 @@ test('the fast connection serializer writes exactly what JSON.stringify writes',
   for (const r of recs) assert.equal(connectionJson(r), JSON.stringify(r));
 });
 
+test('the byte encoder matches JSON.stringify on arbitrary text (connections, sources, streamed document)', async () => {
+  const fc = (await import('fast-check')).default;
+  const { connectionJson, sourceJson, JsonStream } = await import('../../src/report/json-stream.ts');
+  const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', '\\', '\u2028', '\ud800', 'a\u0000b'));
+  const num = fc.oneof(fc.nat(), fc.integer(), fc.constantFrom(0, -0, 2 ** 31, 2 ** 53, 1.5, Number.NaN));
+  const conn = fc.record({
+    host: fc.option(text), pid: fc.option(num), pids: fc.array(num), src: fc.option(text), srcPort: fc.option(num), local: fc.option(text), localPort: fc.option(num),
+    start: fc.option(text), end: fc.option(text), phase: text, outcome: text, detail: text, users: fc.array(text), methods: fc.array(text), failures: num,
+    evidence: fc.array(fc.record({ file: text, line: num, text: text }, { requiredKeys: ['file', 'line'] })),
+    reason: text, inferred: fc.boolean(), clientVersion: text, disconnect: fc.record({ code: fc.option(num), message: text }), evidenceOmitted: num,
+  }, { requiredKeys: ['host', 'pid', 'pids', 'src', 'srcPort', 'local', 'localPort', 'start', 'end', 'phase', 'outcome', 'detail', 'users', 'methods', 'failures', 'evidence'] });
+  const source = fc.record({
+    address: text, class: text, why: text, connections: num, outcomes: fc.dictionary(fc.constantFrom('dropped', 'timeout', 'authenticated', 'non_ssh'), num),
+    firstSeen: fc.option(text), lastSeen: fc.option(text), users: fc.array(text), failures: num,
+  });
+  fc.assert(fc.property(conn, (r) => connectionJson(r as never) === JSON.stringify(r)), { numRuns: 2000 });
+  fc.assert(fc.property(source, (r) => sourceJson(r as never) === JSON.stringify(r)), { numRuns: 2000 });
+  // The stream (buffer reuse, flushes at the chunk boundary, oversized records) gives one valid document.
+  fc.assert(
+    fc.property(fc.array(conn, { maxLength: 30 }), fc.array(source, { maxLength: 30 }), fc.boolean(), (conns, sources, sync) => {
+      const chunks: Buffer[] = [];
+      const s = new JsonStream({ consumesSynchronously: sync, write: (c) => (chunks.push(Buffer.from(c)), true) });
+      for (const c of conns) s.connection(c as never);
+      s.end({ sources: sources as never, events: [], eventsOmitted: 0 } as never);
+      const want = `{"connections":[${conns.map((c) => `\n${JSON.stringify(c)}`).join(',')}${conns.length ? '\n' : ''}],\n"sources":${JSON.stringify(sources)},\n"events":[],\n"eventsOmitted":0\n}\n`;
+      return Buffer.concat(chunks).toString('utf8') === want;
+    }),
+    { numRuns: 300 },
+  );
+  // A record larger than the stream's 1 MiB buffer.
+  const huge = { host: null, pid: 1, pids: [1], src: null, srcPort: null, local: null, localPort: null, start: null, end: null, phase: 'tcp', outcome: 'timeout', detail: 'x', users: ['é'.repeat(400_000)], methods: [], failures: 0, evidence: [] };
+  const chunks: Buffer[] = [];
+  const s = new JsonStream({ consumesSynchronously: true, write: (c) => (chunks.push(Buffer.from(c)), true) });
+  s.connection(huge as never);
+  s.connection(huge as never);
+  s.end({ sources: [] } as never);
+  assert.equal(Buffer.concat(chunks).toString('utf8'), `{"connections":[\n${JSON.stringify(huge)},\n${JSON.stringify(huge)}\n],\n"sources":[]\n}\n`);
+});
+
 test('a reader that stops early (| head) ends analyze quietly with exit code 0', () => {
   const big = join(dir, 'big.log');
   writeFileSync(big, `${Array.from({ length: 400 }, () => LOG).join('\n')}\n`);

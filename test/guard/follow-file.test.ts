@@ -43,7 +43,8 @@ test('starts at the end, numbers lines from the file start, joins partial lines,
     assert.equal(s.got.length, 1, 'partial line held');
     appendFileSync(s.file, 'tial 4\r\n');
     await until(() => s.got.length === 2);
-    assert.deepEqual(s.got[1], { text: 'partial 4', line: 4 });
+    // The CR is kept: framers strip it, and sshd -E detection needs it (a raw client newline must not split a record).
+    assert.deepEqual(s.got[1], { text: 'partial 4\r', line: 4 });
   } finally {
     s.done();
   }
