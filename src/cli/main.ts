@@ -2,11 +2,12 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { EXIT } from './exit-codes.ts';
 import { UserError } from './user-error.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMANDS, commandsFor } from './commands/index.ts';
 
 const VERSION = '0.1.0';
 
-export function buildProgram(): Command {
+/** The program with the sub-commands that `args` (the arguments after `sshwarden`) needs. */
+export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('sshwarden')
     .description(
       'Explain and stop SSH pre-auth disconnects ("kex_exchange_identification: Connection closed by remote host"):\n' +
@@ -15,14 +16,14 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
-  for (const register of COMMANDS) register(program);
+  for (const name of commandsFor(args)) (await COMMANDS[name]())(program);
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
