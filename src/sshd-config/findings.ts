@@ -127,12 +127,15 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
     else if (cmpVersion(v, '9.8') < 0) hidden.push('all but the first "past MaxStartups" drop of each episode');
     if (cmpVersion(v, '9.5') >= 0) hidden.push('the "kex_exchange_identification: ..." lines themselves (VERBOSE since 9.5)');
     if (cmpVersion(v, '9.8') >= 0 && cmpVersion(v, '10.1') < 0) hidden.push('the PerSourcePenalties "srclimit_penalise" lines (VERBOSE before 10.1)');
-    if (cmpVersion(v, '8.0') >= 0 && cmpVersion(v, '9.5') < 0) hidden.push('nothing more; but "kex_exchange_identification: Connection closed by remote host" names no address, so it stays unattributed');
+    // 8.0-8.2 log the address-less kex line and nothing after it; 8.3+ add an INFO follow-up line
+    // with the address on the same PID, so only 8.0-8.2 leave the disconnect unattributable.
+    const unattributable = cmpVersion(v, '8.0') >= 0 && cmpVersion(v, '8.3') < 0;
+    if (unattributable) hidden.push('the address of a client that closes before identifying: "kex_exchange_identification: Connection closed by remote host" names none and no later line does, so it stays unattributed');
     f.push({
       id: 'loglevel',
-      severity: rank < 3 ? 'warning' : 'info',
+      severity: rank < 3 || unattributable ? 'warning' : 'info',
       ...src(e, 'loglevel'),
-      title: `LogLevel ${ll}: pre-auth disconnects cannot be attributed to an address`,
+      title: unattributable ? `LogLevel ${ll}: pre-auth disconnects cannot be attributed to an address` : `LogLevel ${ll}: the log hides part of each pre-auth connection's story`,
       impact: `at ${ll}, OpenSSH ${v} does not log ${hidden.join('; ')}` + (rank < 3 ? '; at this level even failed logins are not logged' : ''),
       fix: 'LogLevel VERBOSE (also logs key fingerprints of successful logins)',
     });

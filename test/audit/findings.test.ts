@@ -39,6 +39,12 @@ test('LogLevel: what INFO hides depends on the version', () => {
   assert.match(i83.impact, /every "drop connection \.\.\. past MaxStartups" line/);
   const i95 = audit('', '9.5').findings.find((f) => f.id === 'loglevel')!;
   assert.match(i95.impact, /VERBOSE since 9\.5/);
+  // 8.0-8.2 at INFO: the address-less kex line has no follow-up, so it cannot be attributed; 8.3+ adds one.
+  const i82 = audit('', '8.2').findings.find((f) => f.id === 'loglevel')!;
+  assert.match(i82.title, /cannot be attributed/);
+  assert.equal(i82.severity, 'warning');
+  assert.doesNotMatch(i83.title, /cannot be attributed/);
+  assert.doesNotMatch(i83.impact, /stays unattributed/);
   assert.equal(audit('LogLevel ERROR\n').findings.find((f) => f.id === 'loglevel')!.severity, 'warning');
   assert.ok(!ids(audit('LogLevel VERBOSE\n')).includes('loglevel'));
 });
