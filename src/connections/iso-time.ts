@@ -6,9 +6,14 @@
 const DAY_MS = 86_400_000;
 let cachedDay = Number.NaN;
 let cachedPrefix = '';
-/** The last second formatted (`2026-11-21T20:27:48.`): a connection's start and end, and consecutive connections, mostly share it. */
+/**
+ * The last two seconds formatted (`2026-11-21T20:27:48.`): a connection's start and end, and
+ * consecutive connections, mostly fall in one of them (two slots: start and end alternate).
+ */
 let cachedSecond = Number.NaN;
 let cachedSecondPrefix = '';
+let otherSecond = Number.NaN;
+let otherSecondPrefix = '';
 const MILLIS: string[] = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, '0')}Z`);
 
 function two(n: number): string {
@@ -18,6 +23,7 @@ function two(n: number): string {
 export function isoTime(ms: number): string {
   const second = Math.floor(ms / 1000);
   if (second === cachedSecond) return cachedSecondPrefix + MILLIS[Math.floor(ms - second * 1000)];
+  if (second === otherSecond) return otherSecondPrefix + MILLIS[Math.floor(ms - second * 1000)];
   const day = Math.floor(ms / DAY_MS);
   if (day !== cachedDay) {
     const d = new Date(day * DAY_MS).toISOString();
@@ -32,6 +38,8 @@ export function isoTime(ms: number): string {
   rest -= m * 60_000;
   const s = Math.floor(rest / 1000);
   const milli = Math.floor(rest - s * 1000);
+  otherSecond = cachedSecond;
+  otherSecondPrefix = cachedSecondPrefix;
   cachedSecond = second;
   cachedSecondPrefix = `${cachedPrefix}${two(h)}:${two(m)}:${two(s)}.`;
   return cachedSecondPrefix + MILLIS[milli];

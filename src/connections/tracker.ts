@@ -18,6 +18,8 @@ import type { SshdEvent } from '../events/index.ts';
 import { identOutcome, settleOutcome, type ConnectionFacts, type Ending } from '../classify/outcome.ts';
 import { PHASES, type Outcome } from '../classify/vocabulary.ts';
 import { isoTime } from './iso-time.ts';
+import { ownString } from '../framing/own-string.ts';
+import { IntMap } from './int-map.ts';
 import { MAX_EVIDENCE_PER_CONNECTION, MAX_USERS_PER_CONNECTION, type ConnectionRecord, type Evidence } from './types.ts';
 
 /** What the tracker reports to its owner (the Analyzer). */
@@ -32,11 +34,16 @@ export interface TrackerSink {
 /** The connections of one host (log envelope host name): kept apart so pids of different hosts never mix. */
 class HostState {
   /** Open (and recently finished) connections by pid; pid-less lines use -1 (address-less) or `byClient`. */
-  readonly byPid = new Map<number, OpenConnection>();
+  readonly byPid = new IntMap<OpenConnection>(); // not a Map: see int-map.ts (memory)
   /** Other pids (user child) joined to a connection. */
-  readonly aliases = new Map<number, OpenConnection>();
+  readonly aliases = new IntMap<OpenConnection>(16);
   /** Authenticated connections by `address port`, for post-auth lines on other pids. */
   readonly sessions = new Map<string, OpenConnection>();
+  /**
+   * How many `sessions` use each client port: most addressed lines belong to no session, and a
+   * number lookup tells so without building the `address port` key (a string per line).
+   */
+  readonly sessionPorts = new Map<number, number>();
   /** pid-less lines (sshd -E) with an address, by `address port`. */
   readonly byClient = new Map<string, OpenConnection>();
 }
@@ -179,7 +186,7 @@ export class ConnectionTracker {
       }
     }
     // A post-auth line from the user child (another pid) joins its session by (address, port).
-    if (ev.addr !== null && ev.port !== null && hs.sessions.size > 0 && (c === undefined || (c.closed && !sameClient(c, ev)))) {
+    if (ev.addr !== null && ev.port !== null && hs.sessionPorts.has(ev.port) && (c === undefined || (c.closed && !sameClient(c, ev)))) {
       const s = hs.sessions.get(clientKey(ev.addr, ev.port));
       if (s !== undefined && s !== c) {
         c = s;
@@ -216,8 +223,14 @@ export class ConnectionTracker {
     this.apply(c, line, ev);
   }
 
+  /** Kept for the whole run: a flat copy (a slice would keep the reader's decoded text alive). */
+  private addLocal(addr: string): void {
+    if (!this.localAddresses.has(addr)) this.localAddresses.add(ownString(addr));
+  }
+
   private evidenceOf(line: FramedLine): Evidence {
-    return this.opts.evidenceText ? { file: line.file, line: line.line, text: line.message } : { file: line.file, line: line.line };
+    // The text is kept with the record: a flat copy, not a view into the reader's decoded text (see framing/own-string.ts).
+    return this.opts.evidenceText ? { file: line.file, line: line.line, text: ownString(line.message) } : { file: line.file, line: line.line };
   }
 
   private addEvidence(c: OpenConnection, ev: Evidence): void {
@@ -243,12 +256,14 @@ export class ConnectionTracker {
     }
     if (ev.addressDropped) c.addressDropped = true;
     if (ev.addr !== null && c.src === null) {
-      c.src = ev.addr;
+      // Strings an open connection keeps are flat copies: lines are views into the reader's ~64 KiB
+      // pieces, and a connection (a session can last hours) would otherwise keep its pieces alive.
+      c.src = ownString(ev.addr);
       c.srcPort = ev.port;
       if (c.authOk && ev.port !== null) this.registerSession(c);
     } else if (ev.port !== null && c.srcPort === null && ev.addr === c.src) c.srcPort = ev.port;
     if (ev.user !== null) {
-      c.users = addBounded(c.users, ev.user, MAX_USERS_PER_CONNECTION);
+      c.users = addBounded(c.users, ev.user, MAX_USERS_PER_CONNECTION, true);
       // A user preamble (`authenticating user X`, `invalid user X`) on a pre-auth line: the client sent a user name.
       if (!c.authOk) {
         c.authAttempted = true;
@@ -259,9 +274,9 @@ export class ConnectionTracker {
     switch (ev.effect) {
       case 'connect':
         if (ev.laddr !== null) {
-          c.local = ev.laddr;
+          c.local = ownString(ev.laddr);
           c.localPort = ev.lport;
-          this.localAddresses.add(ev.laddr);
+          this.addLocal(ev.laddr);
         }
         break;
       case 'ident_closed':
@@ -274,11 +289,11 @@ export class ConnectionTracker {
         // The first failure explains the connection; a later generic one does not overwrite it.
         if (io !== null && (c.ident === null || ev.effect === 'probe')) c.ident = io;
         if (entry.kexIdent) c.kexIdentLines++;
-        if (ev.clientText !== null && c.clientVersion === null) c.clientVersion = ev.clientText;
+        if (ev.clientText !== null && c.clientVersion === null) c.clientVersion = ownString(ev.clientText);
         break;
       }
       case 'ident_final':
-        if (ev.clientText !== null && c.clientVersion === null) c.clientVersion = ev.clientText;
+        if (ev.clientText !== null && c.clientVersion === null) c.clientVersion = ownString(ev.clientText);
         break;
       case 'auth_invalid_user':
       case 'auth_not_allowed':
@@ -312,7 +327,7 @@ export class ConnectionTracker {
       }
       case 'recv_disconnect': {
         const message = (ev.clientText ?? '').trim();
-        c.disconnect = { code: ev.num, message };
+        c.disconnect = { code: ev.num, message: ownString(message) };
         // 13 auth cancelled, 14 no more auth methods, 15 illegal user name; JSch sends 3 "Auth fail".
         // The client's own words only ever describe its own connection.
         if (ev.num === 13 || ev.num === 14 || ev.num === 15 || (ev.num === 3 && /auth/i.test(message))) c.authAttempted = true;
@@ -343,7 +358,10 @@ export class ConnectionTracker {
 
   private registerSession(c: OpenConnection): void {
     if (c.src === null || c.srcPort === null) return;
-    c.hs.sessions.set(clientKey(c.src, c.srcPort), c);
+    const hs = c.hs;
+    const k = clientKey(c.src, c.srcPort);
+    if (!hs.sessions.has(k)) hs.sessionPorts.set(c.srcPort, (hs.sessionPorts.get(c.srcPort) ?? 0) + 1);
+    hs.sessions.set(k, c);
   }
 
   private handleListener(line: FramedLine, ev: SshdEvent): void {
@@ -351,7 +369,7 @@ export class ConnectionTracker {
     switch (ev.effect) {
       case 'listener_drop':
       case 'refused_wrappers': {
-        if (ev.laddr !== null) this.localAddresses.add(ev.laddr);
+        if (ev.laddr !== null) this.addLocal(ev.laddr);
         const c = new OpenConnection(this.hostState(line.host), -1, line.host, line.pid);
         c.src = ev.addr;
         c.srcPort = ev.port;
@@ -386,7 +404,7 @@ export class ConnectionTracker {
         break;
       }
       default:
-        if (ev.effect === 'daemon' && ev.laddr !== null && ev.laddr !== '0.0.0.0' && ev.laddr !== '::') this.localAddresses.add(ev.laddr);
+        if (ev.effect === 'daemon' && ev.laddr !== null && ev.laddr !== '0.0.0.0' && ev.laddr !== '::') this.addLocal(ev.laddr);
         this.sink.listenerLine(line, ev, evidence);
         break;
     }
@@ -396,7 +414,7 @@ export class ConnectionTracker {
   private setClientFromLabel(c: OpenConnection, ev: SshdEvent): void {
     let client = ev.idFrom;
     if (ev.idTo !== null && ev.idFrom !== null && this.localAddresses.has(ev.idFrom) && !this.localAddresses.has(ev.idTo)) client = ev.idTo;
-    c.src = client;
+    c.src = client === null ? null : ownString(client);
   }
 
   private close(c: OpenConnection, ev: SshdEvent | null, ending: Ending): void {
@@ -411,7 +429,12 @@ export class ConnectionTracker {
     c.closed = true;
     if (c.authOk && c.src !== null && c.srcPort !== null) {
       const k = clientKey(c.src, c.srcPort);
-      if (c.hs.sessions.get(k) === c) c.hs.sessions.delete(k);
+      if (c.hs.sessions.get(k) === c) {
+        c.hs.sessions.delete(k);
+        const n = c.hs.sessionPorts.get(c.srcPort) ?? 0;
+        if (n > 1) c.hs.sessionPorts.set(c.srcPort, n - 1);
+        else c.hs.sessionPorts.delete(c.srcPort);
+      }
     }
     let phaseIndex = c.phaseIndex;
     if (s.outcome === 'authenticated') phaseIndex = 4;
@@ -460,18 +483,28 @@ export class ConnectionTracker {
     const trailerLimit = now - TRAILER_WINDOW_MS;
     const sessionLimit = now - SESSION_SILENCE_MS;
     for (const hs of this.hosts.values()) {
-      for (const map of [hs.byPid, hs.byClient] as Map<number | string, OpenConnection>[]) {
-        for (const c of map.values()) {
+      // First pass in any order (no sorted snapshot): let finished connections go, and see
+      // whether any open one expired. Expiries are closed in a second pass, in insertion order
+      // (the order of their records in the output), only when there are some.
+      let expired = false;
+      for (const list of [hs.byPid.valuesUnordered(), [...hs.byClient.values()]]) {
+        for (const c of list) {
           if (c.lastTs === null) continue;
           if (c.closed) {
             if (c.lastTs < trailerLimit) this.forget(c);
-          } else if (!c.authOk ? c.lastTs < graceLimit : c.lastTs < sessionLimit) {
-            this.close(c, null, 'expired');
-          }
+          } else if (!c.authOk ? c.lastTs < graceLimit : c.lastTs < sessionLimit) expired = true;
+        }
+      }
+      if (!expired) continue;
+      for (const list of [hs.byPid.values(), [...hs.byClient.values()]]) {
+        for (const c of list) {
+          if (c.lastTs === null || c.closed) continue;
+          if (!c.authOk ? c.lastTs < graceLimit : c.lastTs < sessionLimit) this.close(c, null, 'expired');
         }
       }
     }
   }
+
 
   private forget(c: OpenConnection): void {
     const hs = c.hs;
@@ -484,7 +517,7 @@ export class ConnectionTracker {
   /** Ends every connection still open (end of the input). */
   finish(): void {
     for (const hs of this.hosts.values()) {
-      for (const map of [hs.byPid, hs.byClient] as Map<number | string, OpenConnection>[]) for (const c of map.values()) if (!c.closed) this.close(c, null, 'end-of-log');
+      for (const list of [hs.byPid.values(), [...hs.byClient.values()]]) for (const c of list) if (!c.closed) this.close(c, null, 'end-of-log');
     }
     this.hosts.clear();
     this.lastHostState = null;
@@ -504,9 +537,9 @@ function sameClient(c: OpenConnection, ev: SshdEvent): boolean {
 }
 
 /** Adds `v` to a bounded set-like list; returns the list (a new one when `list` was the shared empty one). */
-function addBounded(list: string[], v: string, max: number): string[] {
-  if (list === NONE) return [v];
-  if (list.length < max && !list.includes(v)) list.push(v);
+function addBounded(list: string[], v: string, max: number, copy = false): string[] {
+  if (list === NONE) return [copy ? ownString(v) : v];
+  if (list.length < max && !list.includes(v)) list.push(copy ? ownString(v) : v);
   return list;
 }
 

@@ -17,6 +17,7 @@ import { SourceStats } from '../classify/source.ts';
 import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../classify/vocabulary.ts';
 import { LogTraits } from '../diagnosis/log-traits.ts';
 import { buildSummary } from '../diagnosis/summary.ts';
+import { ownString } from '../framing/own-string.ts';
 import type { AnalysisResult, AnalyzerOptions, EngineUpdate, ServerEvent, UnattributedSummary } from './types.ts';
 
 export type * from './types.ts';
@@ -92,7 +93,7 @@ export class Analyzer {
     this.traits.observe(line, ev);
     if (ev.effect === 'unrecognised') {
       this.unrecognisedLines++;
-      if (this.unrecognisedExamples.length < this.maxExamples) this.unrecognisedExamples.push({ file: line.file, line: line.line, text: line.message });
+      if (this.unrecognisedExamples.length < this.maxExamples) this.unrecognisedExamples.push({ file: line.file, line: line.line, text: ownString(line.message) });
     } else if (ev.effect === 'debug') this.debugLines++;
     if (ev.entry !== null && ev.entry.kexIdent) this.kexLines++;
     this.tracker.handle(line, ev);
@@ -235,7 +236,7 @@ export class Analyzer {
       const reason = this.traits.unattributedReason(state);
       this.unattributed.reasons[reason] = (this.unattributed.reasons[reason] ?? 0) + 1;
     }
-    if (this.keep) this.connections.push(rec);
+    if (this.keep) this.connections.push(ownRecordStrings(rec));
     this.emitUpdate({ kind: 'connection-closed', connection: rec });
   }
 
@@ -267,7 +268,7 @@ export class Analyzer {
       case 'penalty':
         type = 'penalty';
         this.penalties++;
-        address = ev.addr ?? undefined;
+        address = ev.addr === null ? undefined : ownString(ev.addr);
         break;
       case 'listener_timeout':
         return; // a connection record carries it
@@ -286,7 +287,7 @@ export class Analyzer {
       time: line.ts === null ? null : isoTime(line.ts),
       host: line.host,
       pid: line.pid,
-      message: line.message,
+      message: ownString(line.message), // kept: a flat copy, not a view into the reader's text
       evidence,
     };
     if (count !== undefined) event.count = count;
@@ -298,6 +299,21 @@ export class Analyzer {
 }
 
 export { dropDetail };
+
+/**
+ * A record kept for finish(): its client strings become flat copies. Lines are framed as views
+ * into the reader's decoded text (framing/own-string.ts), so a kept view would keep that text alive.
+ */
+function ownRecordStrings(rec: ConnectionRecord): ConnectionRecord {
+  if (rec.src !== null) rec.src = ownString(rec.src);
+  if (rec.local !== null) rec.local = ownString(rec.local);
+  for (let i = 0; i < rec.users.length; i++) rec.users[i] = ownString(rec.users[i]);
+  for (let i = 0; i < rec.methods.length; i++) rec.methods[i] = ownString(rec.methods[i]);
+  if (rec.reason !== undefined) rec.reason = ownString(rec.reason);
+  if (rec.clientVersion !== undefined) rec.clientVersion = ownString(rec.clientVersion);
+  if (rec.disconnect !== undefined) rec.disconnect = { code: rec.disconnect.code, message: ownString(rec.disconnect.message) };
+  return rec;
+}
 
 /** The 32-bit value of a canonical dotted-quad IPv4 address, or -1 for anything else (IPv6). */
 function ipv4Value(a: string): number {

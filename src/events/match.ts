@@ -138,7 +138,13 @@ function lookup(message: string, start: number, wordEnd: number): readonly Catal
   const len = wordEnd - start;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    if (k.prefix ? k.key.length <= len && message.startsWith(k.key, start) : k.key.length === len && message.startsWith(k.key, start)) return k.entries;
+    const key = k.key;
+    const n = key.length;
+    if (k.prefix ? n > len : n !== len) continue;
+    // Character by character (the first is already equal): cheaper than startsWith's builtin call for these short keys.
+    let j = 1;
+    while (j < n && message.charCodeAt(start + j) === key.charCodeAt(j)) j++;
+    if (j === n) return k.entries;
   }
   return undefined;
 }

@@ -167,18 +167,20 @@ class ByteEncoder {
 
   /** A JSON string: printable ASCII without `"` and `\\` is copied as is, anything else goes through JSON.stringify. */
   str(s: string): void {
+    // One pass: copy while checking; on the first character that needs escaping (or is not
+    // ASCII), drop what was copied and let JSON.stringify write the string.
+    const b = this.buf;
     const n = s.length;
+    let p = this.pos;
+    b[p++] = 34;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c < 32 || c > 126 || c === 34 || c === 92) {
-        this.pos += this.buf.write(q(s), this.pos);
+        this.pos += b.write(q(s), this.pos);
         return;
       }
+      b[p++] = c;
     }
-    const b = this.buf;
-    let p = this.pos;
-    b[p++] = 34;
-    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
     b[p++] = 34;
     this.pos = p;
   }

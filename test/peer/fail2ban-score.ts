@@ -204,6 +204,10 @@ export function formatTable(scores: readonly Score[]): string {
 }
 
 if (import.meta.filename === process.argv[1]) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0); // `| head`
+    throw e;
+  });
   const { results, scores } = runAll();
   process.stdout.write(`${formatTable(scores)}\n\nDisagreements:\n`);
   for (const r of results) {
