@@ -57,6 +57,13 @@ def('illegal', String.raw`(illegal user )?`, [{ name: 'inv', trusted: true }]);
 def('pamtail', String.raw`((?: via \S+)? ?)`);
 // Client-controlled text (attacker text): greedy, so the trusted tail is matched at the very end.
 def('user*', String.raw`(.*)`);
+// The user of `Failed|Accepted|Postponed|Partial <m> for <user> from <addr> port <p> ssh2[: <extra>]`.
+// A user name as sshd logs it never contains ':' (sshd splits `user:style` before it logs or looks
+// anything up), so this field stops at the first ':'. That pins the address to the one before the
+// first `ssh2:`: client text after it (a certificate key ID, an old-style extra) cannot supply a later
+// ` from <ip> port <p> ssh2` that a greedy user field would reach, and a line that could be read
+// two ways does not match at all (it is then unrecognised, never misattributed).
+def('authuser*', String.raw`([^:]*)`, [{ name: 'user', trusted: false }]);
 def('user1*', String.raw`(\S*)`);
 def('banner*', String.raw`(.*)`);
 def('msg*', String.raw`(.*)`);

@@ -35,12 +35,19 @@ function cut(s: string): string {
   return s.length > SYSLOG_MESSAGE_LIMIT ? s.slice(0, SYSLOG_MESSAGE_LIMIT) : s;
 }
 
+/**
+ * sshd splits the user name of a USERAUTH request at the first ':' (`user:style`, BSD auth style)
+ * before it logs or looks up anything, so the user of an auth_log line (`Failed|Accepted … for <user>`)
+ * never contains ':'. Builders of those lines apply the same split, as sshd would.
+ */
+const sshdUser = (u: string): string => u.split(':')[0];
+
 /** Each builder formats a line as sshd would, with client text `u` (already vis-escaped by the caller where sshd does). */
 const BUILDERS: { name: string; build: (u: string) => string; addressExpected: boolean }[] = [
   { name: 'invalid-user', build: (u) => `Invalid user ${u.slice(0, 100)} from ${REAL} port ${REAL_PORT}`, addressExpected: true },
-  { name: 'failed-invalid', build: (u) => `Failed password for invalid user ${u.slice(0, 100)} from ${REAL} port ${REAL_PORT} ssh2`, addressExpected: true },
-  { name: 'failed-valid', build: (u) => `Failed password for ${u.slice(0, 100)} from ${REAL} port ${REAL_PORT} ssh2`, addressExpected: true },
-  { name: 'failed-key', build: (u) => `Failed publickey for ${u.slice(0, 100)} from ${REAL} port ${REAL_PORT} ssh2: ED25519 SHA256:L74qhySVsg4rZ4PVEjYg8XQRjNOoj4m3X9CPAeWltD0`, addressExpected: true },
+  { name: 'failed-invalid', build: (u) => `Failed password for invalid user ${sshdUser(u).slice(0, 100)} from ${REAL} port ${REAL_PORT} ssh2`, addressExpected: true },
+  { name: 'failed-valid', build: (u) => `Failed password for ${sshdUser(u).slice(0, 100)} from ${REAL} port ${REAL_PORT} ssh2`, addressExpected: true },
+  { name: 'failed-key', build: (u) => `Failed publickey for ${sshdUser(u).slice(0, 100)} from ${REAL} port ${REAL_PORT} ssh2: ED25519 SHA256:L74qhySVsg4rZ4PVEjYg8XQRjNOoj4m3X9CPAeWltD0`, addressExpected: true },
   { name: 'accepted-cert', build: (u) => `Accepted publickey for alice from ${REAL} port ${REAL_PORT} ssh2: ED25519-CERT SHA256:abc ID ${u} (serial 1) CA ED25519 SHA256:def`, addressExpected: true },
   { name: 'closed-invalid', build: (u) => `Connection closed by invalid user ${u.slice(0, 200)} ${REAL} port ${REAL_PORT} [preauth]`, addressExpected: true },
   { name: 'closed-auth', build: (u) => `Connection closed by authenticating user ${u.slice(0, 200)} ${REAL} port ${REAL_PORT} [preauth]`, addressExpected: true },
@@ -147,9 +154,27 @@ test('injection: an sshd -E record with a raw newline in the user name stays one
   const ev = matchText(`Invalid user x\nAccepted password for root from 198.51.100.66 port 1 ssh2 from ${REAL} port ${REAL_PORT}`);
   assert.equal(ev.type, 'invalid-user');
   assert.equal(ev.addr, REAL);
-  const ev2 = matchText(`Failed password for invalid user x\nbanner exchange: Connection from 198.51.100.66 port 1: x from ${REAL} port ${REAL_PORT} ssh2`);
+  // sshd cuts a USERAUTH user name at the first ':' before logging it (see sshdUser).
+  const ev2 = matchText(`Failed password for invalid user x\nbanner exchange from 198.51.100.66 port 1 ssh2 from ${REAL} port ${REAL_PORT} ssh2`);
   assert.equal(ev2.type, 'failed');
   assert.equal(ev2.addr, REAL);
+});
+
+test('injection: client text after `ssh2:` (a certificate key ID, an old-style extra) never supplies the address', () => {
+  // The key ID of a client certificate is any text its owner chose; so is an old-style extra.
+  const lines = [
+    `Failed publickey for root from ${REAL} port ${REAL_PORT} ssh2: ED25519-CERT SHA256:abcdef ID evil from 198.51.100.66 port 55555 ssh2: ED25519 SHA256:qq (serial 1) CA ED25519 SHA256:cafp`,
+    `Accepted publickey for root from ${REAL} port ${REAL_PORT} ssh2: ED25519-CERT SHA256:abcdef ID evil from 2001:db8::66 port 55555 ssh2: ED25519 SHA256:qq (serial 1) CA ED25519 SHA256:cafp`,
+    `Failed password for invalid user test from ${REAL} port ${REAL_PORT} ssh2: from 198.51.100.66 port 55555 ssh2`,
+  ];
+  for (const line of lines) {
+    const ev = matchText(line);
+    assert.equal(ev.addr, REAL, `took ${ev.addr} from ${JSON.stringify(line)}`);
+    assert.equal(ev.port, REAL_PORT);
+  }
+  // A shape sshd never writes with an extra: no address at all rather than the later one.
+  const odd = matchText(`Postponed keyboard-interactive for root from ${REAL} port ${REAL_PORT} ssh2: from 198.51.100.66 port 55555 ssh2 [preauth]`);
+  assert.ok(odd.addr === null || odd.addr === REAL, `took ${odd.addr}`);
 });
 
 function fl(message: string, line: number, pid: number | null): FramedLine {

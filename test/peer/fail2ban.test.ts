@@ -63,8 +63,6 @@ interface Known {
 
 // Reasons, one line each (shared by the syslog and journal copies of the same sample).
 const R = {
-  authInfoInjection:
-    'OUR BUG (reported): the text after `ssh2: ` (auth info: certificate key ID, hostbased client user/host) is client-controlled; a decoy ` from 10.10.1.2 port 55555 ssh2` there is taken as the address (auth-failure for 10.10.1.2, and the connection is split): the address must come from the first parse consistent with the PID\'s known address, or be refused as ambiguous',
   hostName:
     "policy: this shape's `from <host>` is sshd's canonical host name (a PTR name under UseDNS yes, attacker-controlled): we take an address from it only when it is a plain IP literal, and example.com / 192.030.0.6 (leading-zero octet, octal to inet_aton) are not",
   wrappers:
@@ -105,13 +103,11 @@ export const KNOWN_DISAGREEMENTS: readonly Known[] = [
   ...k('aggressive', 'sshd', [198, 283, 295, 315, 341, 390], 'missed', 'policy', R.samePid),
   ...k('aggressive', 'sshd', [322, 324], 'missed', 'policy', R.waitsFollowUp),
   ...k('aggressive', 'sshd', [359], 'missed', 'policy', R.shiftedByOne),
-  ...k('aggressive', 'sshd', [147], 'wrong-address', 'our-bug', R.authInfoInjection),
   ...k('aggressive', 'sshd', [361], 'extra', 'policy', R.shiftedByOne),
   // aggressive instance, `sshd-journal` (journal text form)
   ...k('aggressive', 'sshd-journal', [9, 11, 45, 72, 105], 'missed', 'policy', R.hostName),
   ...k('aggressive', 'sshd-journal', [49], 'missed', 'policy', R.wrappers),
   ...k('aggressive', 'sshd-journal', [64, 66, 68], 'missed', 'policy', R.kernelPrefix),
-  ...k('aggressive', 'sshd-journal', [145], 'wrong-address', 'our-bug', R.authInfoInjection),
   ...k('aggressive', 'sshd-journal', [116, 190, 317], 'missed', 'policy', R.waitsDisconnected),
   ...k('aggressive', 'sshd-journal', [124, 185], 'extra', 'policy', R.scannerClose),
   ...k('aggressive', 'sshd-journal', [175], 'missed', 'policy', R.afterDisconnecting),
@@ -127,7 +123,7 @@ export const KNOWN_DISAGREEMENTS: readonly Known[] = [
 
 /** Measured agreement; the test fails if sshwarden does worse. */
 export const FLOOR: Record<Mode, { found: number; quiet: number }> = {
-  aggressive: { found: 144, quiet: 56 }, // of 185 expected matches and 61 expected no-matches (measured 2026-11-21)
+  aggressive: { found: 146, quiet: 56 }, // of 185 expected matches and 61 expected no-matches (measured 2026-11-21, after the `ssh2:` auth-info fix)
   'normal-only': { found: 7, quiet: 20 }, // of 13 and 23
 };
 
