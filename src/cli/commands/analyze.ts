@@ -36,7 +36,7 @@ export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description(
-      'Read sshd logs, follow every connection from accept to close, and explain what happened to each connection\n' +
+      'Read sshd logs, follow every connection from accept to close, and explain what happened to each connection ' +
         'and each source address, and why (kex_exchange_identification, MaxStartups drops, scanners, brute force).',
     )
     .argument('[files...]', 'log files (rotated and .gz too); "-" reads stdin')
