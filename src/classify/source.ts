@@ -21,7 +21,9 @@ export interface SourceRecord {
   failures: number;
 }
 
-const MAX_USERS = 20;
+/** User names kept per source. */
+export const MAX_SOURCE_USERS = 20;
+const MAX_USERS = MAX_SOURCE_USERS;
 /** Outcome → index in OUTCOMES (a Map: the outcome words are constants with cached hashes, cheaper than a keyed property load). */
 const OUTCOME_INDEX: ReadonlyMap<string, number> = new Map(OUTCOMES.map((o, i) => [o, i]));
 

@@ -34,9 +34,9 @@ export interface TrackerSink {
 /** The connections of one host (log envelope host name): kept apart so pids of different hosts never mix. */
 class HostState {
   /** Open (and recently finished) connections by pid; pid-less lines use -1 (address-less) or `byClient`. */
-  readonly byPid = new IntMap<OpenConnection>(); // not a Map: see int-map.ts (memory)
+  readonly byPid = new IntMap<Tracked>(); // not a Map: see int-map.ts (memory)
   /** Other pids (user child) joined to a connection. */
-  readonly aliases = new IntMap<OpenConnection>(16);
+  readonly aliases = new IntMap<Tracked>(16);
   /** Authenticated connections by `address port`, for post-auth lines on other pids. */
   readonly sessions = new Map<string, OpenConnection>();
   /**
@@ -45,8 +45,37 @@ class HostState {
    */
   readonly sessionPorts = new Map<number, number>();
   /** pid-less lines (sshd -E) with an address, by `address port`. */
-  readonly byClient = new Map<string, OpenConnection>();
+  readonly byClient = new Map<string, Tracked>();
 }
+
+/**
+ * What a finished connection keeps while it stays registered (trailer window, PID reuse checks):
+ * its identity only. The open connection's object (~30 fields, its arrays and strings) is
+ * replaced by this one at close, because at thousands of connections per second (the guard) the
+ * registered finished connections outnumber the open ones and all of them reach the old generation.
+ */
+export class ClosedConnection {
+  readonly closed = true as const;
+  readonly key: number | string;
+  readonly hs: HostState;
+  readonly src: string | null;
+  readonly srcPort: number | null;
+  readonly authOk: boolean;
+  readonly lastTs: number | null;
+  readonly aliasKeys: number[];
+  constructor(c: OpenConnection) {
+    this.key = c.key;
+    this.hs = c.hs;
+    this.src = c.src;
+    this.srcPort = c.srcPort;
+    this.authOk = c.authOk;
+    this.lastTs = c.lastTs;
+    this.aliasKeys = c.aliasKeys;
+  }
+}
+
+/** A registered connection: open, or finished and still joinable. */
+type Tracked = OpenConnection | ClosedConnection;
 
 export class OpenConnection implements ConnectionFacts {
   /** Where this connection is registered: pid (>= 0), -1 for pid-less address-less lines, or a `byClient` key. */
@@ -139,7 +168,7 @@ export class ConnectionTracker {
     return hs;
   }
 
-  private lookup(hs: HostState, key: number | string): OpenConnection | undefined {
+  private lookup(hs: HostState, key: number | string): Tracked | undefined {
     if (typeof key === 'number') return hs.byPid.get(key) ?? hs.aliases.get(key);
     return hs.byClient.get(key);
   }
@@ -164,7 +193,7 @@ export class ConnectionTracker {
     else if (ev.addr !== null && ev.port !== null) key = clientKey(ev.addr, ev.port);
     else key = -1;
 
-    let c = this.lookup(hs, key);
+    let c: Tracked | undefined = this.lookup(hs, key);
     // No pid (sshd -E / stderr logs): an address-less identification line is joined to the next
     // addressed line of the stream, which is its 8.3+ follow-up (nothing else can tell them apart).
     if (c === undefined && line.pid === null && typeof key === 'string') {
@@ -462,9 +491,15 @@ export class ConnectionTracker {
     if (c.disconnect !== null) rec.disconnect = c.disconnect;
     if (c.evidenceOmitted) rec.evidenceOmitted = c.evidenceOmitted;
     this.sink.connectionClosed(rec, c);
-    // The finished connection stays registered for a while (trailer lines, PID reuse checks) but
-    // needs only its identity for that: let the record and evidence go now, while they are young.
-    // (Keeping them measurably pushed ~800 bytes per connection into the old generation.)
+    // Registered under its key or as an alias: the stub takes its place (see ClosedConnection).
+    const hs = c.hs;
+    let stub: ClosedConnection | null = null;
+    if (typeof c.key === 'number') {
+      if (hs.byPid.get(c.key) === c) hs.byPid.set(c.key, (stub = new ClosedConnection(c)));
+    } else if (hs.byClient.get(c.key) === c) hs.byClient.set(c.key, (stub = new ClosedConnection(c)));
+    for (const k of c.aliasKeys) if (hs.aliases.get(k) === c) hs.aliases.set(k, (stub ??= new ClosedConnection(c)));
+    // The open object itself is no longer registered (the stub above is), but callers may still
+    // hold it until the line is done: let the record and evidence go now, while they are young.
     c.evidence = NO_EVIDENCE;
     c.users = NONE;
     c.methods = NONE;
@@ -506,7 +541,7 @@ export class ConnectionTracker {
   }
 
 
-  private forget(c: OpenConnection): void {
+  private forget(c: Tracked): void {
     const hs = c.hs;
     if (typeof c.key === 'number') {
       if (hs.byPid.get(c.key) === c) hs.byPid.delete(c.key);
@@ -530,7 +565,7 @@ const NONE: string[] = Object.freeze([]) as unknown as string[];
 const NO_PIDS: number[] = Object.freeze([]) as unknown as number[];
 const NO_EVIDENCE: Evidence[] = Object.freeze([]) as unknown as Evidence[];
 
-function sameClient(c: OpenConnection, ev: SshdEvent): boolean {
+function sameClient(c: { src: string | null; srcPort: number | null }, ev: SshdEvent): boolean {
   if (c.src === null) return false;
   if (ev.addr !== c.src) return false;
   return ev.port === null || c.srcPort === null || ev.port === c.srcPort;

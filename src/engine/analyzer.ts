@@ -13,7 +13,7 @@ import type { FramedLine } from '../framing/framed-line.ts';
 import { isSshdProgram, matchText, newScratchEvent, type SshdEvent } from '../events/index.ts';
 import { ConnectionTracker, dropDetail, type OpenConnection, type TrackerSink } from '../connections/tracker.ts';
 import type { ConnectionRecord, Evidence } from '../connections/types.ts';
-import { SourceStats } from '../classify/source.ts';
+import { SourceColumns } from '../classify/source-columns.ts';
 import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../classify/vocabulary.ts';
 import { LogTraits } from '../diagnosis/log-traits.ts';
 import { buildSummary } from '../diagnosis/summary.ts';
@@ -29,6 +29,7 @@ const MAX_EVENTS = 10_000;
 
 export class Analyzer {
   private readonly keep: boolean;
+  private readonly trackSources: boolean;
   private readonly graceMs: number;
   private readonly maxExamples: number;
   private readonly tracker: ConnectionTracker;
@@ -36,9 +37,8 @@ export class Analyzer {
   /** The event of the line being pushed: reused, because nothing keeps an event past push(). */
   private readonly scratch = newScratchEvent();
   private readonly connections: ConnectionRecord[] = [];
-  /** Sources by address: IPv4 by its 32-bit value (a number-keyed Map is several times faster than a string-keyed one at 10^4–10^5 entries), others by text. */
-  private readonly sources4 = new Map<number, Map<number, SourceStats>>();
-  private readonly sources6 = new Map<string, SourceStats>();
+  /** Per-source accounting (classify/source-columns.ts), unless `trackSources` is false. */
+  private readonly sources = new SourceColumns();
   private readonly events: ServerEvent[] = [];
   private eventsOmitted = 0;
   private readonly traits = new LogTraits();
@@ -67,6 +67,7 @@ export class Analyzer {
 
   constructor(opts: AnalyzerOptions = {}) {
     this.keep = opts.keepConnections !== false;
+    this.trackSources = opts.trackSources !== false;
     this.graceMs = (opts.loginGraceTime ?? 120) * 1000;
     this.maxExamples = opts.unrecognisedExamples ?? 20;
     const self = this;
@@ -125,9 +126,7 @@ export class Analyzer {
     this.tracker.finish();
     const finalUpdates = this.out;
     let kexSources = 0;
-    const all: SourceStats[] = [];
-    for (const inner of this.sources4.values()) for (const s of inner.values()) all.push(s);
-    for (const s of this.sources6.values()) all.push(s);
+    const all = this.sources.toStats();
     for (const s of all) if (s.kexConnections > 0) kexSources++;
     const sources = all.map((s) => s.toRecord());
     sources.sort((a, b) => b.connections - a.connections || (a.address < b.address ? -1 : 1));
@@ -210,26 +209,7 @@ export class Analyzer {
       else this.kexUnattributed++;
     }
     if (rec.src !== null) {
-      // IPv4 by its value, split in two 16-bit halves so both keys are small integers (V8 Smis):
-      // a full 32-bit key would be a heap number, hashed and allocated on every lookup.
-      const v4 = ipv4Value(rec.src);
-      let s: SourceStats | undefined;
-      let inner: Map<number, SourceStats> | undefined;
-      if (v4 >= 0) {
-        inner = this.sources4.get(v4 >>> 16);
-        if (inner === undefined) {
-          inner = new Map();
-          this.sources4.set(v4 >>> 16, inner);
-        }
-        s = inner.get(v4 & 0xffff);
-      } else s = this.sources6.get(rec.src);
-      if (s === undefined) {
-        s = new SourceStats(rec.src);
-        if (inner !== undefined) inner.set(v4 & 0xffff, s);
-        else this.sources6.set(s.address, s); // the flat copy: a sliced key would pin its log message
-      }
-      s.add(rec, state.firstTs, state.lastTs);
-      if (state.kexIdentLines > 0) s.kexConnections++;
+      if (this.trackSources) this.sources.add(rec.src, rec, state.firstTs, state.lastTs, state.kexIdentLines > 0);
     } else {
       this.unattributed.connections++;
       if (state.kexIdentLines > 0) this.unattributed.kexIdentification++;
@@ -313,21 +293,4 @@ function ownRecordStrings(rec: ConnectionRecord): ConnectionRecord {
   if (rec.clientVersion !== undefined) rec.clientVersion = ownString(rec.clientVersion);
   if (rec.disconnect !== undefined) rec.disconnect = { code: rec.disconnect.code, message: ownString(rec.disconnect.message) };
   return rec;
-}
-
-/** The 32-bit value of a canonical dotted-quad IPv4 address, or -1 for anything else (IPv6). */
-function ipv4Value(a: string): number {
-  let v = 0;
-  let octet = 0;
-  let dots = 0;
-  for (let i = 0; i < a.length; i++) {
-    const c = a.charCodeAt(i);
-    if (c === 46) {
-      v = v * 256 + octet;
-      octet = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) octet = octet * 10 + (c - 48);
-    else return -1;
-  }
-  return dots === 3 ? v * 256 + octet : -1;
 }

@@ -17,6 +17,12 @@ export interface AnalyzerOptions {
   evidenceText?: boolean;
   /** How many unrecognised sshd lines to keep as examples (default 20). */
   unrecognisedExamples?: number;
+  /**
+   * Keep a summary per source address for `finish().sources` (default true). A long-running
+   * consumer that never calls finish() (the guard) passes false: memory then stays bounded by
+   * open connections, and `finish()` returns no sources (summary counts of sources are 0).
+   */
+  trackSources?: boolean;
 }
 
 export type EngineUpdate =

@@ -240,6 +240,30 @@ test('keepConnections false: memory bounded by open connections, not by the log'
   assert.equal(r.summary.kexIdentification.connections, 60_000);
 });
 
+test('trackSources false (the guard): no per-source table, the same updates and connection records', () => {
+  const story: Rec[] = [
+    { t: 0, pid: 100, msg: 'error: kex_exchange_identification: Connection closed by remote host' },
+    { t: 0, pid: 100, msg: 'Connection closed by 198.51.100.9 port 50000' },
+    { t: 1, pid: 200, msg: 'Invalid user admin from 192.0.2.5 port 40000' },
+    { t: 1, pid: 200, msg: 'Failed password for invalid user admin from 192.0.2.5 port 40000 ssh2' },
+    { t: 2, pid: 200, msg: 'Connection closed by invalid user admin 192.0.2.5 port 40000 [preauth]' },
+    { t: 3, pid: 300, msg: 'Accepted publickey for alice from 203.0.113.7 port 40001 ssh2: ED25519 SHA256:abc' },
+    { t: 60, pid: 301, msg: 'Received disconnect from 203.0.113.7 port 40001:11: disconnected by user' },
+    { t: 60, pid: 301, msg: 'Disconnected from user alice 203.0.113.7 port 40001' },
+    { t: 60, pid: 300, msg: 'pam_unix(sshd:session): session closed for user alice' },
+    { t: 61, pid: 400, msg: 'Connection reset by 2001:db8::5 port 1 [preauth]' },
+  ];
+  const tracked = run(story);
+  const untracked = run(story, { trackSources: false });
+  assert.deepEqual(untracked.updates, tracked.updates);
+  assert.deepEqual(untracked.result.connections, tracked.result.connections);
+  assert.equal(tracked.result.sources.length, 4);
+  assert.deepEqual(untracked.result.sources, []);
+  assert.equal(untracked.result.summary.sources, 0);
+  assert.equal(untracked.result.summary.connections, tracked.result.summary.connections);
+  assert.deepEqual(untracked.result.summary.outcomes, tracked.result.summary.outcomes);
+});
+
 test('hosts stay apart; unrecognised sshd lines are counted with examples; other programs are ignored', () => {
   const { result } = run([
     { t: 0, pid: 900, host: 'a', msg: 'Invalid user x from 203.0.113.7 port 40001' },
