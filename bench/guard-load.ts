@@ -77,7 +77,7 @@ function pidOf(n: number): number {
 
 async function startConfiguredGuard(): Promise<RunningGuard> {
   // As in packaging/sshwarden-guard.service: cap V8's old space so garbage is collected before RSS balloons.
-  process.env.NODE_OPTIONS = process.env.GUARD_NODE_OPTIONS ?? '--max-old-space-size=384';
+  process.env.NODE_OPTIONS = process.env.GUARD_NODE_OPTIONS ?? '--max-old-space-size=384 --max-semi-space-size=4';
   const cfg = join(dir, 'config.yaml');
   writeFileSync(
     cfg,
