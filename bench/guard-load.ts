@@ -14,6 +14,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Lab, type Host } from '../test/lab/netns.ts';
 import { startGuard, type RunningGuard } from '../test/guard/guard-lab.ts';
 
@@ -76,8 +77,12 @@ function pidOf(n: number): number {
 }
 
 async function startConfiguredGuard(): Promise<RunningGuard> {
-  // As in packaging/sshwarden-guard.service: cap V8's old space so garbage is collected before RSS balloons.
+  // As in packaging/sshwarden-guard.service: cap V8's old space and keep the young generation small so
+  // garbage is collected before RSS balloons, two malloc arenas, and Node's compile cache (no TypeScript
+  // stripping at start: ~25 MB less).
   process.env.NODE_OPTIONS = process.env.GUARD_NODE_OPTIONS ?? '--max-old-space-size=384 --max-semi-space-size=4';
+  process.env.MALLOC_ARENA_MAX ??= '2';
+  process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL('../.tools/compile-cache', import.meta.url));
   const cfg = join(dir, 'config.yaml');
   writeFileSync(
     cfg,
