@@ -11,6 +11,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import type { RawResult } from './clients.ts';
 
 interface Spec {
   host: string;
@@ -30,16 +31,8 @@ interface Spec {
   bannerTimeoutMs?: number;
 }
 
-interface Result {
-  localAddress: string;
-  localPort: number;
-  gotBanner: boolean;
-  serverIdent: string | null;
-  received: string;
-  closedBy: 'client' | 'server' | 'reset' | 'error';
-  elapsedMs: number;
-  error?: string;
-}
+/** What it prints (as JSON): the shape documented in clients.ts. */
+type Result = RawResult;
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
 const count = spec.count ?? 1;
