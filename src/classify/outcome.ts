@@ -15,6 +15,8 @@ export interface ConnectionFacts {
   /** Outcome implied by an identification-exchange line seen earlier (kex_exchange_identification …). */
   readonly ident: { outcome: Outcome; detail: string } | null;
   readonly crash: string | null;
+  /** The client's SSH_MSG_DISCONNECT (`Received disconnect`), when one was logged. */
+  readonly disconnect?: { code: number | null; message: string } | null;
 }
 
 export type Ending = 'final' | 'superseded' | 'expired' | 'end-of-log';
@@ -115,6 +117,9 @@ export function settleOutcome(c: ConnectionFacts, ev: SshdEvent | null, ending: 
   // No line ended it: the next connection on the same process, the log's end, or the clock did.
   if (c.authAttempted) return { outcome: 'auth_failed', detail: 'no_close_line' };
   if (c.ident) return { ...c.ident };
+  // The client said goodbye (`Received disconnect`) and only its `Disconnected from` line is missing
+  // (cut from the log, or the log ends there): it left on its own, it did not time out.
+  if (c.disconnect) return { outcome: 'closed_after_ident', detail: 'disconnected' };
   if (ending === 'expired' || (gapMs !== null && gapMs >= graceMs)) {
     return {
       outcome: 'timeout',
