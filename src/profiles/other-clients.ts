@@ -8,6 +8,21 @@
  */
 import type { ClientProfile } from './types.ts';
 
+/** PuTTY's host key, cipher, MAC and compression preferences: the same in 0.76 and 0.81 (only KEX changed). */
+const PUTTY_NON_KEX: Pick<ClientProfile, 'hostKey' | 'ciphers' | 'macs' | 'compression'> = {
+  hostKey: ['ssh-ed448', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'],
+  ciphers: [
+    'aes256-ctr', 'aes256-cbc', 'rijndael-cbc@lysator.liu.se', 'aes192-ctr', 'aes192-cbc', 'aes128-ctr', 'aes128-cbc',
+    'chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com',
+    '3des-ctr', '3des-cbc', 'blowfish-ctr', 'blowfish-cbc', 'arcfour256', 'arcfour128',
+  ],
+  macs: [
+    'hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha1-96', 'hmac-md5',
+    'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha1-etm@openssh.com', 'hmac-sha1-96-etm@openssh.com', 'hmac-md5-etm@openssh.com',
+  ],
+  compression: ['none', 'zlib@openssh.com', 'zlib'],
+};
+
 export const OTHER_CLIENTS: readonly ClientProfile[] = [
   {
     // PuTTY 0.76 (2021-07): ssh/transport2.c preference lists with the default settings
@@ -22,17 +37,7 @@ export const OTHER_CLIENTS: readonly ClientProfile[] = [
       'diffie-hellman-group14-sha256', 'diffie-hellman-group14-sha1',
       'rsa2048-sha256', 'rsa1024-sha1', 'diffie-hellman-group1-sha1',
     ],
-    hostKey: ['ssh-ed448', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'],
-    ciphers: [
-      'aes256-ctr', 'aes256-cbc', 'rijndael-cbc@lysator.liu.se', 'aes192-ctr', 'aes192-cbc', 'aes128-ctr', 'aes128-cbc',
-      'chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com',
-      '3des-ctr', '3des-cbc', 'blowfish-ctr', 'blowfish-cbc', 'arcfour256', 'arcfour128',
-    ],
-    macs: [
-      'hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha1-96', 'hmac-md5',
-      'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha1-etm@openssh.com', 'hmac-sha1-96-etm@openssh.com', 'hmac-md5-etm@openssh.com',
-    ],
-    compression: ['none', 'zlib@openssh.com', 'zlib'],
+    ...PUTTY_NON_KEX,
   },
   {
     // PuTTY 0.81 (2024-04): as 0.76 plus NTRU Prime hybrid, fixed DH groups 15-18 (uncertain: order within DH).
@@ -46,17 +51,7 @@ export const OTHER_CLIENTS: readonly ClientProfile[] = [
       'diffie-hellman-group18-sha512', 'diffie-hellman-group17-sha512', 'diffie-hellman-group16-sha512', 'diffie-hellman-group15-sha512',
       'diffie-hellman-group14-sha256', 'diffie-hellman-group14-sha1', 'rsa2048-sha256', 'rsa1024-sha1', 'diffie-hellman-group1-sha1',
     ],
-    hostKey: ['ssh-ed448', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'],
-    ciphers: [
-      'aes256-ctr', 'aes256-cbc', 'rijndael-cbc@lysator.liu.se', 'aes192-ctr', 'aes192-cbc', 'aes128-ctr', 'aes128-cbc',
-      'chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com',
-      '3des-ctr', '3des-cbc', 'blowfish-ctr', 'blowfish-cbc', 'arcfour256', 'arcfour128',
-    ],
-    macs: [
-      'hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha1-96', 'hmac-md5',
-      'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha1-etm@openssh.com', 'hmac-sha1-96-etm@openssh.com', 'hmac-md5-etm@openssh.com',
-    ],
-    compression: ['none', 'zlib@openssh.com', 'zlib'],
+    ...PUTTY_NON_KEX,
   },
   {
     // paramiko 2.9 (2021-12): paramiko/transport.py Transport._preferred_kex/_preferred_keys/_preferred_ciphers/_preferred_macs

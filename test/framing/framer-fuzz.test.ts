@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createFramer, LOG_FORMATS, type FramedLine } from '../../src/framing/index.ts';
+import { frameText } from './frame-text.ts';
 
 const OPTS = { timezone: 'UTC', referenceTime: Date.UTC(2026, 10, 22) };
 const RUNS = 3000;
@@ -152,14 +153,7 @@ test('journal JSON: look-alike keys inside MESSAGE (placed first) never supply t
 /** Frames physical lines the way the reader does (split on \n), flushing at the end. */
 function frameStream(format: (typeof LOG_FORMATS)[number], text: string): FramedLine[] {
   const f = createFramer(format, 's', OPTS);
-  const out: FramedLine[] = [];
-  text.split('\n').forEach((l, i) => {
-    const r = f.frame(l, i + 1);
-    if (r) out.push(r);
-  });
-  const held = f.flush();
-  if (held) out.push(held);
-  return out;
+  return frameText(f, text);
 }
 
 test('a message is never split into two records (sshd -E raw newlines, journal JSON, journal text continuations)', () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createFramer, detectFormat, type LogFormat, type FramedLine } from '../../src/framing/index.ts';
 import { readInputs } from '../../src/sources/read-inputs.ts';
+import { frameText } from './frame-text.ts';
 
 const JOURNAL_REMOTE = '/lib/systemd/systemd-journal-remote';
 const TZ = 'Europe/Berlin';
@@ -84,14 +85,7 @@ function journalctl(format: string): string {
 
 function frameAll(text: string, format: LogFormat): FramedLine[] {
   const f = createFramer(format, 'j', { timezone: TZ, referenceTime: Date.UTC(2026, 10, 22) });
-  const out: FramedLine[] = [];
-  text.split('\n').forEach((l, i) => {
-    const r = f.frame(l, i + 1);
-    if (r) out.push(r);
-  });
-  const held = f.flush();
-  if (held) out.push(held);
-  return out;
+  return frameText(f, text);
 }
 
 const cases: { o: string; format: LogFormat; precision: number; envelope: boolean }[] = [

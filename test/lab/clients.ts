@@ -45,12 +45,17 @@ export interface RawSpec {
   host: string;
   port: number;
   count?: number;
+  /** Bytes to send (latin1) once the server's identification arrived (or at once if waitBanner is false). */
   send?: string;
+  /** Wait for the server's first line before acting (default true). */
   waitBanner?: boolean;
+  /** After `send`, wait this long for server data before `then` (default 300 ms). */
   afterSendMs?: number;
+  /** close: FIN; reset: RST; hold: keep open until stdin/holdMs; wait-server: keep open until the server closes (bounded by holdMs). */
   then: 'close' | 'reset' | 'hold' | 'wait-server';
   holdMs?: number;
   tls?: boolean;
+  /** How long to wait for the banner or a server close (default 2000 ms). */
   bannerTimeoutMs?: number;
 }
 

@@ -11,25 +11,10 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { RawResult } from './clients.ts';
+import type { RawResult, RawSpec } from './clients.ts';
 
-interface Spec {
-  host: string;
-  port: number;
-  count?: number;
-  /** Bytes to send (latin1) once the server's identification arrived (or at once if waitBanner is false). */
-  send?: string;
-  /** Wait for the server's first line before acting (default true). */
-  waitBanner?: boolean;
-  /** After `send`, wait this long for server data before `then` (default 300 ms). */
-  afterSendMs?: number;
-  /** close: FIN; reset: RST; hold: keep open until stdin/holdMs; wait-server: keep open until the server closes (bounded by holdMs). */
-  then: 'close' | 'reset' | 'hold' | 'wait-server';
-  holdMs?: number;
-  tls?: boolean;
-  /** How long to wait for the banner or a server close (default 2000 ms). */
-  bannerTimeoutMs?: number;
-}
+/** What it is asked to do (JSON on argv): the shape documented in clients.ts. */
+type Spec = RawSpec;
 
 /** What it prints (as JSON): the shape documented in clients.ts. */
 type Result = RawResult;
