@@ -59,7 +59,7 @@ async function exercise(fw: FirewallBackend, scopeAll: boolean): Promise<void> {
   // a second between the apply and the probe).
   const shortUntil = Date.now() + 3000;
   await fw.apply({ add: [{ target: b.v4, family: 4, until: shortUntil }], remove: [] }, Date.now());
-  if (Date.now() < shortUntil - 500) assert.equal(canConnect(b, 22), false, 'short ban active');
+  assert.equal(canConnect(b, 22), false, 'short ban active');
   await new Promise((r) => setTimeout(r, Math.max(0, shortUntil - Date.now()) + 1500));
   assert.equal(canConnect(b, 22), true, 'kernel expired the ban');
 }
