@@ -9,11 +9,15 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 cd "$root"
 
+if [ "$(id -u)" != 0 ]; then
+  echo "test.sh: run as root (sudo ./test.sh): the lab tests create network namespaces and the first run installs Debian packages" >&2
+  exit 1
+fi
+
 debs=(openssh-server openssh-client rsyslog nftables iproute2 ipset iptables fail2ban sshguard ssh-audit nginx-light procps iputils-ping netcat-openbsd curl python3-paramiko systemd-journal-remote openssl)
 missing=()
 for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || { echo "test.sh: needs root to install: ${missing[*]}" >&2; exit 1; }
   echo "test.sh: installing Debian packages: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   # policy-rc.d keeps the packages' own services (ssh, fail2ban, nginx, rsyslog) from starting.
