@@ -25,6 +25,7 @@ import { GuardMetrics } from './metrics.ts';
 import { GuardStore, type BanRow } from './store.ts';
 import type { Evidence, GuardUpdate } from './updates.ts';
 import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
+import { SourceHealth } from './source-health.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -39,6 +40,8 @@ export interface GuardOptions {
   logger?: Logger;
   /** Clock (ms); tests may not override it in production paths. */
   now?: () => number;
+  /** The guard gave up (no log source could be followed); the caller stops it and exits non-zero. */
+  onFatal?: (reason: string) => void;
 }
 
 interface SourceInput {
@@ -49,6 +52,8 @@ interface SourceInput {
 }
 
 const TICK_MS = 1000;
+/** Wait before restarting a follower that ended. */
+const FOLLOWER_RETRY_MS = 5000;
 
 export class GuardDaemon {
   private cfg: GuardConfig;
@@ -56,6 +61,7 @@ export class GuardDaemon {
   private readonly log: Logger;
   private readonly now: () => number;
   readonly metrics = new GuardMetrics();
+  private readonly health = new SourceHealth();
   private store!: GuardStore;
   private fw!: FirewallBackend;
   private decider!: Decider;
@@ -152,18 +158,19 @@ export class GuardDaemon {
         start: this.opts.replay ? 'beginning' : saved ? { cursor: saved } : 'end',
         units: cfg.log.journal_units,
         onRecords: (lines, cursor) => {
+          this.health.delivered('journal');
           this.onLines(input, lines, lineNo + 1);
           lineNo += lines.length;
           if (cursor) this.saveCursor('journal', cursor);
         },
         onExit: (reason) => {
           if (this.stopped) return;
-          this.log.log('error', 'journal follower stopped; restarting in 5 s from the last cursor', { reason });
-          const t = setTimeout(() => !this.stopped && this.journal?.start(), 5000);
-          t.unref();
+          this.onFollowerFailed('journal', reason, () => this.journal?.start());
         },
       });
+      this.health.started('journal', this.now());
       this.journal.start();
+      this.updateFollowing();
       return;
     }
     const files = cfg.log.source === 'auto' ? cfg.log.files.filter((f) => existsSync(f)) : cfg.log.files;
@@ -182,8 +189,38 @@ export class GuardDaemon {
         onNotice: (message) => this.log.log('info', 'log source', { file, message }),
       });
       this.files.push(f);
+      this.health.started(file, this.now());
       f.start();
     }
+    this.updateFollowing();
+  }
+
+  /**
+   * A follower ended: restart it after a pause, unless it failed `maxFailures` times in a row;
+   * then the guard gives up loudly (a daemon that follows nothing must not look healthy).
+   */
+  private onFollowerFailed(source: string, reason: string, restart: () => void): void {
+    const failures = this.health.failed(source, reason, this.now());
+    this.metrics.sourceFailures.inc({ source });
+    this.updateFollowing();
+    const following = this.health.following();
+    const fields = { source, reason, failures, maxFailures: this.health.maxFailures, following };
+    if (failures >= this.health.maxFailures) {
+      this.log.log('error', following.length ? 'log source given up' : 'not following anything: giving up', fields);
+      if (following.length === 0) this.opts.onFatal?.(`not following anything: ${source} failed ${failures} times in a row; last: ${reason}`);
+      return;
+    }
+    this.log.log('error', `${following.length ? 'log source stopped' : 'not following anything'}; restarting it in ${FOLLOWER_RETRY_MS / 1000} s`, fields);
+    const t = setTimeout(() => {
+      if (this.stopped) return;
+      this.health.started(source, this.now());
+      restart();
+    }, FOLLOWER_RETRY_MS);
+    t.unref();
+  }
+
+  private updateFollowing(): void {
+    this.metrics.following.set(this.health.following().length);
   }
 
   private framerFor(format: LogFormat, file: string): Framer {
@@ -488,6 +525,8 @@ export class GuardDaemon {
       backend: this.fw.name,
       dryRun: Boolean(this.opts.dryRun),
       sources: [...this.inputs.keys()],
+      following: this.health.following(),
+      sourceStates: this.health.states(),
       bans: this.store.activeBans(now).map(banView),
       trackedSources: this.decider.trackedSources,
       authenticatedSources: this.decider.authenticatedCount(),
@@ -546,7 +585,9 @@ export class GuardDaemon {
     this.files = [];
     this.journal?.stop();
     this.journal = null;
+    for (const name of this.inputs.keys()) this.health.remove(name);
     this.inputs.clear();
+    this.updateFollowing();
   }
 
   async stop(): Promise<void> {

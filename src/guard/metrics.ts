@@ -12,6 +12,8 @@ export class GuardMetrics {
   readonly pendingBans = new Gauge({ name: 'sshwarden_guard_pending_bans', help: 'Bans stored but not yet confirmed by the firewall (being retried)', registers: [this.registry] });
   readonly firewallErrors = new Counter({ name: 'sshwarden_guard_firewall_errors_total', help: 'Firewall operations that failed (kept in the store and retried)', registers: [this.registry] });
   readonly lag = new Gauge({ name: 'sshwarden_guard_log_lag_seconds', help: 'Now minus the timestamp of the last sshd line read (when the log carries times)', registers: [this.registry] });
+  readonly following = new Gauge({ name: 'sshwarden_guard_sources_following', help: 'Log sources being followed now (0: not following anything, the guard sees no attacks)', registers: [this.registry] });
+  readonly sourceFailures = new Counter({ name: 'sshwarden_guard_source_failures_total', help: 'Log followers that ended and were restarted (journalctl exited, ...)', labelNames: ['source'] as const, registers: [this.registry] });
   readonly tracked = new Gauge({ name: 'sshwarden_guard_tracked_sources', help: 'Sources with a live scoring window', registers: [this.registry] });
   readonly reaction = new Histogram({
     name: 'sshwarden_guard_reaction_seconds',

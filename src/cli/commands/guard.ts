@@ -3,7 +3,7 @@ import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { GuardDaemon } from '../../guard/daemon.ts';
 import { createFirewall } from '../../guard/firewall/index.ts';
-import { DEFAULT_CONFIG, readConfigOrFail } from '../../guard/cli-support.ts';
+import { ask, DEFAULT_CONFIG, readConfigOrFail } from '../../guard/cli-support.ts';
 
 export function registerGuard(program: Command): void {
   program
@@ -18,6 +18,7 @@ export function registerGuard(program: Command): void {
     .option('--dry-run', 'decide and log only: touch no firewall, keep no state')
     .option('--replay', 'read the log from its beginning (default: from the end, or from the saved position)')
     .option('--check', 'validate the config and exit (0 = valid)')
+    .option('--reload', 'validate the config, then make the running guard re-read it; exit 0 only if it did (systemctl reload runs this)')
     .option('--uninstall', 'remove exactly what the guard created in the firewall (table/sets/chains), then exit')
     .addOption(new Option('--firewall-exec <prefix>', 'internal: prefix for firewall programs').hideHelp())
     .addHelpText(
@@ -27,6 +28,7 @@ Examples:
   sshwarden guard --config /etc/sshwarden/config.yaml     # the daemon (see packaging/sshwarden-guard.service)
   sshwarden guard --dry-run                               # decide and log, touch no firewall
   sshwarden guard --check -c /etc/sshwarden/config.yaml    # validate a config (file:line: key: problem)
+  sshwarden guard --reload -c /etc/sshwarden/config.yaml   # validate, then reload the running guard (non-zero if refused)
   sshwarden guard --uninstall                             # remove the guard's firewall table
 
 Default config: ${DEFAULT_CONFIG} (example with every key: packaging/config.example.yaml).
@@ -37,6 +39,13 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
       const { path, config } = readConfigOrFail(opts.config);
       if (opts.check) {
         process.stdout.write(`${path}: valid\n`);
+        return;
+      }
+      if (opts.reload) {
+        const r = (await ask(config, { cmd: 'reload' })) as { reloaded: boolean; error?: string } | null;
+        if (r === null) throw new UserError(`reload: the guard is not running (no socket at ${config.state.socket})`, EXIT.RUNTIME);
+        if (!r.reloaded) throw new UserError(`reload refused, the guard keeps its running config: ${r.error ?? 'unknown error'}`, EXIT.USAGE);
+        process.stdout.write(`${path}: valid; the guard reloaded it\n`);
         return;
       }
       if (opts.uninstall) {
@@ -59,7 +68,13 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
         dryRun: Boolean(opts.dryRun),
         replay: Boolean(opts.replay),
         firewallExec: opts.firewallExec ? opts.firewallExec.split(' ') : undefined,
+        onFatal: (reason) => giveUp(reason),
       });
+      // Set by onFatal: the guard follows nothing; stop and exit non-zero so systemd sees it.
+      let fatal: string | null = null;
+      let giveUp = (reason: string): void => {
+        fatal = reason;
+      };
       try {
         await daemon.start();
       } catch (e) {
@@ -74,6 +89,12 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
         process.on('SIGHUP', () => void daemon.reload());
+        giveUp = (reason) => {
+          fatal = reason;
+          stop();
+        };
+        if (fatal) stop();
       });
+      if (fatal) throw new UserError(`guard stopped: ${fatal}`, EXIT.RUNTIME);
     });
 }

@@ -4,6 +4,7 @@ import { UserError } from '../user-error.ts';
 import { EXIT } from '../exit-codes.ts';
 import { ask, readConfigOrFail, requireRootHint, storeExists } from '../../guard/cli-support.ts';
 import { GuardStore } from '../../guard/store.ts';
+import type { SourceState } from '../../guard/source-health.ts';
 
 interface BanView {
   target: string;
@@ -51,6 +52,7 @@ Examples:
       const bans = status.bans as BanView[];
       const out: string[] = [];
       out.push(status.running ? `${colors.green('guard running')} (pid ${status.pid}, backend ${status.backend}${status.dryRun ? ', dry run' : ''})` : colors.yellow('guard not running (read from its store; the kernel still enforces bans until they expire)'));
+      if (status.running && Array.isArray(status.following)) out.push(...followingLines(status.following as string[], (status.sourceStates ?? []) as SourceState[]));
       out.push(`${bans.length} active ban${bans.length === 1 ? '' : 's'}`);
       for (const b of bans) {
         const left = Math.max(0, Math.round((Date.parse(b.until) - Date.now()) / 60000));
@@ -61,4 +63,13 @@ Examples:
       if (allow.length) out.push(`allowlist: ${allow.join(', ')}`);
       process.stdout.write(`${out.join('\n')}\n`);
     });
+}
+
+/** What the guard is following; "not following anything" in red when no source works (it sees no attacks). */
+function followingLines(following: string[], states: SourceState[]): string[] {
+  const out = [following.length ? `following ${following.join(', ')}` : colors.red('not following anything: the guard sees no attacks and bans nothing new')];
+  for (const s of states) {
+    if (s.state === 'failing') out.push(colors.red(`  ${s.source}: failing (${s.failures} in a row, retrying): ${s.lastError ?? 'unknown error'}`));
+  }
+  return out;
 }
