@@ -121,7 +121,8 @@ export class Container {
 
   /** Writes a file inside the container. */
   writeFile(path: string, text: string, mode = '600'): void {
-    this.check('install', ['-D', '-m', mode, '/dev/stdin', path], { input: text });
+    // `cat` reads its stdin directly: spawnSync's stdin is a socket, which /dev/stdin cannot open.
+    this.check('sh', ['-euc', 'umask 077; mkdir -p "$(dirname "$1")"; cat > "$1"; chmod "$2" "$1"', 'sh', path, mode], { input: text });
   }
 
   /**
@@ -144,6 +145,22 @@ export class Container {
     this.check('ip', ['link', 'set', 'eth1', 'up']);
     this.check('ip', ['link', 'set', 'lo', 'up']);
     return addr;
+  }
+
+  /**
+   * Makes the container's journal carry the kernel's boot id. nspawn shows the container a
+   * random boot id (a file mounted over /proc/sys/kernel/random/boot_id), but a sandboxed
+   * service gets a fresh /proc (ProtectProc=, ProcSubset=) and sees the kernel's: its
+   * `journalctl -f` then never shows the entries journald writes under the container's id. On a
+   * real machine both are the kernel's; this container-only effect is removed here, not in
+   * the unit: unmount the fake id and restart journald.
+   */
+  useKernelBootId(): void {
+    this.check('umount', ['/proc/sys/kernel/random/boot_id']);
+    this.check('systemctl', ['restart', 'systemd-journald']);
+    const inside = this.check('cat', ['/proc/sys/kernel/random/boot_id']).trim();
+    const kernel = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    if (inside !== kernel) throw new Error(`nspawn: the container still sees boot id ${inside}, not the kernel's ${kernel}`);
   }
 
   /** What the container printed on its console (bounded), for failure messages. */

@@ -36,6 +36,8 @@ before(async () => {
   journalClient = lab.host('jcli', 12);
   c = await bootContainer(root, { binds: [{ host: CHECKOUT, container: '/opt/sshwarden' }] });
   server = c.joinLab(lab, 1);
+  // Container-only: a sandboxed service sees the kernel's boot id, journald the container's fake one.
+  c.useKernelBootId();
 });
 
 after(async () => {
