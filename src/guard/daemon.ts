@@ -154,7 +154,7 @@ export class GuardDaemon {
       const input: SourceInput = { name: 'journal', framer: createFramer('journal-json', 'journal'), pending: [], format: 'journal-json' };
       this.inputs.set('journal', input);
       let lineNo = 0;
-      this.journal = new JournalFollower({
+      const follower = new JournalFollower({
         start: this.opts.replay ? 'beginning' : saved ? { cursor: saved } : 'end',
         units: cfg.log.journal_units,
         onRecords: (lines, cursor) => {
@@ -165,11 +165,13 @@ export class GuardDaemon {
         },
         onExit: (reason) => {
           if (this.stopped) return;
-          this.onFollowerFailed('journal', reason, () => this.journal?.start());
+          // Restarted only while it is still the guard's follower (a reload may have replaced it).
+          this.onFollowerFailed('journal', reason, () => this.journal === follower, () => follower.start());
         },
       });
+      this.journal = follower;
       this.health.started('journal', this.now());
-      this.journal.start();
+      follower.start();
       this.updateFollowing();
       return;
     }
@@ -199,7 +201,7 @@ export class GuardDaemon {
    * A follower ended: restart it after a pause, unless it failed `maxFailures` times in a row;
    * then the guard gives up loudly (a daemon that follows nothing must not look healthy).
    */
-  private onFollowerFailed(source: string, reason: string, restart: () => void): void {
+  private onFollowerFailed(source: string, reason: string, isCurrent: () => boolean, restart: () => void): void {
     const failures = this.health.failed(source, reason, this.now());
     this.metrics.sourceFailures.inc({ source });
     this.updateFollowing();
@@ -212,7 +214,7 @@ export class GuardDaemon {
     }
     this.log.log('error', `${following.length ? 'log source stopped' : 'not following anything'}; restarting it in ${FOLLOWER_RETRY_MS / 1000} s`, fields);
     const t = setTimeout(() => {
-      if (this.stopped) return;
+      if (this.stopped || !isCurrent()) return;
       this.health.started(source, this.now());
       restart();
     }, FOLLOWER_RETRY_MS);
