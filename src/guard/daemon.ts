@@ -42,6 +42,8 @@ export interface GuardOptions {
   now?: () => number;
   /** The guard gave up (no log source could be followed); the caller stops it and exits non-zero. */
   onFatal?: (reason: string) => void;
+  /** What the guard follows changed: one line for the service manager's status. */
+  notifyStatus?: (line: string) => void;
 }
 
 interface SourceInput {
@@ -223,6 +225,15 @@ export class GuardDaemon {
 
   private updateFollowing(): void {
     this.metrics.following.set(this.health.following().length);
+    this.opts.notifyStatus?.(this.sourceSummary());
+  }
+
+  /** One line: what the guard follows, or that it follows nothing and why. */
+  sourceSummary(): string {
+    const following = this.health.following();
+    if (following.length) return `following ${following.join(', ')}`;
+    const failing = this.health.states().find((s) => s.state === 'failing');
+    return `not following anything${failing ? `: ${failing.source}: ${failing.lastError ?? 'unknown error'}` : ''}`;
   }
 
   private framerFor(format: LogFormat, file: string): Framer {

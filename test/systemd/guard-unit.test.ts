@@ -113,6 +113,8 @@ systemctl daemon-reload && systemctl enable --now ${UNIT}`);
   assert.equal(verify.stderr.trim(), '', `systemd-analyze verify warns: ${verify.stderr}`);
   await until('guard started (file mode: /var/log/auth.log exists)', 60_000, () => guardLogs().find((l) => l.msg === 'guard started'));
   assert.equal(show('ActiveState'), 'active');
+  // Type=notify: ready was credited to the unit, and its status line says what it follows.
+  assert.equal(show('StatusText'), 'following /var/log/auth.log');
   const started = guardLogs().find((l) => l.msg === 'guard started')!;
   assert.deepEqual(started.sources, ['/var/log/auth.log']);
   // No warning from systemd (e.g. "ConfigurationDirectory ... mode is different") nor from the guard.
@@ -160,6 +162,13 @@ test('reload with a bad config fails visibly and keeps the daemon and its config
   assert.equal(show('ActiveState'), 'active');
   assert.equal(show('MainPID'), pid, 'the daemon was replaced');
   assert.match(unitJournal(), /config\.yaml:\d+.*threshold/, 'the journal names the file, line and key');
+  // The same process for longer than WatchdogSec=60s: the watchdog pings arrive.
+  const upSec = (): number => Number(c.check('cat', ['/proc/uptime']).split(' ')[0]) - Number(show('ExecMainStartTimestampMonotonic')) / 1e6;
+  await until('the guard up for 70 s', 90_000, () => upSec() > 70);
+  assert.equal(show('MainPID'), pid);
+  assert.equal(show('NRestarts'), '0');
+  assert.doesNotMatch(unitJournal(), /[Ww]atchdog timeout/);
+  assert.equal(show('StatusText'), 'following journal');
   // `status` reads the config for the socket path: give it a valid one (the default file is the bad one now).
   c.writeFile('/root/good.yaml', 'log:\n  source: journal\n');
   const st = JSON.parse(c.check('/opt/sshwarden/sshwarden', ['status', '--json', '-c', '/root/good.yaml'])) as { running: boolean; following: string[] };
@@ -207,6 +216,7 @@ test('a dead log source is loud: status says so, metrics show 0, the guard exits
   assert.match(st.sourceStates[0].lastError, /boot id/);
   const text = c.check('/opt/sshwarden/sshwarden', ['status']);
   assert.match(text, /not following anything/);
+  assert.match(show('StatusText'), /^not following anything: journal: .*boot id/);
   const metrics = c.check('bash', ['-c', 'exec 3<>/dev/tcp/127.0.0.1/9687; printf "GET /metrics HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3']);
   assert.match(metrics, /^sshwarden_guard_sources_following 0$/m);
   // 5 failures 5 s apart, then exit 4; RestartForceExitStatus=4 starts it again, RestartSec=5s later.

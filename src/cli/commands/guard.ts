@@ -4,6 +4,8 @@ import { UserError } from '../user-error.ts';
 import { GuardDaemon } from '../../guard/daemon.ts';
 import { createFirewall } from '../../guard/firewall/index.ts';
 import { ask, DEFAULT_CONFIG, readConfigOrFail } from '../../guard/cli-support.ts';
+import { jsonLogger } from '../../guard/log.ts';
+import { SystemdNotifier } from '../../guard/sd-notify.ts';
 
 export function registerGuard(program: Command): void {
   program
@@ -62,7 +64,12 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
       }
       // Logs go to stdout (the journal under systemd): a broken pipe must not kill the daemon.
       process.stdout.on('error', () => {});
+      const logger = jsonLogger();
+      // Under systemd (Type=notify): ready after start, status line, watchdog pings.
+      const notifier = new SystemdNotifier(process.env, (message) => logger.log('warn', 'systemd notification failed', { error: message }));
       const daemon = new GuardDaemon({
+        logger,
+        notifyStatus: (line) => notifier.status(line),
         configPath: path,
         config,
         dryRun: Boolean(opts.dryRun),
@@ -82,8 +89,10 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
         const err = e as NodeJS.ErrnoException;
         throw new UserError(`guard did not start: ${err.message}`, EXIT.RUNTIME);
       }
+      notifier.ready(daemon.sourceSummary());
       await new Promise<void>((resolve) => {
         const stop = (): void => {
+          notifier.stopping();
           void daemon.stop().then(resolve);
         };
         process.once('SIGTERM', stop);
