@@ -34,7 +34,9 @@ before(async () => {
   lab = Lab.create('sd');
   fileClient = lab.host('cli', 11);
   journalClient = lab.host('jcli', 12);
+  const t0 = Date.now();
   c = await bootContainer(root, { binds: [{ host: CHECKOUT, container: '/opt/sshwarden' }] });
+  process.stderr.write(`systemd test: Debian 12 container booted in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   server = c.joinLab(lab, 1);
   // Container-only: a sandboxed service sees the kernel's boot id, journald the container's fake one.
   c.useKernelBootId();
@@ -169,6 +171,7 @@ test('reload with a bad config fails visibly and keeps the daemon and its config
   assert.equal(show('NRestarts'), '0');
   assert.doesNotMatch(unitJournal(), /[Ww]atchdog timeout/);
   assert.equal(show('StatusText'), 'following journal');
+  assert.deepEqual(guardLogs().filter((l) => l.msg === 'systemd notification failed'), []);
   // `status` reads the config for the socket path: give it a valid one (the default file is the bad one now).
   c.writeFile('/root/good.yaml', 'log:\n  source: journal\n');
   const st = JSON.parse(c.check('/opt/sshwarden/sshwarden', ['status', '--json', '-c', '/root/good.yaml'])) as { running: boolean; following: string[] };
