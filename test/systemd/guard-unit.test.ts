@@ -29,6 +29,7 @@ let journalClient: Host;
 
 requireRoot();
 
+// The first run builds the Debian root (minutes): a 30 min hook timeout; every step inside is bounded.
 before(async () => {
   const root = ensureBookwormRoot();
   lab = Lab.create('sd');
@@ -40,7 +41,7 @@ before(async () => {
   server = c.joinLab(lab, 1);
   // Container-only: a sandboxed service sees the kernel's boot id, journald the container's fake one.
   c.useKernelBootId();
-});
+}, { timeout: 30 * 60_000 });
 
 after(async () => {
   await c?.stop();
