@@ -142,7 +142,7 @@ BEGIN
     INSERT INTO sshwarden.scores AS sc (source, bucket, server, score, events) VALUES (r.source, b, srv, r.score, r.events)
       ON CONFLICT (source, bucket, server) DO UPDATE SET score = sc.score + excluded.score, events = sc.events + excluded.events;
     PERFORM pg_advisory_xact_lock(hashtext('sshwarden.fleet-rule:' || r.source::text));
-    SELECT sum(sc.score), string_agg(sc.server || ' ' || sc.score, ', ' ORDER BY sc.server) INTO total, servers FROM (
+    SELECT sum(sc.score), string_agg(sc.server || ' ' || trim_scale(round(sc.score::numeric, 1)), ', ' ORDER BY sc.server) INTO total, servers FROM (
       SELECT server, sum(score) AS score FROM sshwarden.scores
        WHERE source = r.source AND bucket > b - greatest(1, p_window_seconds / bsec) GROUP BY server) sc;
     IF total < p_threshold THEN CONTINUE; END IF;
@@ -152,7 +152,7 @@ BEGIN
     IF why IS NOT NULL THEN CONTINUE; END IF;
     INSERT INTO sshwarden.decisions (server, kind, target, until, reason, origin_id)
     VALUES ('fleet', 'ban', r.source, now() + make_interval(secs => p_ban_seconds),
-            format('fleet score %s >= %s within %s min across servers (%s)', round(total::numeric, 1), p_threshold, p_window_seconds / 60, servers),
+            format('fleet score %s >= %s within %s min across servers (%s)', trim_scale(round(total::numeric, 1)), p_threshold, p_window_seconds / 60, servers),
             format('rule:%s:%s', r.source, b))
     ON CONFLICT DO NOTHING RETURNING seq INTO s;
     IF s IS NOT NULL THEN RETURN NEXT s; END IF;
