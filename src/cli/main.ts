@@ -3,8 +3,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { EXIT } from './exit-codes.ts';
 import { UserError } from './user-error.ts';
 import { COMMANDS, commandsFor } from './commands/index.ts';
-
-const VERSION = '0.1.0';
+import { VERSION } from '../version.ts';
 
 /** The program with the sub-commands that `args` (the arguments after `sshwarden`) needs. */
 export async function buildProgram(args: readonly string[]): Promise<Command> {

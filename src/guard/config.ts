@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { parseCidr } from '../net/address.ts';
 import { parseDuration } from './duration.ts';
 import { isValidTimeZone } from '../framing/index.ts';
+import { fleetUrlProblem, SERVER_NAME } from '../fleet/connect.ts';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
@@ -120,6 +121,32 @@ const Config = z.strictObject({
       socket: z.string().min(1).default('/run/sshwarden/guard.sock'),
     })
     .prefault({}),
+  /** Optional: share bans, logins and scores with other servers through PostgreSQL (README "Fleet"). */
+  fleet: z
+    .strictObject({
+      database: z.string().superRefine((url, ctx) => {
+        const p = fleetUrlProblem(url);
+        if (p) ctx.addIssue({ code: 'custom', message: p });
+      }),
+      /** The password's file (first line); else PGPASSFILE or ~/.pgpass. Never in this file. */
+      password_file: z.string().min(1).optional(),
+      /** This server's name in the fleet; default: the host name. */
+      server: z.string().regex(SERVER_NAME, 'lower-case letters, digits, . _ - (at most 63)').optional(),
+      share: z
+        .strictObject({
+          /** A ban decided anywhere applies here. */
+          bans: z.boolean().default(true),
+          /** A source that logged in anywhere is never banned here. */
+          logins: z.boolean().default(true),
+        })
+        .prefault({}),
+      /** Fleet-wide score (the sum of a source's local scores across servers within `window`) that bans it everywhere. */
+      threshold: z.number().positive().max(1e6).default(60),
+      window: duration.prefault('1h'),
+      /** How long a fleet-rule ban lasts. */
+      ban_duration: duration.prefault('1h'),
+    })
+    .optional(),
   metrics: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { createFramer, detectFormat, type Framer, type LogFormat } from '../framing/index.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
-import { familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
+import { canonicalAddress, familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
 import { ownAddresses } from '../net/own-addresses.ts';
 import { resolveNames } from '../net/resolve-names.ts';
 import { FileFollower, type FilePosition } from '../sources/follow-file.ts';
@@ -26,6 +26,8 @@ import { GuardStore, type BanRow } from './store.ts';
 import type { Evidence, GuardUpdate } from './updates.ts';
 import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
 import { SourceHealth } from './source-health.ts';
+import { FleetSync, type FleetHost } from './fleet-sync.ts';
+import { VERSION } from '../version.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -71,6 +73,9 @@ export class GuardDaemon {
   private readonly activeBans = new Map<string, number>();
   private readonly allow = new NetworkSet();
   private readonly own = new NetworkSet();
+  /** Allow entries published by other servers of the fleet: target → server. */
+  private readonly fleetAllows = new Map<string, string>();
+  private fleet: FleetSync | null = null;
   private files: FileFollower[] = [];
   private journal: JournalFollower | null = null;
   private inputs = new Map<string, SourceInput>();
@@ -108,6 +113,7 @@ export class GuardDaemon {
       activeBans: this.activeBans,
       allow: this.allow,
       own: this.own,
+      onScore: (source, weight) => this.fleet?.addScore(source, weight),
     });
     const now = this.now();
     for (const r of this.store.expire(now)) this.log.log('info', 'expired', { target: r.target, while: 'stopped' });
@@ -131,6 +137,10 @@ export class GuardDaemon {
       } catch (e) {
         this.log.log('warn', 'metrics endpoint not started', { listen: cfg.metrics.listen, error: (e as Error).message });
       }
+    }
+    if (cfg.fleet && !this.opts.dryRun) {
+      this.fleet = new FleetSync(cfg, this.fleetHost());
+      await this.fleet.start(VERSION);
     }
     this.startSources();
     this.timers.push(setInterval(() => this.tick(), TICK_MS));
@@ -299,6 +309,7 @@ export class GuardDaemon {
     switch (d.type) {
       case 'authenticated':
         this.store.rememberAuthenticated(d.address, d.user, d.ts);
+        this.fleet?.publishLogin(d.address, d.ts);
         return;
       case 'refused':
         this.store.recordRefused(d.target, d.reason, JSON.stringify(d.evidence), now);
@@ -313,7 +324,7 @@ export class GuardDaemon {
   }
 
   /** Stores a ban, then queues it for the firewall. */
-  private ban(d: BanDecision, origin: 'auto' | 'manual'): void {
+  private ban(d: BanDecision, origin: 'auto' | 'manual' | 'fleet'): void {
     const now = this.now();
     this.store.recordBan(
       { target: d.target, family: d.family, since: now, until: d.until, reason: d.reason, origin, offence: d.offence, evidence: JSON.stringify(d.evidence) },
@@ -332,6 +343,89 @@ export class GuardDaemon {
     }
     this.activeBans.set(d.target, d.until);
     this.enqueue([{ target: d.target, family: d.family, until: d.until }], removes);
+    if (origin !== 'fleet') this.fleet?.publishBan(d.target, now, d.until, d.reason, d.evidence as unknown[]);
+  }
+
+  // ---- fleet ---------------------------------------------------------------------------------
+
+  /** The daemon as the fleet side sees it (fleet-sync.ts holds the rules). */
+  private fleetHost(): FleetHost {
+    return {
+      now: () => this.now(),
+      log: (level, msg, fields) => this.log.log(level, msg, fields),
+      cursor: () => Number(this.store.getCursor('fleet:seq') ?? 0),
+      saveCursor: (seq) => this.store.setCursor('fleet:seq', String(seq)),
+      localBans: () => this.store.activeBans(this.now()).filter((b) => b.origin !== 'fleet'),
+      logins: () => this.store.authenticatedSince(this.now() - this.cfg.never_ban.authenticated_for).filter((a) => !(a.user ?? '').startsWith('fleet:')),
+      allows: () => this.store.allows(),
+      applyBan: (target, until, reason, seq) => this.applyFleetBan(target, until, reason, seq),
+      liftFleetBan: (target, reason) => {
+        if (this.store.getBan(target)?.origin !== 'fleet') return;
+        this.lift(target, reason, 'fleet');
+      },
+      setFleetAllow: (target, allowed, from) => {
+        const c = parseCidr(target);
+        if (!c) return;
+        if (allowed) this.fleetAllows.set(c.text, from);
+        else this.fleetAllows.delete(c.text);
+        void this.refreshProtected();
+        if (allowed) this.liftCovered(c.text, `allowlisted on ${from}`, 'fleet');
+        this.log.log('info', allowed ? 'fleet allow' : 'fleet allow removed', { target: c.text, server: from });
+      },
+      learnLogin: (address, from) => {
+        const a = canonicalAddress(address);
+        if (!a) return;
+        this.decider.learnAuthenticated(a, this.now());
+        this.store.rememberAuthenticated(a, `fleet:${from}`, this.now());
+        this.log.log('info', 'fleet login', { address: a, server: from });
+      },
+      countApplied: (kind) => this.metrics.fleetApplied.inc({ kind }),
+    };
+  }
+
+  /** Another server's ban (or the fleet rule's), under this server's own protections; idempotent per seq. */
+  private applyFleetBan(target: string, until: number, reason: string, seq: number): void {
+    const c = parseCidr(target);
+    if (!c) return;
+    const now = this.now();
+    const existing = this.store.getBan(c.text);
+    if (existing && existing.until >= now && (existing.reason.startsWith(`fleet #${seq} `) || existing.until >= until)) return;
+    const first = c.text.split('/')[0];
+    const single = !c.text.includes('/');
+    const prot = single ? this.decider.protectedReason(first, now) : protectedNetwork(c.text, this.own, this.allow);
+    if (prot) {
+      this.store.recordRefused(c.text, `${reason}; not banned here: ${prot}`, '[]', now);
+      this.metrics.refused.inc();
+      this.log.log('warn', 'fleet ban refused', { target: c.text, reason: prot, fleet: reason, seq });
+      return;
+    }
+    const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && cidrCovers(c, parseCidr(t)!));
+    this.ban({ type: 'ban', target: c.text, family: c.family, address: first, until, offence: 1, reason, evidence: [], replaces }, 'fleet');
+    this.log.log('info', 'fleet ban applied', { target: c.text, seq, until: new Date(until).toISOString() });
+  }
+
+  /** Lifts the active ban of `target` (store, memory, firewall). */
+  private lift(target: string, reason: string, origin: string): void {
+    const until = this.activeBans.get(target);
+    this.store.recordUnban(target, reason, origin, this.now());
+    this.activeBans.delete(target);
+    const c = parseCidr(target);
+    if (c && until !== undefined) this.enqueue([], [{ target, family: c.family, until }]);
+    this.log.log('info', 'unban', { target, origin, reason });
+  }
+
+  /** Lifts every active ban that `cidr` covers or that covers it (a new allow entry wins). */
+  private liftCovered(cidr: string, reason: string, origin: string): string[] {
+    const c = parseCidr(cidr)!;
+    const lifted: string[] = [];
+    for (const t of [...this.activeBans.keys()]) {
+      const tc = parseCidr(t)!;
+      if (cidrCovers(c, tc) || cidrCovers(tc, c)) {
+        this.lift(t, reason, origin);
+        lifted.push(t);
+      }
+    }
+    return lifted;
   }
 
   // ---- firewall queue ------------------------------------------------------------------------
@@ -423,6 +517,7 @@ export class GuardDaemon {
     this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
     this.metrics.pendingBans.set(this.store.countUnapplied(now));
     this.metrics.tracked.set(this.decider.trackedSources);
+    if (this.fleet) this.metrics.fleetUp.set(this.fleet.up ? 1 : 0);
     if (now - this.lastCursorSave > 5000) for (const f of this.files) this.saveFilePosition(f, true);
   }
 
@@ -460,6 +555,7 @@ export class GuardDaemon {
       const c = parseCidr(a.cidr);
       if (c) allow.add(c);
     }
+    for (const t of this.fleetAllows.keys()) allow.add(parseCidr(t)!);
     this.allow.replaceWith(allow);
   }
 
@@ -499,6 +595,7 @@ export class GuardDaemon {
         // Also lift a covering prefix ban? No: say which one covers it.
         const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && cidrCovers(parseCidr(t)!, c));
         if (had || until !== undefined) this.enqueue([], [{ target: c.text, family: c.family, until: until ?? now }]);
+        this.fleet?.publishUnban(c.text);
         return { target: c.text, wasBanned: had, stillCoveredBy: covering };
       }
       case 'allow': {
@@ -507,21 +604,13 @@ export class GuardDaemon {
         if (req.remove) {
           const had = this.store.removeAllow(c.text);
           await this.refreshProtected();
+          if (had) this.fleet?.publishAllow(c.text, false);
           return { target: c.text, removed: had };
         }
         this.store.addAllow(c.text, req.comment, now);
         await this.refreshProtected();
-        // Lift bans the new allowlist entry covers.
-        const lifted: string[] = [];
-        for (const [t, until] of [...this.activeBans]) {
-          const tc = parseCidr(t)!;
-          if (cidrCovers(c, tc) || cidrCovers(tc, c)) {
-            this.store.recordUnban(t, `allowlisted ${c.text}`, 'manual', now);
-            this.activeBans.delete(t);
-            this.enqueue([], [{ target: t, family: tc.family, until }]);
-            lifted.push(t);
-          }
-        }
+        const lifted = this.liftCovered(c.text, `allowlisted ${c.text}`, 'manual');
+        this.fleet?.publishAllow(c.text, true);
         this.log.log('info', 'allow', { target: c.text, lifted });
         return { target: c.text, lifted };
       }
@@ -545,6 +634,7 @@ export class GuardDaemon {
       authenticatedSources: this.decider.authenticatedCount(),
       allow: this.allow.entries(),
       recent: this.store.recentDecisions(20),
+      fleet: this.fleet?.status() ?? null,
     };
   }
 
@@ -612,6 +702,7 @@ export class GuardDaemon {
     // Let an in-flight firewall update finish (bounded).
     for (let i = 0; i < 50 && this.fwBusy; i++) await new Promise((r) => setTimeout(r, 20));
     this.control?.close();
+    await this.fleet?.stop();
     this.metrics.close();
     this.fw.close();
     this.store.close();

@@ -22,6 +22,9 @@ export class GuardMetrics {
     registers: [this.registry],
   });
 
+  readonly fleetUp = new Gauge({ name: 'sshwarden_guard_fleet_up', help: '1 while the fleet database is connected, 0 while this guard decides alone (only with a fleet section)', registers: [this.registry] });
+  readonly fleetApplied = new Counter({ name: 'sshwarden_guard_fleet_applied_total', help: "Other servers' fleet decisions applied here, by kind", labelNames: ['kind'] as const, registers: [this.registry] });
+
   private server: Server | null = null;
 
   constructor() {

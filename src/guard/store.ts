@@ -18,7 +18,7 @@ export interface BanRow {
   since: number;
   until: number;
   reason: string;
-  origin: 'auto' | 'manual';
+  origin: 'auto' | 'manual' | 'fleet';
   offence: number;
   evidence: string; // JSON array of { file, line, text? }
   applied: 0 | 1;
