@@ -74,6 +74,9 @@ export interface ReadCounts {
   skipped: number;
   /** Lines whose envelope could not be read (and over-long lines). */
   malformed: number;
+  /** Of `skipped`: other programs' lines whose message reads like sshd's, and the first of them. */
+  sshdLike: number;
+  sshdLikeExample: { file: string; line: number; program: string; text: string } | null;
   /** Raw bytes read (compressed bytes for .gz). */
   bytes: number;
   /** Format used for each input that was read. */
@@ -88,7 +91,7 @@ const SNIFF_LINES = 200;
 const MAX_LINE = 4 * 1024 * 1024;
 
 export class InputReader implements AsyncIterable<FramedLine> {
-  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, bytes: 0, formats: [] };
+  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, bytes: 0, formats: [] };
   private readonly inputs: InputSpec[];
   private readonly opts: ReadInputsOptions;
   private started = false;
@@ -162,6 +165,9 @@ export class InputReader implements AsyncIterable<FramedLine> {
       c.framed += f.counts.framed;
       c.skipped += f.counts.skipped;
       c.malformed += f.counts.malformed;
+      c.sshdLike += f.counts.sshdLike;
+      const ex = f.counts.sshdLikeExample;
+      if (c.sshdLikeExample === null && ex !== null) c.sshdLikeExample = { file: name, ...ex };
     };
     let head: Buffer | null = null;
     try {
