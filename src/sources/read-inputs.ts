@@ -81,6 +81,8 @@ export interface ReadCounts {
   bytes: number;
   /** Format used for each input that was read. */
   formats: { file: string; format: LogFormat }[];
+  /** Inputs that held no byte at all (an empty file, empty stdin): not an error, but said so. */
+  empty: string[];
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -91,7 +93,7 @@ const SNIFF_LINES = 200;
 const MAX_LINE = 4 * 1024 * 1024;
 
 export class InputReader implements AsyncIterable<FramedLine> {
-  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, bytes: 0, formats: [] };
+  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, bytes: 0, formats: [], empty: [] };
   private readonly inputs: InputSpec[];
   private readonly opts: ReadInputsOptions;
   private started = false;
@@ -253,6 +255,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
         }
         carry = head;
       }
+      if (framer === null && head === null) c.empty.push(name);
       if (framer !== null) {
         const batch: FramedLine[] = [];
         if (carry !== null && carry.length > 0) {
@@ -268,6 +271,17 @@ export class InputReader implements AsyncIterable<FramedLine> {
       c.failedInputs++;
       const msg = err instanceof InputError ? err.message : `read error: ${(err as Error)?.message ?? String(err)}`;
       this.error(name, lineNo > 0 ? lineNo : null, msg);
+      if (framer === null && head !== null) {
+        // Failed while the first bytes were still being sniffed (a small truncated .gz): the
+        // lines that arrived are still read, as the error message says.
+        framer = this.startFramer(src, head, now);
+        if (framer !== null) {
+          const batch: FramedLine[] = [];
+          const text = head.toString('utf8');
+          frameText(framer, text.endsWith('\n') ? text.slice(0, -1) : text, 0, batch);
+          if (batch.length > 0) yield batch;
+        }
+      }
       if (framer !== null) {
         const held = framer.flush();
         if (held !== null) yield [held];
