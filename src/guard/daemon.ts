@@ -25,6 +25,7 @@ import { GuardMetrics } from './metrics.ts';
 import { GuardStore, type BanRow } from './store.ts';
 import type { Evidence, GuardUpdate } from './updates.ts';
 import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
+import { banView, decisionView } from './status-view.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -34,6 +35,11 @@ export interface GuardOptions {
   dryRun?: boolean;
   /** Read the logs from their beginning (and score by their timestamps). */
   replay?: boolean;
+  /** With replay, files only: call `onEndOfInput` once everything the files hold has been read. */
+  once?: boolean;
+  onEndOfInput?: () => void;
+  /** Warn once when no sshd line has been read this long after the start (default 10 min). */
+  silentWarningMs?: number;
   /** Prefix for firewall programs (tests only: `ip netns exec NS`). */
   firewallExec?: readonly string[];
   logger?: Logger;
@@ -49,6 +55,21 @@ interface SourceInput {
 }
 
 const TICK_MS = 1000;
+
+export interface SourcePlan {
+  journal: boolean;
+  files: string[];
+  why: string;
+}
+
+/** Which log the guard follows, and why (the "following" log line, `guard --check`). Reads only file existence. */
+export function sourcePlan(log: GuardConfig['log']): SourcePlan {
+  if (log.source === 'journal') return { journal: true, files: [], why: 'log.source: journal' };
+  if (log.source === 'files') return { journal: false, files: log.files, why: 'log.source: files' };
+  const present = log.files.filter((f) => existsSync(f));
+  if (present.length === 0) return { journal: true, files: [], why: `log.source: auto, and none of log.files exists (${log.files.join(', ')})` };
+  return { journal: false, files: present, why: 'log.source: auto, these files of log.files exist' };
+}
 
 export class GuardDaemon {
   private cfg: GuardConfig;
@@ -77,6 +98,9 @@ export class GuardDaemon {
   private resolvedNames = new Map<string, string[]>();
   /** When the line being processed was read (for the reaction-time metric). */
   private readAt: number | null = null;
+  private sshdLines = 0;
+  private startedAt = 0;
+  private silentWarned = false;
 
   constructor(opts: GuardOptions) {
     this.opts = opts;
@@ -124,26 +148,54 @@ export class GuardDaemon {
         this.log.log('warn', 'metrics endpoint not started', { listen: cfg.metrics.listen, error: (e as Error).message });
       }
     }
-    this.startSources();
-    this.timers.push(setInterval(() => this.tick(), TICK_MS));
-    this.timers.push(setInterval(() => void this.refreshProtected(), Math.max(10_000, cfg.never_ban.refresh)));
+    // "guard started" comes before anything the sources can trigger (a replay bans at once).
+    const plan = this.sourcePlan();
     this.log.log('info', 'guard started', {
       backend: this.fw.name,
       dryRun: Boolean(this.opts.dryRun),
-      sources: [...this.inputs.keys()],
+      sources: plan.journal ? ['journal'] : plan.files,
       database: this.store.path,
       socket: this.opts.dryRun ? null : cfg.state.socket,
       threshold: cfg.policy.threshold,
       window: cfg.policy.window / 1000,
     });
+    this.log.log('info', 'following', plan.journal ? { source: 'journal', units: cfg.log.journal_units, why: plan.why } : { source: 'files', files: plan.files, why: plan.why });
+    this.startedAt = this.now();
+    this.startSources(plan);
+    this.timers.push(setInterval(() => this.tick(), TICK_MS));
+    this.timers.push(setInterval(() => void this.refreshProtected(), Math.max(10_000, cfg.never_ban.refresh)));
+    if (this.opts.once) this.timers.push(setInterval(() => this.checkEndOfInput(), 200));
+  }
+
+  private sourcePlan(): SourcePlan {
+    return sourcePlan(this.cfg.log);
+  }
+
+  /** --once: stop reading when every file has been read to its end and the engine has had it. */
+  private checkEndOfInput(): void {
+    if (this.stopped || this.files.length === 0 || !this.files.every((f) => f.atEnd())) return;
+    const cb = this.opts.onEndOfInput;
+    this.opts.onEndOfInput = undefined;
+    cb?.();
+  }
+
+  /** Warns once when the source has given no sshd line for a while: likely the wrong source. */
+  private checkSilence(now: number): void {
+    if (this.silentWarned || this.sshdLines > 0 || this.startedAt === 0) return;
+    const after = this.opts.silentWarningMs ?? 10 * 60_000;
+    if (now - this.startedAt < after) return;
+    this.silentWarned = true;
+    this.log.log('warn', 'no sshd line read yet: is this where sshd logs? (set log.source and log.files)', {
+      seconds: Math.round((now - this.startedAt) / 1000),
+      sources: [...this.inputs.keys()],
+    });
   }
 
   // ---- sources -------------------------------------------------------------------------------
 
-  private startSources(): void {
+  private startSources(plan = this.sourcePlan()): void {
     const cfg = this.cfg;
-    const useJournal = cfg.log.source === 'journal' || (cfg.log.source === 'auto' && !cfg.log.files.some((f) => existsSync(f)));
-    if (useJournal) {
+    if (plan.journal) {
       const saved = this.opts.replay ? null : this.store.getCursor('journal');
       const input: SourceInput = { name: 'journal', framer: createFramer('journal-json', 'journal'), pending: [], format: 'journal-json' };
       this.inputs.set('journal', input);
@@ -166,8 +218,7 @@ export class GuardDaemon {
       this.journal.start();
       return;
     }
-    const files = cfg.log.source === 'auto' ? cfg.log.files.filter((f) => existsSync(f)) : cfg.log.files;
-    for (const file of files) {
+    for (const file of plan.files) {
       const format = cfg.log.format;
       const input: SourceInput = { name: file, framer: format === 'auto' ? null : this.framerFor(format, file), pending: [], format };
       this.inputs.set(file, input);
@@ -220,6 +271,7 @@ export class GuardDaemon {
       return;
     }
     this.metrics.lines.inc({ result: 'sshd' });
+    this.sshdLines++;
     if (fl.ts !== null) this.metrics.lag.set(Math.max(0, (this.now() - fl.ts) / 1000));
     this.pushLine(fl);
   }
@@ -350,6 +402,7 @@ export class GuardDaemon {
 
   private tick(): void {
     const now = this.now();
+    this.checkSilence(now);
     try {
       for (const u of this.analyzer.tick(now)) this.onUpdate(u);
     } catch (e) {
@@ -444,8 +497,10 @@ export class GuardDaemon {
         const until = this.activeBans.get(c.text);
         const had = this.store.recordUnban(c.text, 'manual unban', 'manual', now);
         this.activeBans.delete(c.text);
-        this.metrics.decisions.inc({ action: 'unban', origin: 'manual' });
-        this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
+        if (had) {
+          this.metrics.decisions.inc({ action: 'unban', origin: 'manual' });
+          this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
+        }
         // Also lift a covering prefix ban? No: say which one covers it.
         const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && cidrCovers(parseCidr(t)!, c));
         if (had || until !== undefined) this.enqueue([], [{ target: c.text, family: c.family, until: until ?? now }]);
@@ -492,7 +547,7 @@ export class GuardDaemon {
       trackedSources: this.decider.trackedSources,
       authenticatedSources: this.decider.authenticatedCount(),
       allow: this.allow.entries(),
-      recent: this.store.recentDecisions(20),
+      recent: this.store.recentDecisions(20).map(decisionView),
     };
   }
 
@@ -565,19 +620,6 @@ export class GuardDaemon {
   }
 }
 
-function banView(b: BanRow): Record<string, unknown> {
-  return {
-    target: b.target,
-    since: new Date(b.since).toISOString(),
-    until: new Date(b.until).toISOString(),
-    reason: b.reason,
-    origin: b.origin,
-    offence: b.offence,
-    applied: b.applied === 1,
-    error: b.error,
-    evidence: JSON.parse(b.evidence) as Evidence[],
-  };
-}
 
 /** Drops entries inside another entry (nft interval sets refuse overlaps); the wider ban wins. */
 function withoutCovered(entries: FirewallEntry[]): FirewallEntry[] {
