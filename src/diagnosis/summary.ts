@@ -30,7 +30,7 @@ const NON_SSH_WORDS: Record<string, string> = {
   http: 'HTTP',
   tls: 'TLS',
   rdp: 'RDP',
-  binary: 'binary data (TLS/RDP-like)',
+  binary: 'TLS/RDP-like binary data',
   mglndd_probe: 'MGLNDD_ probes',
   too_long: 'overlong junk',
   invalid_format: 'not SSH',

@@ -147,7 +147,7 @@ export function loadConfig(file: string, opts: { optional?: boolean } = {}): Gua
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' && opts.optional) return parseConfig('', file);
-    throw new ConfigError(file, `${file}: cannot read the config: ${describeFsError(err)}`);
+    throw new ConfigError(file, `${file}: cannot read: ${describeFsError(err)}`);
   }
   return parseConfig(text, file);
 }

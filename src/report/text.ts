@@ -118,8 +118,9 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
   }
 
   out.push(p.bold('About this log'));
-  out.push(`  LogLevel: ${p.cyan(result.logLevel.level)} ${p.dim(`(${result.logLevel.why})`)}`);
-  out.push(`  OpenSSH:  ${p.cyan(result.era.range)} ${p.dim(`(${result.era.clues.slice(0, 3).join('; ')})`)}`);
+  // The why-texts hold parentheses of their own: set off with a dash, never nested in parentheses.
+  out.push(`  LogLevel: ${p.cyan(result.logLevel.level)} ${p.dim(`— ${result.logLevel.why}`)}`);
+  out.push(`  OpenSSH:  ${p.cyan(result.era.range)} ${p.dim(`— ${result.era.clues.slice(0, 3).join('; ')}`)}`);
   const rc = input.readCounts;
   out.push(p.dim(`  Read ${rc.lines} lines: ${rc.framed} from sshd, ${rc.skipped} from other programs, ${rc.malformed} malformed.`));
   if (rc.sshdLike && rc.sshdLikeExample) {

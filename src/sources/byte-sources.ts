@@ -41,7 +41,7 @@ export function describeFsError(err: unknown): string {
   switch (e?.code) {
     case 'ENOENT': return 'no such file';
     case 'EACCES':
-    case 'EPERM': return 'permission denied (try sudo, or add yourself to the adm group)';
+    case 'EPERM': return 'permission denied (run as root, or as a member of the adm group)';
     case 'EISDIR': return 'is a directory';
     case 'ELOOP': return 'too many symbolic links';
     case 'EMFILE':

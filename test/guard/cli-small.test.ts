@@ -114,7 +114,7 @@ test('guard --check: says whether a config file exists and what the guard would 
   else assert.match(def.stdout, /^no config file at \/etc\/sshwarden\/config\.yaml: the built-in defaults apply \(valid\); the guard would follow /);
   const missing = sshwarden(['guard', '--check', '-c', join(dir, 'nope.yaml')]);
   assert.equal(missing.status, 2);
-  assert.equal(missing.stderr, `sshwarden: ${join(dir, 'nope.yaml')}: cannot read the config: no such file\n`);
+  assert.equal(missing.stderr, `sshwarden: ${join(dir, 'nope.yaml')}: cannot read: no such file\n`);
   assert.equal(missing.stdout, '');
 });
 

@@ -190,6 +190,6 @@ test('an unreadable file (permission denied, read as user nobody) is one message
   const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(out.errors, [`${secret}: cannot read: permission denied (try sudo, or add yourself to the adm group)`]);
+  assert.deepEqual(out.errors, [`${secret}: cannot read: permission denied (run as root, or as a member of the adm group)`]);
   assert.deepEqual(out.lines, ['visible']);
 });
