@@ -188,7 +188,12 @@ function serverEventLines(result: AnalysisResult, p: Paint): string[] {
   const d = result.summary.drops;
   if (d.throttlingEpisodes) out.push(`  MaxStartups throttling began ${d.throttlingEpisodes}×${d.reportedByThrottleLines ? `, ${d.reportedByThrottleLines} drops reported by the throttling lines` : ''}`);
   for (const e of result.events) {
-    if (e.type === 'maxstartups_end' || e.type === 'maxstartups_status' || e.type.startsWith('drops_ratelimited')) out.push(`  ${e.time ?? ''} ${e.message}`);
+    if (e.type === 'maxstartups_end' || e.type === 'maxstartups_status' || e.type.startsWith('drops_ratelimited')) {
+      // sshd prints whole seconds: `after 00:00:00` is an episode shorter than a second. A log
+      // without times (journal cat, sshd -E) says so instead of a duration with no start.
+      const msg = e.message.replace(/ (after|for) 00:00:00,/, ' $1 less than a second,');
+      out.push(`  ${e.time ?? 'time not in this log:'} ${msg}`);
+    }
   }
   const named: Record<string, string> = {
     listening: '`Server listening` lines (listener starts and restarts, one per address)',

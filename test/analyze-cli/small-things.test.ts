@@ -74,3 +74,18 @@ test('the text report nests no parentheses; one connection is "1 connection"', (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a throttling episode of sshd\'s "00:00:00" reads "less than a second"; without times in the log, no bare duration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-small-'));
+  try {
+    const lines = ['error: beginning MaxStartups throttling', 'drop connection #10 from [198.51.100.5]:50001 on [192.0.2.1]:22 past MaxStartups', 'exited MaxStartups throttling after 00:00:00, 5 connections dropped'];
+    writeFileSync(join(dir, 'cat.log'), `${lines.join('\n')}\n`); // journalctl -o cat: no times
+    const out = run(['analyze', join(dir, 'cat.log')], { NO_COLOR: '1' }).stdout;
+    assert.match(out, /time not in this log: exited MaxStartups throttling after less than a second, 5 connections dropped/);
+    assert.doesNotMatch(out, /00:00:00/);
+    const withTimes = run(['analyze', 'samples/auth.log'], { NO_COLOR: '1' }).stdout;
+    assert.match(withTimes, /\d\dZ exited MaxStartups throttling after less than a second/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
