@@ -25,9 +25,9 @@ export function registerStatus(program: Command): void {
     .option('-c, --config <file>', 'guard config (for the socket and store paths)', undefined as string | undefined)
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
-Examples:
-  sudo sshwarden status
-  sudo sshwarden status --json | jq '.bans[].target'`)
+Examples (as root: the guard's socket and store are root-only):
+  sshwarden status
+  sshwarden status --json | jq '.bans[].target'`)
     .action(async (opts) => {
       const { config } = readConfigOrFail(opts.config);
       let status = (await ask(config, { cmd: 'status' })) as Record<string, unknown> | null;
