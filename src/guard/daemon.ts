@@ -99,6 +99,8 @@ export class GuardDaemon {
   /** When the line being processed was read (for the reaction-time metric). */
   private readAt: number | null = null;
   private sshdLines = 0;
+  /** Lines delivered while starting, handled once "guard started" is logged (null: not starting). */
+  private held: (() => void)[] | null = null;
   private startedAt = 0;
   private silentWarned = false;
 
@@ -148,8 +150,12 @@ export class GuardDaemon {
         this.log.log('warn', 'metrics endpoint not started', { listen: cfg.metrics.listen, error: (e as Error).message });
       }
     }
-    // "guard started" comes before anything the sources can trigger (a replay bans at once).
+    // The sources start (positioned: a line written after "guard started" is read), but what
+    // they deliver is held until "guard started" is logged: a replay would otherwise ban first.
     const plan = this.sourcePlan();
+    this.held = [];
+    this.startedAt = this.now();
+    this.startSources(plan);
     this.log.log('info', 'guard started', {
       backend: this.fw.name,
       dryRun: Boolean(this.opts.dryRun),
@@ -160,8 +166,9 @@ export class GuardDaemon {
       window: cfg.policy.window / 1000,
     });
     this.log.log('info', 'following', plan.journal ? { source: 'journal', units: cfg.log.journal_units, why: plan.why } : { source: 'files', files: plan.files, why: plan.why });
-    this.startedAt = this.now();
-    this.startSources(plan);
+    const held = this.held;
+    this.held = null;
+    for (const h of held) h();
     this.timers.push(setInterval(() => this.tick(), TICK_MS));
     this.timers.push(setInterval(() => void this.refreshProtected(), Math.max(10_000, cfg.never_ban.refresh)));
     if (this.opts.once) this.timers.push(setInterval(() => this.checkEndOfInput(), 200));
@@ -243,6 +250,10 @@ export class GuardDaemon {
 
   /** Lines from a source: framed (format detected from the first lines when `auto`), pushed into the engine. */
   private onLines(input: SourceInput, lines: string[], first: number): void {
+    if (this.held !== null) {
+      this.held.push(() => this.onLines(input, lines, first));
+      return;
+    }
     this.readAt = performance.now();
     if (!input.framer) {
       for (let i = 0; i < lines.length; i++) input.pending.push({ text: lines[i], line: first + i });

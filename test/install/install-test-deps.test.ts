@@ -3,9 +3,10 @@
  * apart from the packages: /usr/sbin/policy-rc.d is gone after every run that created it
  * (success and failure), a policy-rc.d that was there before is kept, an already-satisfied list
  * does nothing, and a package with a service that the run installs is left disabled at boot
- * (no link in /etc/systemd/system/*.wants, no S link in /etc/rc?.d) and not running. And
- * test.sh itself hands on the test runner's exit status (it used to `exec` node, so its EXIT
- * trap never ran).
+ * (no link in /etc/systemd/system/*.wants, no S link in /etc/rc?.d) and not running: checked
+ * through test.sh itself (SSHWARDEN_TEST_EXTRA_DEBS adds the package) with a failing test, so
+ * test.sh must also hand on the runner's exit status and clean up after it (it used to `exec`
+ * node, so its `trap … EXIT` never ran and policy-rc.d stayed behind).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,38 +67,32 @@ test("a policy-rc.d that was there before is the owner's: kept as it was", () =>
   }
 });
 
-test('a package with a service installed by the run: not started, not enabled at boot, policy-rc.d gone', () => {
+test('test.sh that installs a package with a service, then runs a failing test: exit 1, policy-rc.d gone, the service neither started nor enabled at boot', () => {
   requireRoot();
   assert.ok(!installed(SERVICE_PKG), `${SERVICE_PKG} is installed on this machine already; this test installs and purges it`);
   assert.ok(!existsSync(POLICY), `${POLICY} exists before the test`);
-  purge = true;
-  const r = run([SERVICE_PKG]);
-  assert.equal(r.status, 0, r.stderr);
-  assert.ok(installed(SERVICE_PKG), r.stderr);
-  assert.match(r.stderr, /created \/usr\/sbin\/policy-rc\.d/);
-  assert.ok(!existsSync(POLICY), 'policy-rc.d left behind');
-  const wants = readdirSync('/etc/systemd/system')
-    .filter((d) => d.endsWith('.wants'))
-    .flatMap((d) => readdirSync(join('/etc/systemd/system', d)).map((f) => `${d}/${f}`));
-  assert.deepEqual(wants.filter((w) => w.includes(SERVICE_PKG)), [], 'enabled at boot (systemd)');
-  const rcLinks = readdirSync('/etc').filter((d) => /^rc[0-6S]\.d$/.test(d)).flatMap((d) => readdirSync(join('/etc', d)).map((f) => `${d}/${f}`));
-  assert.deepEqual(rcLinks.filter((l) => /\/S\d*uptimed$/.test(l)), [], 'enabled at boot (SysV)');
-  const ps = spawnSync('pgrep', ['-x', 'uptimed'], { encoding: 'utf8' });
-  assert.equal(ps.status, 1, `uptimed is running: ${ps.stdout}`);
-});
-
-test('test.sh hands on the test runner\'s failure (no exec: its own cleanup runs)', () => {
-  requireRoot();
   const dir = mkdtempSync(join(tmpdir(), 'sshwarden-testsh-'));
+  purge = true;
   try {
     const file = join(dir, 'fails.test.ts');
     writeFileSync(file, "import { test } from 'node:test';\ntest('fails on purpose', () => { throw new Error('on purpose'); });\n");
-    const env: Record<string, string | undefined> = { ...process.env, SSHWARDEN_APT_UPDATE: '0' };
+    const env: Record<string, string | undefined> = { ...process.env, SSHWARDEN_APT_UPDATE: '0', SSHWARDEN_TEST_EXTRA_DEBS: SERVICE_PKG };
     delete env.NODE_TEST_CONTEXT; // else the inner node --test thinks it is nested and runs nothing
-    const r = spawnSync(join(ROOT, 'test.sh'), [file], { encoding: 'utf8', timeout: 300_000, cwd: ROOT, env });
+    const r = spawnSync(join(ROOT, 'test.sh'), [file], { encoding: 'utf8', timeout: 600_000, cwd: ROOT, env });
+    // The old test.sh ended in `exec node …`: its `trap … EXIT` never ran and policy-rc.d stayed.
     assert.equal(r.status, 1, r.stderr + r.stdout);
     assert.match(r.stdout, /fails on purpose/);
-    assert.ok(!existsSync(POLICY));
+    assert.match(r.stderr, /created \/usr\/sbin\/policy-rc\.d/);
+    assert.ok(installed(SERVICE_PKG), r.stderr);
+    assert.ok(!existsSync(POLICY), 'policy-rc.d left behind');
+    const wants = readdirSync('/etc/systemd/system')
+      .filter((d) => d.endsWith('.wants'))
+      .flatMap((d) => readdirSync(join('/etc/systemd/system', d)).map((f) => `${d}/${f}`));
+    assert.deepEqual(wants.filter((w) => w.includes(SERVICE_PKG)), [], 'enabled at boot (systemd)');
+    const rcLinks = readdirSync('/etc').filter((d) => /^rc[0-6S]\.d$/.test(d)).flatMap((d) => readdirSync(join('/etc', d)).map((f) => `${d}/${f}`));
+    assert.deepEqual(rcLinks.filter((l) => /\/S\d*uptimed$/.test(l)), [], 'enabled at boot (SysV)');
+    const ps = spawnSync('pgrep', ['-x', 'uptimed'], { encoding: 'utf8' });
+    assert.equal(ps.status, 1, `uptimed is running: ${ps.stdout}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
