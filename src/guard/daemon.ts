@@ -25,7 +25,8 @@ import { GuardMetrics } from './metrics.ts';
 import { GuardStore, type BanRow } from './store.ts';
 import type { Evidence, GuardUpdate } from './updates.ts';
 import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
-import { banView, decisionView } from './status-view.ts';
+import { banView } from './ban-view.ts';
+import { decisionView } from './status-view.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */

@@ -5,7 +5,8 @@ import { EXIT } from '../exit-codes.ts';
 import { statSync } from 'node:fs';
 import { ask, readConfigOrFail, requireRootHint } from '../../guard/cli-support.ts';
 import { GuardStore } from '../../guard/store.ts';
-import { banView, decisionView } from '../../guard/status-view.ts';
+import { banView } from '../../guard/ban-view.ts';
+import { decisionView } from '../../guard/status-view.ts';
 
 interface BanView {
   target: string;
