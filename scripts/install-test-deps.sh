@@ -86,7 +86,11 @@ for p in "$@"; do
   if [ ! -x "$dest/usr/sbin/syslog-ng" ]; then
     mkdir -p "$cache/debs"
     rm -f "$cache"/debs/syslog-ng-core_*.deb
-    (cd "$cache/debs" && apt-get download syslog-ng-core >&2 2>/dev/null) || { echo "install-test-deps.sh: apt-get download syslog-ng-core failed" >&2; exit 1; }
+    if ! (cd "$cache/debs" && apt-get download syslog-ng-core >&2 2>/dev/null); then
+      # No package lists yet (a fresh container): fetch them once, then try again.
+      [ "${SSHWARDEN_APT_UPDATE:-1}" != 0 ] && apt-get update -qq >&2 || true
+      (cd "$cache/debs" && apt-get download syslog-ng-core >&2) || { echo "install-test-deps.sh: apt-get download syslog-ng-core failed" >&2; exit 1; }
+    fi
     rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
     dpkg-deb -x "$cache"/debs/syslog-ng-core_*.deb "$dest.tmp"
     rm -rf "$dest" && mv "$dest.tmp" "$dest"
