@@ -10,7 +10,8 @@
  * stream keeps them (RSYSLOG_ForwardFormat has no line end of its own: it exists on the wire,
  * where TCP framing adds the LF). Before, every sshd line of the 5424 files was unrecognised
  * (the message kept rsyslog's leading space) and the forward format was refused ("cannot detect
- * the log format").
+ * the log format"). busybox syslogd (the real daemon, `host auth.info sshd[pid]:`) was skipped as
+ * another program's lines.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { Lab, requireRoot, type Host } from '../lab/netns.ts';
 import { startRsyslog, type Rsyslog } from '../lab/rsyslog.ts';
 import { startSyslogNg } from '../lab/syslog-ng.ts';
+import { startBusyboxSyslogd } from '../lab/busybox-syslogd.ts';
 import { startSshd } from '../lab/sshd.ts';
 import { runSsh } from '../lab/clients.ts';
 
@@ -150,5 +152,20 @@ test("syslog-ng's default file format, written by the real daemon, read in full"
   cleanups.push(() => sshd.stop());
   await failedLogin(cli, srv.v4, sshd.port, syslog);
   assert.match(syslog.read(), /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d web8 sshd(-session)?\[\d+\]: /m);
+  checkFile(syslog.logFile, 'syslog', cli.v4, syslog.read());
+});
+
+test('busybox syslogd (facility.level after the host), written by the real daemon, read in full', async () => {
+  requireRoot();
+  const lab = Lab.create('bbx');
+  cleanups.push(() => lab.destroy());
+  const srv = lab.host('srv', 1);
+  const cli = lab.host('cli', 11);
+  const syslog = await startBusyboxSyslogd({ hostname: 'web9' });
+  cleanups.push(() => syslog.stop());
+  const sshd = await startSshd(srv, { syslog, options: { LogLevel: 'VERBOSE' } });
+  cleanups.push(() => sshd.stop());
+  await failedLogin(cli, srv.v4, sshd.port, syslog);
+  assert.match(syslog.read(), /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d web9 auth(priv)?\.info sshd(-session)?\[\d+\]: /m);
   checkFile(syslog.logFile, 'syslog', cli.v4, syslog.read());
 });
