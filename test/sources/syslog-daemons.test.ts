@@ -140,32 +140,28 @@ test('rsyslog: every built-in file template, and RFC 5424 forwarded over TCP and
   checkFile(udpRecv.logFile, 'rfc5424', cli.v4, udpRecv.read());
 });
 
-test("syslog-ng's default file format, written by the real daemon, read in full", async () => {
-  requireRoot();
-  const lab = Lab.create('sng');
-  cleanups.push(() => lab.destroy());
-  const srv = lab.host('srv', 1);
-  const cli = lab.host('cli', 11);
-  const syslog = await startSyslogNg({ hostname: 'web8' });
-  cleanups.push(() => syslog.stop());
-  const sshd = await startSshd(srv, { syslog, options: { LogLevel: 'VERBOSE' } });
-  cleanups.push(() => sshd.stop());
-  await failedLogin(cli, srv.v4, sshd.port, syslog);
-  assert.match(syslog.read(), /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d web8 sshd(-session)?\[\d+\]: /m);
-  checkFile(syslog.logFile, 'syslog', cli.v4, syslog.read());
-});
+/** One real syslog daemon between a real sshd and analyze: its own line shape, then read in full. */
+function daemonTest(title: string, labPrefix: string, start: () => Promise<Rsyslog>, shape: RegExp) {
+  test(title, async () => {
+    requireRoot();
+    const lab = Lab.create(labPrefix);
+    cleanups.push(() => lab.destroy());
+    const srv = lab.host('srv', 1);
+    const cli = lab.host('cli', 11);
+    const syslog = await start();
+    cleanups.push(() => syslog.stop());
+    const sshd = await startSshd(srv, { syslog, options: { LogLevel: 'VERBOSE' } });
+    cleanups.push(() => sshd.stop());
+    await failedLogin(cli, srv.v4, sshd.port, syslog);
+    assert.match(syslog.read(), shape);
+    checkFile(syslog.logFile, 'syslog', cli.v4, syslog.read());
+  });
+}
 
-test('busybox syslogd (facility.level after the host), written by the real daemon, read in full', async () => {
-  requireRoot();
-  const lab = Lab.create('bbx');
-  cleanups.push(() => lab.destroy());
-  const srv = lab.host('srv', 1);
-  const cli = lab.host('cli', 11);
-  const syslog = await startBusyboxSyslogd({ hostname: 'web9' });
-  cleanups.push(() => syslog.stop());
-  const sshd = await startSshd(srv, { syslog, options: { LogLevel: 'VERBOSE' } });
-  cleanups.push(() => sshd.stop());
-  await failedLogin(cli, srv.v4, sshd.port, syslog);
-  assert.match(syslog.read(), /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d web9 auth(priv)?\.info sshd(-session)?\[\d+\]: /m);
-  checkFile(syslog.logFile, 'syslog', cli.v4, syslog.read());
-});
+daemonTest("syslog-ng's default file format, written by the real daemon, read in full", 'sng', () => startSyslogNg({ hostname: 'web8' }), /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d web8 sshd(-session)?\[\d+\]: /m);
+daemonTest(
+  'busybox syslogd (facility.level after the host), written by the real daemon, read in full',
+  'bbx',
+  () => startBusyboxSyslogd({ hostname: 'web9' }),
+  /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d web9 auth(priv)?\.info sshd(-session)?\[\d+\]: /m,
+);
