@@ -23,6 +23,11 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
 
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv.slice(2));
+  if (argv.length <= 2) {
+    // No command: usage on stderr, exit 2 (README "Exit codes").
+    process.stderr.write(program.helpInformation());
+    return EXIT.USAGE;
+  }
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;

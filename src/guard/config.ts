@@ -4,6 +4,7 @@
  * admin can run with an empty file; README "## guard" explains why each one is what it is.
  */
 import { readFileSync } from 'node:fs';
+import { describeFsError } from '../sources/byte-sources.ts';
 import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
 import * as z from 'zod';
 import { parseCidr } from '../net/address.ts';
@@ -173,7 +174,7 @@ export function loadConfig(file: string, opts: { optional?: boolean } = {}): Gua
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' && opts.optional) return parseConfig('', file);
-    throw new ConfigError(file, `${file}: cannot read config: ${err.code ?? err.message}`);
+    throw new ConfigError(file, `${file}: cannot read: ${describeFsError(err)}`);
   }
   return parseConfig(text, file);
 }

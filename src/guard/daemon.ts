@@ -28,6 +28,8 @@ import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
 import { SourceHealth } from './source-health.ts';
 import { FleetSync, type FleetHost } from './fleet-sync.ts';
 import { VERSION } from '../version.ts';
+import { banView } from './ban-view.ts';
+import { decisionView } from './status-view.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -37,6 +39,11 @@ export interface GuardOptions {
   dryRun?: boolean;
   /** Read the logs from their beginning (and score by their timestamps). */
   replay?: boolean;
+  /** With replay, files only: call `onEndOfInput` once everything the files hold has been read. */
+  once?: boolean;
+  onEndOfInput?: () => void;
+  /** Warn once when no sshd line has been read this long after the start (default 10 min). */
+  silentWarningMs?: number;
   /** Prefix for firewall programs (tests only: `ip netns exec NS`). */
   firewallExec?: readonly string[];
   logger?: Logger;
@@ -58,6 +65,21 @@ interface SourceInput {
 const TICK_MS = 1000;
 /** Wait before restarting a follower that ended. */
 const FOLLOWER_RETRY_MS = 5000;
+
+export interface SourcePlan {
+  journal: boolean;
+  files: string[];
+  why: string;
+}
+
+/** Which log the guard follows, and why (the "following" log line, `guard --check`). Reads only file existence. */
+export function sourcePlan(log: GuardConfig['log']): SourcePlan {
+  if (log.source === 'journal') return { journal: true, files: [], why: 'log.source: journal' };
+  if (log.source === 'files') return { journal: false, files: log.files, why: 'log.source: files' };
+  const present = log.files.filter((f) => existsSync(f));
+  if (present.length === 0) return { journal: true, files: [], why: `log.source: auto, and none of log.files exists (${log.files.join(', ')})` };
+  return { journal: false, files: present, why: 'log.source: auto, these files of log.files exist' };
+}
 
 export class GuardDaemon {
   private cfg: GuardConfig;
@@ -90,6 +112,11 @@ export class GuardDaemon {
   private resolvedNames = new Map<string, string[]>();
   /** When the line being processed was read (for the reaction-time metric). */
   private readAt: number | null = null;
+  private sshdLines = 0;
+  /** Lines delivered while starting, handled once "guard started" is logged (null: not starting). */
+  private held: (() => void)[] | null = null;
+  private startedAt = 0;
+  private silentWarned = false;
 
   constructor(opts: GuardOptions) {
     this.opts = opts;
@@ -142,26 +169,59 @@ export class GuardDaemon {
       this.fleet = new FleetSync(cfg, this.fleetHost());
       await this.fleet.start(VERSION);
     }
-    this.startSources();
-    this.timers.push(setInterval(() => this.tick(), TICK_MS));
-    this.timers.push(setInterval(() => void this.refreshProtected(), Math.max(10_000, cfg.never_ban.refresh)));
+    // The sources start (positioned: a line written after "guard started" is read), but what
+    // they deliver is held until "guard started" is logged: a replay would otherwise ban first.
+    const plan = this.sourcePlan();
+    this.held = [];
+    this.startedAt = this.now();
+    this.startSources(plan);
     this.log.log('info', 'guard started', {
       backend: this.fw.name,
       dryRun: Boolean(this.opts.dryRun),
-      sources: [...this.inputs.keys()],
+      sources: plan.journal ? ['journal'] : plan.files,
       database: this.store.path,
       socket: this.opts.dryRun ? null : cfg.state.socket,
       threshold: cfg.policy.threshold,
       window: cfg.policy.window / 1000,
     });
+    this.log.log('info', 'following', plan.journal ? { source: 'journal', units: cfg.log.journal_units, why: plan.why } : { source: 'files', files: plan.files, why: plan.why });
+    const held = this.held;
+    this.held = null;
+    for (const h of held) h();
+    this.timers.push(setInterval(() => this.tick(), TICK_MS));
+    this.timers.push(setInterval(() => void this.refreshProtected(), Math.max(10_000, cfg.never_ban.refresh)));
+    if (this.opts.once) this.timers.push(setInterval(() => this.checkEndOfInput(), 200));
+  }
+
+  private sourcePlan(): SourcePlan {
+    return sourcePlan(this.cfg.log);
+  }
+
+  /** --once: stop reading when every file has been read to its end and the engine has had it. */
+  private checkEndOfInput(): void {
+    if (this.stopped || this.files.length === 0 || !this.files.every((f) => f.atEnd())) return;
+    const cb = this.opts.onEndOfInput;
+    this.opts.onEndOfInput = undefined;
+    cb?.();
+  }
+
+  /** Warns once when the source has given no sshd line for a while: likely the wrong source. */
+  private checkSilence(now: number): void {
+    if (this.silentWarned || this.sshdLines > 0 || this.startedAt === 0) return;
+    const after = this.opts.silentWarningMs ?? 10 * 60_000;
+    if (now - this.startedAt < after) return;
+    this.silentWarned = true;
+    this.log.log('warn', 'no sshd line read yet: is this where sshd logs? (set log.source and log.files)', {
+      seconds: Math.round((now - this.startedAt) / 1000),
+      sources: [...this.inputs.keys()],
+    });
   }
 
   // ---- sources -------------------------------------------------------------------------------
 
-  private startSources(): void {
+  private startSources(plan = this.sourcePlan()): void {
     const cfg = this.cfg;
-    const useJournal = cfg.log.source === 'journal' || (cfg.log.source === 'auto' && !cfg.log.files.some((f) => existsSync(f)));
-    if (useJournal) {
+    if (plan.journal) {
       const saved = this.opts.replay ? null : this.store.getCursor('journal');
       const input: SourceInput = { name: 'journal', framer: createFramer('journal-json', 'journal'), pending: [], format: 'journal-json' };
       this.inputs.set('journal', input);
@@ -187,8 +247,7 @@ export class GuardDaemon {
       this.updateFollowing();
       return;
     }
-    const files = cfg.log.source === 'auto' ? cfg.log.files.filter((f) => existsSync(f)) : cfg.log.files;
-    for (const file of files) {
+    for (const file of plan.files) {
       const format = cfg.log.format;
       const input: SourceInput = { name: file, framer: format === 'auto' ? null : this.framerFor(format, file), pending: [], format };
       this.inputs.set(file, input);
@@ -252,6 +311,10 @@ export class GuardDaemon {
 
   /** Lines from a source: framed (format detected from the first lines when `auto`), pushed into the engine. */
   private onLines(input: SourceInput, lines: string[], first: number): void {
+    if (this.held !== null) {
+      this.held.push(() => this.onLines(input, lines, first));
+      return;
+    }
     this.readAt = performance.now();
     if (!input.framer) {
       for (let i = 0; i < lines.length; i++) input.pending.push({ text: lines[i], line: first + i });
@@ -280,6 +343,7 @@ export class GuardDaemon {
       return;
     }
     this.metrics.lines.inc({ result: 'sshd' });
+    this.sshdLines++;
     if (fl.ts !== null) this.metrics.lag.set(Math.max(0, (this.now() - fl.ts) / 1000));
     this.pushLine(fl);
   }
@@ -494,6 +558,7 @@ export class GuardDaemon {
 
   private tick(): void {
     const now = this.now();
+    this.checkSilence(now);
     try {
       for (const u of this.analyzer.tick(now)) this.onUpdate(u);
     } catch (e) {
@@ -590,8 +655,10 @@ export class GuardDaemon {
         const until = this.activeBans.get(c.text);
         const had = this.store.recordUnban(c.text, 'manual unban', 'manual', now);
         this.activeBans.delete(c.text);
-        this.metrics.decisions.inc({ action: 'unban', origin: 'manual' });
-        this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
+        if (had) {
+          this.metrics.decisions.inc({ action: 'unban', origin: 'manual' });
+          this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
+        }
         // Also lift a covering prefix ban? No: say which one covers it.
         const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && cidrCovers(parseCidr(t)!, c));
         if (had || until !== undefined) this.enqueue([], [{ target: c.text, family: c.family, until: until ?? now }]);
@@ -633,7 +700,7 @@ export class GuardDaemon {
       trackedSources: this.decider.trackedSources,
       authenticatedSources: this.decider.authenticatedCount(),
       allow: this.allow.entries(),
-      recent: this.store.recentDecisions(20),
+      recent: this.store.recentDecisions(20).map(decisionView),
       fleet: this.fleet?.status() ?? null,
     };
   }
@@ -710,19 +777,6 @@ export class GuardDaemon {
   }
 }
 
-function banView(b: BanRow): Record<string, unknown> {
-  return {
-    target: b.target,
-    since: new Date(b.since).toISOString(),
-    until: new Date(b.until).toISOString(),
-    reason: b.reason,
-    origin: b.origin,
-    offence: b.offence,
-    applied: b.applied === 1,
-    error: b.error,
-    evidence: JSON.parse(b.evidence) as Evidence[],
-  };
-}
 
 /** Drops entries inside another entry (nft interval sets refuse overlaps); the wider ban wins. */
 function withoutCovered(entries: FirewallEntry[]): FirewallEntry[] {
