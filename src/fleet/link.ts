@@ -82,6 +82,8 @@ export interface FleetStatus {
 
 const CHANNEL = 'sshwarden_decisions';
 const BATCH = 1000;
+/** How long a notification waits for the rest of its burst before the catch-up query. */
+const WAKE_DELAY_MS = 20;
 
 export class FleetLink {
   private readonly opts: FleetLinkOptions;
@@ -101,6 +103,7 @@ export class FleetLink {
   private retryMs = 1000;
   private timers: NodeJS.Timeout[] = [];
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
   private lastHeartbeat = 0;
 
   constructor(opts: FleetLinkOptions, sink: FleetSink) {
@@ -155,6 +158,7 @@ export class FleetLink {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (let i = 0; i < 50 && this.pumping; i++) await new Promise((r) => setTimeout(r, 20));
     await this.client?.end().catch(() => {});
     this.client = null;
@@ -174,7 +178,8 @@ export class FleetLink {
     client.on('error', (e) => this.down(e.message, client));
     client.on('end', () => this.down('connection closed', client));
     client.on('notification', (n) => {
-      if (n.channel === CHANNEL) this.kick();
+      // A burst of decisions wakes the link once: catch-up reads them all in one query.
+      if (n.channel === CHANNEL && !this.wakeTimer) this.wakeTimer = setTimeout(() => ((this.wakeTimer = null), this.kick()), WAKE_DELAY_MS);
     });
     try {
       await client.connect();
@@ -205,6 +210,7 @@ export class FleetLink {
 
   private down(error: string, client: pg.Client | null): void {
     if (client !== null && client !== this.client) return; // an old connection's late event
+    if (this.stopped) return;
     const wasUp = this.state === 'up';
     this.client = null;
     this.state = 'down';
@@ -252,17 +258,21 @@ export class FleetLink {
     }
   }
 
+  /** Publishes the queue in batches of up to 500, one round trip each (publish() per row, in order). */
   private async flushDecisions(client: pg.Client): Promise<void> {
     while (this.queue.length > 0) {
-      const it = this.queue[0];
-      const r = await client.query<{ seq: string | null; refused: string | null }>(
-        'SELECT seq, refused FROM sshwarden.publish($1, $2::cidr, $3, $4, $5::jsonb, $6)',
-        [it.kind, it.target, it.seconds, it.reason, JSON.stringify(it.evidence.slice(0, 20)), it.originId],
+      const batch = this.queue.slice(0, 500);
+      const rows = batch.map((it) => ({ k: it.kind, t: it.target, s: it.seconds, r: it.reason, e: it.evidence.slice(0, 20), o: it.originId }));
+      const r = await client.query<{ i: number; refused: string | null }>(
+        `SELECT x.i::int AS i, p.refused FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(v, i),
+                LATERAL sshwarden.publish(x.v->>'k', (x.v->>'t')::cidr, (x.v->>'s')::float8, x.v->>'r', x.v->'e', x.v->>'o') p ORDER BY x.i`,
+        [JSON.stringify(rows)],
       );
-      this.queue.shift();
-      this.published++;
-      const refused = r.rows[0]?.refused;
-      if (refused) this.sink.log('warn', 'fleet refused a ban from this server', { target: it.target, reason: refused });
+      this.queue.splice(0, batch.length);
+      this.published += batch.length;
+      for (const row of r.rows) {
+        if (row.refused) this.sink.log('warn', 'fleet refused a ban from this server', { target: batch[row.i - 1]?.target, reason: row.refused });
+      }
     }
   }
 
