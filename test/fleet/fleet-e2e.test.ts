@@ -90,7 +90,7 @@ test('(1) a source that stays under every local threshold is banned on all three
   for (const n of names) failPasswords(slow, hosts[n], 4);
   await until(() => inSets(slow.v4), 15_000, 'fleet-rule ban in every nft set');
   for (const n of names) assert.ok(!guards[n].logs.some((l) => l.msg === 'ban' && l.target === slow.v4 && l.origin === 'auto'), `${n} must not have banned it locally`);
-  const applied = guards['web-a'].logs.find((l) => l.msg === 'ban' && l.target === slow.v4);
+  const applied = await guards['web-a'].waitLog((l) => l.msg === 'ban' && l.target === slow.v4, 10_000, 'the fleet ban in A\'s log');
   assert.match(String(applied?.reason), /fleet #\d+ from fleet: fleet score 72 >= 60 within 60 min across servers \(web-a 24, web-b 24, web-c 24\)/);
 });
 
