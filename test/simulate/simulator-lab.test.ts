@@ -19,10 +19,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Lab, type Host } from '../lab/netns.ts';
 import { startSshd } from '../lab/sshd.ts';
+import { startRsyslog } from '../lab/rsyslog.ts';
+import { spawnSync } from 'node:child_process';
+import { arrivalsFromConnections } from '../../src/simulate/index.ts';
+import type { ConnectionRecord } from '../../src/connections/types.ts';
 import { localSshd } from '../../src/sshd-config/system.ts';
 import { admissionSettings, seededRandom, simulateSetting, type Arrival } from '../../src/simulate/index.ts';
 import type { ReplayConn, ReplayResult, ReplaySpec } from './replay-client.ts';
 
+const SSHWARDEN = fileURLToPath(new URL('../../bin/sshwarden.js', import.meta.url));
 const REPLAY_CLIENT = fileURLToPath(new URL('./replay-client.ts', import.meta.url));
 const GRID = 400;
 const SOURCES = ['192.0.2.11', '192.0.2.12', '192.0.2.13'];
@@ -109,6 +114,38 @@ test('simulator vs real sshd: refused connections lie within the simulated sprea
         );
       });
     }
+
+    // End to end: the arrivals come from the real sshd's log (rsyslog, `sshwarden analyze --json`),
+    // the refused ones with estimated holds (arrivals.ts); the real count must still lie within
+    // the spread (tolerance 2: an estimated hold is the source's median, not what the client would have held).
+    await t.test('MaxStartups 3:50:6, arrivals from the log through analyze', async () => {
+      const syslog = await startRsyslog();
+      let results: ReplayResult[];
+      let logText: string;
+      try {
+        const sshd = await startSshd(srv, { port: port++, syslog, options: { MaxStartups: '3:50:6', LoginGraceTime: 60, LogLevel: 'VERBOSE' } });
+        try {
+          results = replay(cli, sshd.port, pattern(12, 1, 10));
+        } finally {
+          await sshd.stop();
+        }
+        await syslog.sync();
+        logText = syslog.read();
+        const an = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', SSHWARDEN, 'analyze', '--json', syslog.logFile], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+        assert.equal(an.status, 0, `analyze failed: ${an.stderr}`);
+        const doc = JSON.parse(an.stdout) as { connections: ConnectionRecord[] };
+        const set = arrivalsFromConnections(doc.connections.filter((c) => c.localPort === sshd.port), { loginGraceTime: 60 });
+        const refused = results.filter((r) => !r.gotBanner).length;
+        assert.equal(set.arrivals.length, results.length, `every replayed connection is an arrival in the log (${logText.split('\n').length} lines)`);
+        assert.equal(set.estimated, refused, 'the refused ones are the estimated ones');
+        assert.equal(set.resolutionMs, 1, 'rsyslog writes microseconds');
+        const sim = simulateSetting(set.arrivals, admissionSettings({ maxstartups: '3:50:6' }, local.version), { runs: 300, seed: 1 });
+        t.diagnostic(`from the log: real refused ${refused} of ${results.length}; simulated ${sim.dropped.min}..${sim.dropped.max} (mean ${sim.dropped.mean.toFixed(1)})`);
+        assert.ok(refused >= sim.dropped.min - 2 && refused <= sim.dropped.max + 2, `real ${refused}, simulated ${sim.dropped.min}..${sim.dropped.max} (tolerance 2)`);
+      } finally {
+        await syslog.stop();
+      }
+    });
   } finally {
     await lab.destroy();
   }
