@@ -34,8 +34,8 @@ export const ESTIMATE_FALLBACK_HOLD_MS = 1000;
 export interface ArrivalOptions {
   /** Only connections of this log host (a log of several hosts mixes several sshd listeners). Default: all. */
   host?: string | null;
-  /** Time of each successful authentication by `address port` (see authTimesFrom). */
-  authTimes?: ReadonlyMap<string, number>;
+  /** Times of the successful authentications by `address port`, ascending (see authTimesFrom). */
+  authTimes?: ReadonlyMap<string, readonly number[]>;
   /** sshd's LoginGraceTime in seconds (default 120; 0 = no limit): the longest pre-auth hold. */
   loginGraceTime?: number;
 }
@@ -54,11 +54,25 @@ export interface ArrivalSet {
   window: { from: number; to: number } | null;
 }
 
-/** `address port` → time (ms) of the `Accepted` line, from the engine's updates. */
-export function authTimesFrom(updates: Iterable<EngineUpdate>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const u of updates) if (u.kind === 'auth-success' && u.ts !== null) out.set(`${u.address} ${u.port}`, u.ts);
+/** `address port` → times (ms, ascending) of its `Accepted` lines, from the engine's updates (an address and port recur over days). */
+export function authTimesFrom(updates: Iterable<EngineUpdate>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const u of updates) {
+    if (u.kind !== 'auth-success' || u.ts === null) continue;
+    const k = `${u.address} ${u.port}`;
+    const list = out.get(k);
+    if (list) list.push(u.ts);
+    else out.set(k, [u.ts]);
+  }
+  for (const list of out.values()) list.sort((a, b) => a - b);
   return out;
+}
+
+/** The first of `times` within [from, to] (to null: open), or undefined. */
+function firstWithin(times: readonly number[] | undefined, from: number, to: number | null): number | undefined {
+  if (times === undefined) return undefined;
+  for (const t of times) if (t >= from && (to === null || t <= to)) return t;
+  return undefined;
 }
 
 /** What PerSourcePenalties would charge for a connection that ended as the record says. */
@@ -97,6 +111,9 @@ function commonest(xs: Ending[]): Ending {
 export function arrivalsFromConnections(records: Iterable<ConnectionRecord>, opts: ArrivalOptions = {}): ArrivalSet {
   const graceMs = (opts.loginGraceTime ?? 120) > 0 ? (opts.loginGraceTime ?? 120) * 1000 : Infinity;
   const kept: ConnectionRecord[] = [];
+  /** Start and end (ms, NaN when none) of each kept record: Date.parse once. */
+  const starts: number[] = [];
+  const ends: number[] = [];
   const skipped = { noTime: 0, otherHost: 0 };
   let wholeSeconds = true;
   const users = new Set<string>();
@@ -110,8 +127,12 @@ export function arrivalsFromConnections(records: Iterable<ConnectionRecord>, opt
       continue;
     }
     kept.push(r);
+    const start = Date.parse(r.start);
+    const end = r.end === null ? Number.NaN : Date.parse(r.end);
+    starts.push(start);
+    ends.push(end);
     if (r.outcome === 'authenticated' && r.src !== null) users.add(r.src);
-    if (wholeSeconds && (Date.parse(r.start) % 1000 !== 0 || (r.end !== null && Date.parse(r.end) % 1000 !== 0))) wholeSeconds = false;
+    if (wholeSeconds && (start % 1000 !== 0 || (r.end !== null && end % 1000 !== 0))) wholeSeconds = false;
   }
   const resolutionMs = wholeSeconds ? 1000 : 1;
 
@@ -121,8 +142,9 @@ export function arrivalsFromConnections(records: Iterable<ConnectionRecord>, opt
   const othersHolds: number[] = [];
   const othersEndings: Ending[] = [];
   const pending: { arrival: Arrival; src: string | null }[] = [];
-  for (const r of kept) {
-    const at = Date.parse(r.start!);
+  for (let k = 0; k < kept.length; k++) {
+    const r = kept[k];
+    const at = starts[k];
     const user = r.src !== null && users.has(r.src);
     const arrival: Arrival = { at, spreadMs: wholeSeconds ? 1000 : 0, holdMs: 0, source: r.src, user, ending: 'noauth', estimated: false };
     arrivals.push(arrival);
@@ -131,10 +153,11 @@ export function arrivalsFromConnections(records: Iterable<ConnectionRecord>, opt
       pending.push({ arrival, src: r.src });
       continue;
     }
-    const end = r.end === null ? null : Date.parse(r.end);
+    const end = r.end === null ? null : ends[k];
     let hold: number;
     if (r.outcome === 'authenticated') {
-      const auth = r.src !== null && r.srcPort !== null ? opts.authTimes?.get(`${r.src} ${r.srcPort}`) : undefined;
+      // An address and port come back over days: only an auth time within this connection's lines is its own.
+      const auth = r.src !== null && r.srcPort !== null ? firstWithin(opts.authTimes?.get(`${r.src} ${r.srcPort}`), at, end) : undefined;
       hold = auth !== undefined ? auth - at : Math.min(end === null ? AUTH_HOLD_FALLBACK_MS : end - at, AUTH_HOLD_FALLBACK_MS);
     } else hold = end === null ? graceMs : Math.min(end - at, graceMs);
     if (!Number.isFinite(hold)) hold = ESTIMATE_FALLBACK_HOLD_MS;
@@ -154,10 +177,16 @@ export function arrivalsFromConnections(records: Iterable<ConnectionRecord>, opt
   }
   const othersHold = othersHolds.length > 0 ? median(othersHolds) : ESTIMATE_FALLBACK_HOLD_MS;
   const othersEnding = othersEndings.length > 0 ? commonest(othersEndings) : 'noauth';
+  const estimates = new Map<string, { hold: number; ending: Ending }>();
   for (const { arrival, src } of pending) {
     const s = src === null ? undefined : bySource.get(src);
-    arrival.holdMs = s ? median(s.holds) : othersHold;
-    arrival.ending = arrival.user ? 'none' : s ? commonest(s.endings) : othersEnding;
+    let e = src === null ? undefined : estimates.get(src);
+    if (e === undefined) {
+      e = s ? { hold: median(s.holds), ending: commonest(s.endings) } : { hold: othersHold, ending: othersEnding };
+      if (src !== null) estimates.set(src, e);
+    }
+    arrival.holdMs = e.hold;
+    arrival.ending = arrival.user ? 'none' : e.ending;
   }
   arrivals.sort((a, b) => a.at - b.at);
   return {

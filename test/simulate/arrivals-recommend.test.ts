@@ -32,14 +32,14 @@ test('arrivals: holds from first to last line, auth times end the hold of a logi
     rec('198.51.100.7', 11, 7_000, 8_000, 'closed_after_ident', 'x', 'other-host'),
   ];
   records.push({ ...rec('198.51.100.7', 12, 0, 0, 'closed_before_ident'), start: null, end: null });
-  const set = arrivalsFromConnections(records, { host: 'srv', loginGraceTime: 120, authTimes: new Map([['192.0.2.10 1', T0 + 800]]) });
+  const set = arrivalsFromConnections(records, { host: 'srv', loginGraceTime: 120, authTimes: new Map([['192.0.2.10 1', [T0 - 86_400_000, T0 + 800]], ['192.0.2.10 2', [T0 + 7_200_000]]]) });
   assert.deepEqual(set.skipped, { noTime: 1, otherHost: 1 });
   assert.equal(set.resolutionMs, 1, 'millisecond times: exact');
   assert.deepEqual(set.userSources, ['192.0.2.10']);
   assert.equal(set.estimated, 3);
   const byAt = new Map(set.arrivals.map((a) => [a.at - T0, a]));
   assert.equal(byAt.get(0)!.holdMs, 800);
-  assert.equal(byAt.get(10_000)!.holdMs, 1000);
+  assert.equal(byAt.get(10_000)!.holdMs, 1000, 'the auth time of a later connection on the same port is not its own');
   assert.deepEqual(byAt.get(30_000), { at: T0 + 30_000, spreadMs: 0, holdMs: 800, source: '192.0.2.10', user: true, ending: 'none', estimated: true }); // median of 800 and 1000 (lower)
   assert.equal(byAt.get(1_250)!.ending, 'noauth');
   assert.equal(byAt.get(2_500)!.ending, 'authfail');
