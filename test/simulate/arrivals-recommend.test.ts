@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arrivalsFromConnections, authTimesFrom, admissionSettings, recommend, penaltyDefaults, type Arrival } from '../../src/simulate/index.ts';
+import { ArrivalCollector, arrivalsFromConnections, authTimesFrom, admissionSettings, recommend, penaltyDefaults, type Arrival } from '../../src/simulate/index.ts';
 import { maxStartupsSimulationAdvice } from '../../src/advice/maxstartups-simulation.ts';
 import type { ConnectionRecord } from '../../src/connections/types.ts';
 import type { Outcome } from '../../src/classify/vocabulary.ts';
@@ -77,6 +77,13 @@ test('arrivals from the real engine: Analyzer records and its auth-success updat
   assert.equal(set.arrivals.length, 1);
   assert.equal(set.arrivals[0].user, true);
   assert.equal(set.arrivals[0].holdMs, 2000, 'held until Accepted, not the 15-minute session');
+  // The same, streamed: records and auth-success updates as they come, nothing kept but the collector.
+  const c = new ArrivalCollector();
+  for (const u of updates) {
+    if (u.kind === 'connection-closed') c.add(u.connection);
+    else if (u.kind === 'auth-success' && u.ts !== null) c.authSuccess(u.address, u.port, u.ts);
+  }
+  assert.deepEqual(c.finish(), set);
 });
 
 // A flood: 20 scanner addresses each holding slots 20 s, 2 connections a second; 3 users log in now and then.
