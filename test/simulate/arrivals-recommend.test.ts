@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArrivalCollector, arrivalsFromConnections, authTimesFrom, admissionSettings, describeSettings, recommend, penaltyDefaults, type Arrival } from '../../src/simulate/index.ts';
 import { maxStartupsSimulationAdvice } from '../../src/advice/maxstartups-simulation.ts';
+import { adviceLine } from '../../src/advice/index.ts';
 import type { ConnectionRecord } from '../../src/connections/types.ts';
 import type { Outcome } from '../../src/classify/vocabulary.ts';
 import { Analyzer } from '../../src/engine/analyzer.ts';
@@ -119,6 +120,7 @@ test('recommend: the smallest MaxStartups that lets every user in, keeping the c
   assert.equal(adv.commands[0], 'sshd -t');
   assert.match(adv.commands[1], /^systemctl reload ssh/);
   assert.match(adv.summary, /none of theirs is refused in any run/);
+  assert.match(adviceLine(adv), /`MaxStartups 50:30:60` in \/etc\/ssh\/sshd_config\.d\/.*; then `sshd -t && systemctl reload ssh/);
 });
 
 test('recommend: one source hogging the slots is capped with PerSourceMaxStartups before MaxStartups is raised', () => {
