@@ -1,0 +1,156 @@
+/**
+ * One TCP connection as the capture saw it: handshake, the first FIN and RST of each side, bytes
+ * and retransmissions each way, zero windows, and each direction's in-order bytes fed to an
+ * SshStream until it turns encrypted. Sequence numbers are compared modulo 2^32. Pure.
+ */
+import { ACK, FIN, RST, SYN, type TcpSegment } from './decode.ts';
+import { SshStream } from './ssh-stream.ts';
+
+/** Out-of-order segments held per direction while its SSH bytes are still read. */
+const MAX_HELD = 16;
+
+export class Direction {
+  packets = 0;
+  /** Payload bytes, retransmissions not counted twice. */
+  bytes = 0;
+  retransmissions = 0;
+  zeroWindow = 0;
+  synTs: number | null = null;
+  finTs: number | null = null;
+  rstTs: number | null = null;
+  firstDataTs: number | null = null;
+  lastDataTs: number | null = null;
+  /** Payload cut by the snap length. */
+  cut = false;
+  /** Next in-order sequence number (null until known). */
+  next: number | null = null;
+  /** Highest sequence end seen, to tell retransmissions. */
+  high: number | null = null;
+  readonly ssh: SshStream;
+  private held: { seq: number; data: Buffer; ts: number }[] = [];
+
+  constructor(server: boolean) {
+    this.ssh = new SshStream(server);
+  }
+
+  segment(s: TcpSegment, ts: number): void {
+    this.packets++;
+    if (s.flags & SYN) {
+      if (this.synTs === null) this.synTs = ts;
+      this.next = (s.seq + 1) >>> 0;
+      if (this.high === null) this.high = this.next;
+    }
+    if (s.flags & RST && this.rstTs === null) this.rstTs = ts;
+    if (s.window === 0 && !(s.flags & (RST | SYN))) this.zeroWindow++;
+    const n = s.payloadLen;
+    if (n > 0) this.data(s, n, ts);
+    if (s.flags & FIN && this.finTs === null) this.finTs = ts;
+  }
+
+  private data(s: TcpSegment, n: number, ts: number): void {
+    const seq = s.seq;
+    const end = (seq + n) >>> 0;
+    if (this.high !== null && ((end - this.high) | 0) <= 0) {
+      this.retransmissions++;
+      return;
+    }
+    const fresh = this.high === null ? n : Math.min(n, (end - this.high) | 0);
+    this.bytes += fresh;
+    this.high = end;
+    if (this.firstDataTs === null) this.firstDataTs = ts;
+    this.lastDataTs = ts;
+    if (s.payload.length < n) this.cut = true;
+    if (!this.ssh.active) {
+      this.next = end;
+      return;
+    }
+    if (this.next === null) this.next = seq; // capture started mid-connection
+    const ahead = (seq - this.next) | 0;
+    if (ahead > 0) {
+      // a segment before this one is missing (lost in the capture, or reordered)
+      if (this.held.length < MAX_HELD) this.held.push({ seq, data: Buffer.from(s.payload), ts });
+      else {
+        this.ssh.gap();
+        this.held = [];
+      }
+      return;
+    }
+    this.deliver(s.payload.subarray(Math.min(-ahead, s.payload.length)), seq, n, ts);
+    // drain held segments that are now in order
+    for (let progress = true; progress && this.held.length > 0 && this.ssh.active; ) {
+      progress = false;
+      for (let i = 0; i < this.held.length; i++) {
+        const h = this.held[i];
+        const d = ((h.seq - (this.next as number)) | 0);
+        if (d <= 0) {
+          this.held.splice(i, 1);
+          if (((h.seq + h.data.length - (this.next as number)) | 0) > 0) this.deliver(h.data.subarray(-d), h.seq, h.data.length, h.ts);
+          progress = true;
+          break;
+        }
+      }
+    }
+  }
+
+  private deliver(bytes: Buffer, seq: number, n: number, ts: number): void {
+    const end = (seq + n) >>> 0;
+    if (bytes.length > 0) this.ssh.push(bytes, ts);
+    if (bytes.length < ((end - (this.next as number)) | 0)) this.ssh.gap(); // the snap length cut this segment
+    this.next = end;
+  }
+}
+
+export class Flow {
+  readonly client: string;
+  readonly server: string;
+  readonly clientPort: number;
+  readonly serverPort: number;
+  readonly c = new Direction(false);
+  readonly s = new Direction(true);
+  readonly firstTs: number;
+  lastTs: number;
+  /** The first packet was not a SYN: the capture began after the connection did. */
+  readonly midstream: boolean;
+  /** The client's SYN was answered by a SYN-ACK. */
+  synAck = false;
+  /** The client's ACK completed the handshake. */
+  established = false;
+  /** Client ISN, to tell a new connection on the same ports. */
+  clientIsn: number | null = null;
+
+  constructor(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number) {
+    this.client = client;
+    this.server = server;
+    this.clientPort = clientPort;
+    this.serverPort = serverPort;
+    this.firstTs = ts;
+    this.lastTs = ts;
+    this.midstream = !(firstFlags & SYN);
+  }
+
+  /** A packet of this flow; `fromClient` tells the direction. */
+  segment(s: TcpSegment, fromClient: boolean, ts: number): void {
+    this.lastTs = ts;
+    if (fromClient) {
+      if (s.flags & SYN && !(s.flags & ACK) && this.clientIsn === null) this.clientIsn = s.seq;
+      if (this.synAck && !this.established && s.flags & ACK && !(s.flags & (SYN | RST))) this.established = true;
+      this.c.segment(s, ts);
+    } else {
+      if ((s.flags & (SYN | ACK)) === (SYN | ACK)) this.synAck = true;
+      this.s.segment(s, ts);
+    }
+    if (this.midstream && !this.established && s.payloadLen > 0) this.established = true;
+  }
+
+  /** Both sides closed (FIN each way) or one reset. */
+  get closed(): boolean {
+    return this.c.rstTs !== null || this.s.rstTs !== null || (this.c.finTs !== null && this.s.finTs !== null);
+  }
+
+  /** Whether a client SYN with this ISN starts a new connection on the same address and ports. */
+  isNewConnection(flags: number, seq: number): boolean {
+    if (!(flags & SYN) || flags & ACK) return false;
+    if (this.clientIsn === null) return this.closed || this.c.packets > 0;
+    return seq !== this.clientIsn;
+  }
+}
