@@ -109,9 +109,10 @@ export function joinWireWithLog(wire: readonly WireConnection[], log: Pick<Analy
     const k = `${w.client}|${w.clientPort}`;
     const l = byKey.get(k);
     if (l === undefined || l.length !== 1 || wireByKey.get(k) !== 1) continue;
-    const ls = ms(l[0].start);
-    const ws = ms(w.start);
-    if (ls !== null && ws !== null) deltas.push(ls - ws);
+    // The ends: sshd logs a connection's last line when it closes (at INFO often its only line), where the packets end too.
+    const le = ms(l[0].end) ?? ms(l[0].start);
+    const we = ms(w.end);
+    if (le !== null && we !== null) deltas.push(le - we);
   }
   const offset = deltas.length >= MIN_OFFSET_PAIRS ? Math.round(median(deltas)) : null;
   const off = offset ?? 0;
