@@ -150,7 +150,8 @@ export class Flow {
   /** Whether a client SYN with this ISN starts a new connection on the same address and ports. */
   isNewConnection(flags: number, seq: number): boolean {
     if (!(flags & SYN) || flags & ACK) return false;
-    if (this.clientIsn === null) return this.closed || this.c.packets > 0;
+    if (this.closed) return true;
+    if (this.clientIsn === null) return this.c.packets > 0;
     return seq !== this.clientIsn;
   }
 }

@@ -145,7 +145,7 @@ function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstC
     if (f.s.rstTs !== null) return { outcome: 'unknown', phase: 'tcp', detail: 'syn_rejected', reason: 'the SYN was answered with a RST: nothing listens on the port, or a firewall REJECTs it' };
     return { outcome: 'unknown', phase: 'tcp', detail: 'syn_unanswered', reason: 'the SYN got no answer: filtered by a firewall (DROP), or the server is down' };
   }
-  if (f.midstream && c.ident === null && s.ident === null && c.instead === null) {
+  if (f.midstream && c.ident === null && s.ident === null) {
     return { outcome: 'unknown', phase: 'tcp', detail: 'midstream', reason: 'the capture began after this connection did: its start is not in the capture' };
   }
   if (c.instead !== null) {
