@@ -38,6 +38,12 @@ interface Interface {
 }
 
 const PCAPNG_SHB = 0x0a0d0d0a;
+/** The largest time a Date can hold (ms); a damaged timestamp beyond it (or negative) becomes 0. */
+const MAX_TIME_MS = 8.64e15;
+
+function saneTime(ms: number): number {
+  return ms >= 0 && ms <= MAX_TIME_MS ? ms : 0;
+}
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 export class CaptureReader {
@@ -135,7 +141,7 @@ export class CaptureReader {
     const sec = this.u32(buf, pos);
     const frac = this.u32(buf, pos + 4);
     const p = this.scratch;
-    p.ts = sec * 1000 + frac / this.pcapUnitsPerMs;
+    p.ts = saneTime(sec * 1000 + frac / this.pcapUnitsPerMs);
     p.linkType = this.pcapLink;
     p.data = buf.subarray(pos + 16, pos + 16 + incl);
     p.origLen = orig < incl ? incl : orig;
@@ -186,7 +192,7 @@ export class CaptureReader {
           break;
         }
         const p = this.scratch;
-        p.ts = (hi * 4294967296 + lo) / iface.unitsPerMs + iface.offsetMs;
+        p.ts = saneTime((hi * 4294967296 + lo) / iface.unitsPerMs + iface.offsetMs);
         p.linkType = iface.linkType;
         p.data = buf.subarray(body + 20, body + 20 + cap);
         p.origLen = orig < cap ? cap : orig;
