@@ -15,6 +15,7 @@ import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../cla
 import { CaptureReader, type CapturedPacket, type CaptureFormat } from './capture-reader.ts';
 import { decodeTcp, LINK_TYPES, newSegment, type DecodeSkip } from './decode.ts';
 import { Flow } from './flow.ts';
+import { KexCache } from './kex-cache.ts';
 import type { ConnState, WireConnection } from './types.ts';
 import { toRecord } from './verdict.ts';
 
@@ -76,7 +77,15 @@ export class PcapAnalyzer {
   private readonly maxFlows: number;
   private readonly keep: boolean;
   private readonly onConnection: ((c: WireConnection) => void) | null;
+  /** Open flows: IPv4 by client address and port (a number), the rest by a byte string. */
+  private readonly flows4 = new Map<number, Flow>();
   private readonly flows = new Map<string, Flow>();
+  /** Open flows in start order (emitted ones are marked done and compacted away at each sweep). */
+  private order: Flow[] = [];
+  private lastLink = -1;
+  private readonly kex = new KexCache();
+  /** IPv4 flows kept by string key (see packet()). */
+  private v4Strings = 0;
   private readonly kept: WireConnection[] = [];
   private readonly sources = new Map<string, SourceStats>();
   private readonly seg = newSegment();
@@ -110,7 +119,7 @@ export class PcapAnalyzer {
   }
 
   get openFlows(): number {
-    return this.flows.size;
+    return this.flows4.size + this.flows.size;
   }
 
   /** The capture's structural error so far (reading stops there), or null. */
@@ -124,12 +133,15 @@ export class PcapAnalyzer {
 
   private packet(p: CapturedPacket): void {
     const s = this.seg;
-    const why = decodeTcp(p.linkType, p.data, s);
+    const why = decodeTcp(p.linkType, p.buf, p.start, p.end, s);
     if (why !== null) {
       if (why === 'link') this.links.add(p.linkType);
       return this.skip(why);
     }
-    this.links.add(p.linkType);
+    if (p.linkType !== this.lastLink) {
+      this.links.add(p.linkType);
+      this.lastLink = p.linkType;
+    }
     let fromClient: boolean;
     if (this.ports.has(s.dstPort)) fromClient = true;
     else if (this.ports.has(s.srcPort)) fromClient = false;
@@ -138,21 +150,39 @@ export class PcapAnalyzer {
     const ts = p.ts;
     if (ts < this.firstTs) this.firstTs = ts;
     if (ts > this.lastTs) this.lastTs = ts;
-    const ca = fromClient ? s.src : s.dst;
-    const sa = fromClient ? s.dst : s.src;
+    const b = s.buf;
+    const ca = fromClient ? s.srcAt : s.dstAt;
+    const sa = fromClient ? s.dstAt : s.srcAt;
     const cp = fromClient ? s.srcPort : s.dstPort;
     const sp = fromClient ? s.dstPort : s.srcPort;
-    const key = ca.toString('latin1') + sa.toString('latin1') + String.fromCharCode(cp, sp);
-    let f = this.flows.get(key);
+    // IPv4: a number (client address and port, 48 bits) checked against the server side; IPv6: a string.
+    let key: number | string;
+    if (s.addrLen === 4) {
+      key = b.readUInt32BE(ca) * 65536 + cp;
+      const f = this.flows4.get(key);
+      if (f === undefined ? this.v4Strings > 0 : f.serverPort !== sp || f.serverKey !== b.readUInt32BE(sa)) {
+        // the same client address and port to another server (rare): those flows are kept by string
+        const k = b.toString('latin1', ca, ca + 4) + b.toString('latin1', sa, sa + 4) + String.fromCharCode(cp, sp);
+        if (f !== undefined || this.flows.has(k)) key = k;
+      }
+    } else key = b.toString('latin1', ca, ca + 16) + b.toString('latin1', sa, sa + 16) + String.fromCharCode(cp, sp);
+    let f = typeof key === 'number' ? this.flows4.get(key) : this.flows.get(key);
     if (f !== undefined && fromClient && f.isNewConnection(s.flags, s.seq)) {
       this.emit(f);
-      this.flows.delete(key);
+      this.remove(key);
       f = undefined;
     }
     if (f === undefined) {
-      if (this.flows.size >= this.maxFlows) this.evictOldest();
-      f = new Flow(addressText(ca), cp, addressText(sa), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags);
-      this.flows.set(key, f);
+      if (this.openFlows >= this.maxFlows) this.evictOldest();
+      f = new Flow(addressText(b, ca, s.addrLen), cp, addressText(b, sa, s.addrLen), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags, this.kex);
+      if (s.addrLen === 4) f.serverKey = b.readUInt32BE(sa);
+      f.key = key;
+      if (typeof key === 'number') this.flows4.set(key, f);
+      else {
+        this.flows.set(key, f);
+        if (s.addrLen === 4) this.v4Strings++;
+      }
+      this.order.push(f);
     }
     f.segment(s, fromClient, ts);
     if (++this.sinceSweep >= SWEEP_EVERY) {
@@ -161,28 +191,46 @@ export class PcapAnalyzer {
     }
   }
 
+  private remove(key: number | string): void {
+    if (typeof key === 'number') this.flows4.delete(key);
+    else if (this.flows.delete(key) && key.length === 10) this.v4Strings--;
+  }
+
+  /** Emits the flows started longest ago (1% of the bound at a time). */
   private evictOldest(): void {
-    // Map order is insertion order: the first entries are the flows started longest ago.
-    let n = Math.max(1, Math.floor(this.maxFlows / 100));
-    for (const [k, f] of this.flows) {
+    this.compact();
+    const n = Math.min(this.order.length, Math.max(1, Math.floor(this.maxFlows / 100)));
+    for (let i = 0; i < n; i++) {
+      const f = this.order[i];
       this.emit(f);
-      this.flows.delete(k);
+      this.remove(f.key);
       this.evicted++;
-      if (--n === 0) break;
     }
+    this.compact();
   }
 
   private sweep(now: number): void {
-    for (const [k, f] of this.flows) {
+    for (const f of this.order) {
+      if (f.done) continue;
       const idle = now - f.lastTs;
       if ((f.closed && idle > LINGER_MS) || (!f.established && idle > IDLE_HANDSHAKE_MS) || idle > IDLE_MS) {
         this.emit(f);
-        this.flows.delete(k);
+        this.remove(f.key);
       }
     }
+    this.compact();
+  }
+
+  /** Drops emitted flows from the start-order list. */
+  private compact(): void {
+    let j = 0;
+    for (let i = 0; i < this.order.length; i++) if (!this.order[i].done) this.order[j++] = this.order[i];
+    this.order.length = j;
   }
 
   private emit(f: Flow): void {
+    if (f.done) return;
+    f.done = true;
     const rec = toRecord(f, { graceMs: this.graceMs });
     this.connections++;
     this.outcomes[rec.outcome] = (this.outcomes[rec.outcome] ?? 0) + 1;
@@ -202,8 +250,11 @@ export class PcapAnalyzer {
     if (this.finished) throw new Error('PcapAnalyzer.finish() called twice');
     this.finished = true;
     this.reader.end();
-    const open = [...this.flows.values()].sort((a, b) => a.firstTs - b.firstTs);
+    this.compact();
+    const open = this.order;
+    this.order = [];
     this.flows.clear();
+    this.flows4.clear();
     for (const f of open) this.emit(f);
     const sources = [...this.sources.values()].map((s) => s.toRecord());
     sources.sort((a, b) => b.connections - a.connections || (a.address < b.address ? -1 : 1));
@@ -247,11 +298,11 @@ export async function analyzePcap(chunks: AsyncIterable<Buffer>, opts: PcapOptio
 }
 
 /** Address bytes → text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run as ::, IPv4-mapped as IPv4). */
-export function addressText(b: Buffer): string {
-  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+export function addressText(b: Buffer, at = 0, len = b.length): string {
+  if (len === 4) return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
   const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  for (let i = 0; i < 16; i += 2) g.push((b[at + i] << 8) | b[at + i + 1]);
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) return `${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
   let bestAt = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {

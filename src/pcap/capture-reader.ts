@@ -13,14 +13,16 @@
  * MAX_RECORD bytes, so the reader holds O(chunk + MAX_RECORD) whatever the file size.
  */
 
-/** One captured packet. `data` is a view into the reader's buffer: copy what you keep. */
+/** One captured packet: bytes buf[start, end) of the reader's buffer (no view is made per packet: copy what you keep). */
 export interface CapturedPacket {
   /** Capture time in ms since the epoch (fractional). */
   ts: number;
   /** LINKTYPE_* of the interface. */
   linkType: number;
-  data: Buffer;
-  /** Length on the wire (≥ data.length; larger when the snap length cut the packet). */
+  buf: Buffer;
+  start: number;
+  end: number;
+  /** Length on the wire (≥ end − start; larger when the snap length cut the packet). */
   origLen: number;
 }
 
@@ -64,7 +66,7 @@ export class CaptureReader {
   private pcapSnap = 262144;
   private ifaces: Interface[] = [];
   private readonly onPacket: (p: CapturedPacket) => void;
-  private readonly scratch: CapturedPacket = { ts: 0, linkType: 0, data: Buffer.alloc(0), origLen: 0 };
+  private readonly scratch: CapturedPacket = { ts: 0, linkType: 0, buf: Buffer.alloc(0), start: 0, end: 0, origLen: 0 };
 
   constructor(onPacket: (p: CapturedPacket) => void) {
     this.onPacket = onPacket;
@@ -73,20 +75,37 @@ export class CaptureReader {
   /** Feeds the next bytes of the file. */
   push(chunk: Buffer): void {
     if (this.error !== null || chunk.length === 0) return;
-    let buf = chunk;
-    if (this.carry !== null) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = null;
-    }
     let pos = 0;
+    // A record cut by the previous chunk: join the leftover with just enough of this chunk (not all of it: no copy of the file).
+    for (let k = Math.min(chunk.length, 4096); this.carry !== null; k = Math.min(chunk.length, k * 8)) {
+      const carry: Buffer = this.carry;
+      const buf = Buffer.concat([carry, chunk.subarray(0, k)]);
+      const used = this.step(buf, 0);
+      if (used < 0) return;
+      if (used === 0) {
+        if (k < chunk.length) continue;
+        this.carry = buf;
+        return;
+      }
+      this.offset += used;
+      if (used < carry.length) this.carry = carry.subarray(used);
+      else {
+        this.carry = null;
+        pos = used - carry.length;
+      }
+    }
     for (;;) {
-      const used = this.format === null ? this.header(buf, pos) : this.format === 'pcapng' ? this.block(buf, pos) : this.record(buf, pos);
+      const used = this.step(chunk, pos);
       if (used < 0) return; // error set
       if (used === 0) break; // need more bytes
       pos += used;
       this.offset += used;
     }
-    if (pos < buf.length) this.carry = Buffer.from(buf.subarray(pos)); // own copy: the caller may reuse its chunk buffer
+    if (pos < chunk.length) this.carry = Buffer.from(chunk.subarray(pos)); // own copy: the caller may reuse its chunk buffer
+  }
+
+  private step(buf: Buffer, pos: number): number {
+    return this.format === null ? this.header(buf, pos) : this.format === 'pcapng' ? this.block(buf, pos) : this.record(buf, pos);
   }
 
   /** Call at the end of input: a partial record left over is reported (the packets before it were delivered). */
@@ -143,7 +162,9 @@ export class CaptureReader {
     const p = this.scratch;
     p.ts = saneTime(sec * 1000 + frac / this.pcapUnitsPerMs);
     p.linkType = this.pcapLink;
-    p.data = buf.subarray(pos + 16, pos + 16 + incl);
+    p.buf = buf;
+    p.start = pos + 16;
+    p.end = pos + 16 + incl;
     p.origLen = orig < incl ? incl : orig;
     this.packets++;
     this.onPacket(p);
@@ -194,7 +215,9 @@ export class CaptureReader {
         const p = this.scratch;
         p.ts = saneTime((hi * 4294967296 + lo) / iface.unitsPerMs + iface.offsetMs);
         p.linkType = iface.linkType;
-        p.data = buf.subarray(body + 20, body + 20 + cap);
+        p.buf = buf;
+        p.start = body + 20;
+        p.end = body + 20 + cap;
         p.origLen = orig < cap ? cap : orig;
         this.packets++;
         this.onPacket(p);
@@ -213,7 +236,9 @@ export class CaptureReader {
         const p = this.scratch;
         p.ts = 0;
         p.linkType = iface.linkType;
-        p.data = buf.subarray(body + 4, body + 4 + cap);
+        p.buf = buf;
+        p.start = body + 4;
+        p.end = body + 4 + cap;
         p.origLen = orig < cap ? cap : orig;
         this.packets++;
         this.onPacket(p);

@@ -4,6 +4,7 @@
  * SshStream until it turns encrypted. Sequence numbers are compared modulo 2^32. Pure.
  */
 import { ACK, FIN, RST, SYN, type TcpSegment } from './decode.ts';
+import type { KexCache } from './kex-cache.ts';
 import { SshStream } from './ssh-stream.ts';
 
 /** Out-of-order segments held per direction while its SSH bytes are still read. */
@@ -29,8 +30,8 @@ export class Direction {
   readonly ssh: SshStream;
   private held: { seq: number; data: Buffer; ts: number }[] = [];
 
-  constructor(server: boolean) {
-    this.ssh = new SshStream(server);
+  constructor(server: boolean, kex: KexCache) {
+    this.ssh = new SshStream(server, kex);
   }
 
   segment(s: TcpSegment, ts: number): void {
@@ -59,7 +60,8 @@ export class Direction {
     this.high = end;
     if (this.firstDataTs === null) this.firstDataTs = ts;
     this.lastDataTs = ts;
-    if (s.payload.length < n) this.cut = true;
+    const captured = s.payloadEnd - s.payloadAt;
+    if (captured < n) this.cut = true;
     if (!this.ssh.active) {
       this.next = end;
       return;
@@ -68,14 +70,14 @@ export class Direction {
     const ahead = (seq - this.next) | 0;
     if (ahead > 0) {
       // a segment before this one is missing (lost in the capture, or reordered)
-      if (this.held.length < MAX_HELD) this.held.push({ seq, data: Buffer.from(s.payload), ts });
+      if (this.held.length < MAX_HELD) this.held.push({ seq, data: Buffer.from(s.buf.subarray(s.payloadAt, s.payloadEnd)), ts });
       else {
         this.ssh.gap();
         this.held = [];
       }
       return;
     }
-    this.deliver(s.payload.subarray(Math.min(-ahead, s.payload.length)), seq, n, ts);
+    this.deliver(s.buf.subarray(s.payloadAt + Math.min(-ahead, captured), s.payloadEnd), seq, n, ts);
     // drain held segments that are now in order
     for (let progress = true; progress && this.held.length > 0 && this.ssh.active; ) {
       progress = false;
@@ -105,8 +107,8 @@ export class Flow {
   readonly server: string;
   readonly clientPort: number;
   readonly serverPort: number;
-  readonly c = new Direction(false);
-  readonly s = new Direction(true);
+  readonly c: Direction;
+  readonly s: Direction;
   readonly firstTs: number;
   lastTs: number;
   /** The first packet was not a SYN: the capture began after the connection did. */
@@ -117,8 +119,17 @@ export class Flow {
   established = false;
   /** Client ISN, to tell a new connection on the same ports. */
   clientIsn: number | null = null;
+  /** The analyzer's bookkeeping: its map key, the IPv4 server address as a number, emitted already. */
+  key: number | string = 0;
+  serverKey = 0;
+  done = false;
 
-  constructor(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number) {
+  readonly kex: KexCache;
+
+  constructor(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number, kex: KexCache) {
+    this.kex = kex;
+    this.c = new Direction(false, kex);
+    this.s = new Direction(true, kex);
     this.client = client;
     this.server = server;
     this.clientPort = clientPort;

@@ -5,7 +5,8 @@
  * NEWKEYS. Uses the probe's own wire code (src/probe/ssh-wire.ts). Pure; bounded: it keeps at
  * most MAX_PENDING unparsed bytes and stops reading after NEWKEYS.
  */
-import { parseIdentification, parseKexInit, readPacket, SSH_MSG_DISCONNECT, SSH_MSG_KEXINIT, type KexInit, type SshIdentification } from '../probe/ssh-wire.ts';
+import { parseIdentification, readPacket, SSH_MSG_DISCONNECT, SSH_MSG_KEXINIT, type KexInit, type SshIdentification } from '../probe/ssh-wire.ts';
+import type { KexCache } from './kex-cache.ts';
 
 const SSH_MSG_NEWKEYS = 21;
 /** An SSH packet is ≤ 35000 bytes in practice; the identification ≤ 255. More unparsed bytes than this: stop. */
@@ -60,9 +61,11 @@ export class SshStream {
   private readonly server: boolean;
   private pending: Buffer | null = null;
   private phase: 'ident' | 'packets' = 'ident';
+  private readonly kex: KexCache;
 
-  constructor(server: boolean) {
+  constructor(server: boolean, kex: KexCache) {
     this.server = server;
+    this.kex = kex;
   }
 
   /** In-order bytes of this direction. */
@@ -155,7 +158,7 @@ export class SshStream {
     const type = r.payload.length > 0 ? r.payload[0] : -1;
     if (type === SSH_MSG_KEXINIT && f.kexinit === null) {
       try {
-        f.kexinit = parseKexInit(r.payload);
+        f.kexinit = this.kex.parse(r.payload);
         f.kexinitTs = ts;
       } catch (e) {
         this.stop(`bad_kexinit: ${(e as Error).message}`);

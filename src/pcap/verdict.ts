@@ -16,8 +16,6 @@
 import { isoTime } from '../connections/iso-time.ts';
 import type { Outcome, Phase } from '../classify/vocabulary.ts';
 import { KEX_MARKERS } from '../probe/algorithm-notes.ts';
-import { negotiate, serverOffer, type ClientOffer } from '../probe/negotiation.ts';
-import type { KexInit } from '../probe/ssh-wire.ts';
 import type { Direction, Flow } from './flow.ts';
 import type { ConnState, KexFacts, SideFacts, WireConnection } from './types.ts';
 
@@ -94,10 +92,6 @@ function side(d: Direction, f: Flow): SideFacts {
   };
 }
 
-function clientOffer(name: string, k: KexInit): ClientOffer {
-  return { name, source: 'profile', kex: k.kex, hostKey: k.hostKey, ciphers: k.ciphersCtoS, macs: k.macsCtoS, compression: k.compressionCtoS };
-}
-
 function kexFacts(f: Flow): KexFacts | undefined {
   const ck = f.c.ssh.facts.kexinit;
   const sk = f.s.ssh.facts.kexinit;
@@ -116,7 +110,7 @@ function kexFacts(f: Flow): KexFacts | undefined {
     completed,
   };
   if (ck !== null && sk !== null) {
-    const comp = negotiate(clientOffer(f.c.ssh.facts.ident ?? 'client', ck), serverOffer(sk));
+    const comp = f.kex.negotiate(ck, sk, f.c.ssh.facts.ident ?? 'client');
     for (const r of comp.categories) {
       out.negotiated.push(r.chosen === null && r.relevant ? { category: r.category, chosen: null, relevant: true, client: r.client, server: r.server } : { category: r.category, chosen: r.chosen, relevant: r.relevant });
     }

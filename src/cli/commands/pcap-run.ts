@@ -14,6 +14,7 @@ import { joinWireWithLog, type JoinResult } from '../../pcap/join.ts';
 import { renderPcapText, type Paint } from '../../pcap/render.ts';
 import type { WireConnection } from '../../pcap/types.ts';
 import type { PcapOpts } from './pcap.ts';
+import { stdoutWriter } from './analyze-run.ts';
 
 export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
   if (file === '-' && process.stdin.isTTY) throw new UserError('pcap: "-" reads a capture from stdin, but stdin is a terminal (pipe tcpdump -w - into it)');
@@ -35,17 +36,22 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
     return EXIT.INPUT;
   }
 
-  // Without --log, JSON connections are written as they close (memory bounded by open flows).
+  // Without --log, JSON connections are written as they close (memory bounded by open flows);
+  // to a file or /dev/null with synchronous writes, to a pipe through process.stdout (analyze's writer).
+  const writer = stdoutWriter();
   let streamed = 0;
   const out: string[] = [];
+  let pendingWrite: Promise<void> | null = null;
   const flush = () => {
-    if (out.length) process.stdout.write(out.join(''));
+    if (out.length === 0) return;
+    const ok = writer.write(Buffer.from(out.join('')));
     out.length = 0;
+    if (!ok && pendingWrite === null) pendingWrite = new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
   };
   const listed: WireConnection[] = [];
   let total = 0;
   const stream = json && !joining;
-  if (stream) process.stdout.write('{"connections":[');
+  if (stream) out.push('{"connections":[');
   const analyzer = new PcapAnalyzer({
     ports,
     loginGraceTime: opts.loginGraceTime,
@@ -55,7 +61,7 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
       total++;
       if (stream) {
         out.push(`${streamed++ === 0 ? '\n' : ',\n'}${JSON.stringify(c)}`);
-        if (out.length >= 256) flush();
+        if (out.length >= 512) flush();
       } else if (!joining && listed.length < opts.limit) listed.push(c);
     },
   });
@@ -63,6 +69,10 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
     for await (const chunk of src.chunks(() => {})) {
       analyzer.push(chunk);
       if (analyzer.error !== null) break;
+      if (pendingWrite !== null) {
+        await pendingWrite; // a slow reader of our stdout: wait instead of buffering the document
+        pendingWrite = null;
+      }
     }
   } catch (err) {
     failed = true;
@@ -72,7 +82,10 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
   }
   const result = analyzer.finish();
   if (result.summary.format === null) {
-    if (stream) process.stdout.write('\n],"sources":[],"summary":' + JSON.stringify(result.summary) + '}\n');
+    if (stream) {
+      out.push('\n],"sources":[],"summary":' + JSON.stringify(result.summary) + '}\n');
+      flush();
+    }
     warn(`${file}: ${result.summary.error ?? 'not a capture file'}`);
     return EXIT.INPUT;
   }
@@ -97,8 +110,8 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
 
   if (json) {
     if (stream) {
+      out.push(`\n],"sources":${JSON.stringify(result.sources)},"summary":${JSON.stringify(result.summary)}}\n`);
       flush();
-      process.stdout.write(`\n],"sources":${JSON.stringify(result.sources)},"summary":${JSON.stringify(result.summary)}}\n`);
     } else {
       process.stdout.write(`${JSON.stringify({ connections: result.connections, sources: result.sources, summary: result.summary, join })}\n`);
     }
