@@ -77,15 +77,15 @@ export class PcapAnalyzer {
   private readonly maxFlows: number;
   private readonly keep: boolean;
   private readonly onConnection: ((c: WireConnection) => void) | null;
-  /** Open flows: IPv4 by client address and port (a number), the rest by a byte string. */
+  /** Open flows by a hash of both ends (a small integer); the rare collisions by a byte string. */
   private readonly flows4 = new Map<number, Flow>();
   private readonly flows = new Map<string, Flow>();
   /** Open flows in start order (emitted ones are marked done and compacted away at each sweep). */
   private order: Flow[] = [];
   private lastLink = -1;
   private readonly kex = new KexCache();
-  /** IPv4 flows kept by string key (see packet()). */
-  private v4Strings = 0;
+  /** Flows kept by string key after a hash collision (see packet()). */
+  private byString = 0;
   private readonly kept: WireConnection[] = [];
   private readonly sources = new Map<string, SourceStats>();
   private readonly seg = newSegment();
@@ -155,17 +155,17 @@ export class PcapAnalyzer {
     const sa = fromClient ? s.dstAt : s.srcAt;
     const cp = fromClient ? s.srcPort : s.dstPort;
     const sp = fromClient ? s.dstPort : s.srcPort;
-    // IPv4: a number (client address and port, 48 bits) checked against the server side; IPv6: a string.
-    let key: number | string;
-    if (s.addrLen === 4) {
-      key = b.readUInt32BE(ca) * 65536 + cp;
-      const f = this.flows4.get(key);
-      if (f === undefined ? this.v4Strings > 0 : f.serverPort !== sp || f.serverKey !== b.readUInt32BE(sa)) {
-        // the same client address and port to another server (rare): those flows are kept by string
-        const k = b.toString('latin1', ca, ca + 4) + b.toString('latin1', sa, sa + 4) + String.fromCharCode(cp, sp);
-        if (f !== undefined || this.flows.has(k)) key = k;
-      }
-    } else key = b.toString('latin1', ca, ca + 16) + b.toString('latin1', sa, sa + 16) + String.fromCharCode(cp, sp);
+    // A small integer hashed from both ends (no string, no heap number per packet), checked against
+    // the flow's own address bytes and ports; a collision goes to a map keyed by the bytes.
+    const n = s.addrLen;
+    let h = Math.imul(cp, 0x9e3779b1) ^ sp;
+    for (let i = 0; i < n; i += 4) h = Math.imul(h ^ b.readInt32BE(ca + i), 0x85ebca6b) ^ b.readInt32BE(sa + i);
+    let key: number | string = (h ^ (h >>> 15)) & 0x3fffffff;
+    const hit = this.flows4.get(key);
+    if (hit === undefined ? this.byString > 0 : !hit.sameEnds(b, ca, sa, n, cp, sp)) {
+      const k = b.toString('latin1', ca, ca + n) + b.toString('latin1', sa, sa + n) + String.fromCharCode(cp, sp);
+      if (hit !== undefined || this.flows.has(k)) key = k;
+    }
     let f = typeof key === 'number' ? this.flows4.get(key) : this.flows.get(key);
     if (f !== undefined && fromClient && f.isNewConnection(s.flags, s.seq)) {
       this.emit(f);
@@ -175,12 +175,12 @@ export class PcapAnalyzer {
     if (f === undefined) {
       if (this.openFlows >= this.maxFlows) this.evictOldest();
       f = new Flow(addressText(b, ca, s.addrLen), cp, addressText(b, sa, s.addrLen), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags, this.kex);
-      if (s.addrLen === 4) f.serverKey = b.readUInt32BE(sa);
+      f.setEnds(b, ca, sa, n);
       f.key = key;
       if (typeof key === 'number') this.flows4.set(key, f);
       else {
         this.flows.set(key, f);
-        if (s.addrLen === 4) this.v4Strings++;
+        this.byString++;
       }
       this.order.push(f);
     }
@@ -193,7 +193,7 @@ export class PcapAnalyzer {
 
   private remove(key: number | string): void {
     if (typeof key === 'number') this.flows4.delete(key);
-    else if (this.flows.delete(key) && key.length === 10) this.v4Strings--;
+    else if (this.flows.delete(key)) this.byString--;
   }
 
   /** Emits the flows started longest ago (1% of the bound at a time). */

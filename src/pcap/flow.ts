@@ -19,14 +19,15 @@ export class Direction {
   synTs: number | null = null;
   finTs: number | null = null;
   rstTs: number | null = null;
-  firstDataTs: number | null = null;
-  lastDataTs: number | null = null;
+  /** Times of the first and last new payload, -1 until then. Plain numbers, never null: V8 then updates them in place instead of allocating a heap number per packet. */
+  firstDataTs = -1;
+  lastDataTs = -1;
   /** Payload cut by the snap length. */
   cut = false;
   /** Next in-order sequence number (null until known). */
-  next: number | null = null;
+  next = -1;
   /** Highest sequence end seen, to tell retransmissions. */
-  high: number | null = null;
+  high = -1;
   readonly ssh: SshStream;
   private held: { seq: number; data: Buffer; ts: number }[] = [];
 
@@ -39,7 +40,7 @@ export class Direction {
     if (s.flags & SYN) {
       if (this.synTs === null) this.synTs = ts;
       this.next = (s.seq + 1) >>> 0;
-      if (this.high === null) this.high = this.next;
+      if (this.high === -1) this.high = this.next;
     }
     if (s.flags & RST && this.rstTs === null) this.rstTs = ts;
     if (s.window === 0 && !(s.flags & (RST | SYN))) this.zeroWindow++;
@@ -51,14 +52,14 @@ export class Direction {
   private data(s: TcpSegment, n: number, ts: number): void {
     const seq = s.seq;
     const end = (seq + n) >>> 0;
-    if (this.high !== null && ((end - this.high) | 0) <= 0) {
+    if (this.high !== -1 && ((end - this.high) | 0) <= 0) {
       this.retransmissions++;
       return;
     }
-    const fresh = this.high === null ? n : Math.min(n, (end - this.high) | 0);
+    const fresh = this.high === -1 ? n : Math.min(n, (end - this.high) | 0);
     this.bytes += fresh;
     this.high = end;
-    if (this.firstDataTs === null) this.firstDataTs = ts;
+    if (this.firstDataTs === -1) this.firstDataTs = ts;
     this.lastDataTs = ts;
     const captured = s.payloadEnd - s.payloadAt;
     if (captured < n) this.cut = true;
@@ -66,7 +67,7 @@ export class Direction {
       this.next = end;
       return;
     }
-    if (this.next === null) this.next = seq; // capture started mid-connection
+    if (this.next === -1) this.next = seq; // capture started mid-connection
     const ahead = (seq - this.next) | 0;
     if (ahead > 0) {
       // a segment before this one is missing (lost in the capture, or reordered)
@@ -83,10 +84,10 @@ export class Direction {
       progress = false;
       for (let i = 0; i < this.held.length; i++) {
         const h = this.held[i];
-        const d = ((h.seq - (this.next as number)) | 0);
+        const d = ((h.seq - this.next) | 0);
         if (d <= 0) {
           this.held.splice(i, 1);
-          if (((h.seq + h.data.length - (this.next as number)) | 0) > 0) this.deliver(h.data.subarray(-d), h.seq, h.data.length, h.ts);
+          if (((h.seq + h.data.length - this.next) | 0) > 0) this.deliver(h.data.subarray(-d), h.seq, h.data.length, h.ts);
           progress = true;
           break;
         }
@@ -97,7 +98,7 @@ export class Direction {
   private deliver(bytes: Buffer, seq: number, n: number, ts: number): void {
     const end = (seq + n) >>> 0;
     if (bytes.length > 0) this.ssh.push(bytes, ts);
-    if (bytes.length < ((end - (this.next as number)) | 0)) this.ssh.gap(); // the snap length cut this segment
+    if (bytes.length < ((end - this.next) | 0)) this.ssh.gap(); // the snap length cut this segment
     this.next = end;
   }
 }
@@ -121,8 +122,23 @@ export class Flow {
   clientIsn: number | null = null;
   /** The analyzer's bookkeeping: its map key, the IPv4 server address as a number, emitted already. */
   key: number | string = 0;
-  serverKey = 0;
   done = false;
+  /** Client then server address bytes. */
+  private ends: Buffer = Buffer.alloc(0);
+
+  setEnds(b: Buffer, ca: number, sa: number, n: number): void {
+    this.ends = Buffer.allocUnsafe(2 * n);
+    b.copy(this.ends, 0, ca, ca + n);
+    b.copy(this.ends, n, sa, sa + n);
+  }
+
+  /** Whether this flow is between these addresses and ports (client first). */
+  sameEnds(b: Buffer, ca: number, sa: number, n: number, cp: number, sp: number): boolean {
+    const e = this.ends;
+    if (cp !== this.clientPort || sp !== this.serverPort || e.length !== 2 * n) return false;
+    for (let i = 0; i < n; i++) if (e[i] !== b[ca + i] || e[n + i] !== b[sa + i]) return false;
+    return true;
+  }
 
   readonly kex: KexCache;
 

@@ -169,7 +169,7 @@ function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstC
     return { outcome: 'unknown', phase: c.ident === null ? 'tcp' : 'identification', detail: 'open_at_end', reason: 'still open when the capture ended' };
   }
   if (serverClosedFirst) {
-    const lastClient = f.c.lastDataTs ?? f.c.synTs ?? f.firstTs;
+    const lastClient = f.c.lastDataTs !== -1 ? f.c.lastDataTs : (f.c.synTs ?? f.firstTs);
     const closeTs = f.firstTs + close.afterMs;
     const silence = closeTs - lastClient;
     const limit = opts.graceMs === null ? INFERRED_TIMEOUT_SILENCE_MS : opts.graceMs * 0.9;
