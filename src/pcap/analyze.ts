@@ -17,7 +17,7 @@ import { decodeTcp, LINK_TYPES, newSegment, type DecodeSkip } from './decode.ts'
 import { Flow } from './flow.ts';
 import { KexCache } from './kex-cache.ts';
 import type { ConnState, WireConnection } from './types.ts';
-import { toRecord } from './verdict.ts';
+import { toRecord, verdictOf } from './verdict.ts';
 
 export interface PcapOptions {
   /** Server ports (default [22]). */
@@ -30,7 +30,12 @@ export interface PcapOptions {
   onConnection?: (c: WireConnection) => void;
   /** Keep every record for `finish().connections` (default true). */
   keepConnections?: boolean;
+  /** Whether `onConnection` wants the next record (default: always); records nobody takes are not built. */
+  wantRecord?: () => boolean;
 }
+
+const NO_USERS: string[] = [];
+const ALWAYS = () => true;
 
 export interface PcapSummary {
   format: CaptureFormat | null;
@@ -77,6 +82,7 @@ export class PcapAnalyzer {
   private readonly maxFlows: number;
   private readonly keep: boolean;
   private readonly onConnection: ((c: WireConnection) => void) | null;
+  private readonly wantRecord: () => boolean;
   /** Open flows by a hash of both ends (a small integer); the rare collisions by a byte string. */
   private readonly flows4 = new Map<number, Flow>();
   private readonly flows = new Map<string, Flow>();
@@ -110,6 +116,7 @@ export class PcapAnalyzer {
     this.maxFlows = opts.maxFlows ?? 200_000;
     this.keep = opts.keepConnections !== false;
     this.onConnection = opts.onConnection ?? null;
+    this.wantRecord = opts.wantRecord ?? ALWAYS;
     this.reader = new CaptureReader((p) => this.packet(p));
   }
 
@@ -231,18 +238,24 @@ export class PcapAnalyzer {
   private emit(f: Flow): void {
     if (f.done) return;
     f.done = true;
-    const rec = toRecord(f, { graceMs: this.graceMs });
+    const opts = { graceMs: this.graceMs };
+    const v = verdictOf(f, opts);
+    const outcome = v.judged.outcome;
     this.connections++;
-    this.outcomes[rec.outcome] = (this.outcomes[rec.outcome] ?? 0) + 1;
-    this.states[rec.connState] = (this.states[rec.connState] ?? 0) + 1;
-    if (rec.midstream) this.midstream++;
-    if (rec.payloadCut) this.payloadCut++;
-    this.retransmissions += rec.fromClient.retransmissions + rec.fromServer.retransmissions;
-    let src = this.sources.get(rec.client);
-    if (src === undefined) this.sources.set(rec.client, (src = new SourceStats(rec.client)));
-    src.add({ outcome: rec.outcome, failures: 0, users: [] }, f.firstTs, f.lastTs);
+    this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+    this.states[v.connState] = (this.states[v.connState] ?? 0) + 1;
+    if (f.midstream) this.midstream++;
+    if (f.c.cut || f.s.cut) this.payloadCut++;
+    this.retransmissions += f.c.retransmissions + f.s.retransmissions;
+    let src = this.sources.get(f.client);
+    if (src === undefined) this.sources.set(f.client, (src = new SourceStats(f.client)));
+    src.add({ outcome, failures: 0, users: NO_USERS }, f.firstTs, f.lastTs);
+    // The full record only when someone takes it (the text report lists a few).
+    const give = this.onConnection !== null && this.wantRecord();
+    if (!this.keep && !give) return;
+    const rec = toRecord(f, opts, v);
     if (this.keep) this.kept.push(rec);
-    if (this.onConnection !== null) this.onConnection(rec);
+    if (give) (this.onConnection as (c: WireConnection) => void)(rec);
   }
 
   /** Ends the input: every open flow is emitted; returns the result. Call once. */

@@ -193,10 +193,23 @@ function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstC
   };
 }
 
-export function toRecord(f: Flow, opts: VerdictOptions): WireConnection {
+export interface FlowVerdict {
+  judged: Judged;
+  kex: KexFacts | undefined;
+  close: WireConnection['firstClose'];
+  connState: ConnState;
+}
+
+/** The outcome and TCP state of a finished flow (what the counts need, without the full record). */
+export function verdictOf(f: Flow, opts: VerdictOptions): FlowVerdict {
   const kex = kexFacts(f);
   const close = firstClose(f);
-  const j = judge(f, kex, close, opts);
+  return { judged: judge(f, kex, close, opts), kex, close, connState: connState(f) };
+}
+
+export function toRecord(f: Flow, opts: VerdictOptions, v: FlowVerdict = verdictOf(f, opts)): WireConnection {
+  const { kex, close } = v;
+  const j = v.judged;
   const rec: WireConnection = {
     client: f.client,
     clientPort: f.clientPort,
@@ -209,7 +222,7 @@ export function toRecord(f: Flow, opts: VerdictOptions): WireConnection {
     outcome: j.outcome,
     detail: j.detail,
     reason: j.reason,
-    connState: connState(f),
+    connState: v.connState,
     handshake: f.established && !f.midstream,
     midstream: f.midstream,
     firstClose: close,

@@ -49,7 +49,6 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
     if (!ok && pendingWrite === null) pendingWrite = new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
   };
   const listed: WireConnection[] = [];
-  let total = 0;
   const stream = json && !joining;
   if (stream) out.push('{"connections":[');
   const analyzer = new PcapAnalyzer({
@@ -57,8 +56,8 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
     loginGraceTime: opts.loginGraceTime,
     maxFlows: opts.maxFlows,
     keepConnections: joining,
+    wantRecord: () => stream || (!joining && listed.length < opts.limit),
     onConnection: (c) => {
-      total++;
       if (stream) {
         out.push(`${streamed++ === 0 ? '\n' : ',\n'}${JSON.stringify(c)}`);
         if (out.length >= 512) flush();
@@ -119,7 +118,7 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
     const all = joining ? (result.connections ?? []) : listed;
     const paint: Paint = { bold: colors.bold, dim: colors.dim, red: colors.red, yellow: colors.yellow, green: colors.green, cyan: colors.cyan };
     const shown = [...all.slice(0, opts.limit)].sort((a, b) => (a.start < b.start ? -1 : 1));
-    process.stdout.write(renderPcapText({ file, result, listed: shown, total, join, limit: opts.limit }, paint));
+    process.stdout.write(renderPcapText({ file, result, listed: shown, total: result.summary.connections, join, limit: opts.limit }, paint));
   }
   await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));
   return failed ? EXIT.INPUT : EXIT.OK;
