@@ -76,7 +76,7 @@ function tsharkConnections(file: string): TsharkConn[] {
 
 /** One node:test test: the lab at this LogLevel with a capture, then the checks (used by pcap-lab-info / -verbose.test.ts). */
 export function pcapLabSuite(level: LogLevel, prefix: string): void {
-test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p1, LogLevel ${level})`, { timeout: 280_000 }, async (t) => {
+test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p1, LogLevel ${level})`, { timeout: 420_000 }, async (t) => {
   for (const tool of ['tcpdump', 'tshark']) assert.equal(spawnSync(tool, ['--version']).status, 0, `${tool} is needed (test.sh installs it)`);
   const outDir = mkdtempSync(join(tmpdir(), 'sshwarden-pcap-lab-'));
   try {
