@@ -14,19 +14,13 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-debs=(openssh-server openssh-client rsyslog nftables iproute2 ipset iptables fail2ban sshguard ssh-audit nginx-light procps iputils-ping netcat-openbsd curl python3-paramiko systemd-journal-remote openssl tcpdump tshark)
-missing=()
-for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "test.sh: installing Debian packages: ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  # policy-rc.d keeps the packages' own services (ssh, fail2ban, nginx, rsyslog) from starting.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.sshwarden
-  [ -e /usr/sbin/policy-rc.d ] || { cp /usr/sbin/policy-rc.d.sshwarden /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; trap 'rm -f /usr/sbin/policy-rc.d' EXIT; }
-  rm -f /usr/sbin/policy-rc.d.sshwarden
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+# What the test run installs (only when missing, nothing upgraded; their services left
+# disabled at boot; see scripts/install-test-deps.sh). syslog-ng-core is only unpacked into
+# /var/cache/sshwarden-test (it conflicts with rsyslog), with its libraries installed.
+debs=(openssh-server openssh-client rsyslog nftables iproute2 ipset iptables fail2ban sshguard ssh-audit nginx-light procps iputils-ping netcat-openbsd curl python3-paramiko systemd-journal-remote openssl syslog-ng-core libivykis0 libnet1 libpcre3 busybox xz-utils zstd debootstrap systemd-container postgresql tcpdump tshark)
+# SSHWARDEN_TEST_EXTRA_DEBS: more packages for this run (test/install uses it to check the install phase).
+read -r -a extra <<< "${SSHWARDEN_TEST_EXTRA_DEBS:-}"
+"$root/scripts/install-test-deps.sh" "${debs[@]}" "${extra[@]}"
 
 nodebin="$("$root/scripts/ensure-node.sh")"
 export PATH="$nodebin:$PATH"
@@ -38,4 +32,7 @@ for t in "$@"; do
   if [ -d "$t" ]; then targets+=("${t%/}/**/*.test.ts"); else targets+=("$t"); fi
 done
 [ ${#targets[@]} -gt 0 ] || targets=('test/**/*.test.ts')
-exec node --disable-warning=ExperimentalWarning --test --test-concurrency=2 --test-timeout=600000 "${targets[@]}"
+# node runs as a child (no exec): its exit status is this script's.
+status=0
+node --disable-warning=ExperimentalWarning --test --test-concurrency=2 --test-timeout=600000 "${targets[@]}" || status=$?
+exit "$status"

@@ -3,8 +3,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { EXIT } from './exit-codes.ts';
 import { UserError } from './user-error.ts';
 import { COMMANDS, commandsFor } from './commands/index.ts';
-
-const VERSION = '0.1.0';
+import { VERSION } from '../version.ts';
 
 /** The program with the sub-commands that `args` (the arguments after `sshwarden`) needs. */
 export async function buildProgram(args: readonly string[]): Promise<Command> {
@@ -24,6 +23,11 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
 
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv.slice(2));
+  if (argv.length <= 2) {
+    // No command: usage on stderr, exit 2 (README "Exit codes").
+    process.stderr.write(program.helpInformation());
+    return EXIT.USAGE;
+  }
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;

@@ -1,10 +1,18 @@
 import pc from 'picocolors';
 
 /**
- * Colour and progress decisions for the terminal edge. Colour only when stdout is a TTY
- * (picocolors honours NO_COLOR / FORCE_COLOR); progress only when stderr is a TTY.
+ * Colour and progress decisions for the terminal edge. Colour when stdout is a colour terminal;
+ * NO_COLOR (non-empty) turns it off, FORCE_COLOR turns it on even through a pipe (FORCE_COLOR=0
+ * or false: off). Progress only when stderr is a TTY.
  */
-export const colors = pc.createColors(pc.isColorSupported && Boolean(process.stdout.isTTY));
+export function colourWanted(env: NodeJS.ProcessEnv, stdoutIsTty: boolean, supported: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return stdoutIsTty && supported;
+}
+
+export const colors = pc.createColors(colourWanted(process.env, Boolean(process.stdout.isTTY), pc.isColorSupported));
 
 export function stderrIsTty(): boolean {
   return Boolean(process.stderr.isTTY);

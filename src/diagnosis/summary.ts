@@ -22,7 +22,7 @@ function pct(n: number, total: number): string {
   return p >= 10 || p === 0 ? `${Math.round(p)}%` : `${p.toFixed(1)}%`;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
+export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
@@ -30,7 +30,7 @@ const NON_SSH_WORDS: Record<string, string> = {
   http: 'HTTP',
   tls: 'TLS',
   rdp: 'RDP',
-  binary: 'binary data (TLS/RDP-like)',
+  binary: 'TLS/RDP-like binary data',
   mglndd_probe: 'MGLNDD_ probes',
   too_long: 'overlong junk',
   invalid_format: 'not SSH',

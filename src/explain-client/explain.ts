@@ -7,6 +7,7 @@
 import { KEX_MARKERS, noteFor, CIPHER_NOTES, HOSTKEY_NOTES, KEX_NOTES, MAC_NOTES } from '../probe/algorithm-notes.ts';
 import { CATEGORY_INFO, type Category } from '../probe/negotiation.ts';
 import { LINE_RULES, SSH_OUTPUT_MARKERS, type FindingId } from './rules.ts';
+import { withProbeTarget } from '../advice/probe.ts';
 
 export interface Evidence {
   readonly line: number;
@@ -312,6 +313,9 @@ export function explainTranscript(text: string): Explanation {
     const a = f.authenticated[f.authenticated.length - 1];
     findings = [{ id: 'success', title: `logged in to ${a.host}`, meaning: 'key exchange, host key check and authentication all succeeded', fix: [], details: {}, evidence: [{ line: a.line, text: f.lines[a.line - 1] }], priority: 100 }];
   }
+  // The advice names the real host and port (`sshwarden probe HOST:PORT` → `sshwarden probe example.org:2222`).
+  const target = f.target;
+  if (target !== null) findings = findings.map((x) => ({ ...x, fix: x.fix.map((t) => withProbeTarget(t, target)) }));
   const stage = stageOf(f, findings);
   const ok = findings.length > 0 && findings[0].id === 'success';
   const headline =

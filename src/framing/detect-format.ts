@@ -13,6 +13,12 @@ const RE_3164 = new RegExp(`^${MONTHS} [ \\d]?\\d \\d\\d:\\d\\d:\\d\\d `);
 const RE_PRECISE = new RegExp(`^${MONTHS} [ \\d]?\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ `);
 const RE_ISO_COLON = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)? /;
 const RE_ISO_NOCOLON = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?[+-]\d{4} /;
+/** macOS syslog: `2018-12-20 10:09:05.180218+0000 localhost sshd[67566]: …` (a space, not `T`). */
+const RE_ISO_SPACE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) \S+ /;
+/** rsyslog's RSYSLOG_ForwardFormat: `<38>2026-11-21T20:18:06.123456+00:00 host sshd[1]: …`. */
+const RE_PRI_ISO = /^<\d{1,3}>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/;
+/** socklog (`auth.info: May 27 04:31:28 sshd[1]: …`), optionally after svlogd's `@4000…` TAI64N label. */
+const RE_SOCKLOG = new RegExp(`^(?:@[0-9a-f]{24} )?[a-z][a-z0-9-]*\\.[a-z*]+: ${MONTHS} `);
 const RE_FULL = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ /;
 /** fail2ban's journal form and other timestamp-less syslog: `[host ]prog[pid]: msg`. */
 const RE_NO_TS = /^(?:[^\s\[\]:]+ )?(?:[\w.\/-]+\[\d+\]|\[[\w.\/-]+\]):? /;
@@ -38,6 +44,9 @@ export function detectFormat(sample: string[]): LogFormat | null {
     else if (c === 123 /* { */) vote('journal-json');
     else if (RE_5424.test(raw)) vote('rfc5424');
     else if (RE_3164_PRI.test(raw)) vote('syslog');
+    else if (RE_PRI_ISO.test(raw)) vote('syslog-iso');
+    else if (RE_ISO_SPACE.test(raw)) vote('syslog-iso');
+    else if (RE_SOCKLOG.test(raw)) vote('syslog');
     else if (RE_ISO_NOCOLON.test(raw)) vote('journal-short-iso');
     else if (RE_ISO_COLON.test(raw)) vote('syslog-iso');
     else if (RE_FULL.test(raw)) vote('journal-short-full');

@@ -10,6 +10,10 @@ export interface FramerCounts {
   skipped: number;
   /** Records whose envelope could not be read (skipped). */
   malformed: number;
+  /** Of `skipped`: records from another program whose message reads like sshd's (sshd-like.ts). */
+  sshdLike: number;
+  /** The first of those: line number, program name as logged, the line's start (≤ 200 chars). */
+  sshdLikeExample: { line: number; program: string; text: string } | null;
 }
 
 /**
@@ -46,5 +50,5 @@ export interface FramerOptions {
 }
 
 export function newCounts(): FramerCounts {
-  return { lines: 0, framed: 0, skipped: 0, malformed: 0 };
+  return { lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null };
 }

@@ -4,6 +4,7 @@ import { isSshdProgramAt, programNameAt } from './program-name.ts';
 import { wallMs, ZoneClock, localTimeZone } from './civil-time.ts';
 import { YearTracker } from './year-inference.ts';
 import { ownString } from './own-string.ts';
+import { looksLikeSshdMessage } from './sshd-like.ts';
 
 /**
  * One framer for every "timestamp host program[pid]: message" text format: RFC 3164 syslog,
@@ -13,6 +14,13 @@ import { ownString } from './own-string.ts';
  * logs, merged logs) frame correctly whatever format was detected; the host is optional
  * (`Nov 23 21:50:19 sshd[8148]: …`), and so is the timestamp (fail2ban's journal form
  * `srv sshd[1]: …`).
+ *
+ * Envelope extras other syslog daemons write, each skipped at its own position only:
+ *   busybox syslogd      `Jun 20 02:18:39 vps auth.info sshd[13482]: …`  (facility.level after the host)
+ *   FreeBSD syslogd -v   `Jun 20 02:18:39 <10.5> vps sshd[1]: …`, -vv `<auth.info>` (before the host)
+ *   socklog              `auth.info: May 27 04:31:28 sshd[30993]: …`, svlogd's `@4000…` TAI64N label first
+ *   macOS                `2018-12-20 10:09:05.180218+0000 localhost sshd[67566]: …` (ISO date, space, ±hhmm)
+ *   rsyslog RFC 5424     `<38>1 … - -  msg` (RSYSLOG_SyslogProtocol23Format keeps the message's own leading space)
  *
  * Hot path: hand-written index scanning over character codes, no regular expressions. A
  * regex over the envelope costs a match object and capture strings for every line, including
@@ -129,11 +137,23 @@ export class SyslogFramer implements Framer {
     }
     this.ts = null;
     let p = start;
-    if (c0 === LT) {
+    if (c0 === 64 /* @ */) {
+      // svlogd's TAI64N label (socklog): `@4000000065a1b2c3d4e5f607 `; the syslog timestamp follows.
+      if (end - start > 26 && s.charCodeAt(start + 25) === SP) p = start + 26;
+      else return this.malformed();
+    }
+    const cp = s.charCodeAt(p);
+    if (cp >= 97 && cp <= 122) {
+      // socklog: `facility.level: ` before the timestamp.
+      const fl = facilityLevelEnd(s, p, end);
+      if (fl > 0 && s.charCodeAt(fl) === COLON && s.charCodeAt(fl + 1) === SP) p = fl + 2;
+    }
+    if (s.charCodeAt(p) === LT) {
       // <PRI>: RFC 5424 (`<38>1 `) or RFC 3164 as sent on the wire (`<38>Nov 21 …`)
-      let q = start + 1;
-      while (q < end && q < start + 5 && isDigit(s.charCodeAt(q))) q++;
-      if (q === start + 1 || s.charCodeAt(q) !== GT) return this.malformed();
+      const p0 = p;
+      let q = p0 + 1;
+      while (q < end && q < p0 + 5 && isDigit(s.charCodeAt(q))) q++;
+      if (q === p0 + 1 || s.charCodeAt(q) !== GT) return this.malformed();
       q++;
       if (s.charCodeAt(q) === 49 /* 1 */ && s.charCodeAt(q + 1) === SP) return this.scan5424(s, q + 2, end, lineNo);
       p = q;
@@ -142,6 +162,11 @@ export class SyslogFramer implements Framer {
     if (t > 0) p = t;
     const hadTimestamp = t > 0;
     while (p < end && s.charCodeAt(p) === SP) p++;
+    if (hadTimestamp && s.charCodeAt(p) === LT) {
+      // FreeBSD syslogd -v / -vv: `<10.5> ` or `<auth.info> ` between the time and the host.
+      const gt = priorityNoteEnd(s, p, end);
+      if (gt > 0) p = gt + 2;
+    }
 
     // Token 1: the tag (no host) or the host. A tag ends in `:` or `]`; anything else is a host
     // (checked on the last character first, so the usual host token is not scanned).
@@ -157,9 +182,15 @@ export class SyslogFramer implements Framer {
       if (p >= end) return hadTimestamp ? this.skipped() : this.malformed();
       tokEnd = s.indexOf(' ', p);
       if (tokEnd < 0 || tokEnd > end) tokEnd = end;
+      if (tokEnd < end && facilityLevelEnd(s, p, tokEnd) === tokEnd) {
+        // busybox syslogd: `host facility.level prog[pid]: `.
+        p = tokEnd + 1;
+        tokEnd = s.indexOf(' ', p);
+        if (tokEnd < 0 || tokEnd > end) tokEnd = end;
+      }
       // Other programs are rejected on their first letter, before the tag is read.
       const c = s.charCodeAt(p);
-      if (c !== 115 /* s */ && c !== LB && c !== 47 /* / */) return hadTimestamp && hostEnd > hostStart ? this.skipped() : this.malformed();
+      if (c !== 115 /* s */ && c !== LB && c !== 47 /* / */) return hadTimestamp && hostEnd > hostStart ? this.skippedOther(s, p, tokEnd, end, lineNo) : this.malformed();
       tag = this.tagAt(s, p, tokEnd);
       if (tag === 0) return hadTimestamp && hostEnd > hostStart ? this.skipped() : this.malformed();
     }
@@ -167,7 +198,7 @@ export class SyslogFramer implements Framer {
     // tag > 0: fields set by tagAt. An ident logged as a path (`/usr/lib/openssh/sshd-session[5]:`)
     // names the program by its last component.
     if (s.charCodeAt(this.nameStart) === 47 /* / */) this.nameStart = s.lastIndexOf('/', this.nameEnd - 1) + 1;
-    if (!isSshdProgramAt(s, this.nameStart, this.nameEnd)) return this.skipped();
+    if (!isSshdProgramAt(s, this.nameStart, this.nameEnd)) return this.skippedOther(s, this.nameStart, tokEnd, end, lineNo);
     let msgStart = tokEnd + 1;
     if (msgStart > end) msgStart = end;
     msgStart = skipSolarisId(s, msgStart, end);
@@ -419,6 +450,9 @@ export class SyslogFramer implements Framer {
       }
     } else return this.malformed();
     if (p < end && s.charCodeAt(p) === SP) p++;
+    // rsyslog's RSYSLOG_SyslogProtocol23Format writes `%STRUCTURED-DATA% %msg%`, and %msg% keeps
+    // the space that followed the tag's colon: one more space belongs to the envelope.
+    if (p < end && s.charCodeAt(p) === SP) p++;
     if (p < end && s.charCodeAt(p) === 0xfeff) p++; // BOM
     this.nameStart = appStart;
     this.nameEnd = appEnd;
@@ -458,6 +492,26 @@ export class SyslogFramer implements Framer {
     this.counts.skipped++;
     return null;
   }
+
+  /**
+   * Another program's line (its tag at `s[tagStart, tagEnd)`): skipped, but counted apart when
+   * its message reads like sshd's, so the report can say so (a renamed sshd is not "nothing").
+   */
+  private skippedOther(s: string, tagStart: number, tagEnd: number, end: number, lineNo: number): null {
+    this.counts.skipped++;
+    let m = tagEnd + 1;
+    if (m < end && s.charCodeAt(m) === SP) m++;
+    if (m < end && looksLikeSshdMessage(s, m, end)) {
+      const c = this.counts;
+      c.sshdLike++;
+      if (c.sshdLikeExample === null) {
+        let nameEnd = tagStart;
+        while (nameEnd < tagEnd && s.charCodeAt(nameEnd) !== LB && s.charCodeAt(nameEnd) !== COLON) nameEnd++;
+        c.sshdLikeExample = { line: lineNo, program: s.slice(tagStart, nameEnd), text: s.slice(tagStart, Math.min(end, tagStart + 200)) };
+      }
+    }
+    return null;
+  }
 }
 
 /**
@@ -488,4 +542,34 @@ function skipSolarisId(s: string, p: number, end: number): number {
   while (q < lim && s.charCodeAt(q) !== RB && s.charCodeAt(q) !== SP) q++;
   if (s.charCodeAt(q) !== RB || s.charCodeAt(q + 1) !== SP) return p;
   return q + 2;
+}
+
+/**
+ * Syslog facility names (RFC 5424 table and the BSD aliases) and level names, as busybox
+ * syslogd, socklog and FreeBSD syslogd -vv print them: `auth.info`, `local7.debug`.
+ */
+const FACILITY_LEVEL =
+  /(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|ntp|security|console|solaris-cron|mark|local[0-7])\.(?:emerg|panic|alert|crit|err|error|warning|warn|notice|info|debug|none|\*)/y;
+
+/** End of a `facility.level` token at `p` (index after it), or 0. No allocation (sticky test). */
+function facilityLevelEnd(s: string, p: number, end: number): number {
+  const c = s.charCodeAt(p);
+  if (c < 97 || c > 117) return 0; // a..u: the first letters of the facility names
+  FACILITY_LEVEL.lastIndex = p;
+  if (!FACILITY_LEVEL.test(s)) return 0;
+  const q = FACILITY_LEVEL.lastIndex;
+  return q <= end ? q : 0;
+}
+
+/** FreeBSD syslogd -v: `<10.5>` / `<auth.info>` at `p` followed by a space; returns the index of `>`, or 0. */
+function priorityNoteEnd(s: string, p: number, end: number): number {
+  const lim = Math.min(end - 1, p + 24);
+  let dot = false;
+  for (let q = p + 1; q < lim; q++) {
+    const c = s.charCodeAt(q);
+    if (c === GT) return dot && q > p + 2 && s.charCodeAt(q + 1) === SP ? q : 0;
+    if (c === DOT) dot = true;
+    else if (!(isDigit(c) || (c >= 97 && c <= 122) || c === DASH)) return 0;
+  }
+  return 0;
 }

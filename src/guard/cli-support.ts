@@ -40,5 +40,5 @@ export function storeExists(cfg: GuardConfig): boolean {
 }
 
 export function requireRootHint(): string {
-  return process.getuid?.() === 0 ? '' : ' (the socket and store are root-only: run with sudo)';
+  return process.getuid?.() === 0 ? '' : ' (the socket and store are root-only: run as root)';
 }

@@ -4,11 +4,13 @@
  * admin can run with an empty file; README "## guard" explains why each one is what it is.
  */
 import { readFileSync } from 'node:fs';
+import { describeFsError } from '../sources/byte-sources.ts';
 import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
 import * as z from 'zod';
 import { parseCidr } from '../net/address.ts';
 import { parseDuration } from './duration.ts';
 import { isValidTimeZone } from '../framing/index.ts';
+import { fleetUrlProblem, SERVER_NAME } from '../fleet/connect.ts';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
@@ -120,6 +122,32 @@ const Config = z.strictObject({
       socket: z.string().min(1).default('/run/sshwarden/guard.sock'),
     })
     .prefault({}),
+  /** Optional: share bans, logins and scores with other servers through PostgreSQL (README "Fleet"). */
+  fleet: z
+    .strictObject({
+      database: z.string().superRefine((url, ctx) => {
+        const p = fleetUrlProblem(url);
+        if (p) ctx.addIssue({ code: 'custom', message: p });
+      }),
+      /** The password's file (first line); else PGPASSFILE or ~/.pgpass. Never in this file. */
+      password_file: z.string().min(1).optional(),
+      /** This server's name in the fleet; default: the host name. */
+      server: z.string().regex(SERVER_NAME, 'lower-case letters, digits, . _ - (at most 63)').optional(),
+      share: z
+        .strictObject({
+          /** A ban decided anywhere applies here. */
+          bans: z.boolean().default(true),
+          /** A source that logged in anywhere is never banned here. */
+          logins: z.boolean().default(true),
+        })
+        .prefault({}),
+      /** Fleet-wide score (the sum of a source's local scores across servers within `window`) that bans it everywhere. */
+      threshold: z.number().positive().max(1e6).default(60),
+      window: duration.prefault('1h'),
+      /** How long a fleet-rule ban lasts. */
+      ban_duration: duration.prefault('1h'),
+    })
+    .optional(),
   metrics: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -146,7 +174,7 @@ export function loadConfig(file: string, opts: { optional?: boolean } = {}): Gua
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' && opts.optional) return parseConfig('', file);
-    throw new ConfigError(file, `${file}: cannot read config: ${err.code ?? err.message}`);
+    throw new ConfigError(file, `${file}: cannot read: ${describeFsError(err)}`);
   }
   return parseConfig(text, file);
 }

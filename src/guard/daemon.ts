@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { createFramer, detectFormat, type Framer, type LogFormat } from '../framing/index.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
-import { familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
+import { canonicalAddress, familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
 import { ownAddresses } from '../net/own-addresses.ts';
 import { resolveNames } from '../net/resolve-names.ts';
 import { FileFollower, type FilePosition } from '../sources/follow-file.ts';
@@ -25,6 +25,11 @@ import { GuardMetrics } from './metrics.ts';
 import { GuardStore, type BanRow } from './store.ts';
 import type { Evidence, GuardUpdate } from './updates.ts';
 import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
+import { SourceHealth } from './source-health.ts';
+import { FleetSync, type FleetHost } from './fleet-sync.ts';
+import { VERSION } from '../version.ts';
+import { banView } from './ban-view.ts';
+import { decisionView } from './status-view.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -34,11 +39,20 @@ export interface GuardOptions {
   dryRun?: boolean;
   /** Read the logs from their beginning (and score by their timestamps). */
   replay?: boolean;
+  /** With replay, files only: call `onEndOfInput` once everything the files hold has been read. */
+  once?: boolean;
+  onEndOfInput?: () => void;
+  /** Warn once when no sshd line has been read this long after the start (default 10 min). */
+  silentWarningMs?: number;
   /** Prefix for firewall programs (tests only: `ip netns exec NS`). */
   firewallExec?: readonly string[];
   logger?: Logger;
   /** Clock (ms); tests may not override it in production paths. */
   now?: () => number;
+  /** The guard gave up (no log source could be followed); the caller stops it and exits non-zero. */
+  onFatal?: (reason: string) => void;
+  /** What the guard follows changed: one line for the service manager's status. */
+  notifyStatus?: (line: string) => void;
 }
 
 interface SourceInput {
@@ -49,6 +63,23 @@ interface SourceInput {
 }
 
 const TICK_MS = 1000;
+/** Wait before restarting a follower that ended. */
+const FOLLOWER_RETRY_MS = 5000;
+
+export interface SourcePlan {
+  journal: boolean;
+  files: string[];
+  why: string;
+}
+
+/** Which log the guard follows, and why (the "following" log line, `guard --check`). Reads only file existence. */
+export function sourcePlan(log: GuardConfig['log']): SourcePlan {
+  if (log.source === 'journal') return { journal: true, files: [], why: 'log.source: journal' };
+  if (log.source === 'files') return { journal: false, files: log.files, why: 'log.source: files' };
+  const present = log.files.filter((f) => existsSync(f));
+  if (present.length === 0) return { journal: true, files: [], why: `log.source: auto, and none of log.files exists (${log.files.join(', ')})` };
+  return { journal: false, files: present, why: 'log.source: auto, these files of log.files exist' };
+}
 
 export class GuardDaemon {
   private cfg: GuardConfig;
@@ -56,6 +87,7 @@ export class GuardDaemon {
   private readonly log: Logger;
   private readonly now: () => number;
   readonly metrics = new GuardMetrics();
+  private readonly health = new SourceHealth();
   private store!: GuardStore;
   private fw!: FirewallBackend;
   private decider!: Decider;
@@ -63,6 +95,9 @@ export class GuardDaemon {
   private readonly activeBans = new Map<string, number>();
   private readonly allow = new NetworkSet();
   private readonly own = new NetworkSet();
+  /** Allow entries published by other servers of the fleet: target → server. */
+  private readonly fleetAllows = new Map<string, string>();
+  private fleet: FleetSync | null = null;
   private files: FileFollower[] = [];
   private journal: JournalFollower | null = null;
   private inputs = new Map<string, SourceInput>();
@@ -77,6 +112,11 @@ export class GuardDaemon {
   private resolvedNames = new Map<string, string[]>();
   /** When the line being processed was read (for the reaction-time metric). */
   private readAt: number | null = null;
+  private sshdLines = 0;
+  /** Lines delivered while starting, handled once "guard started" is logged (null: not starting). */
+  private held: (() => void)[] | null = null;
+  private startedAt = 0;
+  private silentWarned = false;
 
   constructor(opts: GuardOptions) {
     this.opts = opts;
@@ -100,6 +140,7 @@ export class GuardDaemon {
       activeBans: this.activeBans,
       allow: this.allow,
       own: this.own,
+      onScore: (source, weight) => this.fleet?.addScore(source, weight),
     });
     const now = this.now();
     for (const r of this.store.expire(now)) this.log.log('info', 'expired', { target: r.target, while: 'stopped' });
@@ -124,50 +165,89 @@ export class GuardDaemon {
         this.log.log('warn', 'metrics endpoint not started', { listen: cfg.metrics.listen, error: (e as Error).message });
       }
     }
-    this.startSources();
-    this.timers.push(setInterval(() => this.tick(), TICK_MS));
-    this.timers.push(setInterval(() => void this.refreshProtected(), Math.max(10_000, cfg.never_ban.refresh)));
+    if (cfg.fleet && !this.opts.dryRun) {
+      this.fleet = new FleetSync(cfg, this.fleetHost());
+      await this.fleet.start(VERSION);
+    }
+    // The sources start (positioned: a line written after "guard started" is read), but what
+    // they deliver is held until "guard started" is logged: a replay would otherwise ban first.
+    const plan = this.sourcePlan();
+    this.held = [];
+    this.startedAt = this.now();
+    this.startSources(plan);
     this.log.log('info', 'guard started', {
       backend: this.fw.name,
       dryRun: Boolean(this.opts.dryRun),
-      sources: [...this.inputs.keys()],
+      sources: plan.journal ? ['journal'] : plan.files,
       database: this.store.path,
       socket: this.opts.dryRun ? null : cfg.state.socket,
       threshold: cfg.policy.threshold,
       window: cfg.policy.window / 1000,
     });
+    this.log.log('info', 'following', plan.journal ? { source: 'journal', units: cfg.log.journal_units, why: plan.why } : { source: 'files', files: plan.files, why: plan.why });
+    const held = this.held;
+    this.held = null;
+    for (const h of held) h();
+    this.timers.push(setInterval(() => this.tick(), TICK_MS));
+    this.timers.push(setInterval(() => void this.refreshProtected(), Math.max(10_000, cfg.never_ban.refresh)));
+    if (this.opts.once) this.timers.push(setInterval(() => this.checkEndOfInput(), 200));
+  }
+
+  private sourcePlan(): SourcePlan {
+    return sourcePlan(this.cfg.log);
+  }
+
+  /** --once: stop reading when every file has been read to its end and the engine has had it. */
+  private checkEndOfInput(): void {
+    if (this.stopped || this.files.length === 0 || !this.files.every((f) => f.atEnd())) return;
+    const cb = this.opts.onEndOfInput;
+    this.opts.onEndOfInput = undefined;
+    cb?.();
+  }
+
+  /** Warns once when the source has given no sshd line for a while: likely the wrong source. */
+  private checkSilence(now: number): void {
+    if (this.silentWarned || this.sshdLines > 0 || this.startedAt === 0) return;
+    const after = this.opts.silentWarningMs ?? 10 * 60_000;
+    if (now - this.startedAt < after) return;
+    this.silentWarned = true;
+    this.log.log('warn', 'no sshd line read yet: is this where sshd logs? (set log.source and log.files)', {
+      seconds: Math.round((now - this.startedAt) / 1000),
+      sources: [...this.inputs.keys()],
+    });
   }
 
   // ---- sources -------------------------------------------------------------------------------
 
-  private startSources(): void {
+  private startSources(plan = this.sourcePlan()): void {
     const cfg = this.cfg;
-    const useJournal = cfg.log.source === 'journal' || (cfg.log.source === 'auto' && !cfg.log.files.some((f) => existsSync(f)));
-    if (useJournal) {
+    if (plan.journal) {
       const saved = this.opts.replay ? null : this.store.getCursor('journal');
       const input: SourceInput = { name: 'journal', framer: createFramer('journal-json', 'journal'), pending: [], format: 'journal-json' };
       this.inputs.set('journal', input);
       let lineNo = 0;
-      this.journal = new JournalFollower({
+      const follower = new JournalFollower({
         start: this.opts.replay ? 'beginning' : saved ? { cursor: saved } : 'end',
         units: cfg.log.journal_units,
         onRecords: (lines, cursor) => {
+          this.health.delivered('journal');
           this.onLines(input, lines, lineNo + 1);
           lineNo += lines.length;
           if (cursor) this.saveCursor('journal', cursor);
         },
         onExit: (reason) => {
           if (this.stopped) return;
-          this.log.log('error', 'journal follower stopped; restarting in 5 s from the last cursor', { reason });
-          const t = setTimeout(() => !this.stopped && this.journal?.start(), 5000);
-          t.unref();
+          // Restarted only while it is still the guard's follower (a reload may have replaced it).
+          this.onFollowerFailed('journal', reason, () => this.journal === follower, () => follower.start());
         },
       });
-      this.journal.start();
+      this.journal = follower;
+      this.health.started('journal', this.now());
+      follower.start();
+      this.updateFollowing();
       return;
     }
-    const files = cfg.log.source === 'auto' ? cfg.log.files.filter((f) => existsSync(f)) : cfg.log.files;
-    for (const file of files) {
+    for (const file of plan.files) {
       const format = cfg.log.format;
       const input: SourceInput = { name: file, framer: format === 'auto' ? null : this.framerFor(format, file), pending: [], format };
       this.inputs.set(file, input);
@@ -182,8 +262,47 @@ export class GuardDaemon {
         onNotice: (message) => this.log.log('info', 'log source', { file, message }),
       });
       this.files.push(f);
+      this.health.started(file, this.now());
       f.start();
     }
+    this.updateFollowing();
+  }
+
+  /**
+   * A follower ended: restart it after a pause, unless it failed `maxFailures` times in a row;
+   * then the guard gives up loudly (a daemon that follows nothing must not look healthy).
+   */
+  private onFollowerFailed(source: string, reason: string, isCurrent: () => boolean, restart: () => void): void {
+    const failures = this.health.failed(source, reason, this.now());
+    this.metrics.sourceFailures.inc({ source });
+    this.updateFollowing();
+    const following = this.health.following();
+    const fields = { source, reason, failures, maxFailures: this.health.maxFailures, following };
+    if (failures >= this.health.maxFailures) {
+      this.log.log('error', following.length ? 'log source given up' : 'not following anything: giving up', fields);
+      if (following.length === 0) this.opts.onFatal?.(`not following anything: ${source} failed ${failures} times in a row; last: ${reason}`);
+      return;
+    }
+    this.log.log('error', `${following.length ? 'log source stopped' : 'not following anything'}; restarting it in ${FOLLOWER_RETRY_MS / 1000} s`, fields);
+    const t = setTimeout(() => {
+      if (this.stopped || !isCurrent()) return;
+      this.health.started(source, this.now());
+      restart();
+    }, FOLLOWER_RETRY_MS);
+    t.unref();
+  }
+
+  private updateFollowing(): void {
+    this.metrics.following.set(this.health.following().length);
+    this.opts.notifyStatus?.(this.sourceSummary());
+  }
+
+  /** One line: what the guard follows, or that it follows nothing and why. */
+  sourceSummary(): string {
+    const following = this.health.following();
+    if (following.length) return `following ${following.join(', ')}`;
+    const failing = this.health.states().find((s) => s.state === 'failing');
+    return `not following anything${failing ? `: ${failing.source}: ${failing.lastError ?? 'unknown error'}` : ''}`;
   }
 
   private framerFor(format: LogFormat, file: string): Framer {
@@ -192,6 +311,10 @@ export class GuardDaemon {
 
   /** Lines from a source: framed (format detected from the first lines when `auto`), pushed into the engine. */
   private onLines(input: SourceInput, lines: string[], first: number): void {
+    if (this.held !== null) {
+      this.held.push(() => this.onLines(input, lines, first));
+      return;
+    }
     this.readAt = performance.now();
     if (!input.framer) {
       for (let i = 0; i < lines.length; i++) input.pending.push({ text: lines[i], line: first + i });
@@ -220,6 +343,7 @@ export class GuardDaemon {
       return;
     }
     this.metrics.lines.inc({ result: 'sshd' });
+    this.sshdLines++;
     if (fl.ts !== null) this.metrics.lag.set(Math.max(0, (this.now() - fl.ts) / 1000));
     this.pushLine(fl);
   }
@@ -249,6 +373,7 @@ export class GuardDaemon {
     switch (d.type) {
       case 'authenticated':
         this.store.rememberAuthenticated(d.address, d.user, d.ts);
+        this.fleet?.publishLogin(d.address, d.ts);
         return;
       case 'refused':
         this.store.recordRefused(d.target, d.reason, JSON.stringify(d.evidence), now);
@@ -263,7 +388,7 @@ export class GuardDaemon {
   }
 
   /** Stores a ban, then queues it for the firewall. */
-  private ban(d: BanDecision, origin: 'auto' | 'manual'): void {
+  private ban(d: BanDecision, origin: 'auto' | 'manual' | 'fleet'): void {
     const now = this.now();
     this.store.recordBan(
       { target: d.target, family: d.family, since: now, until: d.until, reason: d.reason, origin, offence: d.offence, evidence: JSON.stringify(d.evidence) },
@@ -282,6 +407,89 @@ export class GuardDaemon {
     }
     this.activeBans.set(d.target, d.until);
     this.enqueue([{ target: d.target, family: d.family, until: d.until }], removes);
+    if (origin !== 'fleet') this.fleet?.publishBan(d.target, now, d.until, d.reason, d.evidence as unknown[]);
+  }
+
+  // ---- fleet ---------------------------------------------------------------------------------
+
+  /** The daemon as the fleet side sees it (fleet-sync.ts holds the rules). */
+  private fleetHost(): FleetHost {
+    return {
+      now: () => this.now(),
+      log: (level, msg, fields) => this.log.log(level, msg, fields),
+      cursor: () => Number(this.store.getCursor('fleet:seq') ?? 0),
+      saveCursor: (seq) => this.store.setCursor('fleet:seq', String(seq)),
+      localBans: () => this.store.activeBans(this.now()).filter((b) => b.origin !== 'fleet'),
+      logins: () => this.store.authenticatedSince(this.now() - this.cfg.never_ban.authenticated_for).filter((a) => !(a.user ?? '').startsWith('fleet:')),
+      allows: () => this.store.allows(),
+      applyBan: (target, until, reason, seq) => this.applyFleetBan(target, until, reason, seq),
+      liftFleetBan: (target, reason) => {
+        if (this.store.getBan(target)?.origin !== 'fleet') return;
+        this.lift(target, reason, 'fleet');
+      },
+      setFleetAllow: (target, allowed, from) => {
+        const c = parseCidr(target);
+        if (!c) return;
+        if (allowed) this.fleetAllows.set(c.text, from);
+        else this.fleetAllows.delete(c.text);
+        void this.refreshProtected();
+        if (allowed) this.liftCovered(c.text, `allowlisted on ${from}`, 'fleet');
+        this.log.log('info', allowed ? 'fleet allow' : 'fleet allow removed', { target: c.text, server: from });
+      },
+      learnLogin: (address, from) => {
+        const a = canonicalAddress(address);
+        if (!a) return;
+        this.decider.learnAuthenticated(a, this.now());
+        this.store.rememberAuthenticated(a, `fleet:${from}`, this.now());
+        this.log.log('info', 'fleet login', { address: a, server: from });
+      },
+      countApplied: (kind) => this.metrics.fleetApplied.inc({ kind }),
+    };
+  }
+
+  /** Another server's ban (or the fleet rule's), under this server's own protections; idempotent per seq. */
+  private applyFleetBan(target: string, until: number, reason: string, seq: number): void {
+    const c = parseCidr(target);
+    if (!c) return;
+    const now = this.now();
+    const existing = this.store.getBan(c.text);
+    if (existing && existing.until >= now && (existing.reason.startsWith(`fleet #${seq} `) || existing.until >= until)) return;
+    const first = c.text.split('/')[0];
+    const single = !c.text.includes('/');
+    const prot = single ? this.decider.protectedReason(first, now) : protectedNetwork(c.text, this.own, this.allow);
+    if (prot) {
+      this.store.recordRefused(c.text, `${reason}; not banned here: ${prot}`, '[]', now);
+      this.metrics.refused.inc();
+      this.log.log('warn', 'fleet ban refused', { target: c.text, reason: prot, fleet: reason, seq });
+      return;
+    }
+    const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && cidrCovers(c, parseCidr(t)!));
+    this.ban({ type: 'ban', target: c.text, family: c.family, address: first, until, offence: 1, reason, evidence: [], replaces }, 'fleet');
+    this.log.log('info', 'fleet ban applied', { target: c.text, seq, until: new Date(until).toISOString() });
+  }
+
+  /** Lifts the active ban of `target` (store, memory, firewall). */
+  private lift(target: string, reason: string, origin: string): void {
+    const until = this.activeBans.get(target);
+    this.store.recordUnban(target, reason, origin, this.now());
+    this.activeBans.delete(target);
+    const c = parseCidr(target);
+    if (c && until !== undefined) this.enqueue([], [{ target, family: c.family, until }]);
+    this.log.log('info', 'unban', { target, origin, reason });
+  }
+
+  /** Lifts every active ban that `cidr` covers or that covers it (a new allow entry wins). */
+  private liftCovered(cidr: string, reason: string, origin: string): string[] {
+    const c = parseCidr(cidr)!;
+    const lifted: string[] = [];
+    for (const t of [...this.activeBans.keys()]) {
+      const tc = parseCidr(t)!;
+      if (cidrCovers(c, tc) || cidrCovers(tc, c)) {
+        this.lift(t, reason, origin);
+        lifted.push(t);
+      }
+    }
+    return lifted;
   }
 
   // ---- firewall queue ------------------------------------------------------------------------
@@ -350,6 +558,7 @@ export class GuardDaemon {
 
   private tick(): void {
     const now = this.now();
+    this.checkSilence(now);
     try {
       for (const u of this.analyzer.tick(now)) this.onUpdate(u);
     } catch (e) {
@@ -373,6 +582,7 @@ export class GuardDaemon {
     this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
     this.metrics.pendingBans.set(this.store.countUnapplied(now));
     this.metrics.tracked.set(this.decider.trackedSources);
+    if (this.fleet) this.metrics.fleetUp.set(this.fleet.up ? 1 : 0);
     if (now - this.lastCursorSave > 5000) for (const f of this.files) this.saveFilePosition(f, true);
   }
 
@@ -410,6 +620,7 @@ export class GuardDaemon {
       const c = parseCidr(a.cidr);
       if (c) allow.add(c);
     }
+    for (const t of this.fleetAllows.keys()) allow.add(parseCidr(t)!);
     this.allow.replaceWith(allow);
   }
 
@@ -444,11 +655,14 @@ export class GuardDaemon {
         const until = this.activeBans.get(c.text);
         const had = this.store.recordUnban(c.text, 'manual unban', 'manual', now);
         this.activeBans.delete(c.text);
-        this.metrics.decisions.inc({ action: 'unban', origin: 'manual' });
-        this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
+        if (had) {
+          this.metrics.decisions.inc({ action: 'unban', origin: 'manual' });
+          this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
+        }
         // Also lift a covering prefix ban? No: say which one covers it.
         const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && cidrCovers(parseCidr(t)!, c));
         if (had || until !== undefined) this.enqueue([], [{ target: c.text, family: c.family, until: until ?? now }]);
+        this.fleet?.publishUnban(c.text);
         return { target: c.text, wasBanned: had, stillCoveredBy: covering };
       }
       case 'allow': {
@@ -457,21 +671,13 @@ export class GuardDaemon {
         if (req.remove) {
           const had = this.store.removeAllow(c.text);
           await this.refreshProtected();
+          if (had) this.fleet?.publishAllow(c.text, false);
           return { target: c.text, removed: had };
         }
         this.store.addAllow(c.text, req.comment, now);
         await this.refreshProtected();
-        // Lift bans the new allowlist entry covers.
-        const lifted: string[] = [];
-        for (const [t, until] of [...this.activeBans]) {
-          const tc = parseCidr(t)!;
-          if (cidrCovers(c, tc) || cidrCovers(tc, c)) {
-            this.store.recordUnban(t, `allowlisted ${c.text}`, 'manual', now);
-            this.activeBans.delete(t);
-            this.enqueue([], [{ target: t, family: tc.family, until }]);
-            lifted.push(t);
-          }
-        }
+        const lifted = this.liftCovered(c.text, `allowlisted ${c.text}`, 'manual');
+        this.fleet?.publishAllow(c.text, true);
         this.log.log('info', 'allow', { target: c.text, lifted });
         return { target: c.text, lifted };
       }
@@ -488,11 +694,14 @@ export class GuardDaemon {
       backend: this.fw.name,
       dryRun: Boolean(this.opts.dryRun),
       sources: [...this.inputs.keys()],
+      following: this.health.following(),
+      sourceStates: this.health.states(),
       bans: this.store.activeBans(now).map(banView),
       trackedSources: this.decider.trackedSources,
       authenticatedSources: this.decider.authenticatedCount(),
       allow: this.allow.entries(),
-      recent: this.store.recentDecisions(20),
+      recent: this.store.recentDecisions(20).map(decisionView),
+      fleet: this.fleet?.status() ?? null,
     };
   }
 
@@ -546,7 +755,9 @@ export class GuardDaemon {
     this.files = [];
     this.journal?.stop();
     this.journal = null;
+    for (const name of this.inputs.keys()) this.health.remove(name);
     this.inputs.clear();
+    this.updateFollowing();
   }
 
   async stop(): Promise<void> {
@@ -558,6 +769,7 @@ export class GuardDaemon {
     // Let an in-flight firewall update finish (bounded).
     for (let i = 0; i < 50 && this.fwBusy; i++) await new Promise((r) => setTimeout(r, 20));
     this.control?.close();
+    await this.fleet?.stop();
     this.metrics.close();
     this.fw.close();
     this.store.close();
@@ -565,19 +777,6 @@ export class GuardDaemon {
   }
 }
 
-function banView(b: BanRow): Record<string, unknown> {
-  return {
-    target: b.target,
-    since: new Date(b.since).toISOString(),
-    until: new Date(b.until).toISOString(),
-    reason: b.reason,
-    origin: b.origin,
-    offence: b.offence,
-    applied: b.applied === 1,
-    error: b.error,
-    evidence: JSON.parse(b.evidence) as Evidence[],
-  };
-}
 
 /** Drops entries inside another entry (nft interval sets refuse overlaps); the wider ban wins. */
 function withoutCovered(entries: FirewallEntry[]): FirewallEntry[] {

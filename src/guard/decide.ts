@@ -57,6 +57,8 @@ export interface DeciderContext {
   readonly allow: NetworkSet;
   /** The server's own addresses. */
   readonly own: NetworkSet;
+  /** Told of every weight added to a source's score (the fleet link sums them across servers). */
+  onScore?(source: string, weight: number): void;
 }
 
 const MAX_EVIDENCE = 6;
@@ -181,6 +183,7 @@ export class Decider {
     if (weight <= 0) return [];
     const key = this.sourceKey(address);
     if (this.isBanned(key, address)) return [];
+    this.ctx.onScore?.(key, weight);
     const r = this.sources.add(key, eventTs, this.cfg.policy.window, weight, label, evidence);
     if (r.score < this.cfg.policy.threshold) return [];
     const s = this.sources.describe(r.slot);

@@ -12,6 +12,8 @@ export class GuardMetrics {
   readonly pendingBans = new Gauge({ name: 'sshwarden_guard_pending_bans', help: 'Bans stored but not yet confirmed by the firewall (being retried)', registers: [this.registry] });
   readonly firewallErrors = new Counter({ name: 'sshwarden_guard_firewall_errors_total', help: 'Firewall operations that failed (kept in the store and retried)', registers: [this.registry] });
   readonly lag = new Gauge({ name: 'sshwarden_guard_log_lag_seconds', help: 'Now minus the timestamp of the last sshd line read (when the log carries times)', registers: [this.registry] });
+  readonly following = new Gauge({ name: 'sshwarden_guard_sources_following', help: 'Log sources being followed now (0: not following anything, the guard sees no attacks)', registers: [this.registry] });
+  readonly sourceFailures = new Counter({ name: 'sshwarden_guard_source_failures_total', help: 'Log followers that ended and were restarted (journalctl exited, ...)', labelNames: ['source'] as const, registers: [this.registry] });
   readonly tracked = new Gauge({ name: 'sshwarden_guard_tracked_sources', help: 'Sources with a live scoring window', registers: [this.registry] });
   readonly reaction = new Histogram({
     name: 'sshwarden_guard_reaction_seconds',
@@ -19,6 +21,9 @@ export class GuardMetrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
+
+  readonly fleetUp = new Gauge({ name: 'sshwarden_guard_fleet_up', help: '1 while the fleet database is connected, 0 while this guard decides alone (only with a fleet section)', registers: [this.registry] });
+  readonly fleetApplied = new Counter({ name: 'sshwarden_guard_fleet_applied_total', help: "Other servers' fleet decisions applied here, by kind", labelNames: ['kind'] as const, registers: [this.registry] });
 
   private server: Server | null = null;
 

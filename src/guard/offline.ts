@@ -3,6 +3,7 @@
  * (which the daemon reconciles from at its next start) and, for ban/unban, straight into the
  * firewall too (reconciled from the store), so it takes effect now.
  */
+import { existsSync } from 'node:fs';
 import { EXIT } from '../cli/exit-codes.ts';
 import { UserError } from '../cli/user-error.ts';
 import { cidrCovers, NetworkSet, parseCidr } from '../net/address.ts';
@@ -71,10 +72,12 @@ export async function offlineBan(cfg: GuardConfig, target: string, seconds: numb
 }
 
 export async function offlineUnban(cfg: GuardConfig, target: string): Promise<{ target: string; wasBanned: boolean }> {
+  // No store yet: nothing was ever banned, and unbanning must not create one.
+  if (!existsSync(cfg.state.database)) return { target, wasBanned: false };
   const store = openStore(cfg);
   try {
     const had = store.recordUnban(target, 'manual unban', 'manual', Date.now());
-    await applyFromStore(cfg, store);
+    if (had) await applyFromStore(cfg, store);
     return { target, wasBanned: had };
   } finally {
     store.close();

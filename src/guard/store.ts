@@ -18,7 +18,7 @@ export interface BanRow {
   since: number;
   until: number;
   reason: string;
-  origin: 'auto' | 'manual';
+  origin: 'auto' | 'manual' | 'fleet';
   offence: number;
   evidence: string; // JSON array of { file, line, text? }
   applied: 0 | 1;
@@ -122,7 +122,8 @@ export class GuardStore {
   recordUnban(target: string, reason: string, origin: string, now: number): boolean {
     return this.db.transaction(() => {
       const had = this.st.delBan.run(target).changes > 0;
-      this.st.decision.run(now, 'unban', target, reason, origin, null, '[]');
+      // Unbanning what is not banned changes nothing, so nothing is recorded.
+      if (had) this.st.decision.run(now, 'unban', target, reason, origin, null, '[]');
       return had;
     })();
   }

@@ -90,5 +90,13 @@ export function classifyGreeting(buf: Buffer): Greeting | null {
     }
     return { kind: r.kind, label: r.label, lines };
   }
+  // An HTML page with no status line: an HTTP server answering as to HTTP/0.9 (Python's
+  // http.server does so for a request line it cannot parse, such as our SSH identification).
+  if (/^\s*<(?:!DOCTYPE\s+html|html|head|body)\b/i.test(text)) {
+    const title = /<title>([^<]{0,120})<\/title>/i.exec(text)?.[1]?.trim() ?? '';
+    const code = /\b(?:Error code|Status)[: ]+([1-5][0-9]{2})\b/i.exec(text)?.[1];
+    const statusLine = printable(`no status line; an HTML page${title ? ` titled "${title}"` : ''}${code ? `, error code ${code}` : ''}`);
+    return { kind: 'http', label: 'an HTTP server (it sent an HTML page)', lines, http: { status: code ? Number(code) : 0, statusLine, server: null } };
+  }
   return { kind: 'other_text', label: 'text that is not an SSH identification', lines };
 }

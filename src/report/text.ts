@@ -5,6 +5,7 @@
  */
 import type { AnalysisResult, ConnectionRecord, SourceRecord } from '../engine/types.ts';
 import { OUTCOMES, type Outcome } from '../classify/vocabulary.ts';
+import { plural } from '../diagnosis/summary.ts';
 
 export interface Paint {
   bold(s: string): string;
@@ -26,7 +27,15 @@ export interface TextReportInput {
   source: string | null;
   limit: number;
   inputs: { file: string; format: string }[];
-  readCounts: { lines: number; framed: number; skipped: number; malformed: number };
+  readCounts: {
+    lines: number;
+    framed: number;
+    skipped: number;
+    malformed: number;
+    /** Other programs' lines that read like sshd's (see framing/sshd-like.ts), and the first. */
+    sshdLike?: number;
+    sshdLikeExample?: { file: string; line: number; program: string; text: string } | null;
+  };
   timeRange: { first: number | null; last: number | null };
 }
 
@@ -110,10 +119,22 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
   }
 
   out.push(p.bold('About this log'));
-  out.push(`  LogLevel: ${p.cyan(result.logLevel.level)} ${p.dim(`(${result.logLevel.why})`)}`);
-  out.push(`  OpenSSH:  ${p.cyan(result.era.range)} ${p.dim(`(${result.era.clues.slice(0, 3).join('; ')})`)}`);
+  // The why-texts hold parentheses of their own: set off with a dash, never nested in parentheses.
+  out.push(`  LogLevel: ${p.cyan(result.logLevel.level)} ${p.dim(`— ${result.logLevel.why}`)}`);
+  out.push(`  OpenSSH:  ${p.cyan(result.era.range)} ${p.dim(`— ${result.era.clues.slice(0, 3).join('; ')}`)}`);
   const rc = input.readCounts;
   out.push(p.dim(`  Read ${rc.lines} lines: ${rc.framed} from sshd, ${rc.skipped} from other programs, ${rc.malformed} malformed.`));
+  if (rc.sshdLike && rc.sshdLikeExample) {
+    const ex = rc.sshdLikeExample;
+    out.push(
+      wrap(
+        p.yellow(`  ${plural(rc.sshdLike, 'line')} that read like sshd's ${rc.sshdLike === 1 ? 'was' : 'were'} skipped as another program's`) +
+          ` (first: ${ex.file}:${ex.line}, program "${ex.program}": ${JSON.stringify(ex.text.slice(0, 100))}). ` +
+          'Only sshd, sshd-session, sshd-auth and sshd-* are read; if that program is your sshd, log it under its own name (SyslogFacility/ident).',
+        '  ',
+      ),
+    );
+  }
   if (s.blindSpots.length) {
     out.push(p.bold('What this log cannot tell'));
     for (const b of s.blindSpots) out.push(wrap(`• ${b}`, '  '));
@@ -134,7 +155,7 @@ function renderSource(input: TextReportInput, p: Paint, out: string[]): string {
   }
   out.push(p.bold(`Source ${src.address}: ${src.class}`));
   out.push(wrap(`  ${src.why}`, '  '));
-  out.push(`  ${src.connections} connections, first ${src.firstSeen ?? '?'}, last ${src.lastSeen ?? '?'}`);
+  out.push(`  ${plural(src.connections, 'connection')}, first ${src.firstSeen ?? '?'}, last ${src.lastSeen ?? '?'}`);
   out.push(`  outcomes: ${Object.entries(src.outcomes).map(([o, n]) => `${o} ${n}`).join(', ')}`);
   if (src.users.length) out.push(`  users tried: ${src.users.map((u) => JSON.stringify(u)).join(', ')}`);
   out.push('');
@@ -168,7 +189,12 @@ function serverEventLines(result: AnalysisResult, p: Paint): string[] {
   const d = result.summary.drops;
   if (d.throttlingEpisodes) out.push(`  MaxStartups throttling began ${d.throttlingEpisodes}×${d.reportedByThrottleLines ? `, ${d.reportedByThrottleLines} drops reported by the throttling lines` : ''}`);
   for (const e of result.events) {
-    if (e.type === 'maxstartups_end' || e.type === 'maxstartups_status' || e.type.startsWith('drops_ratelimited')) out.push(`  ${e.time ?? ''} ${e.message}`);
+    if (e.type === 'maxstartups_end' || e.type === 'maxstartups_status' || e.type.startsWith('drops_ratelimited')) {
+      // sshd prints whole seconds: `after 00:00:00` is an episode shorter than a second. A log
+      // without times (journal cat, sshd -E) says so instead of a duration with no start.
+      const msg = e.message.replace(/ (after|for) 00:00:00,/, ' $1 less than a second,');
+      out.push(`  ${e.time ?? 'time not in this log:'} ${msg}`);
+    }
   }
   const named: Record<string, string> = {
     listening: '`Server listening` lines (listener starts and restarts, one per address)',

@@ -1,13 +1,14 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /**
  * The I/O edge of `analyze`: each input as an async sequence of byte chunks plus what the
  * framer needs to know about it (name, size, mtime). Files are read with `FileHandle.read`
  * into 1 MiB buffers (fewer, larger chunks = fewer line-carry copies and event-loop turns);
- * gzip by content (magic bytes), not by name.
+ * compressed input by content (magic bytes), not by name, for files and stdin alike: gzip and
+ * zstd with node:zlib, xz through `xz -dc` (xz-utils), bzip2 refused with the command to use.
  */
 
 export const CHUNK = 1 << 20;
@@ -40,7 +41,7 @@ export function describeFsError(err: unknown): string {
   switch (e?.code) {
     case 'ENOENT': return 'no such file';
     case 'EACCES':
-    case 'EPERM': return 'permission denied (try sudo, or add yourself to the adm group)';
+    case 'EPERM': return 'permission denied (run as root, or as a member of the adm group)';
     case 'EISDIR': return 'is a directory';
     case 'ELOOP': return 'too many symbolic links';
     case 'EMFILE':
@@ -68,15 +69,19 @@ export async function openFile(path: string): Promise<ByteSource> {
     await fh.close().catch(() => {});
     throw new InputError(`cannot read: ${describeFsError(err)}`);
   }
-  const head = Buffer.alloc(2);
+  const head = Buffer.alloc(6);
   let headLen = 0;
   try {
-    headLen = (await fh.read(head, 0, 2, 0)).bytesRead;
+    headLen = (await fh.read(head, 0, 6, 0)).bytesRead;
   } catch (err) {
     await fh.close().catch(() => {});
     throw new InputError(`cannot read: ${describeFsError(err)}`);
   }
-  const gz = headLen === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const kind = compressionOf(head.subarray(0, headLen));
+  if (kind === 'bzip2') {
+    await fh.close().catch(() => {});
+    throw new InputError(BZIP2);
+  }
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -88,8 +93,94 @@ export async function openFile(path: string): Promise<ByteSource> {
     size,
     mtime,
     close,
-    chunks: gz ? (onRaw) => gunzipChunks(fh, onRaw) : (onRaw) => fileChunks(fh, onRaw),
+    chunks:
+      kind === null
+        ? (onRaw) => fileChunks(fh, onRaw)
+        : (onRaw) => {
+            const raw = fh.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false });
+            return decompress(raw as AsyncIterable<Buffer>, kind, onRaw, () => raw.destroy());
+          },
   };
+}
+
+export type Compression = 'gzip' | 'zstd' | 'xz';
+const BZIP2 = 'bzip2-compressed: decompress it first (bzcat FILE | sshwarden analyze -)';
+
+/** The compression of data starting with `head` (≥ 6 bytes when the data has them), by magic bytes. */
+export function compressionOf(head: Buffer): Compression | 'bzip2' | null {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 6 && head[0] === 0xfd && head.toString('latin1', 1, 6) === '7zXZ\0') return 'xz';
+  if (head.length >= 4 && head.toString('latin1', 0, 3) === 'BZh' && head[3] >= 0x31 && head[3] <= 0x39) return 'bzip2';
+  return null;
+}
+
+/**
+ * Decompresses `raw` (counting its bytes through onRaw): gzip and zstd in-process (node:zlib),
+ * xz through `xz -dc` (argument array, no shell). Errors become InputError, after everything
+ * that could be decompressed before them was yielded.
+ */
+async function* decompress(raw: AsyncIterable<Buffer>, kind: Compression, onRaw: (n: number) => void, release: () => void): AsyncGenerator<Buffer> {
+  const counted = Readable.from(
+    (async function* () {
+      for await (const b of raw) {
+        onRaw(b.length);
+        yield b;
+      }
+    })(),
+    { objectMode: false },
+  );
+  let produced = 0;
+  let out: Readable;
+  let xz: ReturnType<typeof spawn> | null = null;
+  let xzErr = '';
+  let xzExit: Promise<{ code: number | null; error: NodeJS.ErrnoException | null }> | null = null;
+  if (kind === 'xz') {
+    xz = spawn('xz', ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = xz;
+    xzExit = new Promise((resolve) => {
+      child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, error }));
+      child.once('close', (code) => resolve({ code, error: null }));
+    });
+    child.stderr!.on('data', (b: Buffer) => {
+      if (xzErr.length < 1024) xzErr += b.toString();
+    });
+    child.stdin!.on('error', () => {}); // xz exiting early: reported through its exit status
+    counted.pipe(child.stdin!);
+    out = child.stdout!;
+  } else {
+    const z = kind === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : createZstdDecompress({ chunkSize: 256 * 1024 });
+    counted.on('error', (err) => z.destroy(err));
+    counted.pipe(z);
+    out = z;
+  }
+  try {
+    try {
+      for await (const chunk of out as AsyncIterable<Buffer>) {
+        produced += chunk.length;
+        yield chunk;
+      }
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      // zlib delivers everything it could inflate before the error, so the lines before the cut were read.
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'Z_BUF_ERROR' || code === 'ZSTD_error_srcSize_wrong' ? `truncated ${kind} data` : `corrupt ${kind} data (${(err as Error).message})`;
+      throw new InputError(`${why}: stopped after ${produced} uncompressed bytes; the lines before that were read`);
+    }
+    if (xzExit !== null) {
+      const r = await xzExit;
+      if (r.error !== null)
+        throw new InputError(r.error.code === 'ENOENT' ? 'xz-compressed, and the xz program is missing (apt-get install xz-utils)' : `cannot run xz: ${r.error.message}`);
+      if (r.code !== 0)
+        throw new InputError(`corrupt or truncated xz data (${xzErr.trim().split('\n')[0] || `xz exited with status ${r.code}`}): stopped after ${produced} uncompressed bytes; the lines before that were read`);
+    }
+  } finally {
+    counted.unpipe();
+    counted.destroy();
+    if (out !== undefined) out.destroy();
+    if (xz !== null && xz.exitCode === null && xz.signalCode === null) xz.kill('SIGTERM');
+    release();
+  }
 }
 
 /**
@@ -125,29 +216,6 @@ async function* fileChunks(fh: FileHandle, onRaw: (n: number) => void): AsyncGen
   }
 }
 
-async function* gunzipChunks(fh: FileHandle, onRaw: (n: number) => void): AsyncGenerator<Buffer> {
-  const raw = fh.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false });
-  raw.on('data', (b: Buffer | string) => onRaw(b.length));
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  raw.on('error', (err) => gunzip.destroy(err));
-  raw.pipe(gunzip);
-  let produced = 0;
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      produced += chunk.length;
-      yield chunk;
-    }
-  } catch (err) {
-    // zlib delivers everything it could inflate before the error, so the lines before the cut were read.
-    const why = (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'truncated gzip file' : `corrupt gzip data (${(err as Error).message})`;
-    throw new InputError(`${why}: stopped after ${produced} uncompressed bytes; the lines before that were read`);
-  } finally {
-    raw.unpipe(gunzip);
-    raw.destroy();
-    gunzip.destroy();
-  }
-}
-
 /** Standard input as a byte source. */
 export function stdinSource(stream: Readable): ByteSource {
   return {
@@ -159,9 +227,41 @@ export function stdinSource(stream: Readable): ByteSource {
   };
 }
 
+/** Standard input: compressed data (by its first bytes) is decompressed, like a file's. */
 async function* streamChunks(stream: Readable, onRaw: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const toBuf = (c: Buffer | string) => (typeof c === 'string' ? Buffer.from(c) : c);
+  // Peek at the first bytes (a pipe may deliver fewer than 6 in its first chunk).
+  const head: Buffer[] = [];
+  let headLen = 0;
+  let ended = false;
+  while (headLen < 6) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const b = toBuf(r.value);
+    head.push(b);
+    headLen += b.length;
+  }
+  const first = Buffer.concat(head);
+  const kind = compressionOf(first);
+  if (kind === 'bzip2') throw new InputError(BZIP2);
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    if (first.length > 0) yield first;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield toBuf(r.value);
+    }
+  };
+  if (kind !== null) {
+    yield* decompress(rest(), kind, onRaw, () => {});
+    return;
+  }
+  for await (const b of rest()) {
     onRaw(b.length);
     yield b;
   }

@@ -93,6 +93,17 @@ export class FileFollower {
     }
   }
 
+  /** True when everything the file holds now has been read (for `guard --replay --once`). */
+  atEnd(): boolean {
+    const r = this.cur;
+    if (!r) return true;
+    try {
+      return r.offset >= fstatSync(r.fd).size && this.retired.length === 0;
+    } catch {
+      return true;
+    }
+  }
+
   /** Position after the last complete line of the current file (for resuming after a restart). */
   position(): FilePosition | null {
     const r = this.cur;

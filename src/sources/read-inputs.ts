@@ -74,10 +74,15 @@ export interface ReadCounts {
   skipped: number;
   /** Lines whose envelope could not be read (and over-long lines). */
   malformed: number;
+  /** Of `skipped`: other programs' lines whose message reads like sshd's, and the first of them. */
+  sshdLike: number;
+  sshdLikeExample: { file: string; line: number; program: string; text: string } | null;
   /** Raw bytes read (compressed bytes for .gz). */
   bytes: number;
   /** Format used for each input that was read. */
   formats: { file: string; format: LogFormat }[];
+  /** Inputs that held no byte at all (an empty file, empty stdin): not an error, but said so. */
+  empty: string[];
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -88,7 +93,7 @@ const SNIFF_LINES = 200;
 const MAX_LINE = 4 * 1024 * 1024;
 
 export class InputReader implements AsyncIterable<FramedLine> {
-  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, bytes: 0, formats: [] };
+  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, bytes: 0, formats: [], empty: [] };
   private readonly inputs: InputSpec[];
   private readonly opts: ReadInputsOptions;
   private started = false;
@@ -162,6 +167,9 @@ export class InputReader implements AsyncIterable<FramedLine> {
       c.framed += f.counts.framed;
       c.skipped += f.counts.skipped;
       c.malformed += f.counts.malformed;
+      c.sshdLike += f.counts.sshdLike;
+      const ex = f.counts.sshdLikeExample;
+      if (c.sshdLikeExample === null && ex !== null) c.sshdLikeExample = { file: name, ...ex };
     };
     let head: Buffer | null = null;
     try {
@@ -247,6 +255,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
         }
         carry = head;
       }
+      if (framer === null && head === null) c.empty.push(name);
       if (framer !== null) {
         const batch: FramedLine[] = [];
         if (carry !== null && carry.length > 0) {
@@ -262,6 +271,17 @@ export class InputReader implements AsyncIterable<FramedLine> {
       c.failedInputs++;
       const msg = err instanceof InputError ? err.message : `read error: ${(err as Error)?.message ?? String(err)}`;
       this.error(name, lineNo > 0 ? lineNo : null, msg);
+      if (framer === null && head !== null) {
+        // Failed while the first bytes were still being sniffed (a small truncated .gz): the
+        // lines that arrived are still read, as the error message says.
+        framer = this.startFramer(src, head, now);
+        if (framer !== null) {
+          const batch: FramedLine[] = [];
+          const text = head.toString('utf8');
+          frameText(framer, text.endsWith('\n') ? text.slice(0, -1) : text, 0, batch);
+          if (batch.length > 0) yield batch;
+        }
+      }
       if (framer !== null) {
         const held = framer.flush();
         if (held !== null) yield [held];

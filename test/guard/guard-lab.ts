@@ -63,7 +63,7 @@ export function cli(host: Host, args: string[]): { status: number | null; stdout
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function startGuard(host: Host, configPath: string, args: string[] = []): Promise<RunningGuard> {
+export async function startGuard(host: Host, configPath: string, args: string[] = [], startTimeoutMs = 15_000): Promise<RunningGuard> {
   const child = host.spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, 'guard', '-c', configPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: GuardLog[] = [];
   let err = '';
@@ -117,7 +117,7 @@ export async function startGuard(host: Host, configPath: string, args: string[] 
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     },
   };
-  await g.waitLog((l) => l.msg === 'guard started', 15_000, 'guard started');
+  await g.waitLog((l) => l.msg === 'guard started', startTimeoutMs, 'guard started');
   return g;
 }
 

@@ -84,7 +84,7 @@ test('bad inputs: one clear message each naming the file, the others are still r
   assert.match(errors.find((e) => e.includes('junk.txt'))!, /junk\.txt:-: cannot detect the log format \(first line: "hello world"\); pass --format/);
   assert.match(errors.find((e) => e.includes('adir'))!, /adir:-: cannot read: is a directory/);
   const cut = errors.find((e) => e.includes('cut.log.gz'))!;
-  assert.match(cut, /cut\.log\.gz:\d+: truncated gzip file: stopped after \d+ uncompressed bytes; the lines before that were read/);
+  assert.match(cut, /cut\.log\.gz:\d+: truncated gzip data: stopped after \d+ uncompressed bytes; the lines before that were read/);
   // Lines before the cut were delivered, in order, none damaged.
   const fromCut = lines.filter((l) => l.file === trunc);
   assert.ok(fromCut.length > 5000 && fromCut.length < 20000, String(fromCut.length));
@@ -190,6 +190,6 @@ test('an unreadable file (permission denied, read as user nobody) is one message
   const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(out.errors, [`${secret}: cannot read: permission denied (try sudo, or add yourself to the adm group)`]);
+  assert.deepEqual(out.errors, [`${secret}: cannot read: permission denied (run as root, or as a member of the adm group)`]);
   assert.deepEqual(out.lines, ['visible']);
 });

@@ -14,9 +14,9 @@ export function registerAllow(program: Command): void {
     .option('-c, --config <file>', 'guard config', undefined as string | undefined)
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
-Examples:
-  sudo sshwarden allow 198.51.100.0/24 --comment "office"
-  sudo sshwarden allow 198.51.100.0/24 --remove`)
+Examples (as root: the guard's socket and store are root-only):
+  sshwarden allow 198.51.100.0/24 --comment "office"
+  sshwarden allow 198.51.100.0/24 --remove`)
     .action(async (address, opts) => {
       const { config } = readConfigOrFail(opts.config);
       const c = parseCidr(address);

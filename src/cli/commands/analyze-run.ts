@@ -108,13 +108,25 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   take(finalUpdates);
 
   const rc = reader.counts;
+  // Nothing could be read at all (missing file, binary file, …): the error said it; a report of
+  // nothing would only bury it.
+  if (rc.inputs > 0 && rc.failedInputs === rc.inputs && rc.lines === 0) return EXIT.INPUT;
   const inputsInfo = rc.formats.map((f) => ({ file: f.file, format: f.format }));
   if (source !== null) result.sources = result.sources.filter((s) => s.address === source);
 
   if (stream !== null) {
     stream.end({
       ...result,
-      inputs: { files: inputsInfo, lines: rc.lines, sshdLines: rc.framed, otherPrograms: rc.skipped, malformed: rc.malformed, failedInputs: rc.failedInputs },
+      inputs: {
+        files: inputsInfo,
+        empty: rc.empty,
+        lines: rc.lines,
+        sshdLines: rc.framed,
+        otherPrograms: rc.skipped,
+        otherProgramsSshdLike: rc.sshdLike,
+        malformed: rc.malformed,
+        failedInputs: rc.failedInputs,
+      },
     });
     await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));
   } else {
@@ -126,7 +138,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
         listConnections: wantList,
         source,
         limit: opts.limit,
-        inputs: inputsInfo,
+        inputs: [...inputsInfo, ...rc.empty.map((file) => ({ file, format: 'empty' }))],
         readCounts: rc,
         timeRange: { first, last },
       },

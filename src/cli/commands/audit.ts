@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync, openSync, closeSync } from 'node:fs';
+import { describeFsError } from '../../sources/byte-sources.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXIT } from '../exit-codes.ts';
@@ -90,6 +91,15 @@ function audit(file: string, opts: Opts): number {
   if (opts.exempt) exempt = opts.exempt.split(',').map((s) => s.trim()).filter(Boolean);
 
   const extra = sameAsLocal ? localAlgorithms() : undefined;
+  try {
+    // The file named on the command line: the same one line as every command's unreadable input.
+    closeSync(openSync(root, 'r'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EISDIR') {
+      process.stderr.write(`sshwarden: ${root}: cannot read: ${describeFsError(e)}\n`);
+      return EXIT.INPUT;
+    }
+  }
   const cfg = parseConfig(root, fsSource(), { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
   if (cfg.files.length === 0) {
     // the top file itself could not be read: one clear line

@@ -15,9 +15,9 @@ export function registerBan(program: Command): void {
     .option('-c, --config <file>', 'guard config', undefined as string | undefined)
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
-Examples:
-  sudo sshwarden ban 192.0.2.50 --for 1h --reason manual
-  sudo sshwarden ban 2001:db8:5::/64 --for 7d`)
+Examples (as root: the guard's socket and store are root-only):
+  sshwarden ban 192.0.2.50 --for 1h --reason manual
+  sshwarden ban 2001:db8:5::/64 --for 7d`)
     .action(async (address, opts) => {
       const { config } = readConfigOrFail(opts.config);
       const c = parseCidr(address);

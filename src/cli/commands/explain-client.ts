@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
+import { describeFsError } from '../../sources/byte-sources.ts';
 import { explainTranscript, NotSshOutputError } from '../../explain-client/explain.ts';
 import { renderExplanation } from '../../explain-client/render.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -17,7 +18,7 @@ function readInput(file: string): string {
   } catch (e) {
     if (e instanceof UserError) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new UserError(`${file === '-' ? 'stdin' : file}: cannot read (${err.code ?? err.message})`, EXIT.INPUT);
+    throw new UserError(`${file === '-' ? 'stdin' : file}: cannot read: ${describeFsError(err)}`, EXIT.INPUT);
   }
 }
 

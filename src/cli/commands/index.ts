@@ -19,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   unban: async () => (await import('./unban.ts')).registerUnban,
   allow: async () => (await import('./allow.ts')).registerAllow,
   pcap: async () => (await import('./pcap.ts')).registerPcap,
+  fleet: async () => (await import('./fleet.ts')).registerFleet,
 };
 
 /** The commands a command line needs: the one it names, or all of them (help, errors). */

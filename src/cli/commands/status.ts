@@ -2,8 +2,12 @@ import type { Command } from '@commander-js/extra-typings';
 import { colors } from '../terminal.ts';
 import { UserError } from '../user-error.ts';
 import { EXIT } from '../exit-codes.ts';
-import { ask, readConfigOrFail, requireRootHint, storeExists } from '../../guard/cli-support.ts';
+import { statSync } from 'node:fs';
+import { ask, readConfigOrFail, requireRootHint } from '../../guard/cli-support.ts';
 import { GuardStore } from '../../guard/store.ts';
+import type { SourceState } from '../../guard/source-health.ts';
+import { banView } from '../../guard/ban-view.ts';
+import { decisionView } from '../../guard/status-view.ts';
 
 interface BanView {
   target: string;
@@ -23,24 +27,33 @@ export function registerStatus(program: Command): void {
     .option('-c, --config <file>', 'guard config (for the socket and store paths)', undefined as string | undefined)
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
-Examples:
-  sudo sshwarden status
-  sudo sshwarden status --json | jq '.bans[].target'`)
+Examples (as root: the guard's socket and store are root-only):
+  sshwarden status
+  sshwarden status --json | jq '.bans[].target'`)
     .action(async (opts) => {
       const { config } = readConfigOrFail(opts.config);
       let status = (await ask(config, { cmd: 'status' })) as Record<string, unknown> | null;
       if (status === null) {
-        if (!storeExists(config)) throw new UserError(`the guard is not running and has no store at ${config.state.database}${requireRootHint()}`, EXIT.RUNTIME);
+        let noStore = false;
+        try {
+          statSync(config.state.database);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`cannot read the guard's store ${config.state.database}${requireRootHint()}`, EXIT.RUNTIME);
+          noStore = true;
+        }
+        if (noStore) {
+          // Before the guard ever ran: nothing banned, which is an answer, not an error.
+          if (opts.json) process.stdout.write(`${JSON.stringify({ running: false, bans: [], allow: [], recent: [] }, null, 2)}\n`);
+          else process.stdout.write(`guard not running; no bans yet (no store at ${config.state.database})\n`);
+          return;
+        }
         const store = new GuardStore(config.state.database, { readonly: true });
         const now = Date.now();
         status = {
           running: false,
-          bans: store.activeBans(now).map((b) => ({
-            target: b.target, since: new Date(b.since).toISOString(), until: new Date(b.until).toISOString(), reason: b.reason,
-            origin: b.origin, offence: b.offence, applied: b.applied === 1, error: b.error, evidence: JSON.parse(b.evidence),
-          })),
+          bans: store.activeBans(now).map(banView),
           allow: store.allows().map((a) => a.cidr),
-          recent: store.recentDecisions(20),
+          recent: store.recentDecisions(20).map(decisionView),
         };
         store.close();
       }
@@ -51,6 +64,7 @@ Examples:
       const bans = status.bans as BanView[];
       const out: string[] = [];
       out.push(status.running ? `${colors.green('guard running')} (pid ${status.pid}, backend ${status.backend}${status.dryRun ? ', dry run' : ''})` : colors.yellow('guard not running (read from its store; the kernel still enforces bans until they expire)'));
+      if (status.running && Array.isArray(status.following)) out.push(...followingLines(status.following as string[], (status.sourceStates ?? []) as SourceState[]));
       out.push(`${bans.length} active ban${bans.length === 1 ? '' : 's'}`);
       for (const b of bans) {
         const left = Math.max(0, Math.round((Date.parse(b.until) - Date.now()) / 60000));
@@ -61,4 +75,13 @@ Examples:
       if (allow.length) out.push(`allowlist: ${allow.join(', ')}`);
       process.stdout.write(`${out.join('\n')}\n`);
     });
+}
+
+/** What the guard is following; "not following anything" in red when no source works (it sees no attacks). */
+function followingLines(following: string[], states: SourceState[]): string[] {
+  const out = [following.length ? `following ${following.join(', ')}` : colors.red('not following anything: the guard sees no attacks and bans nothing new')];
+  for (const s of states) {
+    if (s.state === 'failing') out.push(colors.red(`  ${s.source}: failing (${s.failures} in a row, retrying): ${s.lastError ?? 'unknown error'}`));
+  }
+  return out;
 }

@@ -12,9 +12,9 @@ export function registerUnban(program: Command): void {
     .option('-c, --config <file>', 'guard config', undefined as string | undefined)
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
-Examples:
-  sudo sshwarden unban 192.0.2.50
-  sudo sshwarden unban 2001:db8:5::/64
+Examples (as root: the guard's socket and store are root-only):
+  sshwarden unban 192.0.2.50
+  sshwarden unban 2001:db8:5::/64
 To keep an address from ever being banned again: sshwarden allow ADDRESS`)
     .action(async (address, opts) => {
       const { config } = readConfigOrFail(opts.config);

@@ -1,0 +1,98 @@
+/**
+ * The fleet schema's versioned migrations: src/fleet/migrations/NNN_name.sql, applied in order,
+ * each once, in one transaction under an advisory lock (two `fleet init` at once are safe).
+ * `sshwarden.schema_migrations` records what was applied; a guard refuses a schema newer than
+ * the migrations it knows (it keeps working locally and says so).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Client } from 'pg';
+import { SERVER_NAME } from './connect.ts';
+
+const DIR = new URL('./migrations/', import.meta.url);
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function migrations(): Migration[] {
+  return readdirSync(DIR)
+    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 3)), name: f.slice(4, -4), sql: readFileSync(new URL(f, DIR), 'utf8') }));
+}
+
+export const SCHEMA_VERSION = Math.max(...migrations().map((m) => m.version));
+
+/** The schema version in the database, or null when the fleet schema is not there. */
+export async function schemaVersion(client: Client): Promise<number | null> {
+  const t = await client.query<{ t: string | null }>(`SELECT to_regclass('sshwarden.schema_migrations')::text AS t`);
+  if (!t.rows[0].t) return null;
+  const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM sshwarden.schema_migrations');
+  return r.rows[0].v;
+}
+
+/** Why this sshwarden cannot work with the database's schema, or null. */
+export function schemaProblem(version: number | null): string | null {
+  if (version === null) return 'the fleet schema is not there: run `sshwarden fleet init URL` once';
+  if (version > SCHEMA_VERSION) return `the fleet schema is version ${version}, newer than this sshwarden knows (${SCHEMA_VERSION}): upgrade sshwarden on this server`;
+  if (version < SCHEMA_VERSION) return `the fleet schema is version ${version}, older than this sshwarden needs (${SCHEMA_VERSION}): run \`sshwarden fleet init URL\` to migrate it`;
+  return null;
+}
+
+/** Applies the missing migrations; returns the versions before and after. Needs a role that may create schemas and roles. */
+export async function migrate(client: Client): Promise<{ from: number; to: number }> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('sshwarden.migrate'))`);
+    await client.query('CREATE SCHEMA IF NOT EXISTS sshwarden');
+    await client.query(`DO $$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sshwarden_server') THEN CREATE ROLE sshwarden_server NOLOGIN; END IF;
+    END $$`);
+    await client.query('CREATE TABLE IF NOT EXISTS sshwarden.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())');
+    await client.query('GRANT USAGE ON SCHEMA sshwarden TO sshwarden_server');
+    await client.query('GRANT SELECT ON sshwarden.schema_migrations TO sshwarden_server');
+    const from = (await client.query<{ v: number | null }>('SELECT max(version) AS v FROM sshwarden.schema_migrations')).rows[0].v ?? 0;
+    if (from > SCHEMA_VERSION) throw new Error(schemaProblem(from)!);
+    for (const m of migrations()) {
+      if (m.version <= from) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO sshwarden.schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    await client.query('COMMIT');
+    return { from, to: Math.max(from, SCHEMA_VERSION) };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
+
+/** The login role of server `name` (names are checked: lower-case letters, digits, . _ -). */
+export function roleFor(name: string): string {
+  if (!SERVER_NAME.test(name)) throw new Error(`not a server name (lower-case letters, digits, '.', '_', '-'; at most 63): ${JSON.stringify(name)}`);
+  return `sshwarden_${name.replace(/[.-]/g, '_')}`;
+}
+
+/**
+ * Registers server `name` with its own login role (member of sshwarden_server) and password.
+ * Identifiers and the password cannot be bind parameters in CREATE/ALTER ROLE: the name is
+ * validated above and both are escaped by node-postgres's escapeIdentifier/escapeLiteral.
+ */
+export async function registerServer(client: Client, name: string, password: string): Promise<{ role: string; created: boolean }> {
+  const role = roleFor(name);
+  if (name === 'fleet') throw new Error(`"fleet" is reserved for the fleet rule's own decisions`);
+  await client.query('BEGIN');
+  try {
+    const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount! > 0;
+    const id = client.escapeIdentifier(role);
+    if (!exists) await client.query(`CREATE ROLE ${id} LOGIN IN ROLE sshwarden_server`);
+    await client.query(`ALTER ROLE ${id} WITH LOGIN PASSWORD ${client.escapeLiteral(password)} CONNECTION LIMIT 4`);
+    await client.query('INSERT INTO sshwarden.servers (name, role) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET role = excluded.role', [name, role]);
+    await client.query('COMMIT');
+    return { role, created: !exists };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}

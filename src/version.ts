@@ -1,0 +1,2 @@
+/** sshwarden's version (CLI --version, fleet heartbeats). */
+export const VERSION = '0.1.0';
