@@ -52,13 +52,20 @@ export class Direction {
   private data(s: TcpSegment, n: number, ts: number): void {
     const seq = s.seq;
     const end = (seq + n) >>> 0;
-    if (this.high !== -1 && ((end - this.high) | 0) <= 0) {
-      this.retransmissions++;
-      return;
+    const behindHigh = this.high !== -1 && ((end - this.high) | 0) <= 0;
+    if (behindHigh) {
+      // Nothing beyond the highest byte seen: a retransmission, unless it fills a hole that an
+      // earlier-captured later segment left (reordering): then the SSH reader still needs it.
+      const fillsHole = this.ssh.active && this.next !== -1 && ((end - this.next) | 0) > 0;
+      if (!fillsHole) {
+        this.retransmissions++;
+        return;
+      }
+      this.bytes += Math.min(n, (end - this.next) | 0);
+    } else {
+      this.bytes += this.high === -1 ? n : Math.min(n, (end - this.high) | 0);
+      this.high = end;
     }
-    const fresh = this.high === -1 ? n : Math.min(n, (end - this.high) | 0);
-    this.bytes += fresh;
-    this.high = end;
     if (this.firstDataTs === -1) this.firstDataTs = ts;
     this.lastDataTs = ts;
     const captured = s.payloadEnd - s.payloadAt;

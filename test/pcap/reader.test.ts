@@ -212,6 +212,19 @@ test('retransmissions, zero window, snap length, port reuse', () => {
   assert.deepEqual(reuse.connections?.map((x) => x.outcome), ['authenticated_or_failed', 'closed_before_ident']);
 });
 
+test('reordered segments in the capture are put back in order for the SSH reader (not counted as retransmissions)', () => {
+  const pkts = conversation({ ...LOGIN, cport: 53 });
+  // the client's identification and its KEXINIT captured in the wrong order
+  const i = pkts.findIndex((p) => p.ip.includes(Buffer.from('SSH-2.0-OpenSSH_9.6')));
+  const j = i + 3; // client KEXINIT (server KEXINIT in between: s, c, c-kexinit order in sshLoginSteps)
+  [pkts[i], pkts[j]] = [pkts[j], pkts[i]];
+  const w = new CaptureWriter('pcap', [1]);
+  for (const p of pkts) w.packet(p.ts, linkWrap(1, p.ip));
+  const c = (analyze(w.bytes()).connections ?? [])[0];
+  const inOrder = (analyze(capture([{ ...LOGIN, cport: 53 }])).connections ?? [])[0];
+  assert.deepEqual([c.outcome, c.kex?.completed, c.fromClient.retransmissions, c.fromClient.bytes], ['authenticated_or_failed', true, 0, inOrder.fromClient.bytes]);
+});
+
 test('memory is bounded by open flows: past maxFlows the oldest are reported early and counted', () => {
   const convs: Conversation[] = [];
   for (let i = 0; i < 300; i++) convs.push({ client: '192.0.2.30', server: '192.0.2.1', cport: 20000 + i, t0: T0 + i, steps: [BANNER] });
