@@ -40,7 +40,7 @@ export class SourceStats {
   readonly address: string;
   connections = 0;
   /** Counts by outcome, indexed like OUTCOMES (a small-integer array: one pointer hop, no ArrayBuffer). */
-  readonly counts: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  readonly counts: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   /**
    * First and last line time (ms), ±Infinity until known. Always numbers, never null: V8 then keeps
    * them as unboxed double fields updated in place, where a `number | null` field allocates a new
@@ -58,7 +58,7 @@ export class SourceStats {
     this.address = flatCopy(address);
   }
 
-  add(rec: ConnectionRecord, startMs: number | null, endMs: number | null): void {
+  add(rec: Pick<ConnectionRecord, 'outcome' | 'failures' | 'users'>, startMs: number | null, endMs: number | null): void {
     this.connections++;
     this.counts[OUTCOME_INDEX.get(rec.outcome) as number]++;
     this.failures += rec.failures;
@@ -94,6 +94,9 @@ export class SourceStats {
     if (o.auth_failed > 0) {
       const users = this.users.length ? ` for ${plural(this.users.length + this.usersOmitted, 'user name')} (${this.users.slice(0, 5).map((u) => JSON.stringify(u)).join(', ')}${this.users.length > 5 || this.usersOmitted ? ', …' : ''})` : '';
       return { class: 'bruteforce', why: `${plural(this.failures, 'failed authentication')}${users} over ${plural(n, 'connection')}, never logged in` };
+    }
+    if (o.authenticated_or_failed > 0) {
+      return { class: 'unknown', why: `${plural(o.authenticated_or_failed, 'connection')} completed key exchange; the wire cannot tell a login from a failed guess (give the log with --log)${o.dropped ? `; ${o.dropped} dropped by the server` : ''}` };
     }
     const scannerish = o.closed_before_ident + o.reset_before_ident + o.non_ssh + o.protocol_mismatch + o.closed_after_ident + o.kex_failed + o.timeout;
     if (scannerish > 0) {

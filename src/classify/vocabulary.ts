@@ -20,6 +20,7 @@ export const OUTCOMES = [
   'auth_failed', // tried to authenticate, never succeeded
   'authenticated', // logged in
   'unknown', // the log does not tell
+  'authenticated_or_failed', // from the wire (sshwarden pcap): key exchange completed, the rest is encrypted; the log tells which
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

@@ -39,7 +39,7 @@ export interface TextReportInput {
   timeRange: { first: number | null; last: number | null };
 }
 
-const OUTCOME_WORDS: Record<Outcome, string> = {
+export const OUTCOME_WORDS: Record<Outcome, string> = {
   dropped: 'dropped by sshd (MaxStartups / penalties) before any exchange',
   closed_before_ident: 'closed before sending an SSH identification',
   reset_before_ident: 'reset before sending an SSH identification',
@@ -51,6 +51,7 @@ const OUTCOME_WORDS: Record<Outcome, string> = {
   auth_failed: 'tried to log in and failed',
   authenticated: 'logged in',
   unknown: 'the log does not tell',
+  authenticated_or_failed: 'completed key exchange; logged in or failed (encrypted: only the log tells)',
 };
 
 function outcomeColour(p: Paint, o: Outcome): (s: string) => string {

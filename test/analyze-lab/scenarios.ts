@@ -85,6 +85,8 @@ export interface LabRun {
   /** Options a user of this server passes to `analyze` (its sshd_config's LoginGraceTime at the grace scenario). */
   analyzeArgs: string[];
   durationMs: number;
+  /** The tcpdump capture, when `capture` was asked for. */
+  pcapFile?: string;
 }
 
 export interface LabRunOptions {
@@ -98,6 +100,8 @@ export interface LabRunOptions {
   prefix?: string;
   /** sshd's UsePAM (default yes, Debian's default; no: sshd checks passwords itself, no pam_* lines). */
   usePam?: boolean;
+  /** Also capture the server's traffic with real tcpdump (`-i any`, port 22) into `outDir` (test/pcap/). */
+  capture?: boolean;
 }
 
 const SCANNER: SourceClass[] = ['scanner', 'unknown'];
@@ -153,6 +157,36 @@ function must(cond: boolean, what: string): void {
   if (!cond) throw new Error(`lab ground truth: ${what}`);
 }
 
+/** Real tcpdump in the server's namespace (ended by the Lab on failure; by its PID). */
+async function startCapture(srv: Host, file: string): Promise<{ file: string; stop: () => Promise<void> }> {
+  const child = srv.spawn('tcpdump', ['-i', 'any', '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', file, 'tcp port 22']);
+  let err = '';
+  const listening = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`lab: tcpdump did not start: ${err}`)), 10_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/listening on/.test(err)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`lab: tcpdump exited (${code}): ${err}`));
+    });
+  });
+  await listening;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    file,
+    stop: async () => {
+      await sleep(1000); // the last packets (FINs, ACKs) of the last connections
+      child.kill('SIGINT');
+      await Promise.race([exited, sleep(5000)]);
+    },
+  };
+}
+
 export async function runLab(opts: LabRunOptions): Promise<LabRun> {
   const t0 = Date.now();
   const lab = Lab.create(opts.prefix ?? 'al');
@@ -189,6 +223,7 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       longuser: h('longuser', 36),
       nomethod: h('nomethod', 37),
     };
+    const capture = opts.capture ? await startCapture(srv, join(opts.outDir, `ssh-${opts.logLevel.toLowerCase()}.pcap`)) : null;
     sshd = await startSshd(srv, {
       syslog,
       options: { LogLevel: opts.logLevel, LoginGraceTime: 3, MaxStartups: '2:100:2', MaxAuthTries: 6, UsePAM: opts.usePam === false ? 'no' : 'yes' },
@@ -474,10 +509,13 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
     sshd = null;
     openSession.kill();
     await openSession.done.catch(() => undefined);
+    if (capture) await capture.stop();
     await syslog.sync();
     const logFile = join(opts.outDir, `auth-${opts.logLevel.toLowerCase()}.log`);
     copyFileSync(syslog.logFile, logFile);
-    return { logLevel: opts.logLevel, logFile, server: { v4: srv.v4, v6: srv.v6 }, truth, sources, analyzeArgs: ['--login-grace-time', '3'], durationMs: Date.now() - t0 };
+    const run: LabRun = { logLevel: opts.logLevel, logFile, server: { v4: srv.v4, v6: srv.v6 }, truth, sources, analyzeArgs: ['--login-grace-time', '3'], durationMs: Date.now() - t0 };
+    if (capture) run.pcapFile = capture.file;
+    return run;
   } catch (e) {
     // Keep what sshd logged so far next to the failure.
     if (sshd) await sshd.stop();

@@ -155,7 +155,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
  * reuses one buffer); a pipe or terminal goes through process.stdout, whose backpressure the read
  * loop honours (awaits 'drain'), so a slow reader never makes us buffer the whole document.
  */
-function stdoutWriter(): ChunkWriter {
+export function stdoutWriter(): ChunkWriter {
   let direct = false;
   try {
     const st = fstatSync(1);

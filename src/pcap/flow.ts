@@ -1,0 +1,191 @@
+/**
+ * One TCP connection as the capture saw it: handshake, the first FIN and RST of each side, bytes
+ * and retransmissions each way, zero windows, and each direction's in-order bytes fed to an
+ * SshStream until it turns encrypted. Sequence numbers are compared modulo 2^32. Pure.
+ */
+import { ACK, FIN, RST, SYN, type TcpSegment } from './decode.ts';
+import type { KexCache } from './kex-cache.ts';
+import { SshStream } from './ssh-stream.ts';
+
+/** Out-of-order segments held per direction while its SSH bytes are still read. */
+const MAX_HELD = 16;
+
+export class Direction {
+  packets = 0;
+  /** Payload bytes, retransmissions not counted twice. */
+  bytes = 0;
+  retransmissions = 0;
+  zeroWindow = 0;
+  synTs: number | null = null;
+  finTs: number | null = null;
+  rstTs: number | null = null;
+  /** Times of the first and last new payload, -1 until then. Plain numbers, never null: V8 then updates them in place instead of allocating a heap number per packet. */
+  firstDataTs = -1;
+  lastDataTs = -1;
+  /** Payload cut by the snap length. */
+  cut = false;
+  /** Next in-order sequence number (null until known). */
+  next = -1;
+  /** Highest sequence end seen, to tell retransmissions. */
+  high = -1;
+  readonly ssh: SshStream;
+  private held: { seq: number; data: Buffer; ts: number }[] = [];
+
+  constructor(server: boolean, kex: KexCache) {
+    this.ssh = new SshStream(server, kex);
+  }
+
+  segment(s: TcpSegment, ts: number): void {
+    this.packets++;
+    if (s.flags & SYN) {
+      if (this.synTs === null) this.synTs = ts;
+      this.next = (s.seq + 1) >>> 0;
+      if (this.high === -1) this.high = this.next;
+    }
+    if (s.flags & RST && this.rstTs === null) this.rstTs = ts;
+    if (s.window === 0 && !(s.flags & (RST | SYN))) this.zeroWindow++;
+    const n = s.payloadLen;
+    if (n > 0) this.data(s, n, ts);
+    if (s.flags & FIN && this.finTs === null) this.finTs = ts;
+  }
+
+  private data(s: TcpSegment, n: number, ts: number): void {
+    const seq = s.seq;
+    const end = (seq + n) >>> 0;
+    const behindHigh = this.high !== -1 && ((end - this.high) | 0) <= 0;
+    if (behindHigh) {
+      // Nothing beyond the highest byte seen: a retransmission, unless it fills a hole that an
+      // earlier-captured later segment left (reordering): then the SSH reader still needs it.
+      const fillsHole = this.ssh.active && this.next !== -1 && ((end - this.next) | 0) > 0;
+      if (!fillsHole) {
+        this.retransmissions++;
+        return;
+      }
+      this.bytes += Math.min(n, (end - this.next) | 0);
+    } else {
+      this.bytes += this.high === -1 ? n : Math.min(n, (end - this.high) | 0);
+      this.high = end;
+    }
+    if (this.firstDataTs === -1) this.firstDataTs = ts;
+    this.lastDataTs = ts;
+    const captured = s.payloadEnd - s.payloadAt;
+    if (captured < n) this.cut = true;
+    if (!this.ssh.active) {
+      this.next = end;
+      return;
+    }
+    if (this.next === -1) this.next = seq; // capture started mid-connection
+    const ahead = (seq - this.next) | 0;
+    if (ahead > 0) {
+      // a segment before this one is missing (lost in the capture, or reordered)
+      if (this.held.length < MAX_HELD) this.held.push({ seq, data: Buffer.from(s.buf.subarray(s.payloadAt, s.payloadEnd)), ts });
+      else {
+        this.ssh.gap();
+        this.held = [];
+      }
+      return;
+    }
+    this.deliver(s.buf.subarray(s.payloadAt + Math.min(-ahead, captured), s.payloadEnd), seq, n, ts);
+    // drain held segments that are now in order
+    for (let progress = true; progress && this.held.length > 0 && this.ssh.active; ) {
+      progress = false;
+      for (let i = 0; i < this.held.length; i++) {
+        const h = this.held[i];
+        const d = ((h.seq - this.next) | 0);
+        if (d <= 0) {
+          this.held.splice(i, 1);
+          if (((h.seq + h.data.length - this.next) | 0) > 0) this.deliver(h.data.subarray(-d), h.seq, h.data.length, h.ts);
+          progress = true;
+          break;
+        }
+      }
+    }
+  }
+
+  private deliver(bytes: Buffer, seq: number, n: number, ts: number): void {
+    const end = (seq + n) >>> 0;
+    if (bytes.length > 0) this.ssh.push(bytes, ts);
+    if (bytes.length < ((end - this.next) | 0)) this.ssh.gap(); // the snap length cut this segment
+    this.next = end;
+  }
+}
+
+export class Flow {
+  readonly client: string;
+  readonly server: string;
+  readonly clientPort: number;
+  readonly serverPort: number;
+  readonly c: Direction;
+  readonly s: Direction;
+  readonly firstTs: number;
+  lastTs: number;
+  /** The first packet was not a SYN: the capture began after the connection did. */
+  readonly midstream: boolean;
+  /** The client's SYN was answered by a SYN-ACK. */
+  synAck = false;
+  /** The client's ACK completed the handshake. */
+  established = false;
+  /** Client ISN, to tell a new connection on the same ports. */
+  clientIsn: number | null = null;
+  /** The analyzer's bookkeeping: its map key, the IPv4 server address as a number, emitted already. */
+  key: number | string = 0;
+  done = false;
+  /** Client then server address bytes. */
+  private ends: Buffer = Buffer.alloc(0);
+
+  setEnds(b: Buffer, ca: number, sa: number, n: number): void {
+    this.ends = Buffer.allocUnsafe(2 * n);
+    b.copy(this.ends, 0, ca, ca + n);
+    b.copy(this.ends, n, sa, sa + n);
+  }
+
+  /** Whether this flow is between these addresses and ports (client first). */
+  sameEnds(b: Buffer, ca: number, sa: number, n: number, cp: number, sp: number): boolean {
+    const e = this.ends;
+    if (cp !== this.clientPort || sp !== this.serverPort || e.length !== 2 * n) return false;
+    for (let i = 0; i < n; i++) if (e[i] !== b[ca + i] || e[n + i] !== b[sa + i]) return false;
+    return true;
+  }
+
+  readonly kex: KexCache;
+
+  constructor(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number, kex: KexCache) {
+    this.kex = kex;
+    this.c = new Direction(false, kex);
+    this.s = new Direction(true, kex);
+    this.client = client;
+    this.server = server;
+    this.clientPort = clientPort;
+    this.serverPort = serverPort;
+    this.firstTs = ts;
+    this.lastTs = ts;
+    this.midstream = !(firstFlags & SYN);
+  }
+
+  /** A packet of this flow; `fromClient` tells the direction. */
+  segment(s: TcpSegment, fromClient: boolean, ts: number): void {
+    this.lastTs = ts;
+    if (fromClient) {
+      if (s.flags & SYN && !(s.flags & ACK) && this.clientIsn === null) this.clientIsn = s.seq;
+      if (this.synAck && !this.established && s.flags & ACK && !(s.flags & (SYN | RST))) this.established = true;
+      this.c.segment(s, ts);
+    } else {
+      if ((s.flags & (SYN | ACK)) === (SYN | ACK)) this.synAck = true;
+      this.s.segment(s, ts);
+    }
+    if (this.midstream && !this.established && s.payloadLen > 0) this.established = true;
+  }
+
+  /** Both sides closed (FIN each way) or one reset. */
+  get closed(): boolean {
+    return this.c.rstTs !== null || this.s.rstTs !== null || (this.c.finTs !== null && this.s.finTs !== null);
+  }
+
+  /** Whether a client SYN with this ISN starts a new connection on the same address and ports. */
+  isNewConnection(flags: number, seq: number): boolean {
+    if (!(flags & SYN) || flags & ACK) return false;
+    if (this.closed) return true;
+    if (this.clientIsn === null) return this.c.packets > 0;
+    return seq !== this.clientIsn;
+  }
+}

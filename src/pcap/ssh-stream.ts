@@ -1,0 +1,223 @@
+/**
+ * What one direction of a TCP connection to an SSH port said, read from its in-order bytes until
+ * the stream turns encrypted (NEWKEYS) or stops being SSH: the identification line (or what came
+ * instead: an HTTP request line, a TLS ClientHello and its SNI, junk), the KEXINIT, a DISCONNECT,
+ * NEWKEYS. Uses the probe's own wire code (src/probe/ssh-wire.ts). Pure; bounded: it keeps at
+ * most MAX_PENDING unparsed bytes and stops reading after NEWKEYS.
+ */
+import { parseIdentification, readPacket, SSH_MSG_DISCONNECT, SSH_MSG_KEXINIT, type KexInit, type SshIdentification } from '../probe/ssh-wire.ts';
+import type { KexCache } from './kex-cache.ts';
+
+const SSH_MSG_NEWKEYS = 21;
+/** An SSH packet is ≤ 35000 bytes in practice; the identification ≤ 255. More unparsed bytes than this: stop. */
+const MAX_PENDING = 64 * 1024;
+/** Lines a server may send before its identification (RFC 4253 §4.2); we keep a few. */
+const MAX_PRE_LINES = 5;
+const MAX_LINE = 1024;
+
+export type SentInstead = 'http' | 'tls' | 'junk';
+
+export interface SshStreamFacts {
+  /** The identification line, as sent (null: none seen). */
+  ident: string | null;
+  parsedIdent: SshIdentification | null;
+  /** Identification time (ms). */
+  identTs: number | null;
+  /** Server only: text lines before the identification (e.g. sshd's `Exceeded MaxStartups`, `Not allowed at this time`). */
+  preLines: string[];
+  /** What came instead of SSH, and a printable sample of it. */
+  instead: SentInstead | null;
+  insteadText: string | null;
+  /** TLS ClientHello server name, when present. */
+  sni: string | null;
+  kexinit: KexInit | null;
+  kexinitTs: number | null;
+  newkeysTs: number | null;
+  disconnect: { code: number; message: string } | null;
+  /** Why parsing stopped early: `bad_packet …`, `gap`, `too_long`. */
+  broken: string | null;
+  /** Unencrypted packets read. */
+  packets: number;
+}
+
+export class SshStream {
+  readonly facts: SshStreamFacts = {
+    ident: null,
+    parsedIdent: null,
+    identTs: null,
+    preLines: [],
+    instead: null,
+    insteadText: null,
+    sni: null,
+    kexinit: null,
+    kexinitTs: null,
+    newkeysTs: null,
+    disconnect: null,
+    broken: null,
+    packets: 0,
+  };
+  /** False once the stream is encrypted, not SSH, or unreadable: the caller stops feeding it. */
+  active = true;
+  private readonly server: boolean;
+  private pending: Buffer | null = null;
+  private phase: 'ident' | 'packets' = 'ident';
+  private readonly kex: KexCache;
+
+  constructor(server: boolean, kex: KexCache) {
+    this.server = server;
+    this.kex = kex;
+  }
+
+  /** In-order bytes of this direction. */
+  push(bytes: Buffer, ts: number): void {
+    if (!this.active || bytes.length === 0) return;
+    let buf = this.pending === null ? bytes : Buffer.concat([this.pending, bytes]);
+    this.pending = null;
+    let pos = 0;
+    while (this.active && pos < buf.length) {
+      const used = this.phase === 'ident' ? this.identStep(buf, pos, ts) : this.packetStep(buf, pos, ts);
+      if (used === 0) break;
+      pos += used;
+    }
+    if (this.active && pos < buf.length) {
+      if (buf.length - pos > MAX_PENDING) return this.stop('too_long');
+      buf = buf.subarray(pos);
+      this.pending = Buffer.from(buf);
+    }
+  }
+
+  /** A hole in the stream (snap length, lost segment): nothing after it can be framed. */
+  gap(): void {
+    if (this.active) this.stop('gap');
+  }
+
+  private stop(reason: string): void {
+    if (this.facts.broken === null) this.facts.broken = reason;
+    this.active = false;
+    this.pending = null;
+  }
+
+  private identStep(buf: Buffer, pos: number, ts: number): number {
+    const f = this.facts;
+    if (!this.server && f.ident === null && f.preLines.length === 0) {
+      // A client's first bytes: TLS and binary junk have no line end to wait for.
+      if (buf[pos] === 0x16 && buf.length - pos >= 2 && buf[pos + 1] === 0x03) {
+        f.instead = 'tls';
+        f.sni = clientHelloSni(buf.subarray(pos));
+        f.insteadText = `TLS handshake${f.sni ? ` (SNI ${f.sni})` : ''}`;
+        this.active = false;
+        return buf.length - pos;
+      }
+    }
+    const nl = buf.indexOf(10, pos);
+    const lineEnd = nl < 0 ? buf.length : nl;
+    if (nl < 0 && buf.length - pos < MAX_LINE) {
+      // Not a whole line yet; junk that cannot become an identification is decided now.
+      if (!this.server && f.ident === null && !couldBeText(buf, pos, lineEnd)) return this.junk(buf, pos);
+      return 0;
+    }
+    const line = buf.toString('latin1', pos, Math.min(lineEnd, pos + MAX_LINE)).replace(/\r$/, '');
+    const used = (nl < 0 ? buf.length : nl + 1) - pos;
+    if (line.startsWith('SSH-')) {
+      f.ident = printable(line);
+      f.identTs = ts;
+      f.parsedIdent = parseIdentification(line);
+      this.phase = 'packets';
+      return used;
+    }
+    if (this.server && f.preLines.length < MAX_PRE_LINES) {
+      f.preLines.push(printable(line));
+      return used;
+    }
+    if (this.server) return used;
+    // A client must send its identification first (RFC 4253 §4.2): anything else is not SSH.
+    if (/^(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|CONNECT|PATCH|TRACE|PRI) /.test(line) || line.includes(' HTTP/1.')) {
+      f.instead = 'http';
+      f.insteadText = printable(line).slice(0, 200);
+    } else return this.junk(buf, pos);
+    this.active = false;
+    return buf.length - pos;
+  }
+
+  private junk(buf: Buffer, pos: number): number {
+    this.facts.instead = 'junk';
+    this.facts.insteadText = printable(buf.toString('latin1', pos, Math.min(buf.length, pos + 64)));
+    this.active = false;
+    return buf.length - pos;
+  }
+
+  private packetStep(buf: Buffer, pos: number, ts: number): number {
+    const r = readPacket(buf.subarray(pos));
+    if (r.kind === 'need-more') return 0;
+    if (r.kind === 'invalid') {
+      this.stop(`bad_packet: ${r.reason}`);
+      return 0;
+    }
+    const f = this.facts;
+    f.packets++;
+    const type = r.payload.length > 0 ? r.payload[0] : -1;
+    if (type === SSH_MSG_KEXINIT && f.kexinit === null) {
+      try {
+        f.kexinit = this.kex.parse(r.payload);
+        f.kexinitTs = ts;
+      } catch (e) {
+        this.stop(`bad_kexinit: ${(e as Error).message}`);
+        return 0;
+      }
+    } else if (type === SSH_MSG_NEWKEYS) {
+      f.newkeysTs = ts;
+      this.active = false; // encrypted from here on
+      this.pending = null;
+      return 0;
+    } else if (type === SSH_MSG_DISCONNECT && r.payload.length >= 9) {
+      const code = r.payload.readUInt32BE(1);
+      const len = r.payload.readUInt32BE(5);
+      f.disconnect = { code, message: printable(r.payload.toString('utf8', 9, Math.min(r.payload.length, 9 + Math.min(len, 512)))) };
+    }
+    return r.consumed;
+  }
+}
+
+/** Whether these bytes can still be the start of a text line (printable ASCII, CR, tab). */
+function couldBeText(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to && i < from + 64; i++) {
+    const c = buf[i];
+    if ((c < 0x20 && c !== 9 && c !== 13) || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/** Client text made safe to print: control and non-ASCII bytes as \xHH. */
+export function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** The server_name of a TLS ClientHello (RFC 8446 §4.1.2, RFC 6066 §3), or null. Bounds-checked throughout. */
+export function clientHelloSni(b: Buffer): string | null {
+  // record header (5) + handshake header (4) + version (2) + random (32)
+  if (b.length < 43 || b[0] !== 0x16 || b[5] !== 0x01) return null;
+  let p = 43;
+  const skip = (lenBytes: number): boolean => {
+    if (p + lenBytes > b.length) return false;
+    const n = lenBytes === 1 ? b[p] : b.readUInt16BE(p);
+    p += lenBytes + n;
+    return p <= b.length;
+  };
+  if (!skip(1) || !skip(2) || !skip(1)) return null; // session id, cipher suites, compression
+  if (p + 2 > b.length) return null;
+  const extEnd = Math.min(b.length, p + 2 + b.readUInt16BE(p));
+  p += 2;
+  while (p + 4 <= extEnd) {
+    const type = b.readUInt16BE(p);
+    const len = b.readUInt16BE(p + 2);
+    p += 4;
+    if (type === 0 && p + 5 <= extEnd) {
+      const nameType = b[p + 2];
+      const nameLen = b.readUInt16BE(p + 3);
+      if (nameType === 0 && p + 5 + nameLen <= extEnd) return printable(b.toString('latin1', p + 5, p + 5 + nameLen));
+      return null;
+    }
+    p += len;
+  }
+  return null;
+}

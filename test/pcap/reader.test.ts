@@ -1,0 +1,301 @@
+/**
+ * The capture reader and the wire verdicts on synthetic captures: every format and link type we
+ * read gives the same connections, any chunking gives the same result, and each TCP/SSH situation
+ * gets its conn_state and outcome. tshark reads the same synthetic captures (checked once here),
+ * so they are real captures, not our own dialect.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { PcapAnalyzer, addressText, type PcapOptions, type PcapResult } from '../../src/pcap/analyze.ts';
+import { CaptureReader } from '../../src/pcap/capture-reader.ts';
+import { joinWireWithLog } from '../../src/pcap/join.ts';
+import type { ConnectionRecord } from '../../src/engine/types.ts';
+import { CaptureWriter, conversation, linkWrap, ssh, sshLoginSteps, CLIENT_KEX, SERVER_KEX, type Conversation, type Format } from './synthetic.ts';
+
+const T0 = Date.UTC(2026, 11, 4, 20, 0, 0);
+
+function capture(convs: Conversation[], format: Format = 'pcap', link = 1, opts: { vlan?: number; snaplen?: number; ifaces?: number } = {}): Buffer {
+  const ifaces = opts.ifaces ?? 1;
+  const w = new CaptureWriter(format, Array(ifaces).fill(link), opts.snaplen);
+  const pkts = convs.flatMap((c) => conversation(c)).sort((a, b) => a.ts - b.ts);
+  pkts.forEach((p, i) => w.packet(p.ts, linkWrap(link, p.ip, { vlan: opts.vlan }), i % ifaces));
+  return w.bytes();
+}
+
+function analyze(b: Buffer, opts: PcapOptions = {}, chunk = b.length): PcapResult {
+  const a = new PcapAnalyzer(opts);
+  for (let i = 0; i < b.length; i += chunk) a.push(b.subarray(i, i + chunk));
+  return a.finish();
+}
+
+const LOGIN: Conversation = { client: '192.0.2.11', server: '192.0.2.1', cport: 40000, t0: T0, steps: sshLoginSteps() };
+const HTTP6: Conversation = { client: '2001:db8::11', server: '2001:db8::1', cport: 40001, t0: T0 + 100, extHeader: true, steps: [{ from: 's', data: ssh.ident('SSH-2.0-OpenSSH_9.2') }, { from: 'c', data: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' }, { from: 's', data: 'Invalid SSH identification string.\r\n' }, { from: 's', fin: true }, { from: 'c', fin: true }] };
+
+function summaryOf(r: PcapResult): string[] {
+  return (r.connections ?? []).map((c) => `${c.client}:${c.clientPort} ${c.outcome}/${c.detail} ${c.connState} ${c.firstClose?.by}-${c.firstClose?.kind} ${c.fromClient.bytes}/${c.fromServer.bytes} ${c.start}`);
+}
+
+test('every format and link type gives the same connections', () => {
+  const expected = summaryOf(analyze(capture([LOGIN, HTTP6])));
+  assert.equal(expected.length, 2);
+  assert.match(expected[0], /authenticated_or_failed\/kex_completed SF client-FIN/);
+  assert.match(expected[1], /^2001:db8::11:40001 non_ssh\/http SF server-FIN/);
+  const formats: Format[] = ['pcap', 'pcap-be', 'pcap-ns', 'pcapng', 'pcapng-be'];
+  const links: [number, { vlan?: number }][] = [[1, {}], [1, { vlan: 1 }], [1, { vlan: 2 }], [113, {}], [276, {}], [101, {}], [0, {}], [108, {}]];
+  for (const f of formats) {
+    for (const [l, o] of links) {
+      const r = analyze(capture([LOGIN, HTTP6], f, l, { ...o, ifaces: f.startsWith('pcapng') ? 2 : 1 }));
+      assert.deepEqual(summaryOf(r), expected, `${f} link ${l} ${JSON.stringify(o)}`);
+      assert.equal(r.summary.error, null);
+    }
+  }
+  // raw IPv4 (228) and raw IPv6 (229) hold one family each
+  assert.deepEqual(summaryOf(analyze(capture([LOGIN], 'pcap', 228))), [expected[0]]);
+  assert.deepEqual(summaryOf(analyze(capture([HTTP6], 'pcapng', 229))), [expected[1]]);
+});
+
+test('any chunking of the input gives the same result (streaming)', () => {
+  const b = capture([LOGIN, HTTP6], 'pcapng', 276, { ifaces: 2 });
+  const whole = JSON.stringify(analyze(b));
+  for (const chunk of [1, 3, 7, 64, 1000]) assert.equal(JSON.stringify(analyze(b, {}, chunk)), whole, `chunk ${chunk}`);
+});
+
+test('pcapng: other blocks skipped, a second section with its own interfaces, unknown interface ids counted', () => {
+  const w = new CaptureWriter('pcapng', [1]);
+  w.otherBlock();
+  for (const p of conversation(LOGIN)) w.packet(p.ts, linkWrap(1, p.ip));
+  w.section([0, 276]);
+  for (const p of conversation(HTTP6)) w.packet(p.ts, linkWrap(276, p.ip), 1);
+  w.packet(T0, linkWrap(1, conversation(LOGIN)[0].ip), 5);
+  const r = analyze(w.bytes());
+  assert.equal(r.summary.connections, 2);
+  const reader = new CaptureReader(() => {});
+  reader.push(w.bytes());
+  assert.equal(reader.skippedBlocks, 1);
+  assert.equal(reader.badInterface, 1);
+});
+
+test('timestamps: µs pcap, ns pcap and ns pcapng interfaces agree to the microsecond', () => {
+  const conv = { ...LOGIN, t0: T0 + 0.123 };
+  for (const f of ['pcap', 'pcap-ns', 'pcapng'] as Format[]) {
+    const r = analyze(capture([conv], f, 1, { ifaces: 2 }));
+    assert.equal(r.connections?.[0].start, '2026-12-04T20:00:00.000Z', f);
+    assert.equal(r.connections?.[0].fromClient.finAfterMs, 10.2, f);
+  }
+});
+
+test('IPv6 addresses are printed as RFC 5952 text', () => {
+  assert.equal(addressText(Buffer.from('20010db8000000000000000000000011', 'hex')), '2001:db8::11');
+  assert.equal(addressText(Buffer.from('00000000000000000000ffffc0000201', 'hex')), '192.0.2.1');
+  assert.equal(addressText(Buffer.from('20010db8000100000001000000000001', 'hex')), '2001:db8:1:0:1::1');
+});
+
+function one(conv: Omit<Conversation, 'client' | 'server' | 't0'> & Partial<Conversation>, opts: PcapOptions = {}, snaplen?: number) {
+  const r = analyze(capture([{ client: '192.0.2.20', server: '192.0.2.1', t0: T0, ...conv }], 'pcap', 1, { snaplen }), opts);
+  assert.equal(r.connections?.length, 1, JSON.stringify(r.connections));
+  return (r.connections ?? [])[0];
+}
+
+const BANNER = { from: 's' as const, data: ssh.ident('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3'), atMs: 1 };
+
+test('TCP situations: S0, REJ, RSTO, SH-like half-open, midstream OTH', () => {
+  const s0 = one({ cport: 1, handshake: 'syn-only', steps: [] });
+  assert.deepEqual([s0.connState, s0.outcome, s0.detail, s0.handshake], ['S0', 'unknown', 'syn_unanswered', false]);
+  const rej = one({ cport: 2, handshake: 'rejected', steps: [] });
+  assert.deepEqual([rej.connState, rej.detail, rej.firstClose?.by, rej.firstClose?.kind], ['REJ', 'syn_rejected', 'server', 'RST']);
+  const rst = one({ cport: 3, steps: [BANNER, { from: 'c', rst: true }] });
+  assert.deepEqual([rst.connState, rst.outcome, rst.firstClose?.by], ['RSTO', 'reset_before_ident', 'client']);
+  const mid = one({ cport: 4, handshake: 'none', steps: [{ from: 'c', data: ssh.encrypted(64) }, { from: 's', data: ssh.encrypted(64) }, { from: 'c', fin: true }] });
+  assert.deepEqual([mid.connState, mid.midstream, mid.outcome, mid.detail], ['OTH', true, 'unknown', 'midstream']);
+  const s1 = one({ cport: 5, steps: [BANNER] });
+  assert.deepEqual([s1.connState, s1.outcome, s1.detail, s1.firstClose], ['S1', 'unknown', 'open_at_end', null]);
+});
+
+test('dropped: the server closes without an identification (MaxStartups text kept)', () => {
+  const d = one({ cport: 10, steps: [{ from: 'c', data: ssh.ident('SSH-2.0-OpenSSH_9.6') }, { from: 's', data: 'Exceeded MaxStartups\r\n' }, { from: 's', fin: true }, { from: 'c', fin: true }] });
+  assert.deepEqual([d.outcome, d.detail, d.serverText, d.firstClose?.by], ['dropped', 'maxstartups', ['Exceeded MaxStartups'], 'server']);
+  const p = one({ cport: 11, steps: [{ from: 's', data: 'Not allowed at this time\r\n' }, { from: 's', rst: true }] });
+  assert.deepEqual([p.outcome, p.detail, p.connState], ['dropped', 'penalty', 'RSTR']);
+});
+
+test('what the client sent instead of SSH: HTTP, TLS with SNI, junk; SSH-1 and malformed identifications', () => {
+  const hello = Buffer.from(
+    '16030100' + '4a' + '010000' + '46' + '0303' + '00'.repeat(32) + '00' + '0002' + '1301' + '01' + '00' + '001b' + '0000' + '0017' + '0015' + '00' + '0012' + Buffer.from('ssh.example.org').toString('hex').padEnd(36, '0'),
+    'hex',
+  );
+  const tls = one({ cport: 20, steps: [BANNER, { from: 'c', data: hello }, { from: 's', fin: true }] });
+  assert.deepEqual([tls.outcome, tls.detail, tls.instead?.kind], ['non_ssh', 'tls', 'tls']);
+  const junk = one({ cport: 21, steps: [BANNER, { from: 'c', data: Buffer.from([0x03, 0x00, 0x00, 0x13, 0x0e, 0xe0]) }, { from: 's', fin: true }] });
+  assert.deepEqual([junk.outcome, junk.detail], ['non_ssh', 'junk']);
+  assert.match(junk.instead?.text ?? '', /\\x03\\x00/);
+  const ssh1 = one({ cport: 24, steps: [BANNER, { from: 'c', data: 'SSH-1.5-OldClient\r\n' }, { from: 's', data: 'Protocol major versions differ.\r\n' }, { from: 's', fin: true }] });
+  assert.deepEqual([ssh1.outcome, ssh1.detail], ['protocol_mismatch', 'ssh_1.5']);
+  const bad = one({ cport: 23, steps: [BANNER, { from: 'c', data: 'SSH-2.0\r\n' }, { from: 's', fin: true }] });
+  assert.deepEqual([bad.outcome, bad.detail], ['protocol_mismatch', 'malformed_ssh']);
+});
+
+test('SNI is read from a TLS ClientHello', async () => {
+  const { clientHelloSni } = await import('../../src/pcap/ssh-stream.ts');
+  const name = Buffer.from('ssh.example.org');
+  const sni = Buffer.concat([Buffer.from([0, 0]), u16(name.length + 5), u16(name.length + 3), Buffer.from([0]), u16(name.length), name]);
+  const exts = Buffer.concat([u16(sni.length), sni]);
+  const body = Buffer.concat([Buffer.from([3, 3]), Buffer.alloc(32), Buffer.from([0]), u16(2), Buffer.from([0x13, 0x01]), Buffer.from([1, 0]), exts]);
+  const hs = Buffer.concat([Buffer.from([1, 0, body.length >> 8, body.length & 255]), body]);
+  const rec = Buffer.concat([Buffer.from([0x16, 3, 1]), u16(hs.length), hs]);
+  assert.equal(clientHelloSni(rec), 'ssh.example.org');
+  assert.equal(clientHelloSni(rec.subarray(0, 50)), null);
+});
+
+function u16(n: number): Buffer {
+  return Buffer.from([n >> 8, n & 255]);
+}
+
+test('key exchange: no common host key, strict-kex markers, NEWKEYS, DISCONNECT, bad packet', () => {
+  const nohk = one({ cport: 30, steps: [BANNER, { from: 'c', data: ssh.ident('SSH-2.0-OpenSSH_9.2p1') }, { from: 's', data: ssh.kexinit(SERVER_KEX, ['ssh-ed25519']) }, { from: 'c', data: ssh.kexinit(CLIENT_KEX, ['ssh-rsa']) }, { from: 's', fin: true }, { from: 'c', fin: true }] });
+  assert.deepEqual([nohk.outcome, nohk.detail, nohk.kex?.noCommon], ['kex_failed', 'no_common_hostKey', ['hostKey']]);
+  const hk = nohk.kex?.negotiated.find((n) => n.category === 'hostKey');
+  assert.deepEqual([hk?.client, hk?.server], [['ssh-rsa'], ['ssh-ed25519']]);
+  assert.equal(nohk.kex?.strictKex, true);
+  const login = one({ cport: 31, steps: sshLoginSteps() });
+  assert.deepEqual([login.outcome, login.kex?.completed, login.kex?.durationMs, login.phase], ['authenticated_or_failed', true, 4, 'auth']);
+  assert.equal(login.kex?.negotiated.find((n) => n.category === 'macs')?.relevant, false, 'AEAD cipher: no MAC negotiated');
+  const d = one({ cport: 32, steps: [BANNER, { from: 'c', data: ssh.ident('SSH-2.0-x') }, { from: 's', data: ssh.kexinit(SERVER_KEX, ['ssh-ed25519']) }, { from: 's', data: disconnectPacket('bad things') }, { from: 's', fin: true }] });
+  assert.deepEqual([d.outcome, d.detail, d.disconnect?.by, d.disconnect?.code], ['kex_failed', 'server_disconnect', 'server', 3]);
+  const garbage = one({ cport: 33, steps: [BANNER, { from: 'c', data: `SSH-2.0-fuzz\r\n${'A'.repeat(64)}` }, { from: 's', fin: true }] });
+  assert.deepEqual([garbage.outcome, garbage.detail], ['kex_failed', 'bad_packet']);
+  const scan = one({ cport: 34, steps: [BANNER, { from: 'c', data: ssh.ident('SSH-2.0-Go') }, { from: 's', data: ssh.kexinit(SERVER_KEX, ['ssh-ed25519']) }, { from: 'c', fin: true }, { from: 's', fin: true }] });
+  assert.deepEqual([scan.outcome, scan.phase], ['closed_after_ident', 'identification']);
+});
+
+function disconnectPacket(text: string): Buffer {
+  const t = Buffer.from(text);
+  return buildPacketFor(Buffer.concat([Buffer.from([1, 0, 0, 0, 3, 0, 0, 0, t.length]), t, Buffer.alloc(4)]));
+}
+
+function buildPacketFor(p: Buffer): Buffer {
+  let padding = 8 - ((p.length + 5) % 8);
+  if (padding < 4) padding += 8;
+  const out = Buffer.alloc(5 + p.length + padding);
+  out.writeUInt32BE(1 + p.length + padding, 0);
+  out[4] = padding;
+  p.copy(out, 5);
+  return out;
+}
+
+test('timeout: the server closes after client silence (inferred without --login-grace-time, measured with it)', () => {
+  const steps = [BANNER, { from: 'c' as const, data: ssh.ident('SSH-2.0-OpenSSH_9.2p1'), atMs: 2 }, { from: 's' as const, data: ssh.kexinit(SERVER_KEX, ['ssh-ed25519']), atMs: 3 }, { from: 's' as const, fin: true as const, atMs: 3005 }, { from: 'c' as const, fin: true as const, atMs: 3006 }];
+  const inferred = one({ cport: 40, steps });
+  assert.deepEqual([inferred.outcome, inferred.inferred, inferred.detail], ['timeout', true, 'server_closed_after_silence']);
+  const measured = one({ cport: 40, steps }, { loginGraceTime: 3 });
+  assert.deepEqual([measured.outcome, measured.inferred], ['timeout', undefined]);
+  const tooSoon = one({ cport: 40, steps }, { loginGraceTime: 120 });
+  assert.equal(tooSoon.outcome, 'closed_after_ident');
+});
+
+test('retransmissions, zero window, snap length, port reuse', () => {
+  const rt = one({ cport: 50, steps: [BANNER, { from: 's', retransmit: true }, { from: 's', retransmit: true }, { from: 'c', ack: true, win: 0 }, { from: 'c', fin: true }] });
+  assert.deepEqual([rt.fromServer.retransmissions, rt.fromServer.bytes, rt.fromClient.zeroWindow, rt.outcome], [2, 40, 1, 'closed_before_ident']);
+  // snap length 96: Ethernet 14 + IP 20 + TCP 20 leaves 42 payload bytes: the 40-byte banner fits, the KEXINIT is cut
+  const cut = analyze(capture([{ ...LOGIN, cport: 51 }], 'pcap', 1, { snaplen: 96 }));
+  const c = (cut.connections ?? [])[0];
+  assert.equal(c.payloadCut, true);
+  assert.equal(c.fromServer.ident, 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3');
+  const full = (analyze(capture([{ ...LOGIN, cport: 51 }])).connections ?? [])[0];
+  assert.equal(c.fromServer.bytes, full.fromServer.bytes, 'bytes counted from the IP lengths, not the captured bytes');
+  assert.equal(c.kex, undefined, 'the cut KEXINIT is not parsed');
+  // same client port twice: two connections
+  const reuse = analyze(capture([{ ...LOGIN, cport: 52 }, { client: LOGIN.client, server: LOGIN.server, cport: 52, t0: T0 + 5000, steps: [BANNER, { from: 'c', fin: true }] }]));
+  assert.deepEqual(reuse.connections?.map((x) => x.outcome), ['authenticated_or_failed', 'closed_before_ident']);
+});
+
+test('reordered segments in the capture are put back in order for the SSH reader (not counted as retransmissions)', () => {
+  const pkts = conversation({ ...LOGIN, cport: 53 });
+  // the client's identification and its KEXINIT captured in the wrong order
+  const i = pkts.findIndex((p) => p.ip.includes(Buffer.from('SSH-2.0-OpenSSH_9.6')));
+  const j = i + 3; // client KEXINIT (server KEXINIT in between: s, c, c-kexinit order in sshLoginSteps)
+  [pkts[i], pkts[j]] = [pkts[j], pkts[i]];
+  const w = new CaptureWriter('pcap', [1]);
+  for (const p of pkts) w.packet(p.ts, linkWrap(1, p.ip));
+  const c = (analyze(w.bytes()).connections ?? [])[0];
+  const inOrder = (analyze(capture([{ ...LOGIN, cport: 53 }])).connections ?? [])[0];
+  assert.deepEqual([c.outcome, c.kex?.completed, c.fromClient.retransmissions, c.fromClient.bytes], ['authenticated_or_failed', true, 0, inOrder.fromClient.bytes]);
+});
+
+test('memory is bounded by open flows: past maxFlows the oldest are reported early and counted', () => {
+  const convs: Conversation[] = [];
+  for (let i = 0; i < 300; i++) convs.push({ client: '192.0.2.30', server: '192.0.2.1', cport: 20000 + i, t0: T0 + i, steps: [BANNER] });
+  let maxOpen = 0;
+  const a = new PcapAnalyzer({ maxFlows: 50, keepConnections: false, onConnection: () => {} });
+  const b = capture(convs);
+  for (let i = 0; i < b.length; i += 512) {
+    a.push(b.subarray(i, i + 512));
+    maxOpen = Math.max(maxOpen, a.openFlows);
+  }
+  const r = a.finish();
+  assert.ok(maxOpen <= 50, `open flows ${maxOpen}`);
+  assert.equal(r.summary.connections, 300);
+  assert.ok(r.summary.evicted >= 250, `evicted ${r.summary.evicted}`);
+  assert.equal(r.connections, undefined);
+});
+
+test('damaged captures: a clear error with the byte offset; the packets before it are analysed', () => {
+  const b = capture([LOGIN, HTTP6]);
+  const cutFile = analyze(b.subarray(0, b.length - 10));
+  assert.match(cutFile.summary.error ?? '', /^byte \d+: file ends inside a packet record/);
+  assert.ok(cutFile.summary.connections >= 1);
+  const bad = Buffer.from(b);
+  bad.writeUInt32LE(0x7fffffff, 24 + 8); // first record's captured length
+  assert.match(analyze(bad).summary.error ?? '', /^byte 24: packet record of 2147483647 bytes/);
+  assert.match(analyze(Buffer.from('hello world, no capture')).summary.error ?? '', /not a pcap or pcapng file/);
+  assert.match(analyze(Buffer.alloc(0)).summary.error ?? '', /empty input/);
+});
+
+test('join: the clock offset is found and reported, outcomes joined, wire-only and log-only explained', () => {
+  const wire = analyze(capture([LOGIN, { ...LOGIN, cport: 40002, t0: T0 + 2000, steps: [BANNER, { from: 'c', rst: true, atMs: 1.5 }] }, { ...LOGIN, cport: 40003, t0: T0 + 3000, steps: [BANNER, { from: 'c', fin: true }] }])).connections ?? [];
+  const skew = 37_000; // the log's clock is 37 s ahead
+  const iso = (ms: number) => new Date(ms + skew).toISOString();
+  const rec = (port: number, start: number, end: number, outcome: ConnectionRecord['outcome']): ConnectionRecord => ({ host: 'srv', pid: port, pids: [port], src: '192.0.2.11', srcPort: port, local: '192.0.2.1', localPort: 22, start: iso(start), end: iso(end), phase: 'auth', outcome, detail: outcome, users: ['root'], methods: ['publickey'], failures: 0, evidence: [] });
+  const log = {
+    connections: [rec(40000, T0 + 3, T0 + 12, 'authenticated'), rec(40003, T0 + 3004, T0 + 3004, 'closed_before_ident'), rec(40009, T0 + 5000, T0 + 5000, 'auth_failed'), rec(40010, T0 + 999_000, T0 + 999_000, 'auth_failed')],
+    logLevel: { level: 'INFO' as const, why: '' },
+    events: [],
+    era: { range: 'unknown', clues: [] },
+  };
+  const j = joinWireWithLog(wire, log);
+  assert.ok(j.clockOffsetMs !== null && Math.abs(j.clockOffsetMs - skew) < 10, `offset ${j.clockOffsetMs}`);
+  assert.deepEqual(j.both.map((b) => [b.clientPort, b.wire.outcome, b.log.outcome, b.joinedOutcome, b.agree]), [[40000, 'authenticated_or_failed', 'authenticated', 'authenticated', true], [40003, 'closed_before_ident', 'closed_before_ident', 'closed_before_ident', true]]);
+  assert.deepEqual(j.wireOnly.map((w) => w.wire.clientPort), [40002]);
+  assert.match(j.wireOnly[0].why, /too quick/);
+  assert.deepEqual(j.logOnly.map((l) => [l.log.clientPort, l.why]), [[40009, 'not in the capture: its filter or interface missed it, or the capture dropped packets (see tcpdump\'s "packets dropped by kernel")'], [40010, 'after the capture ended']]);
+  assert.equal(j.sources.find((s) => s.address === '192.0.2.11')?.class, 'legit');
+});
+
+test('join: a disagreement is listed and the log wins unless it only inferred', () => {
+  const wire = analyze(capture([{ ...LOGIN, cport: 41000, steps: [BANNER, { from: 'c', fin: true }] }])).connections ?? [];
+  const base: ConnectionRecord = { host: null, pid: 1, pids: [1], src: '192.0.2.11', srcPort: 41000, local: null, localPort: null, start: new Date(T0 + 2).toISOString(), end: new Date(T0 + 2).toISOString(), phase: 'tcp', outcome: 'timeout', detail: 'x', users: [], methods: [], failures: 0, evidence: [] };
+  const meta = { logLevel: { level: 'INFO' as const, why: '' }, events: [], era: { range: 'unknown', clues: [] } };
+  const j = joinWireWithLog(wire, { ...meta, connections: [base] });
+  assert.deepEqual(j.disagreements.map((d) => [d.wire.outcome, d.log.outcome, d.joinedOutcome]), [['closed_before_ident', 'timeout', 'timeout']]);
+  const k = joinWireWithLog(wire, { ...meta, connections: [{ ...base, inferred: true }] });
+  assert.equal(k.both[0].joinedOutcome, 'closed_before_ident');
+});
+
+test('tshark reads the synthetic captures as the same TCP streams (they are real captures)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-pcap-synth-'));
+  try {
+    for (const [f, l] of [['pcap', 1], ['pcapng', 276], ['pcap-ns', 113], ['pcapng-be', 0]] as [Format, number][]) {
+      const file = join(dir, `${f}-${l}.pcap`);
+      writeFileSync(file, capture([LOGIN, HTTP6], f, l, { ifaces: 2 }));
+      const r = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.flags'], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, `tshark (test.sh installs it): ${r.stderr}`);
+      const streams = new Set(r.stdout.trim().split('\n').map((x) => x.split('\t')[0]));
+      assert.equal(streams.size, 2, `${f}/${l}: ${r.stdout}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
