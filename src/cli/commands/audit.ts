@@ -14,7 +14,7 @@ import { NEWEST, OLDEST, tableVersion } from '../../sshd-config/keyword-table.ts
 import { normaliseVersion, cmpVersion } from '../../sshd-config/versions.ts';
 import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf } from '../../sshd-config/system.ts';
 import { getProfile, profileNames } from '../../profiles/index.ts';
-import type { Finding } from '../../sshd-config/findings.ts';
+import { penaltyState, type Finding } from '../../sshd-config/findings.ts';
 
 const DEFAULT_CONFIG = '/etc/ssh/sshd_config';
 
@@ -130,7 +130,7 @@ function audit(file: string, opts: Opts): number {
     let hardenText: string | null = null;
     let hardenError: string | null = null;
     if (opts.harden) {
-      const h = buildHardening({ version, effective, clients, hostKeyTypes: hostKeyTypes(cfg), exempt, all: defaults?.all, strictKex: cmpVersion(version, '9.6') >= 0 || (flavour === 'debian' && sameAsLocal && debianHasStrictKex()) });
+      const h = buildHardening({ version, effective, clients, hostKeyTypes: hostKeyTypes(cfg), exempt, all: defaults?.all, defaults: defaults?.algorithms, penalties: penaltyState(cfg), strictKex: cmpVersion(version, '9.6') >= 0 || (flavour === 'debian' && sameAsLocal && debianHasStrictKex()) });
       hardenText = h.text;
       if (h.stillIncompatible.length) hardenError = `cannot keep ${h.stillIncompatible.join(', ')} able to connect with this sshd's algorithms`;
       if (!cfg.verdict.accepted) hardenError = `the configuration itself is rejected by sshd (${cfg.verdict.message}); fix that first: a drop-in cannot`;
@@ -149,6 +149,8 @@ function audit(file: string, opts: Opts): number {
       if (!hasDropInInclude(cfg)) warn(`${root} has no "Include /etc/ssh/sshd_config.d/*.conf" before its settings: put these lines at the top of ${root} instead`);
       return EXIT.OK;
     } else if (opts.effective !== undefined) {
+      const rejected = sshdCheck ? !sshdCheck.ok : !cfg.verdict.accepted;
+      if (rejected) warn(`sshd rejects this configuration (${sshdCheck && !sshdCheck.ok ? firstLine(sshdCheck.stderr) : cfg.verdict.message}): these are the values sshd would use if it accepted it; today it refuses to start or reload with it`);
       printEffective(report.effective, sshdEffective, report.matchBlocks ?? []);
     } else {
       printReport(report.findings, report, sshdCheck, agree);
