@@ -38,7 +38,7 @@ export class Analyzer {
   private readonly scratch = newScratchEvent();
   private readonly connections: ConnectionRecord[] = [];
   /** Per-source accounting (classify/source-columns.ts), unless `trackSources` is false. */
-  private readonly sources = new SourceColumns();
+  private readonly sources: SourceColumns;
   private readonly events: ServerEvent[] = [];
   private eventsOmitted = 0;
   private readonly traits = new LogTraits();
@@ -69,6 +69,7 @@ export class Analyzer {
     this.keep = opts.keepConnections !== false;
     this.trackSources = opts.trackSources !== false;
     this.graceMs = (opts.loginGraceTime ?? 120) * 1000;
+    this.sources = new SourceColumns(this.graceMs);
     this.maxExamples = opts.unrecognisedExamples ?? 20;
     const self = this;
     const sink: TrackerSink = {
@@ -82,7 +83,7 @@ export class Analyzer {
       listenerLine: (line, ev, evidence) => self.onListener(line, ev, evidence),
       trailer: () => {},
     };
-    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true });
+    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true, maxAuthTries: opts.maxAuthTries });
   }
 
   /** Feeds one framed line; returns what changed because of it. Lines of non-sshd programs are ignored. */

@@ -13,6 +13,8 @@ export interface AnalyzerOptions {
   keepConnections?: boolean;
   /** sshd's LoginGraceTime in seconds (default 120): how long a silent pre-auth connection can live. */
   loginGraceTime?: number;
+  /** sshd's MaxAuthTries (default 6): the floor of attempts a `maximum authentication attempts exceeded` implies. */
+  maxAuthTries?: number;
   /** Put the line text into evidence (default false: file and line number only). */
   evidenceText?: boolean;
   /** How many unrecognised sshd lines to keep as examples (default 20). */
