@@ -18,7 +18,7 @@ import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../cla
 import { LogTraits } from '../diagnosis/log-traits.ts';
 import { buildSummary } from '../diagnosis/summary.ts';
 import { ownString } from '../framing/own-string.ts';
-import type { AnalysisResult, AnalyzerOptions, EngineUpdate, ServerEvent, UnattributedSummary } from './types.ts';
+import type { AnalysisResult, AnalyzerOptions, EngineUpdate, ServerEvent, ServerSettings, UnattributedSummary } from './types.ts';
 
 export type * from './types.ts';
 
@@ -31,6 +31,7 @@ export class Analyzer {
   private readonly keep: boolean;
   private readonly trackSources: boolean;
   private readonly graceMs: number;
+  private readonly server: ServerSettings | null;
   private readonly maxExamples: number;
   private readonly tracker: ConnectionTracker;
   private out: EngineUpdate[] = [];
@@ -64,11 +65,13 @@ export class Analyzer {
   private penalties = 0;
   private restarts = 0;
   private inferredTimeouts = 0;
+  private readonly kexFailures: Record<string, number> = {};
 
   constructor(opts: AnalyzerOptions = {}) {
     this.keep = opts.keepConnections !== false;
     this.trackSources = opts.trackSources !== false;
-    this.graceMs = (opts.loginGraceTime ?? 120) * 1000;
+    this.server = opts.server ?? null;
+    this.graceMs = (opts.loginGraceTime ?? this.server?.loginGraceTime ?? 120) * 1000;
     this.sources = new SourceColumns(this.graceMs);
     this.maxExamples = opts.unrecognisedExamples ?? 20;
     const self = this;
@@ -83,7 +86,7 @@ export class Analyzer {
       listenerLine: (line, ev, evidence) => self.onListener(line, ev, evidence),
       trailer: () => {},
     };
-    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true, maxAuthTries: opts.maxAuthTries });
+    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true, maxAuthTries: opts.maxAuthTries ?? this.server?.maxAuthTries });
   }
 
   /** Feeds one framed line; returns what changed because of it. Lines of non-sshd programs are ignored. */
@@ -168,13 +171,16 @@ export class Analyzer {
       penalties: this.penalties,
       restarts: this.restarts,
       inferredTimeouts: this.inferredTimeouts,
+      kexFailures: this.kexFailures,
       sourcesList: sources,
       logLevel,
       era,
       traits: this.traits,
       unattributed: this.unattributed,
+      server: this.server,
     });
     const result: AnalysisResult & { finalUpdates: EngineUpdate[] } = {
+      server: this.server,
       sources,
       events: this.events,
       eventsOmitted: this.eventsOmitted,
@@ -198,6 +204,7 @@ export class Analyzer {
     this.connectionCount++;
     this.outcomes[rec.outcome]++;
     if (rec.inferred && rec.outcome === 'timeout') this.inferredTimeouts++;
+    if (rec.outcome === 'kex_failed') this.kexFailures[rec.detail] = (this.kexFailures[rec.detail] ?? 0) + 1;
     if (rec.outcome === 'dropped') {
       this.dropsLogged++;
       this.dropsByReason[rec.detail] = (this.dropsByReason[rec.detail] ?? 0) + 1;
