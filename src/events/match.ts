@@ -90,7 +90,18 @@ export function matchText(message: string, into?: MutableSshdEvent): SshdEvent {
           if (body === null) body = message.slice(start, end);
           m = entry.pattern.exec(body);
         }
-        if (m !== null) return build(entry, m, prefix, preauth, postauth, truncated, into);
+        if (m !== null) {
+          // A shape that repeats the user name is taken only when its greedy and lazy readings agree.
+          if (entry.lazyPattern !== null && !sameReading(entry.lazyPattern.exec(message), m, start === plainStart)) {
+            const ev = build(entry, m, prefix, preauth, postauth, true, into) as MutableSshdEvent;
+            ev.addr = null;
+            ev.port = null;
+            ev.user = null;
+            ev.addressDropped = true;
+            return ev;
+          }
+          return build(entry, m, prefix, preauth, postauth, truncated, into);
+        }
       }
       // A line cut at the syslog limit inside client text keeps only the head of its shape: it is
       // still that shape (its connection is found by pid), but nothing after the cut is read.
@@ -127,6 +138,25 @@ export function matchText(message: string, into?: MutableSshdEvent): SshdEvent {
     break;
   }
   return other(prefix === 'debug' ? 'debug' : 'unrecognised', prefix, preauth, postauth, truncated, into);
+}
+
+function sameReading(lazy: RegExpExecArray | null, greedy: RegExpExecArray, whole: boolean): boolean {
+  if (!whole || lazy === null || lazy.length !== greedy.length) return false;
+  for (let i = 1; i < lazy.length; i++) if (lazy[i] !== greedy[i]) return false;
+  return true;
+}
+
+/**
+ * `User … from <host>` / PAM `from <host>` / `rhost=<host>`: an address only when it is an IP
+ * literal. A zone (`%eth0`) is accepted on a link-local address only: sshd refuses a PTR name that
+ * parses as a numeric address, and one that did not (a zone naming no interface here) could at
+ * most name a link-local address, never a routable one.
+ */
+function hostAddress(v: string): string | null {
+  const pct = v.indexOf('%');
+  if (pct < 0) return normaliseAddress(v);
+  const a = normaliseAddress(v);
+  return a !== null && /^fe[89ab][0-9a-f]:/i.test(a) ? a : null;
 }
 
 /** An exec result with no captures: every field undefined. */
@@ -182,7 +212,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
         break;
       case 'hostaddr':
         // null for PTR names; a `%` never: a PTR name such as `2001:db8::1%.example` is not numeric to sshd.
-        if (f.trusted && !v.includes('%')) addr = normaliseAddress(v);
+        if (f.trusted) addr = hostAddress(v);
         break;
       case 'laddr':
         laddr = normaliseAddress(v);
