@@ -307,7 +307,8 @@ export class ConnectionTracker {
     if (ev.user !== null) {
       c.users = addBounded(c.users, ev.user, MAX_USERS_PER_CONNECTION, true);
       // A user preamble (`authenticating user X`, `invalid user X`) on a pre-auth line: the client sent a user name.
-      if (!c.authOk) {
+      // (`user X` is the logged-in session's own preamble: no attempt.)
+      if (!c.authOk && !ev.sessionUser) {
         c.authAttempted = true;
         if (c.phaseIndex < 3) c.phaseIndex = 3;
       }
@@ -408,7 +409,7 @@ export class ConnectionTracker {
    * rotated out, or the window begins later).
    */
   private notePostAuthEnd(c: OpenConnection, ev: SshdEvent): void {
-    if (ev.preauth || c.sawPreauth || c.authOk || c.authAttempted || ev.user !== null || c.ident !== null || c.kexIdentLines > 0 || c.phaseIndex > 2) return;
+    if (ev.preauth || c.sawPreauth || c.authOk || c.authAttempted || (ev.user !== null && !ev.sessionUser) || c.ident !== null || c.kexIdentLines > 0 || c.phaseIndex > 2) return;
     c.postAuthEnd = true;
   }
 

@@ -186,6 +186,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
   let lport: number | null = null;
   let user: string | null = null;
   let invalidUser = false;
+  let sessionUser = false;
   let method: string | null = null;
   let clientText: string | null = null;
   let text: string | null = null;
@@ -225,6 +226,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
         break;
       case 'uq':
         invalidUser = v === 'invalid user';
+        sessionUser = v === 'user';
         break;
       case 'inv':
         invalidUser = true;
@@ -274,6 +276,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
     into.lport = lport;
     into.user = user;
     into.invalidUser = invalidUser;
+    into.sessionUser = sessionUser;
     into.method = method;
     into.clientText = clientText;
     into.text = text;
@@ -298,6 +301,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
     lport,
     user,
     invalidUser,
+    sessionUser,
     method,
     clientText,
     text,
@@ -321,6 +325,7 @@ function other(type: 'debug' | 'unrecognised', prefix: MessagePrefix, preauth: b
     into.addr = into.laddr = into.user = into.method = into.clientText = into.text = into.idFrom = into.idTo = null;
     into.port = into.lport = into.num = into.pidRef = null;
     into.invalidUser = false;
+    into.sessionUser = false;
     into.prefix = prefix;
     into.preauth = preauth;
     into.postauth = postauth;
@@ -338,6 +343,7 @@ function other(type: 'debug' | 'unrecognised', prefix: MessagePrefix, preauth: b
     lport: null,
     user: null,
     invalidUser: false,
+    sessionUser: false,
     method: null,
     clientText: null,
     text: null,
