@@ -66,6 +66,8 @@ export class Analyzer {
   private restarts = 0;
   private inferredTimeouts = 0;
   private readonly kexFailures: Record<string, number> = {};
+  /** TCP-wrappers refusals per address (rare): not MaxStartups drops, so never "raise MaxStartups". */
+  private readonly wrappersDrops = new Map<string, number>();
 
   constructor(opts: AnalyzerOptions = {}) {
     this.keep = opts.keepConnections !== false;
@@ -139,8 +141,9 @@ export class Analyzer {
     let legitDropped = 0;
     for (const s of sources) {
       classes[s.class]++;
-      if (s.class === 'legit' && s.outcomes.dropped) {
-        droppedFromLegit += s.outcomes.dropped;
+      const dropped = (s.outcomes.dropped ?? 0) - (this.wrappersDrops.get(s.address) ?? 0);
+      if (s.class === 'legit' && dropped > 0) {
+        droppedFromLegit += dropped;
         legitDropped++;
       }
     }
@@ -206,6 +209,7 @@ export class Analyzer {
     if (rec.inferred && rec.outcome === 'timeout') this.inferredTimeouts++;
     if (rec.outcome === 'kex_failed') this.kexFailures[rec.detail] = (this.kexFailures[rec.detail] ?? 0) + 1;
     if (rec.outcome === 'dropped') {
+      if (rec.detail === 'tcp_wrappers' && rec.src !== null) this.wrappersDrops.set(rec.src, (this.wrappersDrops.get(rec.src) ?? 0) + 1);
       this.dropsLogged++;
       this.dropsByReason[rec.detail] = (this.dropsByReason[rec.detail] ?? 0) + 1;
     }

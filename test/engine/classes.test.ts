@@ -113,3 +113,12 @@ test('Broken pipe right after identification: the client went away; MAC errors a
   assert.doesNotMatch(s['203.0.113.62'].why, /MaxStartups/);
   assert.doesNotMatch(r.summary.findings.join('\n'), /no algorithm in common/);
 });
+
+test('TCP-wrappers refusals of a user who logs in are not "raise MaxStartups"', () => {
+  const r = run([
+    [950, 'Accepted publickey for alice from 203.0.113.70 port 7600 ssh2: ED25519 SHA256:abc'],
+    [951, 'refused connect from 203.0.113.70 (203.0.113.70)'],
+  ]);
+  assert.equal(r.summary.drops.fromLegitSources, 0);
+  assert.ok(!r.summary.advice.some((a) => a.id === 'maxstartups.raise'));
+});
