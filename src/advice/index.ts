@@ -8,5 +8,6 @@ export { perSourcePenaltiesAdvice } from './per-source-penalties.ts';
 export { logLevelAdvice } from './log-level.ts';
 export { useDnsAdvice } from './use-dns.ts';
 export { algorithmsAdvice, algorithmLine, type AlgorithmList } from './algorithms.ts';
-export { wrongServiceAdvice, probeTarget } from './wrong-service.ts';
+export { wrongServiceAdvice } from './wrong-service.ts';
+export { probeCommand, withProbeTarget } from './probe.ts';
 export { maxStartupsSimulationAdvice } from './maxstartups-simulation.ts';

@@ -7,7 +7,7 @@
  * operations stay in the store and are retried. SIGHUP re-reads the config (a bad one is
  * refused and the old one keeps running); SIGTERM/SIGINT stop cleanly.
  */
-import { existsSync } from 'node:fs';
+import { chooseLogSource, type LogChoice } from '../sources/log-choice.ts';
 import type { Server } from 'node:net';
 import { createFramer, detectFormat, type Framer, type LogFormat } from '../framing/index.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
@@ -66,19 +66,11 @@ const TICK_MS = 1000;
 /** Wait before restarting a follower that ended. */
 const FOLLOWER_RETRY_MS = 5000;
 
-export interface SourcePlan {
-  journal: boolean;
-  files: string[];
-  why: string;
-}
+export type SourcePlan = LogChoice;
 
 /** Which log the guard follows, and why (the "following" log line, `guard --check`). Reads only file existence. */
 export function sourcePlan(log: GuardConfig['log']): SourcePlan {
-  if (log.source === 'journal') return { journal: true, files: [], why: 'log.source: journal' };
-  if (log.source === 'files') return { journal: false, files: log.files, why: 'log.source: files' };
-  const present = log.files.filter((f) => existsSync(f));
-  if (present.length === 0) return { journal: true, files: [], why: `log.source: auto, and none of log.files exists (${log.files.join(', ')})` };
-  return { journal: false, files: present, why: 'log.source: auto, these files of log.files exist' };
+  return chooseLogSource(log.source, log.files);
 }
 
 export class GuardDaemon {
