@@ -20,7 +20,7 @@ export interface AnalyzeOpts {
   loginGraceTime: number;
 }
 
-function positiveInt(name: string) {
+export function positiveInt(name: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new UserError(`${name}: must be a positive integer, got "${v}"`);
@@ -28,7 +28,7 @@ function positiveInt(name: string) {
   };
 }
 
-function collect(v: string, prev: string[] | undefined): string[] {
+export function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
 
