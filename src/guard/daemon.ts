@@ -7,7 +7,7 @@
  * operations stay in the store and are retried. SIGHUP re-reads the config (a bad one is
  * refused and the old one keeps running); SIGTERM/SIGINT stop cleanly.
  */
-import { existsSync } from 'node:fs';
+import { chooseLogSource } from '../sources/log-choice.ts';
 import type { Server } from 'node:net';
 import { createFramer, detectFormat, type Framer, type LogFormat } from '../framing/index.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
@@ -142,8 +142,8 @@ export class GuardDaemon {
 
   private startSources(): void {
     const cfg = this.cfg;
-    const useJournal = cfg.log.source === 'journal' || (cfg.log.source === 'auto' && !cfg.log.files.some((f) => existsSync(f)));
-    if (useJournal) {
+    const choice = chooseLogSource(cfg.log.source, cfg.log.files);
+    if (choice.journal) {
       const saved = this.opts.replay ? null : this.store.getCursor('journal');
       const input: SourceInput = { name: 'journal', framer: createFramer('journal-json', 'journal'), pending: [], format: 'journal-json' };
       this.inputs.set('journal', input);
@@ -166,8 +166,7 @@ export class GuardDaemon {
       this.journal.start();
       return;
     }
-    const files = cfg.log.source === 'auto' ? cfg.log.files.filter((f) => existsSync(f)) : cfg.log.files;
-    for (const file of files) {
+    for (const file of choice.files) {
       const format = cfg.log.format;
       const input: SourceInput = { name: file, framer: format === 'auto' ? null : this.framerFor(format, file), pending: [], format };
       this.inputs.set(file, input);

@@ -1,16 +1,15 @@
 /**
  * `sshwarden analyze`: the run itself (loaded lazily by ./analyze.ts, which holds the options).
- * Inputs → framing → Analyzer → streamed JSON (report/json-stream.ts) or the text report.
+ * analyzeLogs (src/analyze/) → streamed JSON (report/json-stream.ts) or the text report.
  */
 import { isIP } from 'node:net';
 import { fstatSync, writeSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { colors, stderrIsTty, warn } from '../terminal.ts';
-import { readInputs, type InputSpec } from '../../sources/read-inputs.ts';
+import type { InputSpec } from '../../sources/read-inputs.ts';
+import { analyzeLogs } from '../../analyze/analyze-logs.ts';
 import { isLogFormat, isValidTimeZone, type LogFormat } from '../../framing/index.ts';
-import { Analyzer } from '../../engine/analyzer.ts';
-import type { ConnectionRecord, EngineUpdate } from '../../engine/types.ts';
 import { normaliseAddress } from '../../events/ip.ts';
 import { JsonStream, type ChunkWriter } from '../../report/json-stream.ts';
 import { renderText, type Paint } from '../../report/text.ts';
@@ -38,19 +37,31 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
     throw err;
   });
 
-  let inputFailed = false;
   const started = Date.now();
   let lastProgress = 0;
   const showProgress = stderrIsTty();
   let progressShown = false;
-  const reader = readInputs(inputs, {
+  const json = opts.json === true;
+  const stream = json ? new JsonStream(stdoutWriter()) : null;
+  const wantList = opts.connections === true || source !== null;
+  const run = await analyzeLogs({
+    inputs,
     format: opts.format as LogFormat | undefined,
     timezone: opts.timezone,
     year: opts.year,
-    onError: (file, line, message) => {
-      inputFailed = true;
-      warn(`${file}${line === null ? '' : `:${line}`}: ${message}`);
-    },
+    loginGraceTime: opts.loginGraceTime,
+    sourceFilter: source !== null ? (a) => a === source : undefined,
+    keepConnections: stream === null && wantList ? Math.max(opts.limit, 1) : 0,
+    onConnection: stream !== null ? (c) => stream.connection(c) : undefined,
+    afterBatch:
+      stream !== null
+        ? async () => {
+            if (!stream.backpressure) return;
+            await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
+            stream.drained();
+          }
+        : undefined,
+    onError: (file, line, message) => warn(`${file}${line === null ? '' : `:${line}`}: ${message}`),
     onProgress: showProgress
       ? (done, total) => {
           const now = Date.now();
@@ -62,54 +73,9 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
         }
       : undefined,
   });
-
-  const json = opts.json === true;
-  const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: opts.loginGraceTime });
-  const stream = json ? new JsonStream(stdoutWriter()) : null;
-  const listed: ConnectionRecord[] = [];
-  const wantList = opts.connections === true || source !== null;
-  const listCap = Math.max(opts.limit, 1);
-  let listedTotal = 0;
-  let first: number | null = null;
-  let last: number | null = null;
-  const take = (updates: EngineUpdate[]) => {
-    for (let i = 0; i < updates.length; i++) {
-      const u = updates[i];
-      if (u.kind !== 'connection-closed') continue;
-      const c = u.connection;
-      if (source !== null && c.src !== source) continue;
-      if (stream !== null) stream.connection(c);
-      else if (wantList) {
-        listedTotal++;
-        if (listed.length < listCap) listed.push(c);
-      }
-    }
-  };
-
-  for await (const batch of reader.batches()) {
-    for (let i = 0; i < batch.length; i++) {
-      const line = batch[i];
-      if (line.ts !== null) {
-        if (first === null || line.ts < first) first = line.ts;
-        if (last === null || line.ts > last) last = line.ts;
-      }
-      const updates = analyzer.push(line);
-      if (updates.length) take(updates);
-    }
-    if (stream !== null) {
-      if (stream.backpressure) {
-        await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
-        stream.drained();
-      }
-    }
-  }
   if (progressShown) process.stderr.write('\r\x1b[K');
-  const { finalUpdates, ...result } = analyzer.finish();
-  take(finalUpdates);
-
-  const rc = reader.counts;
-  const inputsInfo = rc.formats.map((f) => ({ file: f.file, format: f.format }));
-  if (source !== null) result.sources = result.sources.filter((s) => s.address === source);
+  const { result, readCounts: rc, inputs: inputsInfo, connections: listed } = run;
+  const listedTotal = run.connectionsMatched;
 
   if (stream !== null) {
     stream.end({
@@ -128,14 +94,14 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
         limit: opts.limit,
         inputs: inputsInfo,
         readCounts: rc,
-        timeRange: { first, last },
+        timeRange: run.timeRange,
       },
       paint,
     );
     process.stdout.write(text);
-    if (listedTotal > listed.length && source === null) process.stdout.write(colors.dim(`(${listedTotal - listed.length} more connections not listed)\n`));
+    if (wantList && listedTotal > listed.length && source === null) process.stdout.write(colors.dim(`(${listedTotal - listed.length} more connections not listed)\n`));
   }
-  return inputFailed || rc.failedInputs > 0 ? EXIT.INPUT : EXIT.OK;
+  return run.inputFailed ? EXIT.INPUT : EXIT.OK;
 }
 
 /**

@@ -1,22 +1,14 @@
 import type { Command } from '@commander-js/extra-typings';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { colors, warn } from '../terminal.ts';
-import { parseConfig } from '../../sshd-config/parse.ts';
-import { runAudit, hostKeyTypes } from '../../sshd-config/audit.ts';
+import { auditConfig, DEFAULT_CONFIG, type SshdVerdict } from '../../sshd-config/audit-config.ts';
 import { parseConnectionSpec } from '../../sshd-config/match.ts';
-import { buildHardening } from '../../sshd-config/harden.ts';
-import { parseSshdT, MODELLED, type Defaults } from '../../sshd-config/effective.ts';
-import { NEWEST, OLDEST, tableVersion } from '../../sshd-config/keyword-table.ts';
+import { MODELLED } from '../../sshd-config/effective.ts';
+import { NEWEST, OLDEST } from '../../sshd-config/keyword-table.ts';
 import { normaliseVersion, cmpVersion } from '../../sshd-config/versions.ts';
-import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf } from '../../sshd-config/system.ts';
 import { getProfile, profileNames } from '../../profiles/index.ts';
 import type { Finding } from '../../sshd-config/findings.ts';
-
-const DEFAULT_CONFIG = '/etc/ssh/sshd_config';
 
 export function registerAudit(program: Command): void {
   program
@@ -62,17 +54,13 @@ interface Opts {
 }
 
 function audit(file: string, opts: Opts): number {
-  const root = resolve(file);
-  const local = opts.sshd === false ? null : localSshd();
-  let version = local?.version ?? NEWEST;
+  let version: string | undefined;
   if (opts.openssh) {
     const v = normaliseVersion(opts.openssh);
     if (!v) throw new UserError(`--openssh: "${opts.openssh}" is not a version like 9.2`);
     if (cmpVersion(v, OLDEST) < 0 || cmpVersion(v, NEWEST) > 0) throw new UserError(`--openssh: ${v} is outside the versions the keyword table covers (${OLDEST}-${NEWEST})`);
     version = v;
   }
-  const sameAsLocal = local !== null && local.version === version;
-  const flavour = sameAsLocal ? local.flavour : 'upstream';
   const clients = (opts.clients ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((n) => {
     const p = getProfile(n);
     if (!p) throw new UserError(`--clients: unknown profile "${n}" (known: ${profileNames().join(', ')})`);
@@ -89,117 +77,34 @@ function audit(file: string, opts: Opts): number {
   let exempt: string[] | undefined;
   if (opts.exempt) exempt = opts.exempt.split(',').map((s) => s.trim()).filter(Boolean);
 
-  const extra = sameAsLocal ? localAlgorithms() : undefined;
-  const cfg = parseConfig(root, fsSource(), { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
-  if (cfg.files.length === 0) {
+  const run = auditConfig({ file, version, clients, spec, specText: opts.effective ?? null, useSshd: opts.sshd !== false, harden: opts.harden ? { exempt } : undefined });
+  if ('unreadable' in run) {
     // the top file itself could not be read: one clear line
-    const d = cfg.diagnostics[0];
-    process.stderr.write(`sshwarden: ${d.message}\n`);
+    process.stderr.write(`sshwarden: ${run.unreadable}\n`);
     return EXIT.INPUT;
   }
-
-  let key: ReturnType<typeof tempHostKey> | null = null;
-  try {
-    let defaults: Defaults | undefined;
-    let sshdCheck: { ok: boolean; stderr: string } | null = null;
-    let sshdEffective: Map<string, string[]> | null = null;
-    if (sameAsLocal) {
-      key = tempHostKey();
-      const dflt = localDefaults(key.key, local.path);
-      if (dflt) {
-        defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')?.[0]?.split(','), ciphers: dflt.get('ciphers')?.[0]?.split(','), macs: dflt.get('macs')?.[0]?.split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')?.[0]?.split(',') } };
-      }
-      const t = sshdTest(root, key.key, local.path);
-      sshdCheck = { ok: t.ok, stderr: t.stderr };
-      if (opts.effective !== undefined && t.ok) {
-        const d = sshdDump(root, key.key, opts.effective || null, local.path);
-        if (d.ok) sshdEffective = parseSshdT(d.stdout);
-      }
-    }
-    const live = root === DEFAULT_CONFIG;
-    const { report, effective } = runAudit(cfg, {
-      spec,
-      clients,
-      defaults,
-      listeners: live ? tcpListeners() : null,
-      socket: live ? sshSocket() : null,
-      strictKexBackported: flavour === 'debian' && sameAsLocal && debianHasStrictKex(),
-      groupsOf,
-    });
-
-    let hardenText: string | null = null;
-    let hardenError: string | null = null;
-    if (opts.harden) {
-      const h = buildHardening({ version, effective, clients, hostKeyTypes: hostKeyTypes(cfg), exempt, all: defaults?.all, strictKex: cmpVersion(version, '9.6') >= 0 || (flavour === 'debian' && sameAsLocal && debianHasStrictKex()) });
-      hardenText = h.text;
-      if (h.stillIncompatible.length) hardenError = `cannot keep ${h.stillIncompatible.join(', ')} able to connect with this sshd's algorithms`;
-      if (!cfg.verdict.accepted) hardenError = `the configuration itself is rejected by sshd (${cfg.verdict.message}); fix that first: a drop-in cannot`;
-      if (!hardenError && sameAsLocal && key) {
-        const v = validateDropIn(root, h.text, key.key, local.path);
-        if (!v.ok) hardenError = `sshd -t rejects the configuration with this drop-in: ${v.stderr.trim().split('\n')[0]}`;
-      } else if (!hardenError && !sameAsLocal) warn(`no local sshd ${version} to validate the drop-in with sshd -t; checked offline only`);
-    }
-
-    const agree = sshdCheck ? sshdCheck.ok === cfg.verdict.accepted : null;
-    if (opts.json) {
-      process.stdout.write(JSON.stringify({ ...report, sshd: sshdCheck ? { binary: local!.path, version: local!.version, accepted: sshdCheck.ok, message: firstLine(sshdCheck.stderr), agrees: agree } : null, sshdEffective: sshdEffective ? Object.fromEntries(sshdEffective) : null, harden: opts.harden ? { text: hardenError ? null : hardenText, error: hardenError } : undefined }, null, 2) + '\n');
-    } else if (opts.harden) {
-      if (hardenError) throw new UserError(`--harden: ${hardenError}`, EXIT.FINDINGS);
-      process.stdout.write(hardenText!);
-      if (!hasDropInInclude(cfg)) warn(`${root} has no "Include /etc/ssh/sshd_config.d/*.conf" before its settings: put these lines at the top of ${root} instead`);
-      return EXIT.OK;
-    } else if (opts.effective !== undefined) {
-      printEffective(report.effective, sshdEffective, report.matchBlocks ?? []);
-    } else {
-      printReport(report.findings, report, sshdCheck, agree);
-    }
-    if (opts.harden && hardenError) return EXIT.FINDINGS;
-    return report.findings.some((f) => f.severity === 'error') ? EXIT.FINDINGS : EXIT.OK;
-  } finally {
-    key?.cleanup();
+  const { report, sshd, sshdEffective, harden } = run;
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ...report, sshd, sshdEffective: sshdEffective ? Object.fromEntries(sshdEffective) : null, harden: harden ? { text: harden.text, error: harden.error } : undefined }, null, 2) + '\n');
+  } else if (harden) {
+    if (harden.warning) warn(harden.warning);
+    if (harden.error) throw new UserError(`--harden: ${harden.error}`, EXIT.FINDINGS);
+    process.stdout.write(harden.text!);
+    if (!harden.hasDropInInclude) warn(`${run.root} has no "Include /etc/ssh/sshd_config.d/*.conf" before its settings: put these lines at the top of ${run.root} instead`);
+    return EXIT.OK;
+  } else if (opts.effective !== undefined) {
+    printEffective(report.effective, sshdEffective, report.matchBlocks ?? []);
+  } else {
+    printReport(report.findings, report, sshd);
   }
+  if (harden?.error) return EXIT.FINDINGS;
+  return report.findings.some((f) => f.severity === 'error') ? EXIT.FINDINGS : EXIT.OK;
 }
 
-function firstLine(s: string): string {
-  return s.trim().split('\n').filter((l) => !/^(Unable to load host key|Deprecated option|debug)/.test(l))[0] ?? '';
-}
-
-function debianHasStrictKex(): boolean {
-  // Debian 12 fixed Terrapin in 1:9.2p1-2+deb12u2 (DSA-5586); read the installed package version.
-  try {
-    const status = readFileSync('/var/lib/dpkg/status', 'utf8');
-    const m = /Package: openssh-server\n(?:.*\n)*?Version: (\S+)/.exec(status);
-    const u = m ? /deb12u(\d+)/.exec(m[1]) : null;
-    return u ? Number(u[1]) >= 2 : false;
-  } catch {
-    return false;
-  }
-}
-
-function hasDropInInclude(cfg: { directives: { key: string; args: string[]; block: unknown }[] }): boolean {
-  return cfg.directives.some((d) => d.key === 'include' && d.block === null && d.args.some((a) => a.includes('sshd_config.d')));
-}
-
-/** sshd -t on a temporary copy: the drop-in first (as sshd_config.d is included first), then the whole configuration. */
-function validateDropIn(root: string, dropIn: string, key: string, sshd: string): { ok: boolean; stderr: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-harden-'));
-  try {
-    const di = join(dir, '50-hardening.conf');
-    writeFileSync(di, dropIn);
-    const main = join(dir, 'sshd_config');
-    const text = existsSync(root) ? readFileSync(root, 'latin1') : '';
-    writeFileSync(main, `Include ${di}\n${text}`);
-    const r = sshdTest(main, key, sshd);
-    return { ok: r.ok, stderr: r.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function printReport(findings: Finding[], report: { root: string; version: string; flavour: string; files: string[]; compat: { profile: string; ok: boolean; kex: string | null; cipher: string | null; failure: string | null }[] }, sshd: { ok: boolean; stderr: string } | null, agree: boolean | null): void {
+function printReport(findings: Finding[], report: { root: string; version: string; flavour: string; files: string[]; compat: { profile: string; ok: boolean; kex: string | null; cipher: string | null; failure: string | null }[] }, sshd: SshdVerdict | null): void {
   const out: string[] = [];
   out.push(colors.bold(`sshd_config audit: ${report.root} (${report.files.length} file${report.files.length === 1 ? '' : 's'}) for OpenSSH ${report.version}${report.flavour === 'debian' ? ' (Debian)' : ''}`));
-  if (sshd) out.push(`  real sshd -t: ${sshd.ok ? colors.green('accepts') : colors.red('rejects: ' + firstLine(sshd.stderr))}${agree === false ? colors.yellow('  (sshwarden disagrees: please report)') : ''}`);
+  if (sshd) out.push(`  real sshd -t: ${sshd.accepted ? colors.green('accepts') : colors.red('rejects: ' + sshd.message)}${!sshd.agrees ? colors.yellow('  (sshwarden disagrees: please report)') : ''}`);
   const sev = { error: colors.red('ERROR  '), warning: colors.yellow('WARNING'), info: colors.cyan('INFO   ') };
   for (const f of findings) {
     const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '(defaults)';
@@ -230,4 +135,3 @@ function printEffective(eff: Record<string, { values: string[]; source: string |
   if (sshdT) out.push(colors.dim(`(checked against the real sshd -T -C: ${Object.keys(MODELLED).filter((k) => eff[k] && sshdT.has(k) && JSON.stringify(sshdT.get(k)) === JSON.stringify(eff[k].values)).length} of ${Object.keys(MODELLED).filter((k) => sshdT.has(k)).length} keywords agree)`));
   process.stdout.write(out.join('\n') + '\n');
 }
-void tableVersion;

@@ -1,19 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
-import { performance } from 'node:perf_hooks';
 import { getProfile, profileNames } from '../../profiles/index.ts';
-import { runAttempt, sniffTls } from '../../probe/attempt.ts';
-import { localClient, type SshDestination } from '../../probe/local-client.ts';
 import type { ClientOffer } from '../../probe/negotiation.ts';
-import { LIMITS, runProbe } from '../../probe/probe.ts';
+import { LIMITS } from '../../probe/probe.ts';
+import { probeTarget, ProbeInputError, ResolveError } from '../../probe/probe-target.ts';
 import { renderProbe } from '../../probe/render.ts';
-import { ResolveError, resolveTarget } from '../../probe/resolve.ts';
-import { parsePort, parseTarget, type Target } from '../../probe/target.ts';
 import { EXIT } from '../exit-codes.ts';
 import { colors, stderrIsTty } from '../terminal.ts';
 import { UserError } from '../user-error.ts';
-
-const VERSION = '0.1.0';
 
 function intOption(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -67,56 +61,29 @@ Client profiles (--client): openssh-X.Y (any release from 6.6), ${profileNames()
     )
     .action(async (targetText, opts) => {
       if (opts.ipv4 && opts.ipv6) throw new UserError('-4 and -6 exclude each other');
-      let target: Target;
-      let explicitPort: number | null;
-      try {
-        target = parseTarget(targetText, 0);
-        explicitPort = opts.port !== undefined ? parsePort(opts.port, '--port') : target.port === 0 ? null : target.port;
-      } catch (e) {
-        throw new UserError((e as Error).message);
-      }
-      const family = opts.ipv4 ? 4 : opts.ipv6 ? 6 : null;
-      if (target.literal && family && target.literal !== family) throw new UserError(`${target.host} is an IPv${target.literal} address but -${family} was given`);
-      // What the user's ssh would do for this name: its effective offers and its HostName/Port/ProxyJump.
-      const local = localClient(target.host, explicitPort, { configFile: opts.sshConfigFile });
-      if (opts.sshConfigFile && local.error) throw new UserError(`--ssh-config-file: ${local.error}`);
-      const notes: string[] = [];
-      let sshConfig: SshDestination | null = null;
-      const dest = local.destination;
-      if (dest && !opts.ignoreSshConfig && (dest.hostName.toLowerCase() !== target.host.toLowerCase() || dest.port !== (explicitPort ?? 22) || dest.proxyJump || dest.proxyCommand)) {
-        sshConfig = dest;
-        if (dest.hostName.toLowerCase() !== target.host.toLowerCase() || dest.port !== (explicitPort ?? 22)) {
-          try {
-            target = { ...parseTarget(`${dest.hostName.includes(':') ? `[${dest.hostName}]` : dest.hostName}:${dest.port}`, 22), input: targetText };
-          } catch (e) {
-            throw new UserError(`your ssh config maps ${target.host} to an unusable destination: ${(e as Error).message}`);
-          }
-        }
-        if (dest.proxyJump || dest.proxyCommand) notes.push(`your ssh reaches this host through ${dest.proxyJump ? `ProxyJump ${dest.proxyJump}` : `ProxyCommand ${dest.proxyCommand}`}; this probe connects directly from here (run it on the bastion for its view)`);
-      } else target = { ...target, port: explicitPort ?? 22 };
       let client: ClientOffer | null = null;
-      let clientNote: string | null = null;
       if (opts.client) {
         const prof = getProfile(opts.client);
         if (!prof) throw new UserError(`--client: unknown profile "${opts.client}" (known: openssh-X.Y, ${profileNames().filter((n) => !n.startsWith('openssh-')).join(', ')})`);
         client = { name: prof.name, source: 'profile', kex: prof.kex, hostKey: prof.hostKey, ciphers: prof.ciphers, macs: prof.macs, compression: prof.compression };
-      } else if (local.offer) client = local.offer;
-      else clientNote = local.error;
-      const timeoutMs = Math.round(opts.timeout * 1000);
+      }
       const progress = stderrIsTty() && !opts.json;
       let report;
       try {
-        report = await runProbe(
-          { target, repeat: opts.repeat, concurrency: opts.concurrency, family, client, clientNote, connectTimeoutMs: timeoutMs, readTimeoutMs: timeoutMs, sshConfig, notes },
-          {
-            resolve: resolveTarget,
-            attempt: (address, port) =>
-              runAttempt(address, port, { connectTimeoutMs: timeoutMs, readTimeoutMs: timeoutMs, listenFirstMs: Math.min(500, timeoutMs / 2), identification: `SSH-2.0-sshwarden_${VERSION} probe`, now: () => performance.now() }),
-            sniffTls: (address, port) => sniffTls(address, port, Math.min(timeoutMs, 3000)),
-            onAttempt: progress ? (d, t) => process.stderr.write(`\rprobing… ${d}/${t}${d === t ? '\r\x1b[K' : ''}`) : undefined,
-          },
-        );
+        report = await probeTarget({
+          target: targetText,
+          port: opts.port,
+          client,
+          repeat: opts.repeat,
+          concurrency: opts.concurrency,
+          timeoutSeconds: opts.timeout,
+          family: opts.ipv4 ? 4 : opts.ipv6 ? 6 : null,
+          sshConfigFile: opts.sshConfigFile,
+          ignoreSshConfig: opts.ignoreSshConfig,
+          onAttempt: progress ? (d, t) => process.stderr.write(`\rprobing… ${d}/${t}${d === t ? '\r\x1b[K' : ''}`) : undefined,
+        });
       } catch (e) {
+        if (e instanceof ProbeInputError) throw new UserError(e.message);
         if (e instanceof ResolveError) throw new UserError(e.message, EXIT.FINDINGS);
         throw e;
       }

@@ -1,0 +1,55 @@
+/**
+ * KexAlgorithms / Ciphers / MACs / HostKeyAlgorithms: remove what is weak and nothing else. A
+ * full list would pin today's defaults and keep future ones off after an upgrade, so the line is
+ * written relative to the compiled-in default: `-weak,…` (7.5+), `+extra,…` for what a named
+ * client needs; a full list only when neither can express it (said so in the summary).
+ */
+import type { Advice } from './types.ts';
+import { sshdAdvice } from './sshd-drop-in.ts';
+import { cmpVersion } from '../sshd-config/versions.ts';
+
+export type AlgorithmKeyword = 'KexAlgorithms' | 'Ciphers' | 'MACs' | 'HostKeyAlgorithms';
+
+export interface AlgorithmList {
+  keyword: AlgorithmKeyword;
+  /** The compiled-in default of this sshd (what `-`/`+` apply to). */
+  defaults: readonly string[];
+  /** What the server should offer: the effective list without weak names, plus what named clients need. */
+  wanted: readonly string[];
+  /** The weak names removed (for the summary). */
+  removed: readonly string[];
+}
+
+/** The sshd_config line that gives `wanted`, relative to the default where the version allows; null when the default is already it. */
+export function algorithmLine(version: string, l: AlgorithmList): { text: string; pinned: boolean } | null {
+  const wanted = new Set(l.wanted);
+  const def = new Set(l.defaults);
+  const missing = l.defaults.filter((a) => !wanted.has(a));
+  const extra = l.wanted.filter((a) => !def.has(a));
+  if (missing.length === 0 && extra.length === 0) return null;
+  // `-list` since 7.5 (kex.c kex_assemble_names); `+list` since 6.7 (7.0 for HostKeyAlgorithms: we use 7.5 for both).
+  const relative = cmpVersion(version, '7.5') >= 0;
+  if (relative && extra.length === 0) return { text: `${l.keyword} -${missing.join(',')}`, pinned: false };
+  if (relative && missing.length === 0) return { text: `${l.keyword} +${extra.join(',')}`, pinned: false };
+  return { text: `${l.keyword} ${l.wanted.join(',')}`, pinned: true };
+}
+
+/** `algorithms.remove-weak` for the lists that need a line, or null. */
+export function algorithmsAdvice(version: string, lists: readonly AlgorithmList[]): Advice | null {
+  const lines: string[] = [];
+  const removed: string[] = [];
+  let pinned = false;
+  for (const l of lists) {
+    const line = algorithmLine(version, l);
+    if (line === null) continue;
+    lines.push(line.text);
+    pinned ||= line.pinned;
+    removed.push(...l.removed);
+  }
+  if (lines.length === 0) return null;
+  const what = removed.length ? `remove the weak algorithms (${removed.join(', ')})` : 'offer what the named clients need';
+  const how = pinned
+    ? `; OpenSSH ${version} cannot remove names from its default (the \`-\` syntax needs 7.5), so the list is written out: review it after an upgrade`
+    : ', relative to the compiled-in default so future defaults stay on after an upgrade';
+  return sshdAdvice('algorithms.remove-weak', `${what[0].toUpperCase()}${what.slice(1)}${how}`, lines, lists.map((l) => l.keyword));
+}

@@ -1,0 +1,21 @@
+/**
+ * PerSourceMaxStartups (8.5+): at most N unauthenticated connections per source address (IPv6:
+ * per /64 with PerSourceNetBlockSize 32:64), so one scanner cannot take every MaxStartups slot.
+ */
+import type { Advice } from './types.ts';
+import { sshdAdvice } from './sshd-drop-in.ts';
+import { cmpVersion } from '../sshd-config/versions.ts';
+
+/** The per-source cap for a MaxStartups start value: half of it, between 1 and 10. */
+export function perSourceLimit(maxStartupsBegin: number): number {
+  return Math.max(1, Math.min(10, Math.floor(maxStartupsBegin / 2)));
+}
+
+/** `per-source-maxstartups.set`, or null when set already or the version has no such keyword (< 8.5). */
+export function perSourceMaxStartupsAdvice(f: { version: string; current: string | null; maxStartupsBegin: number; floodingSources?: number }): Advice | null {
+  if (cmpVersion(f.version, '8.5') < 0) return null;
+  if (f.current !== null && f.current !== 'none') return null;
+  const n = perSourceLimit(f.maxStartupsBegin);
+  const why = f.floodingSources ? `${f.floodingSources} source${f.floodingSources === 1 ? '' : 's'} held several unauthenticated slots at once` : 'one address may use every MaxStartups slot';
+  return sshdAdvice('per-source-maxstartups.set', `PerSourceMaxStartups is not set (${why}): cap each source at ${n}`, [`PerSourceMaxStartups ${n}`, 'PerSourceNetBlockSize 32:64'], ['PerSourceMaxStartups', 'PerSourceNetBlockSize']);
+}

@@ -1,0 +1,115 @@
+/**
+ * analyzeLogs: the whole log analysis in one call (inputs → framing → engine → result), used by
+ * `analyze`, `doctor` and `report`. I/O stays at this edge (the reader); the engine is pure.
+ *
+ *   const run = await analyzeLogs({ inputs: ['/var/log/auth.log'], onError: warn });
+ *   run.result.summary, run.result.sources, run.connections (with keepConnections)
+ *
+ * Options restrict what the caller sees: `window` drops lines outside [since, until) before the
+ * engine sees them (lines without a time are kept), `sourceFilter` keeps only the connections and
+ * sources whose address it accepts. Closed connections stream to `onConnection` (and are kept in
+ * `connections` up to `keepConnections`); `afterBatch` lets a streaming writer apply backpressure.
+ */
+import type { FramedLine } from '../framing/framed-line.ts';
+import type { LogFormat } from '../framing/index.ts';
+import { Analyzer } from '../engine/analyzer.ts';
+import type { AnalysisResult, ConnectionRecord, EngineUpdate } from '../engine/types.ts';
+import { readInputs, type InputSpec, type ReadCounts } from '../sources/read-inputs.ts';
+
+export interface AnalyzeLogsOptions {
+  inputs: readonly InputSpec[];
+  format?: LogFormat;
+  timezone?: string;
+  year?: number;
+  /** sshd's LoginGraceTime in seconds (default 120). */
+  loginGraceTime?: number;
+  /** Only lines with a time in [since, until) (ms); lines without a time are kept. */
+  window?: { since: number | null; until: number | null };
+  /** Only connections and sources whose address this accepts (unattributed connections are left out too). */
+  sourceFilter?: (address: string) => boolean;
+  /** Keep up to this many closed connections in `connections` (default 0). */
+  keepConnections?: number;
+  /** Put the line text into evidence (default false). */
+  evidenceText?: boolean;
+  onConnection?: (c: ConnectionRecord) => void;
+  /** Called after each batch (e.g. to wait for a slow stdout). */
+  afterBatch?: () => Promise<void> | void;
+  onError?: (file: string, line: number | null, message: string) => void;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+export interface AnalyzeLogsRun {
+  result: Omit<AnalysisResult, 'connections'>;
+  /** Kept connections (see `keepConnections`), and how many matched in all. */
+  connections: ConnectionRecord[];
+  connectionsMatched: number;
+  readCounts: ReadCounts;
+  inputs: { file: string; format: string }[];
+  /** First and last line time (ms) of the lines analysed. */
+  timeRange: { first: number | null; last: number | null };
+  /** Some input could not be read (each was reported through onError). */
+  inputFailed: boolean;
+}
+
+export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun> {
+  let inputFailed = false;
+  const reader = readInputs(o.inputs, {
+    format: o.format,
+    timezone: o.timezone,
+    year: o.year,
+    onError: (file, line, message) => {
+      inputFailed = true;
+      o.onError?.(file, line, message);
+    },
+    onProgress: o.onProgress,
+  });
+  const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, evidenceText: o.evidenceText });
+  const keep = o.keepConnections ?? 0;
+  const filter = o.sourceFilter;
+  const connections: ConnectionRecord[] = [];
+  let matched = 0;
+  const take = (updates: EngineUpdate[]) => {
+    for (let i = 0; i < updates.length; i++) {
+      const u = updates[i];
+      if (u.kind !== 'connection-closed') continue;
+      const c = u.connection;
+      if (filter !== undefined && (c.src === null || !filter(c.src))) continue;
+      matched++;
+      o.onConnection?.(c);
+      if (connections.length < keep) connections.push(c);
+    }
+  };
+  const since = o.window?.since ?? null;
+  const until = o.window?.until ?? null;
+  const windowed = since !== null || until !== null;
+  let first: number | null = null;
+  let last: number | null = null;
+  const push = (line: FramedLine) => {
+    const ts = line.ts;
+    if (ts !== null) {
+      if (windowed && ((since !== null && ts < since) || (until !== null && ts >= until))) return;
+      if (first === null || ts < first) first = ts;
+      if (last === null || ts > last) last = ts;
+    }
+    const updates = analyzer.push(line);
+    if (updates.length) take(updates);
+  };
+  for await (const batch of reader.batches()) {
+    for (let i = 0; i < batch.length; i++) push(batch[i]);
+    if (o.afterBatch) await o.afterBatch();
+  }
+  const { finalUpdates, connections: _none, ...result } = analyzer.finish();
+  void _none;
+  take(finalUpdates);
+  if (filter !== undefined) result.sources = result.sources.filter((s) => filter(s.address));
+  const rc = reader.counts;
+  return {
+    result,
+    connections,
+    connectionsMatched: matched,
+    readCounts: rc,
+    inputs: rc.formats.map((f) => ({ file: f.file, format: f.format })),
+    timeRange: { first, last },
+    inputFailed: inputFailed || rc.failedInputs > 0,
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * auditConfig: one audit run with its I/O (used by `audit`, `doctor` and `report`): read the
+ * config and its Includes, ask the local sshd (version, defaults, `sshd -t`, `sshd -T -C`), read
+ * the live listeners and ssh.socket when the config is the live one, then the pure audit
+ * (./audit.ts) and, when asked, the hardening drop-in checked with `sshd -t`.
+ *
+ *   const r = auditConfig({ file: '/etc/ssh/sshd_config', clients: [], spec: null });
+ *   if ('unreadable' in r) …; else r.report.findings, r.sshd?.accepted
+ */
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseConfig, type ParsedConfig } from './parse.ts';
+import { runAudit, hostKeyTypes, type AuditReport } from './audit.ts';
+import type { ConnectionSpec } from './match.ts';
+import { buildHardening } from './harden.ts';
+import { parseSshdT, type Defaults, type Effective } from './effective.ts';
+import { NEWEST } from './keyword-table.ts';
+import { cmpVersion } from './versions.ts';
+import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf, type LocalSshd } from './system.ts';
+import type { ClientProfile } from '../profiles/index.ts';
+
+export const DEFAULT_CONFIG = '/etc/ssh/sshd_config';
+
+export interface AuditConfigOptions {
+  file: string;
+  /** Judge for this OpenSSH version (validated by the caller); default: the local sshd's. */
+  version?: string;
+  clients: ClientProfile[];
+  /** A connection to compute the effective config for (Match), and its text for `sshd -T -C`. */
+  spec: ConnectionSpec | null;
+  specText?: string | null;
+  /** Run the local sshd (-t, -T) to confirm (default true). */
+  useSshd?: boolean;
+  /** Look at the live listeners and ssh.socket (default: when `file` is /etc/ssh/sshd_config). */
+  live?: boolean;
+  /** Build the hardening drop-in (with these PerSourcePenaltyExemptList addresses). */
+  harden?: { exempt?: string[] };
+}
+
+export interface SshdVerdict {
+  binary: string;
+  version: string;
+  accepted: boolean;
+  /** sshd's first meaningful stderr line. */
+  message: string;
+  /** Whether sshwarden's own parse agrees with sshd. */
+  agrees: boolean;
+}
+
+export interface AuditConfigRun {
+  root: string;
+  cfg: ParsedConfig;
+  report: AuditReport;
+  effective: Effective;
+  local: LocalSshd | null;
+  /** The real `sshd -t` on this config (null when no local sshd of this version ran). */
+  sshd: SshdVerdict | null;
+  /** The real `sshd -T [-C spec]`, when a spec was given and sshd -t accepted. */
+  sshdEffective: Map<string, string[]> | null;
+  harden: { text: string | null; error: string | null; warning: string | null; hasDropInInclude: boolean } | null;
+}
+
+export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadable: string } {
+  const root = resolve(o.file);
+  const local = o.useSshd === false ? null : localSshd();
+  const version = o.version ?? local?.version ?? NEWEST;
+  const sameAsLocal = local !== null && local.version === version;
+  const flavour = sameAsLocal ? local.flavour : 'upstream';
+  const extra = sameAsLocal ? localAlgorithms() : undefined;
+  const cfg = parseConfig(root, fsSource(), { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
+  if (cfg.files.length === 0) return { unreadable: cfg.diagnostics[0]?.message ?? `${root}: cannot be read` };
+
+  let key: ReturnType<typeof tempHostKey> | null = null;
+  try {
+    let defaults: Defaults | undefined;
+    let sshdCheck: { ok: boolean; stderr: string } | null = null;
+    let sshdEffective: Map<string, string[]> | null = null;
+    if (sameAsLocal) {
+      key = tempHostKey();
+      const dflt = localDefaults(key.key, local.path);
+      if (dflt) {
+        defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')?.[0]?.split(','), ciphers: dflt.get('ciphers')?.[0]?.split(','), macs: dflt.get('macs')?.[0]?.split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')?.[0]?.split(',') } };
+      }
+      const t = sshdTest(root, key.key, local.path);
+      sshdCheck = { ok: t.ok, stderr: t.stderr };
+      if (o.specText !== undefined && o.specText !== null && t.ok) {
+        const d = sshdDump(root, key.key, o.specText || null, local.path);
+        if (d.ok) sshdEffective = parseSshdT(d.stdout);
+      }
+    }
+    const live = o.live ?? root === DEFAULT_CONFIG;
+    const strictKex = flavour === 'debian' && sameAsLocal && debianHasStrictKex();
+    const { report, effective } = runAudit(cfg, {
+      spec: o.spec,
+      clients: o.clients,
+      defaults,
+      listeners: live ? tcpListeners() : null,
+      socket: live ? sshSocket() : null,
+      strictKexBackported: strictKex,
+      groupsOf,
+    });
+
+    let harden: AuditConfigRun['harden'] = null;
+    if (o.harden) {
+      const h = buildHardening({ version, effective, clients: o.clients, hostKeyTypes: hostKeyTypes(cfg), exempt: o.harden.exempt, all: defaults?.all, strictKex: cmpVersion(version, '9.6') >= 0 || strictKex });
+      let error: string | null = null;
+      let warning: string | null = null;
+      if (h.stillIncompatible.length) error = `cannot keep ${h.stillIncompatible.join(', ')} able to connect with this sshd's algorithms`;
+      if (!cfg.verdict.accepted) error = `the configuration itself is rejected by sshd (${cfg.verdict.message}); fix that first: a drop-in cannot`;
+      if (!error && sameAsLocal && key) {
+        const v = validateDropIn(root, h.text, key.key, local.path);
+        if (!v.ok) error = `sshd -t rejects the configuration with this drop-in: ${v.stderr.trim().split('\n')[0]}`;
+      } else if (!error && !sameAsLocal) warning = `no local sshd ${version} to validate the drop-in with sshd -t; checked offline only`;
+      harden = { text: error ? null : h.text, error, warning, hasDropInInclude: hasDropInInclude(cfg) };
+    }
+    const sshd = sshdCheck && local ? { binary: local.path, version: local.version, accepted: sshdCheck.ok, message: sshdFirstLine(sshdCheck.stderr), agrees: sshdCheck.ok === cfg.verdict.accepted } : null;
+    return { root, cfg, report, effective, local, sshd, sshdEffective, harden };
+  } finally {
+    key?.cleanup();
+  }
+}
+
+/** sshd's first meaningful stderr line (not the host-key and deprecation noise). */
+export function sshdFirstLine(s: string): string {
+  return s.trim().split('\n').filter((l) => !/^(Unable to load host key|Deprecated option|debug)/.test(l))[0] ?? '';
+}
+
+function debianHasStrictKex(): boolean {
+  // Debian 12 fixed Terrapin in 1:9.2p1-2+deb12u2 (DSA-5586); read the installed package version.
+  try {
+    const status = readFileSync('/var/lib/dpkg/status', 'utf8');
+    const m = /Package: openssh-server\n(?:.*\n)*?Version: (\S+)/.exec(status);
+    const u = m ? /deb12u(\d+)/.exec(m[1]) : null;
+    return u ? Number(u[1]) >= 2 : false;
+  } catch {
+    return false;
+  }
+}
+
+function hasDropInInclude(cfg: { directives: { key: string; args: string[]; block: unknown }[] }): boolean {
+  return cfg.directives.some((d) => d.key === 'include' && d.block === null && d.args.some((a) => a.includes('sshd_config.d')));
+}
+
+/** sshd -t on a temporary copy: the drop-in first (as sshd_config.d is included first), then the whole configuration. */
+function validateDropIn(root: string, dropIn: string, key: string, sshd: string): { ok: boolean; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-harden-'));
+  try {
+    const di = join(dir, '50-hardening.conf');
+    writeFileSync(di, dropIn);
+    const main = join(dir, 'sshd_config');
+    const text = existsSync(root) ? readFileSync(root, 'latin1') : '';
+    writeFileSync(main, `Include ${di}\n${text}`);
+    const r = sshdTest(main, key, sshd);
+    return { ok: r.ok, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
