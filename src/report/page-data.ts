@@ -46,7 +46,7 @@ export interface PageData {
   /** [address, class index, connections, outcome counts (OUTCOMES order), first s, last s, logged in, penalised, failures, users tried] */
   sources: { rows: SourceRow[]; total: number };
   users: { address: string; connections: number; logins: number; firstSeen: number | null; lastSeen: number | null; users: string[]; problems: Problem[]; problemsOmitted: number }[];
-  audit: { root: string; version: string; findings: { severity: string; file: string | null; line: number | null; title: string; impact: string; fix: string }[] } | null;
+  audit: { root: string; version: string; sshd: { version: string; accepted: boolean; message: string } | null; findings: { severity: string; file: string | null; line: number | null; title: string; impact: string; fix: string }[] } | null;
   auditError: string | null;
   /** The MaxStartups simulation table (from the simulator) when --config is given: header and rows of text. */
   simulation: { title: string; columns: string[]; rows: string[][]; note: string } | null;

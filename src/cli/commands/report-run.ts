@@ -1,24 +1,19 @@
 /**
  * `sshwarden report`: the run itself (loaded lazily by ./report.ts, which holds the options).
- * Inputs → engine → PageDataBuilder (report/page-data.ts) → one self-contained HTML page
+ * analyzeLogs (src/analyze/) → PageDataBuilder (report/page-data.ts) → one self-contained HTML page
  * (report/html-page.ts, assets read by report/page-assets.ts), written to -o.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { warn } from '../terminal.ts';
-import { readInputs, type InputSpec } from '../../sources/read-inputs.ts';
+import type { InputSpec } from '../../sources/read-inputs.ts';
+import { analyzeLogs } from '../../analyze/analyze-logs.ts';
 import { isLogFormat, isValidTimeZone, type LogFormat } from '../../framing/index.ts';
-import { Analyzer } from '../../engine/analyzer.ts';
-import type { EngineUpdate } from '../../engine/types.ts';
 import { PageDataBuilder, type PageData } from '../../report/page-data.ts';
 import { renderPage } from '../../report/html-page.ts';
 import { readPageAssets } from '../../report/page-assets.ts';
-import { parseConfig } from '../../sshd-config/parse.ts';
-import { runAudit } from '../../sshd-config/audit.ts';
-import { NEWEST } from '../../sshd-config/keyword-table.ts';
-import { fsSource, localSshd, resolvesHost } from '../../sshd-config/system.ts';
+import { auditConfig } from '../../sshd-config/audit-config.ts';
 import type { ReportOpts } from './report.ts';
 
 export async function report(files: string[], opts: ReportOpts): Promise<number> {
@@ -46,47 +41,24 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
   try {
     const audit = opts.config !== undefined ? auditFor(opts.config) : null;
 
-    let inputFailed = false;
-    const reader = readInputs(inputs, {
+    const page = new PageDataBuilder();
+    const run = await analyzeLogs({
+      inputs,
       format: opts.format as LogFormat | undefined,
       timezone: opts.timezone,
       year: opts.year,
-      onError: (file, line, message) => {
-        inputFailed = true;
-        warn(`${file}${line === null ? '' : `:${line}`}: ${message}`);
-      },
+      loginGraceTime: opts.loginGraceTime,
+      onConnection: (c) => page.connection(c),
+      onError: (file, line, message) => warn(`${file}${line === null ? '' : `:${line}`}: ${message}`),
     });
-    const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: opts.loginGraceTime });
-    const page = new PageDataBuilder();
-    const take = (updates: EngineUpdate[]) => {
-      for (let i = 0; i < updates.length; i++) {
-        const u = updates[i];
-        if (u.kind === 'connection-closed') page.connection(u.connection);
-      }
-    };
-    let first: number | null = null;
-    let last: number | null = null;
-    for await (const batch of reader.batches()) {
-      for (let i = 0; i < batch.length; i++) {
-        const line = batch[i];
-        if (line.ts !== null) {
-          if (first === null || line.ts < first) first = line.ts;
-          if (last === null || line.ts > last) last = line.ts;
-        }
-        const updates = analyzer.push(line);
-        if (updates.length) take(updates);
-      }
-    }
-    const { finalUpdates, connections: _none, ...result } = analyzer.finish();
-    void _none;
-    take(finalUpdates);
-    const rc = reader.counts;
+    const rc = run.readCounts;
+    const { first, last } = run.timeRange;
 
-    const data = page.finish(result, {
+    const data = page.finish(run.result, {
       meta: {
         generated: Math.round(Date.now() / 1000),
         command: commandLine(files, opts),
-        inputs: rc.formats.map((f) => ({ file: f.file, format: f.format })),
+        inputs: run.inputs,
         lines: rc.lines,
         sshdLines: rc.framed,
         otherPrograms: rc.skipped,
@@ -101,22 +73,23 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     const text = opts.json === true ? JSON.stringify(data) + '\n' : renderPage(data, readPageAssets());
     const buf = Buffer.from(text, 'utf8');
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
-    return inputFailed || rc.failedInputs > 0 ? EXIT.INPUT : EXIT.OK;
+    return run.inputFailed ? EXIT.INPUT : EXIT.OK;
+  } catch (e) {
+    if (fd !== 1) unlinkSync(opts.output!); // no half-written page left behind
+    throw e;
   } finally {
     if (fd !== 1) closeSync(fd);
   }
 }
 
-/** The sshd_config audit (offline: the config as this machine's sshd version reads it). */
+/** The sshd_config audit, as `sshwarden audit FILE` makes it (with the local sshd's own check when it can). */
 function auditFor(file: string): { audit: PageData['audit']; error: string | null } {
-  const root = resolve(file);
-  const local = localSshd();
-  const version = local?.version ?? NEWEST;
-  const cfg = parseConfig(root, fsSource(), { version, flavour: local?.flavour ?? 'upstream', resolveHost: resolvesHost });
-  if (cfg.files.length === 0) throw new UserError(`--config: ${cfg.diagnostics[0]?.message ?? `cannot read ${file}`}`, EXIT.USAGE);
-  const { report } = runAudit(cfg, { spec: null, clients: [] });
+  const run = auditConfig({ file, clients: [], spec: null });
+  if ('unreadable' in run) throw new UserError(`--config: ${run.unreadable}`, EXIT.USAGE);
+  const r = run.report;
+  const sshd = run.sshd === null ? null : { version: run.sshd.version, accepted: run.sshd.accepted, message: run.sshd.message };
   return {
-    audit: { root: report.root, version: report.version, findings: report.findings.map((f) => ({ severity: f.severity, file: f.file, line: f.line, title: f.title, impact: f.impact, fix: f.fix })) },
+    audit: { root: r.root, version: r.version, sshd, findings: r.findings.map((f) => ({ severity: f.severity, file: f.file, line: f.line, title: f.title, impact: f.impact, fix: f.fix })) },
     error: null,
   };
 }

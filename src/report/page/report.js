@@ -451,6 +451,7 @@
   }
   if (D.audit) {
     sCfg.appendChild(el('p', null, 'Audit of ', el('code', null, D.audit.root), ' for OpenSSH ' + D.audit.version + ': ' + plural(D.audit.findings.length, 'finding') + '.'));
+    if (D.audit.sshd) sCfg.appendChild(el('p', { class: D.audit.sshd.accepted ? 'note' : 'warning' }, 'The local sshd ' + D.audit.sshd.version + ' (sshd -t) ' + (D.audit.sshd.accepted ? 'accepts this configuration.' : 'rejects this configuration: ' + D.audit.sshd.message)));
     D.audit.findings.forEach(function (f) {
       sCfg.appendChild(el('div', { class: 'finding sev-' + f.severity },
         el('p', null, el('span', { class: 'sev' }, f.severity.toUpperCase()), ' ', el('strong', null, f.title), f.file ? el('span', { class: 'where' }, ' ' + f.file + (f.line ? ':' + f.line : '')) : null),
