@@ -146,7 +146,7 @@ function round(x: number, d: number): number {
 }
 
 /** The cached generated log and the generator's ground truth for it (`<file>.stats.json`). */
-function ensureLog(lines: number, seed: number, format: TimeFormat): { file: string; stats: GenerateStats } {
+export function ensureLog(lines: number, seed: number, format: TimeFormat): { file: string; stats: GenerateStats } {
   mkdirSync(CACHE, { recursive: true });
   const file = join(CACHE, `auth-${lines}-s${seed}-${format}-g${GENERATOR_VERSION}.log`);
   const statsFile = `${file}.stats.json`;
@@ -324,7 +324,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench: ${(e as Error).message}\n`);
-  process.exitCode = 2;
-});
+if (import.meta.filename === process.argv[1]) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  });
+}
