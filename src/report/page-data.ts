@@ -6,6 +6,7 @@
  *
  * Times in the page data are epoch seconds (numbers); the page formats them.
  */
+import type { Advice } from '../advice/types.ts';
 import { OUTCOMES, SOURCE_CLASSES, type Outcome } from '../classify/vocabulary.ts';
 import type { AnalysisResult, ConnectionRecord, ServerEvent } from '../engine/types.ts';
 import { cidrContains, parseCidr, type Cidr } from '../net/address.ts';
@@ -49,7 +50,9 @@ export interface PageData {
   audit: { root: string; version: string; sshd: { version: string; accepted: boolean; message: string } | null; findings: { severity: string; file: string | null; line: number | null; title: string; impact: string; fix: string }[] } | null;
   auditError: string | null;
   /** The MaxStartups simulation table (from the simulator) when --config is given: header and rows of text. */
-  simulation: { title: string; columns: string[]; rows: string[][]; note: string } | null;
+  simulation: { title: string; columns: string[]; rows: string[][]; note: string; advice: Advice | null } | null;
+  /** Why there is no simulation although --config was given (e.g. a setting the simulator cannot read). */
+  simulationError: string | null;
   about: { logLevel: AnalysisResult['logLevel']; era: AnalysisResult['era']; blindSpots: string[]; unattributed: AnalysisResult['unattributed']; unrecognised: number; eventsOmitted: number };
 }
 
@@ -100,7 +103,7 @@ export class PageDataBuilder {
     else track.omitted++;
   }
 
-  finish(result: Omit<AnalysisResult, 'connections'>, context: { meta: PageData['meta']; doctor?: PageData['answer'] | null; audit?: PageData['audit']; auditError?: string | null; simulation?: PageData['simulation'] }): PageData {
+  finish(result: Omit<AnalysisResult, 'connections'>, context: { meta: PageData['meta']; doctor?: PageData['answer'] | null; audit?: PageData['audit']; auditError?: string | null; simulation?: PageData['simulation']; simulationError?: string | null }): PageData {
     const s = result.summary;
     const penalised = penaltyBlocks(result.events);
     const classOf = new Map<string, number>();
@@ -154,6 +157,7 @@ export class PageDataBuilder {
       audit: context.audit ?? null,
       auditError: context.auditError ?? null,
       simulation: context.simulation ?? null,
+      simulationError: context.simulationError ?? null,
       about: { logLevel: result.logLevel, era: result.era, blindSpots: s.blindSpots, unattributed: result.unattributed, unrecognised: result.unrecognised.count, eventsOmitted: result.eventsOmitted },
     };
   }

@@ -262,6 +262,27 @@ test('an empty log and a log without sshd lines give a page that says so', async
   }
 });
 
+test('--config adds the audit findings and the MaxStartups simulation table', async () => {
+  const cfg = join(dir, 'sshd_config');
+  writeFileSync(cfg, 'MaxStartups 3:50:6\nPermitRootLogin yes\nPasswordAuthentication yes\n');
+  const o = await browser.open(makeReport('config', null, ['--config', cfg]));
+  try {
+    assert.deepEqual(o.errors, []);
+    const audit = JSON.parse(sshwarden(['audit', cfg, '--json']).stdout);
+    const shown = await o.page.$$eval('#sec-config .finding strong', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(shown, audit.findings.map((f: { title: string }) => f.title));
+    assert.ok(shown.length > 0);
+    const rows = await o.page.$$eval('#simulation-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.equal(rows[0][0], 'current');
+    assert.equal(rows[0][2], '3:50:6', "today's MaxStartups from the config");
+    assert.ok(rows.some((r) => r[0] === 'sshd default' && r[2] === '10:30:100'));
+    assert.match(await o.page.$eval('#simulation-answer', (e) => e.textContent ?? ''), /runs/);
+    await screenshotSections(o.page, 'config');
+  } finally {
+    await o.page.close();
+  }
+});
+
 test('dark mode follows the system, and the page prints without its controls', async () => {
   const file = makeReport('dark', null);
   const dark = new TestBrowser();

@@ -14,6 +14,9 @@ import { PageDataBuilder, type PageData } from '../../report/page-data.ts';
 import { renderPage } from '../../report/html-page.ts';
 import { readPageAssets } from '../../report/page-assets.ts';
 import { auditConfig } from '../../sshd-config/audit-config.ts';
+import type { ConnectionRecord } from '../../engine/types.ts';
+import { admissionSettings, admissionValuesOf, arrivalsFromConnections, recommend, SettingsError } from '../../simulate/index.ts';
+import { simulationSection } from '../../report/page-simulation.ts';
 import type { ReportOpts } from './report.ts';
 
 export async function report(files: string[], opts: ReportOpts): Promise<number> {
@@ -42,13 +45,18 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     const audit = opts.config !== undefined ? auditFor(opts.config) : null;
 
     const page = new PageDataBuilder();
+    // The simulator replays every connection: keep a small copy of each, only when it will run.
+    const kept: ConnectionRecord[] | null = audit !== null ? [] : null;
     const run = await analyzeLogs({
       inputs,
       format: opts.format as LogFormat | undefined,
       timezone: opts.timezone,
       year: opts.year,
       loginGraceTime: opts.loginGraceTime,
-      onConnection: (c) => page.connection(c),
+      onConnection: (c) => {
+        page.connection(c);
+        if (kept !== null && kept.length < MAX_SIMULATED) kept.push(arrivalFields(c));
+      },
       onError: (file, line, message) => warn(`${file}${line === null ? '' : `:${line}`}: ${message}`),
     });
     const rc = run.readCounts;
@@ -69,6 +77,7 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
       },
       audit: audit?.audit ?? null,
       auditError: audit?.error ?? null,
+      ...(audit !== null && kept !== null ? simulate(kept, audit.effective, audit.audit!.version, opts.loginGraceTime) : {}),
     });
     const text = opts.json === true ? JSON.stringify(data) + '\n' : renderPage(data, readPageAssets());
     const buf = Buffer.from(text, 'utf8');
@@ -82,8 +91,31 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
   }
 }
 
+/** Connections the simulator replays at most (a small record each). */
+const MAX_SIMULATED = 5_000_000;
+
+/** The fields the simulator reads (src/simulate/arrivals.ts), without the evidence and client text. */
+function arrivalFields(c: ConnectionRecord): ConnectionRecord {
+  return { host: c.host, pid: null, pids: [], src: c.src, srcPort: c.srcPort, local: null, localPort: null, start: c.start, end: c.end, phase: c.phase, outcome: c.outcome, detail: c.detail, users: [], methods: [], failures: 0, evidence: [] };
+}
+
+/** The MaxStartups simulation under the audited config's admission settings (src/simulate/). */
+function simulate(kept: ConnectionRecord[], effective: ReadonlyMap<string, readonly string[]>, version: string, loginGraceTime: number): { simulation: PageData['simulation']; simulationError: string | null } {
+  if (kept.length >= MAX_SIMULATED) return { simulation: null, simulationError: `The log has more than ${MAX_SIMULATED.toLocaleString('en-US')} connections: the MaxStartups simulation was left out.` };
+  let current;
+  try {
+    current = admissionSettings(admissionValuesOf(effective), version);
+  } catch (e) {
+    if (e instanceof SettingsError) return { simulation: null, simulationError: `No MaxStartups simulation: ${e.message}` };
+    throw e;
+  }
+  const set = arrivalsFromConnections(kept, { loginGraceTime });
+  if (set.arrivals.length === 0) return { simulation: null, simulationError: 'No MaxStartups simulation: the log has no timed connections to replay.' };
+  return { simulation: simulationSection(recommend(set.arrivals, current), set), simulationError: null };
+}
+
 /** The sshd_config audit, as `sshwarden audit FILE` makes it (with the local sshd's own check when it can). */
-function auditFor(file: string): { audit: PageData['audit']; error: string | null } {
+function auditFor(file: string): { audit: PageData['audit']; error: string | null; effective: Map<string, string[]> } {
   const run = auditConfig({ file, clients: [], spec: null });
   if ('unreadable' in run) throw new UserError(`--config: ${run.unreadable}`, EXIT.USAGE);
   const r = run.report;
@@ -91,6 +123,7 @@ function auditFor(file: string): { audit: PageData['audit']; error: string | nul
   return {
     audit: { root: r.root, version: r.version, sshd, findings: r.findings.map((f) => ({ severity: f.severity, file: f.file, line: f.line, title: f.title, impact: f.impact, fix: f.fix })) },
     error: null,
+    effective: new Map(Object.entries(r.effective).map(([k, v]) => [k, v.values])),
   };
 }
 

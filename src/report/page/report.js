@@ -464,9 +464,17 @@
     D.simulation.columns.forEach(function (c) { sh.appendChild(el('th', null, c)); });
     var sb = el('tbody');
     D.simulation.rows.forEach(function (r) { var tr = el('tr'); r.forEach(function (c) { tr.appendChild(el('td', null, c)); }); sb.appendChild(tr); });
-    sCfg.appendChild(el('table', { id: 'simulation-table' }, el('thead', null, sh), sb));
-    if (D.simulation.note) sCfg.appendChild(note(D.simulation.note));
-  }
+    sCfg.appendChild(el('div', { class: 'table-wrap' }, el('table', { id: 'simulation-table' }, el('thead', null, sh), sb)));
+    if (D.simulation.note) sCfg.appendChild(el('p', { id: 'simulation-answer' }, prose(D.simulation.note)));
+    var adv = D.simulation.advice;
+    if (adv) {
+      var box = el('div', { class: 'advice', id: 'simulation-advice' }, el('p', null, el('strong', null, 'What to change: '), prose(adv.summary)));
+      adv.changes.forEach(function (c) { box.appendChild(el('p', { class: 'dim' }, 'In ', el('code', null, c.file), c.line ? ' (line ' + c.line + ')' : '', ':')); box.appendChild(el('pre', null, c.text)); });
+      if (adv.commands.length) { box.appendChild(el('p', { class: 'dim' }, 'Then run:')); box.appendChild(el('pre', null, adv.commands.join('\n'))); }
+      if (adv.verify.length) { box.appendChild(el('p', { class: 'dim' }, 'Check that it worked:')); box.appendChild(el('pre', null, adv.verify.join('\n'))); }
+      sCfg.appendChild(box);
+    }
+  } else if (D.simulationError) sCfg.appendChild(el('p', { class: 'warning' }, D.simulationError));
 
   // ---- 7. what this log cannot tell -------------------------------------------------------------
   var sAbout = section('sec-about', 'What this log cannot tell');
