@@ -7,9 +7,9 @@ import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { warn } from '../terminal.ts';
-import type { InputSpec } from '../../sources/read-inputs.ts';
+import { logInputs } from '../log-inputs.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
-import { isLogFormat, isValidTimeZone, type LogFormat } from '../../framing/index.ts';
+import type { LogFormat } from '../../framing/index.ts';
 import { PageDataBuilder, type PageData } from '../../report/page-data.ts';
 import { renderPage } from '../../report/html-page.ts';
 import { readPageAssets } from '../../report/page-assets.ts';
@@ -20,16 +20,8 @@ import { simulationSection } from '../../report/page-simulation.ts';
 import type { ReportOpts } from './report.ts';
 
 export async function report(files: string[], opts: ReportOpts): Promise<number> {
-  if (opts.format !== undefined && !isLogFormat(opts.format)) throw new UserError(`--format: unknown format "${opts.format}"`);
-  if (opts.timezone !== undefined && !isValidTimeZone(opts.timezone)) throw new UserError(`--timezone: unknown time zone "${opts.timezone}" (use an IANA name such as UTC or Europe/Berlin)`);
-  if (!opts.journal && (opts.since !== undefined || opts.until !== undefined || opts.unit !== undefined)) throw new UserError('--since/--until/--unit need --journal');
   if (opts.output === undefined && opts.json !== true) throw new UserError('-o/--output: say where to write the page (e.g. -o ssh-report.html, or "-" for stdout)');
-  const inputs: InputSpec[] = [...files];
-  if (opts.journal) inputs.push({ journal: { since: opts.since, until: opts.until, units: opts.unit } });
-  if (inputs.length === 0) {
-    if (process.stdin.isTTY) throw new UserError('no input: give log files, "-" for stdin, or --journal (see --help)');
-    inputs.push('-');
-  }
+  const inputs = logInputs(files, opts);
   // Open the output first: a wrong path fails before minutes of reading.
   const toStdout = opts.output === undefined || opts.output === '-';
   let fd = 1;

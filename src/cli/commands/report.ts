@@ -1,9 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
-import { Option } from '@commander-js/extra-typings';
 // Only the option table is loaded with the CLI; the engine and the page are imported when `report`
 // runs (./report-run.ts).
-import { LOG_FORMATS } from '../../framing/log-format.ts';
-import { collect, positiveInt } from './analyze.ts';
+import { addLogInputOptions, positiveInt } from '../log-inputs.ts';
 
 export interface ReportOpts {
   output?: string;
@@ -20,23 +18,18 @@ export interface ReportOpts {
 }
 
 export function registerReport(program: Command): void {
-  program
-    .command('report')
-    .description(
-      'Write one self-contained HTML page (no network needed to open it) that shows what happened in these sshd logs: ' +
-        'the answer, a timeline by outcome with throttling, penalties, restarts and your users\' refused connections marked, ' +
-        'the kex_exchange_identification lines explained, sources, your users, config findings and what the log cannot tell.',
-    )
-    .argument('[files...]', 'log files (rotated and .gz too); "-" reads stdin')
+  addLogInputOptions(
+    program
+      .command('report')
+      .description(
+        'Write one self-contained HTML page (no network needed to open it) that shows what happened in these sshd logs: ' +
+          'the answer, a timeline by outcome with throttling, penalties, restarts and your users\' refused connections marked, ' +
+          'the kex_exchange_identification lines explained, sources, your users, config findings and what the log cannot tell.',
+      )
+      .argument('[files...]', 'log files (rotated and .gz too); "-" reads stdin'),
+  )
     .option('-o, --output <file>', 'where to write the page ("-" for stdout)')
     .option('--config <sshd_config>', 'also audit this sshd_config and show its findings (and the MaxStartups simulation)')
-    .addOption(new Option('--format <format>', 'input format (default: detected per file)').choices(LOG_FORMATS))
-    .option('--timezone <zone>', "IANA time zone for timestamps without one (default: this machine's)")
-    .option('--year <year>', 'year of the first line for formats without a year', positiveInt('--year'))
-    .option('--journal', 'read the systemd journal (runs journalctl -o json)')
-    .option('--since <time>', 'with --journal: journalctl --since (e.g. "7 days ago")')
-    .option('--until <time>', 'with --journal: journalctl --until')
-    .option('--unit <unit>', 'with --journal: systemd unit(s) to read (repeatable)', collect)
     .option('--login-grace-time <seconds>', "sshd's LoginGraceTime, to recognise silent timeouts", positiveInt('--login-grace-time'), 120)
     .option('--json', "print the page's data (the aggregated JSON the page draws) instead of the page")
     .addHelpText(
