@@ -1,7 +1,7 @@
 /**
  * Benchmark of `sshwarden report` on the generated 1,000,000-line auth.log (the same cached file
- * bench/analyze.ts uses): time to write the page, against `sshwarden analyze --json` on the same
- * file (the floor: reading and classifying the log), the page's size (raw and gzipped, as mailed),
+ * bench/analyze.ts uses): time (wall and CPU, under GNU time) and peak RSS to write the page, against
+ * `sshwarden analyze --json` on the same file (the floor: reading and classifying the log), the page's size (raw and gzipped, as mailed),
  * and how long the page takes to open in Debian's headless Chromium (navigation start to the page
  * script's last line, read from the page itself; best and median of the opens). Not a test.
  *
@@ -22,10 +22,15 @@ import { TestBrowser } from '../test/report/browser.ts';
 const ROOT = resolve(dirname(import.meta.filename), '..');
 const GOALS = { maxBytes: 3 * 1024 * 1024, maxOpenMs: 2000 };
 
-function timed(args: string[]): { ms: number; stderr: string; status: number | null } {
+/** One run under GNU time: wall and CPU (user+system) time, peak RSS. */
+function timed(args: string[], dir: string): { ms: number; cpuMs: number; rssMb: number; stderr: string; status: number | null } {
+  const out = join(dir, 'time.txt');
   const t = process.hrtime.bigint();
-  const r = spawnSync(join(ROOT, 'sshwarden'), args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 600_000 });
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, stderr: r.stderr, status: r.status };
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', out, join(ROOT, 'sshwarden'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 600_000 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.error) throw new Error(`/usr/bin/time: ${r.error.message} (apt-get install time)`);
+  const [user, sys, rssKb] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { ms, cpuMs: (user + sys) * 1000, rssMb: rssKb / 1024, stderr: r.stderr, status: r.status };
 }
 
 async function main(): Promise<void> {
@@ -35,8 +40,8 @@ async function main(): Promise<void> {
   const browser = new TestBrowser();
   try {
     const page = join(dir, 'report.html');
-    const analyze = timed(['analyze', '--json', file, '--login-grace-time', '120']);
-    const report = timed(['report', file, '-o', page]);
+    const analyze = timed(['analyze', '--json', file], dir);
+    const report = timed(['report', file, '-o', page], dir);
     if (report.status !== 0) throw new Error(`report failed: ${report.stderr}`);
     const bytes = statSync(page).size;
     const gz = gzipSync(readFileSync(page)).length;
@@ -58,8 +63,9 @@ async function main(): Promise<void> {
       '',
       '| figure | value |',
       '| --- | ---: |',
-      `| \`analyze --json\` (wall, one run) | ${(analyze.ms / 1000).toFixed(2)} s |`,
-      `| \`report -o page.html\` (wall, one run) | ${(report.ms / 1000).toFixed(2)} s (${(report.ms / analyze.ms).toFixed(2)} × analyze) |`,
+      `| \`analyze --json > /dev/null\` (one run): wall / CPU / peak RSS | ${(analyze.ms / 1000).toFixed(2)} s / ${(analyze.cpuMs / 1000).toFixed(2)} s / ${analyze.rssMb.toFixed(0)} MB |`,
+      `| \`report -o page.html\` (one run): wall / CPU / peak RSS | ${(report.ms / 1000).toFixed(2)} s / ${(report.cpuMs / 1000).toFixed(2)} s / ${report.rssMb.toFixed(0)} MB |`,
+      `| report ÷ analyze (wall / CPU) | ${(report.ms / analyze.ms).toFixed(2)} / ${(report.cpuMs / analyze.cpuMs).toFixed(2)} |`,
       `| page size | ${mb(bytes)} MB (gzip ${mb(gz)} MB) |`,
       `| page open in Chromium, navigation start → drawn (best / median of ${opens.length}) | ${opens[0]} ms / ${opens[Math.floor(opens.length / 2)]} ms |`,
       `| the same measured from outside (goto → data-ready, incl. DevTools round trips) | ${navs[0]} ms / ${navs[Math.floor(navs.length / 2)]} ms |`,

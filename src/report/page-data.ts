@@ -9,6 +9,7 @@
 import type { Advice } from '../advice/types.ts';
 import { OUTCOMES, SOURCE_CLASSES, type Outcome } from '../classify/vocabulary.ts';
 import type { AnalysisResult, ConnectionRecord, ServerEvent } from '../engine/types.ts';
+import { flatCopy } from '../classify/source.ts';
 import { cidrContains, parseCidr, type Cidr } from '../net/address.ts';
 import { TimeBuckets, type BucketSeries } from './time-buckets.ts';
 
@@ -85,8 +86,10 @@ export class PageDataBuilder {
       track = this.tracks.get(c.src);
       if (track === undefined) {
         track = { id: this.ids.length, loggedIn: false, problems: [], omitted: 0 };
-        this.ids.push(c.src);
-        this.tracks.set(c.src, track);
+        // A flat copy: the record's strings are views into the reader's text, which a kept view would pin.
+        const address = flatCopy(c.src);
+        this.ids.push(address);
+        this.tracks.set(address, track);
       }
     }
     const t = seconds(c.start ?? c.end);
@@ -99,7 +102,7 @@ export class PageDataBuilder {
     }
     if (c.outcome === 'closed_after_ident') return; // a banner grab or key scan is not a failure
     const cap = track.loggedIn ? PROBLEMS_AFTER_LOGIN : PROBLEMS_BEFORE_LOGIN;
-    if (track.problems.length < cap) track.problems.push([t, c.outcome, c.detail, c.reason ?? c.disconnect?.message ?? '']);
+    if (track.problems.length < cap) track.problems.push([t, c.outcome, flatCopy(c.detail), flatCopy(c.reason ?? c.disconnect?.message ?? '')]);
     else track.omitted++;
   }
 
@@ -136,7 +139,9 @@ export class PageDataBuilder {
       users.push({ address: src.address, connections: src.connections, logins: src.outcomes.authenticated ?? 0, firstSeen: seconds(src.firstSeen), lastSeen: seconds(src.lastSeen), users: src.users, problems, problemsOmitted: track?.omitted ?? 0 });
     }
     users.sort((a, b) => b.problems.length + b.problemsOmitted - (a.problems.length + a.problemsOmitted) || b.connections - a.connections);
-    const idClass = (id: number) => classOf.get(this.ids[id]) ?? -1;
+    const classById = new Int8Array(this.ids.length);
+    for (let id = 0; id < this.ids.length; id++) classById[id] = classOf.get(this.ids[id]) ?? -1;
+    const idClass = (id: number) => classById[id];
     const series = this.buckets.series();
     return {
       version: 1,
