@@ -18,6 +18,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   ban: async () => (await import('./ban.ts')).registerBan,
   unban: async () => (await import('./unban.ts')).registerUnban,
   allow: async () => (await import('./allow.ts')).registerAllow,
+  doctor: async () => (await import('./doctor.ts')).registerDoctor,
   report: async () => (await import('./report.ts')).registerReport,
 };
 
