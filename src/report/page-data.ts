@@ -31,7 +31,7 @@ export interface PageData {
   version: 1;
   meta: { generated: number | null; command: string; inputs: { file: string; format: string }[]; lines: number; sshdLines: number; otherPrograms: number; malformed: number; failedInputs: number; first: number | null; last: number | null };
   /** The one-sentence answer and what follows, from `doctor` when given, else analyze's summary. */
-  answer: { by: 'doctor' | 'analyze'; verdict: string; causes: { title: string; detail: string; score?: number }[]; findings: string[] };
+  answer: { by: 'doctor' | 'analyze'; verdict: string; causes: PageCause[]; findings: string[] };
   totals: { connections: number; sources: number; outcomes: Record<Outcome, number>; classes: Record<string, number>; drops: AnalysisResult['summary']['drops']; penalties: number; restarts: number; inferredTimeouts: number };
   outcomes: readonly string[];
   classes: readonly string[];
@@ -55,6 +55,18 @@ export interface PageData {
   /** Why there is no simulation although --config was given (e.g. a setting the simulator cannot read). */
   simulationError: string | null;
   about: { logLevel: AnalysisResult['logLevel']; era: AnalysisResult['era']; blindSpots: string[]; unattributed: AnalysisResult['unattributed']; unrecognised: number; eventsOmitted: number };
+}
+
+/** One ranked cause, as `doctor` gives it (src/doctor/types.ts Cause), for the page. */
+export interface PageCause {
+  id: string;
+  by?: string;
+  confidence: number;
+  action: boolean;
+  summary: string;
+  evidence: { where: string; text: string }[];
+  fix: { summary: string; changes: { file: string; text: string }[]; commands: string[] }[];
+  verify: string[];
 }
 
 export type SourceRow = [string, number, number, number[], number | null, number | null, boolean, boolean, number, string[]];
@@ -106,7 +118,7 @@ export class PageDataBuilder {
     else track.omitted++;
   }
 
-  finish(result: Omit<AnalysisResult, 'connections'>, context: { meta: PageData['meta']; doctor?: PageData['answer'] | null; audit?: PageData['audit']; auditError?: string | null; simulation?: PageData['simulation']; simulationError?: string | null }): PageData {
+  finish(result: Omit<AnalysisResult, 'connections'>, context: { meta: PageData['meta']; doctor?: { verdict: string; causes: PageCause[] } | null; audit?: PageData['audit']; auditError?: string | null; simulation?: PageData['simulation']; simulationError?: string | null }): PageData {
     const s = result.summary;
     const penalised = penaltyBlocks(result.events);
     const classOf = new Map<string, number>();
@@ -146,7 +158,9 @@ export class PageDataBuilder {
     return {
       version: 1,
       meta: context.meta,
-      answer: context.doctor ?? { by: 'analyze', verdict: s.findings[0] ?? '', causes: [], findings: s.findings.slice(1) },
+      answer: context.doctor
+        ? { by: 'doctor', verdict: context.doctor.verdict, causes: context.doctor.causes, findings: s.findings.slice(1) }
+        : { by: 'analyze', verdict: s.findings[0] ?? '', causes: [], findings: s.findings.slice(1) },
       totals: { connections: s.connections, sources: s.sources, outcomes: s.outcomes, classes: s.classes, drops: s.drops, penalties: s.penalties, restarts: s.restarts, inferredTimeouts: s.inferredTimeouts },
       outcomes: OUTCOMES,
       classes: SOURCE_CLASSES,

@@ -103,9 +103,9 @@ test('samples/auth.log: no errors, no request, charts drawn, numbers equal analy
     };
     assert.deepEqual(shown, expected);
     assert.ok(expected.connections > 0 && expected.kexLines > 0 && expected.sources > 0);
-    // The verdict is analyze's first sentence (code spans rendered from its backticks).
-    const verdict = await o.page.$eval('.verdict', (e) => e.textContent);
-    assert.equal(verdict, s.findings[0].replace(/`/g, ''));
+    // The answer is doctor's (checked against doctor itself in the --config test); the list below it is analyze's summary.
+    assert.match((await o.page.$eval('.verdict', (e) => e.textContent)) ?? '', /^Nothing to fix: 81 % of the 26 sources/);
+    assert.deepEqual(await o.page.$$eval('#sec-answer .findings li', (els) => els.map((e) => e.textContent)), s.findings.slice(1).map((f: string) => f.replace(/`/g, '')));
     // The timeline's buckets add up to the outcome counts.
     const data = JSON.parse(await o.page.$eval('#report-data', (e) => e.textContent ?? ''));
     assert.equal(data.timeline.untimed, 0);
@@ -262,12 +262,36 @@ test('an empty log and a log without sshd lines give a page that says so', async
   }
 });
 
-test('--config adds the audit findings and the MaxStartups simulation table', async () => {
+test("--config: doctor's ranked causes with their fix, the audit findings and the MaxStartups simulation table", async () => {
   const cfg = join(dir, 'sshd_config');
   writeFileSync(cfg, 'MaxStartups 3:50:6\nPermitRootLogin yes\nPasswordAuthentication yes\n');
-  const o = await browser.open(makeReport('config', null, ['--config', cfg]));
+  // One of your users (198.51.100.5 logs in) is refused by MaxStartups.
+  const log = [
+    '2026-11-21T10:00:00.000000+00:00 srv sshd[100]: error: beginning MaxStartups throttling',
+    '2026-11-21T10:00:01.000000+00:00 srv sshd[100]: drop connection #6 from [198.51.100.5]:50001 on [192.0.2.1]:22 past MaxStartups',
+    '2026-11-21T10:00:02.000000+00:00 srv sshd[100]: drop connection #6 from [203.0.113.66]:50001 on [192.0.2.1]:22 past MaxStartups',
+    '2026-11-21T10:00:05.000000+00:00 srv sshd[100]: exited MaxStartups throttling after 00:00:05, 7 connections dropped',
+    '2026-11-21T10:00:07.000000+00:00 srv sshd[204]: Accepted publickey for alice from 198.51.100.5 port 50002 ssh2: ED25519 SHA256:abc',
+    '2026-11-21T10:00:09.000000+00:00 srv sshd[205]: Received disconnect from 198.51.100.5 port 50002:11: disconnected by user',
+    '2026-11-21T10:00:09.000100+00:00 srv sshd[205]: Disconnected from user alice 198.51.100.5 port 50002',
+    '',
+  ].join('\n');
+  const file = makeReport('config', log, ['--config', cfg]);
+  const o = await browser.open(file);
   try {
     assert.deepEqual(o.errors, []);
+    const doctor = JSON.parse(sshwarden(['doctor', '--offline', '--log', join(dir, 'config.log'), '--config', cfg, '--since', '2026-11-01', '--json']).stdout);
+    const verdict = await o.page.$eval('.verdict', (e) => e.textContent);
+    // doctor names its window ("in the last N h", "since …"); the report's window is the whole log
+    assert.equal(verdict, doctor.verdict.replace(/`/g, '').replace(/in the last \d+ h|since \S+Z/g, 'in the logs'));
+    const causes = await o.page.$$eval('#sec-answer .causes > li', (els) => els.map((e) => e.getAttribute('data-cause')));
+    assert.deepEqual(causes, doctor.causes.map((c: { id: string }) => c.id));
+    assert.equal(causes[0], 'maxstartups');
+    const fix = await o.page.$eval('#sec-answer .causes > li .advice', (e) => e.textContent ?? '');
+    assert.match(fix, /MaxStartups \d+:\d+:\d+/, 'the fix from src/advice is on the page');
+    // the red mark for the refused user connection
+    assert.deepEqual(JSON.parse(await o.page.$eval('#report-data', (e) => e.textContent ?? '')).userRefusals, [[Date.parse('2026-11-21T10:00:01Z') / 1000, '198.51.100.5']]);
+
     const audit = JSON.parse(sshwarden(['audit', cfg, '--json']).stdout);
     const shown = await o.page.$$eval('#sec-config .finding strong', (els) => els.map((e) => e.textContent));
     assert.deepEqual(shown, audit.findings.map((f: { title: string }) => f.title));

@@ -13,7 +13,11 @@ import type { LogFormat } from '../../framing/index.ts';
 import { PageDataBuilder, type PageData } from '../../report/page-data.ts';
 import { renderPage } from '../../report/html-page.ts';
 import { readPageAssets } from '../../report/page-assets.ts';
-import { auditConfig } from '../../sshd-config/audit-config.ts';
+import { auditConfig, type AuditConfigRun } from '../../sshd-config/audit-config.ts';
+import { newTally, runFacts, tallyConnection } from '../../doctor/checks/logs.ts';
+import { configFacts } from '../../doctor/checks/config.ts';
+import { rank } from '../../doctor/rank.ts';
+import { windowText } from '../../doctor/window.ts';
 import type { ConnectionRecord } from '../../engine/types.ts';
 import { admissionSettings, admissionValuesOf, arrivalsFromConnections, recommend, SettingsError } from '../../simulate/index.ts';
 import { simulationSection } from '../../report/page-simulation.ts';
@@ -37,6 +41,9 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     const audit = opts.config !== undefined ? auditFor(opts.config) : null;
 
     const page = new PageDataBuilder();
+    // doctor's ranking from the same pass: its tally of sshd's refusals (MaxStartups start from the config when given).
+    const tally = newTally();
+    const maxStartupsBegin = Number((audit?.effective.get('maxstartups')?.[0] ?? '10').split(':')[0]) || 10;
     // The simulator replays every connection: keep a small copy of each, only when it will run.
     const kept: ConnectionRecord[] | null = audit !== null ? [] : null;
     const run = await analyzeLogs({
@@ -45,8 +52,10 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
       timezone: opts.timezone,
       year: opts.year,
       loginGraceTime: opts.loginGraceTime,
+      evidenceText: true,
       onConnection: (c) => {
         page.connection(c);
+        tallyConnection(tally, c, maxStartupsBegin);
         if (kept !== null && kept.length < MAX_SIMULATED) kept.push(arrivalFields(c));
       },
       onError: (file, line, message) => warn(`${file}${line === null ? '' : `:${line}`}: ${message}`),
@@ -54,7 +63,13 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     const rc = run.readCounts;
     const { first, last } = run.timeRange;
 
+    const facts = [...runFacts(run, tally), ...(audit !== null ? configFacts(audit.run, null) : [])];
+    const ranked = rank({ facts, client: null, side: 'server', windowText: windowText(null, null, 0) });
     const data = page.finish(run.result, {
+      doctor: {
+        verdict: ranked.verdict,
+        causes: ranked.causes.map((c) => ({ id: c.id, by: c.by, confidence: c.confidence, action: c.action, summary: c.summary, evidence: c.evidence.slice(0, 5), fix: c.fix, verify: c.verify })),
+      },
       meta: {
         generated: Math.round(Date.now() / 1000),
         command: commandLine(files, opts),
@@ -107,7 +122,7 @@ function simulate(kept: ConnectionRecord[], effective: ReadonlyMap<string, reado
 }
 
 /** The sshd_config audit, as `sshwarden audit FILE` makes it (with the local sshd's own check when it can). */
-function auditFor(file: string): { audit: PageData['audit']; error: string | null; effective: Map<string, string[]> } {
+function auditFor(file: string): { audit: PageData['audit']; error: string | null; effective: Map<string, string[]>; run: AuditConfigRun } {
   const run = auditConfig({ file, clients: [], spec: null });
   if ('unreadable' in run) throw new UserError(`--config: ${run.unreadable}`, EXIT.USAGE);
   const r = run.report;
@@ -116,6 +131,7 @@ function auditFor(file: string): { audit: PageData['audit']; error: string | nul
     audit: { root: r.root, version: r.version, sshd, findings: r.findings.map((f) => ({ severity: f.severity, file: f.file, line: f.line, title: f.title, impact: f.impact, fix: f.fix })) },
     error: null,
     effective: new Map(Object.entries(r.effective).map(([k, v]) => [k, v.values])),
+    run,
   };
 }
 

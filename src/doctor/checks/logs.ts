@@ -7,7 +7,7 @@
 import type { CheckContext } from '../context.ts';
 import { clientMatcher } from '../context.ts';
 import type { CheckResult, Ev, Fact } from '../types.ts';
-import { analyzeLogs } from '../../analyze/analyze-logs.ts';
+import { analyzeLogs, type AnalyzeLogsRun } from '../../analyze/analyze-logs.ts';
 import type { ConnectionRecord } from '../../engine/types.ts';
 
 const SAMPLES = 3;
@@ -97,6 +97,36 @@ export function logFacts(t: Tally, legit: Set<string>, clientEvidence: Ev[] | nu
   return facts;
 }
 
+/**
+ * Pure: the facts of one analysis run (the tally of its connections, its server events and its
+ * overview). Also used by `report`, which runs the engine once for its page and the ranking.
+ */
+export function runFacts(run: Pick<AnalyzeLogsRun, 'result' | 'readCounts' | 'timeRange' | 'inputs'>, tally: Tally): Fact[] {
+  const r = run.result;
+  const legit = new Set(r.sources.filter((s) => s.class === 'legit').map((s) => s.address));
+  const facts = logFacts(tally, legit, null);
+  let lastRestart: number | null = null;
+  for (const e of r.events) {
+    if ((e.type === 'restart' || e.type === 'listening' || e.type === 'startup') && e.time) {
+      const t = Date.parse(e.time);
+      if (lastRestart === null || t > lastRestart) lastRestart = t;
+    }
+    if (e.type === 'host_key' || e.type === 'resource' || e.type === 'bind_failed') {
+      const last = facts.find((f) => f.type === 'log_daemon' && f.kind === e.type);
+      const ev = { where: `${e.evidence.file}:${e.evidence.line}`, text: e.evidence.text ?? e.message };
+      if (last && last.type === 'log_daemon') {
+        if (last.evidence.length < 5) last.evidence.push(ev);
+      } else facts.push({ type: 'log_daemon', kind: e.type, evidence: [ev] });
+    }
+  }
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  facts.push({
+    type: 'log_overview', lines: run.readCounts.lines, connections: r.summary.connections, kexLines: r.summary.kexIdentification.lines, kexConnections: r.summary.kexIdentification.connections,
+    classes: { ...r.summary.classes }, legitAddresses: [...legit].slice(0, 1000), first: iso(run.timeRange.first), last: iso(run.timeRange.last), lastRestart: iso(lastRestart), inputs: run.inputs.map((i) => i.file),
+  });
+  return facts;
+}
+
 export async function checkLogs(ctx: CheckContext, o: { maxStartupsBegin: number; loginGraceTime: number }): Promise<CheckResult> {
   const check = 'logs';
   if (ctx.logs.length === 0) return { check, status: 'unchecked', reason: 'no log to read', facts: [] };
@@ -123,27 +153,7 @@ export async function checkLogs(ctx: CheckContext, o: { maxStartupsBegin: number
   });
   const r = run.result;
   if (run.readCounts.framed === 0 && run.inputFailed) return { check, status: 'unchecked', reason: errors.join('; ') || 'the logs could not be read', facts: [] };
-  const legit = new Set(r.sources.filter((s) => s.class === 'legit').map((s) => s.address));
-  const facts = logFacts(tally, legit, null);
-  let lastRestart: number | null = null;
-  for (const e of r.events) {
-    if ((e.type === 'restart' || e.type === 'listening' || e.type === 'startup') && e.time) {
-      const t = Date.parse(e.time);
-      if (lastRestart === null || t > lastRestart) lastRestart = t;
-    }
-    if (e.type === 'host_key' || e.type === 'resource' || e.type === 'bind_failed') {
-      const last = facts.find((f) => f.type === 'log_daemon' && f.kind === e.type);
-      const ev = { where: `${e.evidence.file}:${e.evidence.line}`, text: e.evidence.text ?? e.message };
-      if (last && last.type === 'log_daemon') {
-        if (last.evidence.length < 5) last.evidence.push(ev);
-      } else facts.push({ type: 'log_daemon', kind: e.type, evidence: [ev] });
-    }
-  }
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  facts.push({
-    type: 'log_overview', lines: run.readCounts.lines, connections: r.summary.connections, kexLines: r.summary.kexIdentification.lines, kexConnections: r.summary.kexIdentification.connections,
-    classes: { ...r.summary.classes }, legitAddresses: [...legit].slice(0, 1000), first: iso(run.timeRange.first), last: iso(run.timeRange.last), lastRestart: iso(lastRestart), inputs: run.inputs.map((i) => i.file),
-  });
+  const facts = runFacts(run, tally);
   if (ctx.client) {
     const outcomes: Record<string, number> = {};
     for (const c of clientConns) outcomes[c.outcome] = (outcomes[c.outcome] ?? 0) + 1;

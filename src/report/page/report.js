@@ -99,7 +99,23 @@
     sAnswer.appendChild(el('p', { class: 'verdict' }, prose(D.answer.verdict)));
     if (D.answer.causes.length) {
       var ol = el('ol', { class: 'causes' });
-      D.answer.causes.forEach(function (c) { ol.appendChild(el('li', null, el('strong', null, prose(c.title)), c.detail ? el('div', null, prose(c.detail)) : null)); });
+      D.answer.causes.forEach(function (c) {
+        var li = el('li', { class: 'cause' + (c.action ? ' action' : ''), 'data-cause': c.id },
+          el('p', null, el('strong', null, prose(c.summary)), ' ', el('span', { class: 'dim' }, '(' + c.id + (c.by ? ', ' + c.by : '') + '; confidence ' + Math.round(c.confidence * 100) + ' %)')));
+        if (c.evidence.length) {
+          var ev = el('ul', { class: 'evidence' });
+          c.evidence.forEach(function (e) { ev.appendChild(el('li', null, el('code', null, e.where), ' ', e.text)); });
+          li.appendChild(ev);
+        }
+        c.fix.forEach(function (f) {
+          var box = el('div', { class: 'advice' }, el('p', null, el('strong', null, 'Fix: '), prose(f.summary)));
+          f.changes.forEach(function (ch) { box.appendChild(el('p', { class: 'dim' }, 'In ', el('code', null, ch.file), ':')); box.appendChild(el('pre', null, ch.text)); });
+          if (f.commands.length) box.appendChild(el('pre', null, f.commands.join('\n')));
+          li.appendChild(box);
+        });
+        if (c.verify.length) { li.appendChild(el('p', { class: 'dim' }, 'Check that it worked:')); li.appendChild(el('pre', null, c.verify.join('\n'))); }
+        ol.appendChild(li);
+      });
       sAnswer.appendChild(ol);
     }
     if (D.answer.findings.length) {
@@ -107,7 +123,7 @@
       D.answer.findings.forEach(function (f) { ul.appendChild(el('li', null, prose(f))); });
       sAnswer.appendChild(ul);
     }
-    sAnswer.appendChild(note(D.answer.by === 'doctor' ? 'The answer and causes are `sshwarden doctor`\'s.' : 'From `sshwarden analyze`\'s summary.'));
+    sAnswer.appendChild(note(D.answer.by === 'doctor' ? 'The answer and the ranked causes are `sshwarden doctor`\'s, from this log' + (D.audit ? ' and this sshd_config' : '') + ' only (no live checks of a host); the list is `sshwarden analyze`\'s summary.' : 'From `sshwarden analyze`\'s summary.'));
   }
   var figs = el('div', { class: 'figures' },
     figure('connections', D.totals.connections, 'connections'),
