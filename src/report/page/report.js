@@ -76,6 +76,22 @@
   function axis() {
     return { stroke: function () { return ink(); }, grid: { stroke: function () { return grid(); }, width: 1 }, ticks: { stroke: function () { return grid(); }, width: 1 } };
   }
+  var COUNT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8];
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000, 31536000];
+  /** The time axis, in UTC: seconds for a short span, dates for a long one. */
+  function timeAxis() {
+    return Object.assign(axis(), {
+      incrs: TIME_INCRS,
+      values: function (u, splits) {
+        var span = u.scales.x.max - u.scales.x.min;
+        return splits.map(function (v) {
+          var s = new Date(v * 1000).toISOString();
+          return span < 600 ? s.slice(11, 19) : span < 2 * 86400 ? s.slice(11, 16) : span < 60 * 86400 ? s.slice(5, 10) + ' ' + s.slice(11, 16) : s.slice(0, 10);
+        });
+      },
+    });
+  }
+  function countAxis(size) { return Object.assign(axis(), { size: size, incrs: COUNT_INCRS }); }
 
   var empty = D.meta.sshdLines === 0;
   var noConnections = D.totals.connections === 0;
@@ -169,7 +185,7 @@
       el('button', { type: 'button', 'data-act': 'pan-left' }, '◀ Earlier'),
       el('button', { type: 'button', 'data-act': 'pan-right' }, 'Later ▶'),
       el('button', { type: 'button', 'data-act': 'reset' }, 'Whole log'),
-      el('span', { class: 'hint' }, 'Drag across the chart to zoom in, mouse wheel to zoom, Shift+wheel to pan, double-click for the whole log. Bucket: ' + duration(T.step) + '.'));
+      el('span', { class: 'hint' }, 'Times in UTC. Drag across the chart to zoom in, mouse wheel to zoom, Shift+wheel to pan, double-click for the whole log. Bucket: ' + duration(T.step) + '.'));
     sTime.appendChild(controls);
     var hover = el('p', { class: 'hover', id: 'timeline-hover' }, ' ');
     var holder = el('div', { class: 'chart', id: 'timeline-chart' });
@@ -212,7 +228,8 @@
       D.restarts.forEach(function (r) { if (r.t === null) return; var xx = x(r.t); ctx.beginPath(); ctx.moveTo(xx, top); ctx.lineTo(xx, top + h); ctx.stroke(); });
       ctx.setLineDash([]);
       ctx.fillStyle = '#e00000';
-      ctx.strokeStyle = dark ? '#000' : '#fff';
+      ctx.strokeStyle = ink();
+      ctx.lineWidth = 1.5 * devicePixelRatio;
       var r = 6 * devicePixelRatio;
       D.userRefusals.forEach(function (m) {
         var xx = x(m[0] + T.step / 2);
@@ -225,9 +242,10 @@
       width: chartWidth(sTime), height: 300,
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false } },
-      scales: { x: { time: true, range: function (u, min, max) { return min === max ? [min - T.step, max + T.step] : [min, max]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
+      // headroom above the tallest bar for the red marks
+      scales: { x: { time: true, range: function (u, min, max) { return min === max ? [min - T.step, max + T.step] : [min, max]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * (D.userRefusals.length ? 1.15 : 1)]; } } },
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); },
-      axes: [axis(), Object.assign(axis(), { size: 60 })],
+      axes: [timeAxis(), countAxis(60)],
       series: series,
       hooks: {
         drawClear: [drawMarks],
@@ -358,7 +376,7 @@
         width: chartWidth(sSrc), height: 200, legend: { show: false }, cursor: { drag: { x: true, y: false } },
         scales: { x: { time: true, range: function (u, min, max) { return min === max ? [min - C.step, max + C.step] : [min, max]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
         tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); },
-        axes: [axis(), Object.assign(axis(), { size: 50 })], series: cSeries,
+        axes: [timeAxis(), countAxis(50)], series: cSeries,
       }, cData, cHolder));
     }
     // the table
