@@ -111,3 +111,19 @@ test('the embedded JSON cannot end its script element, and parses back to the sa
   assert.equal((html.match(/<\/script>/gi) ?? []).length, 3);
   assert.match(html, /Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+' 'sha256-[^']+'/);
 });
+
+test('page data: sources inside a block PerSourcePenalties activated are marked penalised; a full penalty table penalises nobody', () => {
+  const d = build([
+    '2026-11-21T10:00:00.000000+00:00 srv sshd[300]: Invalid user admin from 203.0.113.7 port 40003',
+    '2026-11-21T10:00:00.100000+00:00 srv sshd[300]: Connection closed by invalid user admin 203.0.113.7 port 40003 [preauth]',
+    '2026-11-21T10:00:01.000000+00:00 srv sshd[301]: Invalid user admin from 203.0.113.9 port 40004',
+    '2026-11-21T10:00:01.100000+00:00 srv sshd[301]: Connection closed by invalid user admin 203.0.113.9 port 40004 [preauth]',
+    '2026-11-21T10:00:02.000000+00:00 srv sshd[302]: Invalid user admin from 2001:db8::5 port 40005',
+    '2026-11-21T10:00:02.100000+00:00 srv sshd[302]: Connection closed by invalid user admin 2001:db8::5 port 40005 [preauth]',
+    '2026-11-21T10:00:03.000000+00:00 srv sshd[100]: srclimit_penalise: 203.0.113.0/29: activating ipv4 penalty of 15.000 seconds for penalty: failed authentication',
+    '2026-11-21T10:00:04.000000+00:00 srv sshd[100]: srclimit_penalise: ipv6 penalty table full, cannot penalise 2001:db8::/64 for penalty: caused crash',
+  ].join('\n'));
+  const penalised = Object.fromEntries(d.sources.rows.map((r) => [r[0], r[7]]));
+  assert.deepEqual(penalised, { '203.0.113.7': true, '203.0.113.9': false, '2001:db8::5': false });
+  assert.equal(d.penalties.length, 2);
+});
