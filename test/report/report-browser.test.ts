@@ -307,6 +307,19 @@ test("--config: doctor's ranked causes with their fix, the audit findings and th
   }
 });
 
+test('a log without times (sshd -E) gives a page without a timeline that says why, the rest intact', async () => {
+  const log = 'Server listening on 0.0.0.0 port 22.\r\nConnection from 192.0.2.1 port 5 on 192.0.2.2 port 22 rdomain ""\r\nConnection closed by 192.0.2.1 port 5 [preauth]\r\n';
+  const o = await browser.open(makeReport('no-times', log));
+  try {
+    assert.deepEqual(o.errors, []);
+    assert.match(await o.page.$eval('#sec-timeline', (e) => e.textContent ?? ''), /have no times: no timeline can be drawn/);
+    assert.deepEqual(await o.page.$$eval('#sources-table tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-address'))), ['192.0.2.1']);
+    assert.equal((await shownNumbers(o.page)).connections, 1);
+  } finally {
+    await o.page.close();
+  }
+});
+
 test('dark mode follows the system, and the page prints without its controls', async () => {
   const file = makeReport('dark', null);
   const dark = new TestBrowser();
