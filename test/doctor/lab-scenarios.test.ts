@@ -123,7 +123,7 @@ test('banned by fail2ban (real fail2ban-server, nftables action): first cause, j
 test('banned by an nftables set: first cause, set element as evidence, nft delete element', async (t) => {
   await scene({}, async (s) => {
     login(s);
-    nft(srv, 'table inet filter {\n set blocked { type ipv4_addr; elements = { 192.0.2.11 } }\n chain input { type filter hook input priority 0; policy accept; ip saddr @blocked drop }\n}\n');
+    nft(srv, 'table inet filter {\n set blocked { type ipv4_addr; elements = { 192.0.2.11 }; }\n chain input { type filter hook input priority 0; policy accept; ip saddr @blocked drop; }\n}\n');
     const c1 = serverDoctor(s, ['--client', '192.0.2.11']);
     const b = first(c1, 'banned', 'nftables');
     evidenceMatches(b, /set blocked: element 192\.0\.2\.11/);
@@ -180,7 +180,7 @@ test('port_translation: an nftables redirect sends port 22 to nginx on 8080', as
   const nginx = await startNginx(srv, 8080);
   try {
     await scene({}, async (s) => {
-      nft(srv, 'table ip nat {\n chain prerouting { type nat hook prerouting priority dstnat; policy accept; tcp dport 22 redirect to :8080 }\n}\n');
+      nft(srv, 'table ip nat {\n chain prerouting { type nat hook prerouting priority dstnat; policy accept; tcp dport 22 redirect to :8080; }\n}\n');
       const s1 = serverDoctor(s);
       const p = first(s1, 'port_translation');
       evidenceMatches(p, /redirect to :8080/);
@@ -264,7 +264,7 @@ test('algorithm_mismatch: a client that offers only a key exchange this sshd doe
 
 test('rate_limit_rule: an nftables limit on new SSH connections', async (t) => {
   await scene({}, async (s) => {
-    nft(srv, 'table inet filter {\n chain input { type filter hook input priority 0; policy accept; tcp dport 22 ct state new limit rate over 2/minute burst 2 packets drop }\n}\n');
+    nft(srv, 'table inet filter {\n chain input { type filter hook input priority 0; policy accept; tcp dport 22 ct state new limit rate over 2/minute burst 2 packets drop; }\n}\n');
     for (let i = 0; i < 2; i++) login(s);
     assert.equal(runSsh(cli, { target: srv.v4, user: 'root', key: s.sshd.clientKey, timeoutMs: 15_000 }).loggedIn, false, 'the limit does not bite');
     const c1 = serverDoctor(s, ['--client', '192.0.2.11']);
@@ -312,7 +312,7 @@ test('scanners_only: a clean server with scanners and one user says nothing to f
 test('two causes at once: a ban and a rate limit, the ban first', async (t) => {
   await scene({}, async (s) => {
     login(s);
-    nft(srv, 'table inet filter {\n set blocked { type ipv4_addr; elements = { 192.0.2.11 } }\n chain input { type filter hook input priority 0; policy accept; ip saddr @blocked drop; tcp dport 22 ct state new limit rate over 10/minute drop }\n}\n');
+    nft(srv, 'table inet filter {\n set blocked { type ipv4_addr; elements = { 192.0.2.11 }; }\n chain input { type filter hook input priority 0; policy accept; ip saddr @blocked drop; tcp dport 22 ct state new limit rate over 10/minute drop; }\n}\n');
     const c1 = serverDoctor(s, ['--client', '192.0.2.11']);
     first(c1, 'banned', 'nftables');
     assert.equal(c1.json.causes[1]?.id, 'rate_limit_rule', causesText(c1.json));

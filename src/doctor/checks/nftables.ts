@@ -98,9 +98,14 @@ function ruleText(family: string, table: string, chain: string, handle: number, 
   return `${family} ${table} ${chain} handle ${handle}: ${JSON.stringify(expr).slice(0, 300)}`;
 }
 
-/** The rule as `nft` prints it, when we have `nft -a list chain` text; else the JSON summary. */
-function ruleLine(listing: string, handle: number): string | null {
-  const re = new RegExp(`^\\s*(.*# handle ${handle})\\s*$`, 'm');
+/** The rule as `nft -a` prints it (handles are per table: look inside the table and chain), or null. */
+function ruleLine(listing: string, family: string, table: string, chain: string, handle: number): string | null {
+  const t = listing.indexOf(`table ${family} ${table} {`);
+  if (t < 0) return null;
+  const c = listing.indexOf(`chain ${chain} {`, t);
+  if (c < 0) return null;
+  const re = new RegExp(`^\\s*(.*# handle ${handle})\\s*$`, 'gm');
+  re.lastIndex = c;
   const m = re.exec(listing);
   return m ? m[1].trim() : null;
 }
@@ -146,7 +151,7 @@ export function factsFromRuleset(ctx: Pick<CheckContext, 'client' | 'ports'>, do
     const verdict = verdictOf(expr);
     const ports = dports(expr);
     const src = saddrs(expr);
-    const line = ruleLine(listing, handle) ?? ruleText(family, table, chain, handle, expr);
+    const line = ruleLine(listing, family, table, chain, handle) ?? ruleText(family, table, chain, handle, expr);
     const ev: Ev = { where, text: `table ${family} ${table} chain ${chain}: ${line}` };
     const onSsh = ports === null || ports.some((p) => ctx.ports.includes(p));
     if (verdict === 'drop' || verdict === 'reject') {
