@@ -161,7 +161,8 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
   for (const f of of(facts, 'config_invalid')) causes.push(cause('config_invalid', 0.9, `sshd rejects its configuration: ${f.message}`, f.evidence, [configInvalidAdvice({ message: f.message })], { all: true }));
   const nr = of(facts, 'config_not_reloaded');
   if (nr.length) {
-    const strong = nr.some((f) => f.evidence.some((e) => e.where.startsWith('$ ss')));
+    // strong: sshd listens elsewhere than the file says (audit's listen-mismatch, or a port the file names that sshd does not listen on)
+    const strong = nr.some((f) => f.evidence.some((e) => e.where.startsWith('$ ss'))) || of(facts, 'not_listening').some((f) => f.listening.length > 0);
     const last = ov?.lastRestart ? Date.parse(ov.lastRestart) : null;
     const reloadedSince = last !== null && nr.every((f) => Date.parse(f.configMtime) <= last);
     if (strong || !reloadedSince) {
