@@ -1,6 +1,6 @@
 /**
  * The doctor's orchestration, server side: the config check first (the live checks need its
- * ports), then every other check in parallel, each bounded by a timeout (a hung fail2ban-client
+ * ports; a quick parse stands in when the audit could not run), then every other check in parallel, each bounded by a timeout (a hung fail2ban-client
  * or DNS cannot stall the run: that check says it timed out), then the ranking.
  */
 import { performance } from 'node:perf_hooks';
@@ -58,11 +58,15 @@ export async function bounded(name: string, ms: number, start: () => Promise<Che
 export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport> {
   const timeoutMs = o.timeoutMs ?? 10_000;
   const ctx: CheckContext = { runner: o.runner, client: o.client, window: o.window, config: o.config, logs: o.logs, ports: [22], listenAddresses: [], timeoutMs };
-  // The live checks need only the ports and host keys: a quick parse gives them, so they run while
-  // the full audit (which waits on sshd -t/-T) and then the log analysis keep this thread busy.
-  const quick = quickConfig(o.config);
-  ctx.ports = quick.ports;
-  ctx.listenAddresses = quick.listenAddresses;
+  // The audit waits on sshd -t/-T synchronously: it runs first, then every other check in parallel
+  // (a check's timeout must not count time the audit kept this thread busy).
+  const config = await bounded('config', 60_000, () => checkConfig(ctx, { live: !o.offline }));
+  const cfgOut = config as Awaited<ReturnType<typeof checkConfig>>;
+  const quick = cfgOut.ports ? null : quickConfig(o.config);
+  ctx.ports = cfgOut.ports ?? quick!.ports;
+  ctx.listenAddresses = cfgOut.listenAddresses ?? quick!.listenAddresses;
+  const cfgFact = config.facts.find((f): f is Extract<Fact, { type: 'config' }> => f.type === 'config');
+  const ms = Number((cfgFact?.maxStartups ?? '10').split(':')[0]);
   const tasks: Promise<CheckResult>[] = [];
   if (!o.offline) {
     tasks.push(
@@ -74,17 +78,14 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
       bounded('iptables', timeoutMs, () => checkIptables(ctx)),
       bounded('ipset', timeoutMs, () => checkIpset(ctx)),
       bounded('listeners', timeoutMs, () => checkListeners(ctx)),
-      bounded('host-keys', timeoutMs, () => checkHostKeys(ctx, quick.hostKeys)),
+      bounded('host-keys', timeoutMs, () => checkHostKeys(ctx, cfgFact?.hostKeys ?? quick?.hostKeys ?? [])),
       bounded('privsep-dir', timeoutMs, () => checkPrivsep(ctx)),
+      bounded('sshd-session', timeoutMs, () => checkSshdSession(ctx, cfgFact?.version ?? null)),
       bounded('resources', timeoutMs, () => checkResources(ctx)),
       bounded('apparmor-selinux', timeoutMs, () => checkMac(ctx)),
       bounded('tcp-wrappers', timeoutMs, () => checkTcpWrappers(ctx)),
     );
   }
-  const config = await bounded('config', 60_000, () => checkConfig(ctx, { live: !o.offline }));
-  const cfgFact = config.facts.find((f): f is Extract<Fact, { type: 'config' }> => f.type === 'config');
-  const ms = Number((cfgFact?.maxStartups ?? '10').split(':')[0]);
-  if (!o.offline) tasks.push(bounded('sshd-session', timeoutMs, () => checkSshdSession(ctx, cfgFact?.version ?? null)));
   tasks.unshift(bounded('logs', o.logTimeoutMs ?? 120_000, () => checkLogs(ctx, { maxStartupsBegin: Number.isFinite(ms) ? ms : 10, loginGraceTime: cfgFact?.loginGraceTime || 120 })));
   const results = [config, ...(await Promise.all(tasks))];
   return assemble(results, { side: 'server', client: o.client, windowText: o.windowText, window: o.window, offline: o.offline });
