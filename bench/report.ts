@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { ensureLog } from './analyze.ts';
+import { ensureLog } from './generated-log.ts';
 import { TestBrowser } from '../test/report/browser.ts';
 
 const ROOT = resolve(dirname(import.meta.filename), '..');

@@ -90,8 +90,10 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
   const who = client ? client.address : null;
   const when = input.windowText;
 
-  // bans: for a client, any ban of it; for the server, bans of addresses that also logged in (your users)
-  const bans = of(facts, 'banned').filter((b) => client !== null || legit.has(b.address));
+  // bans: for a client, any ban of it; for the server, bans of addresses that also logged in (your users).
+  // iptables-nft rules show in nft's ruleset too: an address the iptables check found is not counted again under nftables.
+  const viaIptables = new Set(of(facts, 'banned').filter((b) => b.by === 'iptables').map((b) => b.address));
+  const bans = of(facts, 'banned').filter((b) => (client !== null || legit.has(b.address)) && !(b.by === 'nftables' && b.place.table && ['filter', 'nat', 'mangle', 'raw', 'security'].includes(b.place.table) && (b.place.family === 'ip' || b.place.family === 'ip6') && viaIptables.has(b.address)));
   const bySystem = new Map<BanSystem, F<'banned'>[]>();
   for (const b of bans) bySystem.set(b.by, [...(bySystem.get(b.by) ?? []), b]);
   for (const [by, list] of bySystem) {
@@ -159,11 +161,12 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
   for (const f of of(facts, 'config_invalid')) causes.push(cause('config_invalid', 0.9, `sshd rejects its configuration: ${f.message}`, f.evidence, [configInvalidAdvice({ message: f.message })], { all: true }));
   const nr = of(facts, 'config_not_reloaded');
   if (nr.length) {
-    const strong = nr.some((f) => f.evidence.some((e) => e.where.startsWith('$ ss')));
+    // strong: sshd listens elsewhere than the file says (audit's listen-mismatch, or a port the file names that sshd does not listen on)
+    const strong = nr.some((f) => f.evidence.some((e) => e.where.startsWith('$ ss'))) || of(facts, 'not_listening').some((f) => f.listening.length > 0);
     const last = ov?.lastRestart ? Date.parse(ov.lastRestart) : null;
     const reloadedSince = last !== null && nr.every((f) => Date.parse(f.configMtime) <= last);
     if (strong || !reloadedSince) {
-      causes.push(cause('config_not_reloaded', strong ? 0.85 : 0.45, `the configuration changed (${nr[0].configMtime}) after the running sshd started (${nr[0].sshdStart}) and it was not reloaded${strong ? ': what sshd does is not what the file says' : ''}`, nr.flatMap((f) => f.evidence), [configNotReloadedAdvice()], { all: true }));
+      causes.push(cause('config_not_reloaded', strong ? 0.9 : 0.45, `the configuration changed (${nr[0].configMtime}) after the running sshd started (${nr[0].sshdStart}) and it was not reloaded${strong ? ': what sshd does is not what the file says' : ''}`, nr.flatMap((f) => f.evidence), [configNotReloadedAdvice()], { all: true }));
     }
   }
   for (const f of of(facts, 'sshd_not_running')) causes.push(cause('sshd_not_running', 0.97, `sshd is not running (${f.why})`, f.evidence, [sshdNotRunningAdvice()], { all: true }));
@@ -189,8 +192,13 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
   for (const f of of(facts, 'mac_denial')) causes.push(cause('mac_denial', 0.6, `${f.system === 'selinux' ? 'SELinux' : 'AppArmor'} denied sshd something`, f.evidence, [macDenialAdvice({ system: f.system })], { all: true }));
 
   // the path
-  for (const f of of(facts, 'port_translation')) causes.push(cause('port_translation', 0.85, `${f.tool} translates port ${f.port} to ${f.to}: connections to port ${f.port} do not reach sshd`, f.evidence, [portTranslationAdvice({ tool: f.tool, port: f.port, to: f.to })], { all: true }));
+  const translated = new Set<number>();
+  for (const f of of(facts, 'port_translation')) if (!translated.has(f.port) && translated.add(f.port)) causes.push(cause('port_translation', 0.85, `${f.tool} translates port ${f.port} to ${f.to}: connections to port ${f.port} do not reach sshd`, f.evidence, [portTranslationAdvice({ tool: f.tool, port: f.port, to: f.to })], { all: true }));
+  const limited = new Set<string>();
   for (const f of of(facts, 'rate_limit_rule')) {
+    const key = `${f.port}:${f.match === 'limit' || f.match === 'hashlimit' ? 'limit' : f.match}`;
+    if (limited.has(key)) continue;
+    limited.add(key);
     causes.push(cause('rate_limit_rule', client ? 0.6 : 0.35, `a firewall rule (${f.tool} ${f.match}) limits new connections to port ${f.port ?? 'SSH'}: ${client ? `${who}` : 'users'} who connect several times in a row are dropped`, f.evidence,
       [rateLimitAdvice({ tool: f.tool, match: f.match, family: f.place.family, table: f.place.table, chain: f.place.chain, handle: f.place.handle, rule: f.place.rule, exempt: who })], { addresses: who ? [who] : undefined }));
   }
@@ -242,7 +250,7 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
   return { causes, verdict };
 }
 
-const ORDER: readonly CauseId[] = ['sshd_not_running', 'config_invalid', 'banned', 'wrong_service', 'port_translation', 'not_listening', 'address_family', 'maxstartups', 'per_source_maxstartups', 'per_source_penalties', 'match_denies', 'algorithm_mismatch', 'tcp_wrappers', 'config_not_reloaded', 'host_keys', 'privsep_dir_missing', 'resources', 'mac_denial', 'socket_activation', 'rate_limit_rule', 'login_grace_time', 'unknown', 'scanners_only'];
+const ORDER: readonly CauseId[] = ['sshd_not_running', 'config_invalid', 'banned', 'wrong_service', 'port_translation', 'config_not_reloaded', 'not_listening', 'address_family', 'maxstartups', 'per_source_maxstartups', 'per_source_penalties', 'match_denies', 'algorithm_mismatch', 'tcp_wrappers', 'host_keys', 'privsep_dir_missing', 'resources', 'mac_denial', 'socket_activation', 'rate_limit_rule', 'login_grace_time', 'unknown', 'scanners_only'];
 function CAUSE_ORDER(id: CauseId): number {
   return ORDER.indexOf(id);
 }

@@ -1,6 +1,6 @@
 /**
  * The doctor's orchestration, server side: the config check first (the live checks need its
- * ports), then every other check in parallel, each bounded by a timeout (a hung fail2ban-client
+ * ports; a quick parse stands in when the audit could not run), then every other check in parallel, each bounded by a timeout (a hung fail2ban-client
  * or DNS cannot stall the run: that check says it timed out), then the ranking.
  */
 import { performance } from 'node:perf_hooks';
@@ -9,7 +9,7 @@ import type { CheckContext, ClientSpec } from './context.ts';
 import type { Runner } from './runner.ts';
 import type { CheckResult, DoctorReport, Fact } from './types.ts';
 import { rank } from './rank.ts';
-import { checkConfig } from './checks/config.ts';
+import { checkConfig, quickConfig } from './checks/config.ts';
 import { checkLogs } from './checks/logs.ts';
 import { checkFail2ban } from './checks/fail2ban.ts';
 import { checkSshguard } from './checks/sshguard.ts';
@@ -58,17 +58,16 @@ export async function bounded(name: string, ms: number, start: () => Promise<Che
 export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport> {
   const timeoutMs = o.timeoutMs ?? 10_000;
   const ctx: CheckContext = { runner: o.runner, client: o.client, window: o.window, config: o.config, logs: o.logs, ports: [22], listenAddresses: [], timeoutMs };
+  // The audit waits on sshd -t/-T synchronously: it runs first, then every other check in parallel
+  // (a check's timeout must not count time the audit kept this thread busy).
   const config = await bounded('config', 60_000, () => checkConfig(ctx, { live: !o.offline }));
   const cfgOut = config as Awaited<ReturnType<typeof checkConfig>>;
-  if (cfgOut.ports) {
-    ctx.ports = cfgOut.ports;
-    ctx.listenAddresses = cfgOut.listenAddresses;
-  }
+  const quick = cfgOut.ports ? null : quickConfig(o.config);
+  ctx.ports = cfgOut.ports ?? quick!.ports;
+  ctx.listenAddresses = cfgOut.listenAddresses ?? quick!.listenAddresses;
   const cfgFact = config.facts.find((f): f is Extract<Fact, { type: 'config' }> => f.type === 'config');
   const ms = Number((cfgFact?.maxStartups ?? '10').split(':')[0]);
-  const tasks: Promise<CheckResult>[] = [
-    bounded('logs', o.logTimeoutMs ?? 120_000, () => checkLogs(ctx, { maxStartupsBegin: Number.isFinite(ms) ? ms : 10, loginGraceTime: cfgFact?.loginGraceTime || 120 })),
-  ];
+  const tasks: Promise<CheckResult>[] = [];
   if (!o.offline) {
     tasks.push(
       bounded('fail2ban', timeoutMs * 2, () => checkFail2ban(ctx, { socket: o.fail2banSocket })),
@@ -79,7 +78,7 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
       bounded('iptables', timeoutMs, () => checkIptables(ctx)),
       bounded('ipset', timeoutMs, () => checkIpset(ctx)),
       bounded('listeners', timeoutMs, () => checkListeners(ctx)),
-      bounded('host-keys', timeoutMs, () => checkHostKeys(ctx, cfgFact?.hostKeys ?? [])),
+      bounded('host-keys', timeoutMs, () => checkHostKeys(ctx, cfgFact?.hostKeys ?? quick?.hostKeys ?? [])),
       bounded('privsep-dir', timeoutMs, () => checkPrivsep(ctx)),
       bounded('sshd-session', timeoutMs, () => checkSshdSession(ctx, cfgFact?.version ?? null)),
       bounded('resources', timeoutMs, () => checkResources(ctx)),
@@ -87,6 +86,7 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
       bounded('tcp-wrappers', timeoutMs, () => checkTcpWrappers(ctx)),
     );
   }
+  tasks.unshift(bounded('logs', o.logTimeoutMs ?? 120_000, () => checkLogs(ctx, { maxStartupsBegin: Number.isFinite(ms) ? ms : 10, loginGraceTime: cfgFact?.loginGraceTime || 120 })));
   const results = [config, ...(await Promise.all(tasks))];
   return assemble(results, { side: 'server', client: o.client, windowText: o.windowText, window: o.window, offline: o.offline });
 }

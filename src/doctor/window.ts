@@ -28,8 +28,9 @@ export function parseWhen(text: string, now: number): number | null {
 export function windowText(since: number | null, until: number | null, now: number): string {
   if (since === null && until === null) return 'in the logs';
   if (until === null || Math.abs(until - now) < 60_000) {
-    const h = since === null ? null : (now - since) / 3_600_000;
-    if (h !== null && Number.isInteger(Math.round(h * 10) / 10)) return `in the last ${Math.round(h)} h`;
+    const min = since === null ? null : Math.round((now - since) / 60_000);
+    if (min !== null && min > 0 && min % 60 === 0) return `in the last ${min / 60} h`;
+    if (min !== null && min > 0 && min < 180) return `in the last ${min} min`;
     return `since ${new Date(since!).toISOString()}`;
   }
   return `between ${since === null ? 'the start' : new Date(since).toISOString()} and ${new Date(until).toISOString()}`;

@@ -139,7 +139,9 @@ export interface Listener {
 
 function sshdConfigOf(pid: number): string | undefined {
   try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    // the listener rewrites its title ("sshd: /usr/sbin/sshd -f FILE [listener] 0 of 10-100 startups"): one string
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter((w) => w !== '');
+    const argv = raw.length === 1 ? raw[0].split(' ') : raw;
     const i = argv.indexOf('-f');
     return i >= 0 && argv[i + 1] ? argv[i + 1] : '/etc/ssh/sshd_config';
   } catch {

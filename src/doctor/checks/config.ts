@@ -9,6 +9,11 @@ import { cannotRun, commandText } from '../runner.ts';
 import type { CheckResult, Ev, Fact } from '../types.ts';
 import { auditConfig, type AuditConfigRun } from '../../sshd-config/audit-config.ts';
 import { accessRefusal } from '../../sshd-config/access.ts';
+import { parseConfig } from '../../sshd-config/parse.ts';
+import { effectiveConfig } from '../../sshd-config/effective.ts';
+import { fsSource } from '../../sshd-config/system.ts';
+import { NEWEST } from '../../sshd-config/keyword-table.ts';
+import { resolve } from 'node:path';
 import type { ConnectionSpec } from '../../sshd-config/match.ts';
 
 export interface ConfigCheckOutput extends CheckResult {
@@ -23,8 +28,8 @@ export function configFacts(run: AuditConfigRun, client: CheckContext['client'])
   const e = run.effective;
   const where = (src: { file: string; line: number } | null | undefined) => (src ? `${src.file}:${src.line}` : run.root);
   const v = (k: string) => e.get(k)?.values[0] ?? null;
-  const ports = (e.get('port')?.values ?? ['22']).map(Number);
   const la = run.cfg.directives.filter((d) => d.key === 'listenaddress' && d.valid).map((d) => d.args[0]);
+  const ports = sshPorts((e.get('port')?.values ?? ['22']).map(Number), la);
   facts.push({
     type: 'config', file: run.root, version: run.report.version, maxStartups: v('maxstartups') ?? '10:30:100', perSourceMaxStartups: v('persourcemaxstartups'),
     perSourcePenalties: run.cfg.directives.find((d) => d.key === 'persourcepenalties')?.args.join(' ') ?? null,
@@ -51,6 +56,28 @@ export function configFacts(run: AuditConfigRun, client: CheckContext['client'])
   }
   void where;
   return facts;
+}
+
+/** Port values plus the ports ListenAddress lines name (`0.0.0.0:2222`, `[::]:22`). */
+export function sshPorts(ports: number[], listenAddresses: string[]): number[] {
+  const out = new Set(ports.filter((n) => Number.isInteger(n) && n > 0));
+  for (const a of listenAddresses) {
+    const m = /^\[[^\]]+\]:(\d+)$/.exec(a) ?? /^[^:]+:(\d+)$/.exec(a);
+    if (m) out.add(Number(m[1]));
+  }
+  return out.size ? [...out] : [22];
+}
+
+/** The SSH ports, listen addresses and host keys the config names, from a quick offline parse (the live checks start with these while the full audit runs). */
+export function quickConfig(file: string): { ports: number[]; listenAddresses: string[]; hostKeys: string[] } {
+  const cfg = parseConfig(resolve(file), fsSource(), { version: NEWEST });
+  const e = effectiveConfig(cfg, null);
+  const la = cfg.directives.filter((d) => d.key === 'listenaddress' && d.valid).map((d) => d.args[0]);
+  return {
+    ports: sshPorts((e.get('port')?.values ?? ['22']).map(Number), la),
+    listenAddresses: la,
+    hostKeys: cfg.directives.filter((d) => d.key === 'hostkey' && d.valid).map((d) => d.args[0]),
+  };
 }
 
 /** When the running sshd started (ms), from the listener's pid: `ps -o etimes=`. */

@@ -1,8 +1,8 @@
 /**
  * nftables: sets and rules that hold the client's address (or, without a client, every banned
  * address), rate limits (`limit`, `meter`, `ct count`) on the SSH ports, and DNAT/redirect of
- * an SSH port to another port. Reads `nft -j list ruleset`. The tables iptables-nft keeps for
- * iptables (ip/ip6 filter, nat, mangle, raw, security) are left to the iptables check.
+ * an SSH port to another port. Reads `nft -j list ruleset`. Rules iptables-nft keeps for iptables
+ * show here too; the ranking merges them with the iptables check's.
  */
 import type { CheckContext } from '../context.ts';
 import { coversClient } from '../context.ts';
@@ -10,7 +10,6 @@ import { cannotRun, commandText } from '../runner.ts';
 import type { BanSystem, CheckResult, Ev, Fact } from '../types.ts';
 import { canonicalAddress, parseCidr } from '../../net/address.ts';
 
-const IPTABLES_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
 const MAX_LISTED = 10_000;
 
 type J = Record<string, unknown>;
@@ -99,9 +98,14 @@ function ruleText(family: string, table: string, chain: string, handle: number, 
   return `${family} ${table} ${chain} handle ${handle}: ${JSON.stringify(expr).slice(0, 300)}`;
 }
 
-/** The rule as `nft` prints it, when we have `nft -a list chain` text; else the JSON summary. */
-function ruleLine(listing: string, handle: number): string | null {
-  const re = new RegExp(`^\\s*(.*# handle ${handle})\\s*$`, 'm');
+/** The rule as `nft -a` prints it (handles are per table: look inside the table and chain), or null. */
+function ruleLine(listing: string, family: string, table: string, chain: string, handle: number): string | null {
+  const t = listing.indexOf(`table ${family} ${table} {`);
+  if (t < 0) return null;
+  const c = listing.indexOf(`chain ${chain} {`, t);
+  if (c < 0) return null;
+  const re = new RegExp(`^\\s*(.*# handle ${handle})\\s*$`, 'gm');
+  re.lastIndex = c;
   const m = re.exec(listing);
   return m ? m[1].trim() : null;
 }
@@ -128,7 +132,6 @@ export async function checkNftables(ctx: CheckContext): Promise<CheckResult> {
 export function factsFromRuleset(ctx: Pick<CheckContext, 'client' | 'ports'>, doc: J, listing: string, where: string): { facts: Fact[]; note: string } {
   const items = Array.isArray(doc.nftables) ? (doc.nftables as J[]) : [];
   const facts: Fact[] = [];
-  const skip = (family: string, table: string) => (family === 'ip' || family === 'ip6') && IPTABLES_TABLES.has(table);
   const sets = new Map<string, { family: string; table: string; name: string; elems: unknown[] }>();
   const dropSets = new Set<string>();
   let rules = 0;
@@ -137,20 +140,18 @@ export function factsFromRuleset(ctx: Pick<CheckContext, 'client' | 'ports'>, do
     const s = it.set as J | undefined;
     if (s) {
       const family = String(s.family), table = String(s.table), name = String(s.name);
-      if (skip(family, table)) continue;
       sets.set(`${family}/${table}/${name}`, { family, table, name, elems: Array.isArray(s.elem) ? s.elem : [] });
       continue;
     }
     const rule = it.rule as J | undefined;
     if (!rule) continue;
     const family = String(rule.family), table = String(rule.table), chain = String(rule.chain), handle = Number(rule.handle);
-    if (skip(family, table)) continue;
     rules++;
     const expr = Array.isArray(rule.expr) ? (rule.expr as J[]) : [];
     const verdict = verdictOf(expr);
     const ports = dports(expr);
     const src = saddrs(expr);
-    const line = ruleLine(listing, handle) ?? ruleText(family, table, chain, handle, expr);
+    const line = ruleLine(listing, family, table, chain, handle) ?? ruleText(family, table, chain, handle, expr);
     const ev: Ev = { where, text: `table ${family} ${table} chain ${chain}: ${line}` };
     const onSsh = ports === null || ports.some((p) => ctx.ports.includes(p));
     if (verdict === 'drop' || verdict === 'reject') {
