@@ -9,6 +9,7 @@
  */
 import { familyOf, NetworkSet, parseCidr } from '../net/address.ts';
 import type { Ending, MaxStartups, PenaltySettings } from './types.ts';
+import { SettingsError } from './settings.ts';
 
 /**
  * MaxStartups random early drop, exactly as sshd.c: with `startups` unauthenticated connections
@@ -71,7 +72,7 @@ export class PenaltyTable {
     const nets = [];
     for (const e of cfg.exempt) {
       const c = parseCidr(e);
-      if (c === null) throw new Error(`PerSourcePenaltyExemptList: "${e}" is not an address or CIDR`);
+      if (c === null) throw new SettingsError('PerSourcePenaltyExemptList', `"${e}" is not an address or CIDR`);
       nets.push(c);
     }
     this.exempt = new NetworkSet(nets);

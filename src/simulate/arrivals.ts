@@ -34,8 +34,8 @@ export const ESTIMATE_FALLBACK_HOLD_MS = 1000;
 export interface ArrivalOptions {
   /** Only connections of this log host (a log of several hosts mixes several sshd listeners). Default: all. */
   host?: string | null;
-  /** Time of each successful authentication by `address port` (see authTimesFrom). */
-  authTimes?: ReadonlyMap<string, number>;
+  /** Times of the successful authentications by `address port`, ascending (see authTimesFrom). */
+  authTimes?: ReadonlyMap<string, readonly number[]>;
   /** sshd's LoginGraceTime in seconds (default 120; 0 = no limit): the longest pre-auth hold. */
   loginGraceTime?: number;
 }
@@ -54,11 +54,25 @@ export interface ArrivalSet {
   window: { from: number; to: number } | null;
 }
 
-/** `address port` → time (ms) of the `Accepted` line, from the engine's updates. */
-export function authTimesFrom(updates: Iterable<EngineUpdate>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const u of updates) if (u.kind === 'auth-success' && u.ts !== null) out.set(`${u.address} ${u.port}`, u.ts);
+/** `address port` → times (ms, ascending) of its `Accepted` lines, from the engine's updates (an address and port recur over days). */
+export function authTimesFrom(updates: Iterable<EngineUpdate>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const u of updates) {
+    if (u.kind !== 'auth-success' || u.ts === null) continue;
+    const k = `${u.address} ${u.port}`;
+    const list = out.get(k);
+    if (list) list.push(u.ts);
+    else out.set(k, [u.ts]);
+  }
+  for (const list of out.values()) list.sort((a, b) => a - b);
   return out;
+}
+
+/** The first of `times` within [from, to] (to null: open), or undefined. */
+function firstWithin(times: readonly number[] | undefined, from: number, to: number | null): number | undefined {
+  if (times === undefined) return undefined;
+  for (const t of times) if (t >= from && (to === null || t <= to)) return t;
+  return undefined;
 }
 
 /** What PerSourcePenalties would charge for a connection that ended as the record says. */
@@ -93,79 +107,135 @@ function commonest(xs: Ending[]): Ending {
   return best;
 }
 
-/** The arrivals a log shows, ready for `simulate…` (see the header for how holds are estimated). */
-export function arrivalsFromConnections(records: Iterable<ConnectionRecord>, opts: ArrivalOptions = {}): ArrivalSet {
-  const graceMs = (opts.loginGraceTime ?? 120) > 0 ? (opts.loginGraceTime ?? 120) * 1000 : Infinity;
-  const kept: ConnectionRecord[] = [];
-  const skipped = { noTime: 0, otherHost: 0 };
-  let wholeSeconds = true;
-  const users = new Set<string>();
-  for (const r of records) {
-    if (opts.host !== undefined && r.host !== opts.host) {
-      skipped.otherHost++;
-      continue;
+/** What the collector keeps of one connection record (a few numbers and the address, not the record). */
+interface Row {
+  at: number;
+  /** NaN when the log has no last time. */
+  end: number;
+  src: string | null;
+  port: number | null;
+  authenticated: boolean;
+  refused: boolean;
+  ending: Ending;
+}
+
+/**
+ * Collects arrivals from connection records one at a time (for a caller that streams them, e.g.
+ * `analyzeLogs({ onConnection })`, without keeping the records), then `finish()` gives the set.
+ * Auth times come from the options or from `authSuccess(…)` calls before `finish()`.
+ */
+export class ArrivalCollector {
+  private readonly opts: ArrivalOptions;
+  private readonly rows: Row[] = [];
+  private readonly users = new Set<string>();
+  private readonly auth = new Map<string, number[]>();
+  private readonly skipped = { noTime: 0, otherHost: 0 };
+  private wholeSeconds = true;
+
+  constructor(opts: ArrivalOptions = {}) {
+    this.opts = opts;
+  }
+
+  /** One connection record. */
+  add(r: ConnectionRecord): void {
+    if (this.opts.host !== undefined && r.host !== this.opts.host) {
+      this.skipped.otherHost++;
+      return;
     }
     if (r.start === null) {
-      skipped.noTime++;
-      continue;
+      this.skipped.noTime++;
+      return;
     }
-    kept.push(r);
-    if (r.outcome === 'authenticated' && r.src !== null) users.add(r.src);
-    if (wholeSeconds && (Date.parse(r.start) % 1000 !== 0 || (r.end !== null && Date.parse(r.end) % 1000 !== 0))) wholeSeconds = false;
+    const at = Date.parse(r.start);
+    const end = r.end === null ? Number.NaN : Date.parse(r.end);
+    if (this.wholeSeconds && (at % 1000 !== 0 || (r.end !== null && end % 1000 !== 0))) this.wholeSeconds = false;
+    const authenticated = r.outcome === 'authenticated';
+    if (authenticated && r.src !== null) this.users.add(r.src);
+    this.rows.push({ at, end, src: r.src, port: r.srcPort, authenticated, refused: r.outcome === 'dropped' && r.detail !== 'tcp_wrappers', ending: endingOf(r) });
   }
-  const resolutionMs = wholeSeconds ? 1000 : 1;
 
-  const refusedInLog = (r: ConnectionRecord) => r.outcome === 'dropped' && r.detail !== 'tcp_wrappers';
-  const arrivals: Arrival[] = [];
-  const bySource = new Map<string, { holds: number[]; endings: Ending[] }>();
-  const othersHolds: number[] = [];
-  const othersEndings: Ending[] = [];
-  const pending: { arrival: Arrival; src: string | null }[] = [];
-  for (const r of kept) {
-    const at = Date.parse(r.start!);
-    const user = r.src !== null && users.has(r.src);
-    const arrival: Arrival = { at, spreadMs: wholeSeconds ? 1000 : 0, holdMs: 0, source: r.src, user, ending: 'noauth', estimated: false };
-    arrivals.push(arrival);
-    if (refusedInLog(r)) {
-      arrival.estimated = true;
-      pending.push({ arrival, src: r.src });
-      continue;
-    }
-    const end = r.end === null ? null : Date.parse(r.end);
-    let hold: number;
-    if (r.outcome === 'authenticated') {
-      const auth = r.src !== null && r.srcPort !== null ? opts.authTimes?.get(`${r.src} ${r.srcPort}`) : undefined;
-      hold = auth !== undefined ? auth - at : Math.min(end === null ? AUTH_HOLD_FALLBACK_MS : end - at, AUTH_HOLD_FALLBACK_MS);
-    } else hold = end === null ? graceMs : Math.min(end - at, graceMs);
-    if (!Number.isFinite(hold)) hold = ESTIMATE_FALLBACK_HOLD_MS;
-    if (wholeSeconds && hold < 1000) hold = SAME_SECOND_HOLD_MS;
-    arrival.holdMs = Math.max(0, hold);
-    arrival.ending = endingOf(r);
-    if (r.src !== null) {
-      let s = bySource.get(r.src);
-      if (!s) bySource.set(r.src, (s = { holds: [], endings: [] }));
-      s.holds.push(arrival.holdMs);
-      s.endings.push(arrival.ending);
-    }
-    if (!user) {
-      othersHolds.push(arrival.holdMs);
-      othersEndings.push(arrival.ending);
-    }
+  /** A successful authentication (the engine's auth-success update): ends that connection's hold. */
+  authSuccess(address: string, port: number, ts: number): void {
+    const k = `${address} ${port}`;
+    const list = this.auth.get(k);
+    if (list) list.push(ts);
+    else this.auth.set(k, [ts]);
   }
-  const othersHold = othersHolds.length > 0 ? median(othersHolds) : ESTIMATE_FALLBACK_HOLD_MS;
-  const othersEnding = othersEndings.length > 0 ? commonest(othersEndings) : 'noauth';
-  for (const { arrival, src } of pending) {
-    const s = src === null ? undefined : bySource.get(src);
-    arrival.holdMs = s ? median(s.holds) : othersHold;
-    arrival.ending = arrival.user ? 'none' : s ? commonest(s.endings) : othersEnding;
+
+  private authTime(src: string, port: number, from: number, to: number | null): number | undefined {
+    const k = `${src} ${port}`;
+    return firstWithin(this.opts.authTimes?.get(k), from, to) ?? firstWithin(this.auth.get(k)?.sort((a, b) => a - b), from, to);
   }
-  arrivals.sort((a, b) => a.at - b.at);
-  return {
-    arrivals,
-    userSources: [...users].sort(),
-    estimated: pending.length,
-    resolutionMs,
-    skipped,
-    window: arrivals.length > 0 ? { from: arrivals[0].at, to: arrivals[arrivals.length - 1].at } : null,
-  };
+
+  /** The arrivals, sorted by time, with the holds of refused connections estimated (see the header). */
+  finish(): ArrivalSet {
+    const graceMs = (this.opts.loginGraceTime ?? 120) > 0 ? (this.opts.loginGraceTime ?? 120) * 1000 : Infinity;
+    const wholeSeconds = this.wholeSeconds;
+    const users = this.users;
+    const arrivals: Arrival[] = [];
+    const bySource = new Map<string, { holds: number[]; endings: Ending[] }>();
+    const othersHolds: number[] = [];
+    const othersEndings: Ending[] = [];
+    const pending: Arrival[] = [];
+    for (const r of this.rows) {
+      const user = r.src !== null && users.has(r.src);
+      const arrival: Arrival = { at: r.at, spreadMs: wholeSeconds ? 1000 : 0, holdMs: 0, source: r.src, user, ending: r.ending, estimated: false };
+      arrivals.push(arrival);
+      if (r.refused) {
+        arrival.estimated = true;
+        pending.push(arrival);
+        continue;
+      }
+      const end = Number.isNaN(r.end) ? null : r.end;
+      let hold: number;
+      if (r.authenticated) {
+        // An address and port come back over days: only an auth time within this connection's lines is its own.
+        const auth = r.src !== null && r.port !== null ? this.authTime(r.src, r.port, r.at, end) : undefined;
+        hold = auth !== undefined ? auth - r.at : Math.min(end === null ? AUTH_HOLD_FALLBACK_MS : end - r.at, AUTH_HOLD_FALLBACK_MS);
+      } else hold = end === null ? graceMs : Math.min(end - r.at, graceMs);
+      if (!Number.isFinite(hold)) hold = ESTIMATE_FALLBACK_HOLD_MS;
+      if (wholeSeconds && hold < 1000) hold = SAME_SECOND_HOLD_MS;
+      arrival.holdMs = Math.max(0, hold);
+      if (r.src !== null) {
+        let s = bySource.get(r.src);
+        if (!s) bySource.set(r.src, (s = { holds: [], endings: [] }));
+        s.holds.push(arrival.holdMs);
+        s.endings.push(arrival.ending);
+      }
+      if (!user) {
+        othersHolds.push(arrival.holdMs);
+        othersEndings.push(arrival.ending);
+      }
+    }
+    const othersHold = othersHolds.length > 0 ? median(othersHolds) : ESTIMATE_FALLBACK_HOLD_MS;
+    const othersEnding = othersEndings.length > 0 ? commonest(othersEndings) : 'noauth';
+    const estimates = new Map<string, { hold: number; ending: Ending }>();
+    for (const arrival of pending) {
+      const src = arrival.source;
+      let e = src === null ? undefined : estimates.get(src);
+      if (e === undefined) {
+        const s = src === null ? undefined : bySource.get(src);
+        e = s ? { hold: median(s.holds), ending: commonest(s.endings) } : { hold: othersHold, ending: othersEnding };
+        if (src !== null) estimates.set(src, e);
+      }
+      arrival.holdMs = e.hold;
+      arrival.ending = arrival.user ? 'none' : e.ending;
+    }
+    arrivals.sort((a, b) => a.at - b.at);
+    return {
+      arrivals,
+      userSources: [...users].sort(),
+      estimated: pending.length,
+      resolutionMs: wholeSeconds ? 1000 : 1,
+      skipped: { ...this.skipped },
+      window: arrivals.length > 0 ? { from: arrivals[0].at, to: arrivals[arrivals.length - 1].at } : null,
+    };
+  }
+}
+
+/** The arrivals a log shows, ready for `simulate…` (see the header for how holds are estimated). */
+export function arrivalsFromConnections(records: Iterable<ConnectionRecord>, opts: ArrivalOptions = {}): ArrivalSet {
+  const c = new ArrivalCollector(opts);
+  for (const r of records) c.add(r);
+  return c.finish();
 }

@@ -35,8 +35,9 @@ export class BlockCache {
     let out = this.byMask.get(key);
     if (out) return out;
     const bySource = new Map<string, string>();
+    const whole = netBlock.v4 >= 32 && netBlock.v6 >= 128; // every address its own block (sshd's default 32:128)
     out = this.arrivals.map((a) => {
-      if (a.source === null) return null;
+      if (whole || a.source === null) return a.source;
       let b = bySource.get(a.source);
       if (b === undefined) {
         b = prefixOf(a.source, a.source.includes(':') ? netBlock.v6 : netBlock.v4);
@@ -61,8 +62,11 @@ export function simulateRun(arrivals: readonly Arrival[], settings: AdmissionSet
     time[i] = a.at + u * a.spreadMs;
     draw[i] = rng.uniform(100);
   }
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((x, y) => time[x] - time[y] || x - y);
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if (time[i] < time[i - 1]) sorted = false;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (!sorted) order.sort((x, y) => time[x] - time[y] || x - y);
   const blocks = cache.blocks(settings.netBlock);
   const penalties = settings.penalties ? new PenaltyTable(settings.penalties) : null;
   const perSource = settings.perSource;

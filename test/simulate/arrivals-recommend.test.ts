@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arrivalsFromConnections, authTimesFrom, admissionSettings, recommend, penaltyDefaults, type Arrival } from '../../src/simulate/index.ts';
+import { ArrivalCollector, arrivalsFromConnections, authTimesFrom, admissionSettings, recommend, penaltyDefaults, type Arrival } from '../../src/simulate/index.ts';
 import { maxStartupsSimulationAdvice } from '../../src/advice/maxstartups-simulation.ts';
 import type { ConnectionRecord } from '../../src/connections/types.ts';
 import type { Outcome } from '../../src/classify/vocabulary.ts';
@@ -32,14 +32,14 @@ test('arrivals: holds from first to last line, auth times end the hold of a logi
     rec('198.51.100.7', 11, 7_000, 8_000, 'closed_after_ident', 'x', 'other-host'),
   ];
   records.push({ ...rec('198.51.100.7', 12, 0, 0, 'closed_before_ident'), start: null, end: null });
-  const set = arrivalsFromConnections(records, { host: 'srv', loginGraceTime: 120, authTimes: new Map([['192.0.2.10 1', T0 + 800]]) });
+  const set = arrivalsFromConnections(records, { host: 'srv', loginGraceTime: 120, authTimes: new Map([['192.0.2.10 1', [T0 - 86_400_000, T0 + 800]], ['192.0.2.10 2', [T0 + 7_200_000]]]) });
   assert.deepEqual(set.skipped, { noTime: 1, otherHost: 1 });
   assert.equal(set.resolutionMs, 1, 'millisecond times: exact');
   assert.deepEqual(set.userSources, ['192.0.2.10']);
   assert.equal(set.estimated, 3);
   const byAt = new Map(set.arrivals.map((a) => [a.at - T0, a]));
   assert.equal(byAt.get(0)!.holdMs, 800);
-  assert.equal(byAt.get(10_000)!.holdMs, 1000);
+  assert.equal(byAt.get(10_000)!.holdMs, 1000, 'the auth time of a later connection on the same port is not its own');
   assert.deepEqual(byAt.get(30_000), { at: T0 + 30_000, spreadMs: 0, holdMs: 800, source: '192.0.2.10', user: true, ending: 'none', estimated: true }); // median of 800 and 1000 (lower)
   assert.equal(byAt.get(1_250)!.ending, 'noauth');
   assert.equal(byAt.get(2_500)!.ending, 'authfail');
@@ -77,6 +77,13 @@ test('arrivals from the real engine: Analyzer records and its auth-success updat
   assert.equal(set.arrivals.length, 1);
   assert.equal(set.arrivals[0].user, true);
   assert.equal(set.arrivals[0].holdMs, 2000, 'held until Accepted, not the 15-minute session');
+  // The same, streamed: records and auth-success updates as they come, nothing kept but the collector.
+  const c = new ArrivalCollector();
+  for (const u of updates) {
+    if (u.kind === 'connection-closed') c.add(u.connection);
+    else if (u.kind === 'auth-success' && u.ts !== null) c.authSuccess(u.address, u.port, u.ts);
+  }
+  assert.deepEqual(c.finish(), set);
 });
 
 // A flood: 20 scanner addresses each holding slots 20 s, 2 connections a second; 3 users log in now and then.
