@@ -18,8 +18,7 @@ import { newTally, runFacts, tallyConnection } from '../../doctor/checks/logs.ts
 import { configFacts } from '../../doctor/checks/config.ts';
 import { rank } from '../../doctor/rank.ts';
 import { windowText } from '../../doctor/window.ts';
-import type { ConnectionRecord } from '../../engine/types.ts';
-import { admissionSettings, admissionValuesOf, arrivalsFromConnections, recommend, SettingsError } from '../../simulate/index.ts';
+import { admissionSettings, admissionValuesOf, ArrivalCollector, recommend, SettingsError } from '../../simulate/index.ts';
 import { simulationSection } from '../../report/page-simulation.ts';
 import type { ReportOpts } from './report.ts';
 
@@ -44,8 +43,8 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     // doctor's ranking from the same pass: its tally of sshd's refusals (MaxStartups start from the config when given).
     const tally = newTally();
     const maxStartupsBegin = Number((audit?.effective.get('maxstartups')?.[0] ?? '10').split(':')[0]) || 10;
-    // The simulator replays every connection: keep a small copy of each, only when it will run.
-    const kept: ConnectionRecord[] | null = audit !== null ? [] : null;
+    // The simulator replays every connection: its collector keeps a small row of each, only when it will run.
+    const arrivals = audit !== null ? new ArrivalCollector({ loginGraceTime: opts.loginGraceTime }) : null;
     const run = await analyzeLogs({
       inputs,
       format: opts.format as LogFormat | undefined,
@@ -56,7 +55,7 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
       onConnection: (c) => {
         page.connection(c);
         tallyConnection(tally, c, maxStartupsBegin);
-        if (kept !== null && kept.length < MAX_SIMULATED) kept.push(arrivalFields(c));
+        arrivals?.add(c);
       },
       onError: (file, line, message) => warn(`${file}${line === null ? '' : `:${line}`}: ${message}`),
     });
@@ -84,7 +83,7 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
       },
       audit: audit?.audit ?? null,
       auditError: audit?.error ?? null,
-      ...(audit !== null && kept !== null ? simulate(kept, audit.effective, audit.audit!.version, opts.loginGraceTime) : {}),
+      ...(audit !== null && arrivals !== null ? simulate(arrivals, audit.effective, audit.audit!.version) : {}),
     });
     const text = opts.json === true ? JSON.stringify(data) + '\n' : renderPage(data, readPageAssets());
     const buf = Buffer.from(text, 'utf8');
@@ -98,17 +97,8 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
   }
 }
 
-/** Connections the simulator replays at most (a small record each). */
-const MAX_SIMULATED = 5_000_000;
-
-/** The fields the simulator reads (src/simulate/arrivals.ts), without the evidence and client text. */
-function arrivalFields(c: ConnectionRecord): ConnectionRecord {
-  return { host: c.host, pid: null, pids: [], src: c.src, srcPort: c.srcPort, local: null, localPort: null, start: c.start, end: c.end, phase: c.phase, outcome: c.outcome, detail: c.detail, users: [], methods: [], failures: 0, evidence: [] };
-}
-
 /** The MaxStartups simulation under the audited config's admission settings (src/simulate/). */
-function simulate(kept: ConnectionRecord[], effective: ReadonlyMap<string, readonly string[]>, version: string, loginGraceTime: number): { simulation: PageData['simulation']; simulationError: string | null } {
-  if (kept.length >= MAX_SIMULATED) return { simulation: null, simulationError: `The log has more than ${MAX_SIMULATED.toLocaleString('en-US')} connections: the MaxStartups simulation was left out.` };
+function simulate(collector: ArrivalCollector, effective: ReadonlyMap<string, readonly string[]>, version: string): { simulation: PageData['simulation']; simulationError: string | null } {
   let current;
   try {
     current = admissionSettings(admissionValuesOf(effective), version);
@@ -116,7 +106,7 @@ function simulate(kept: ConnectionRecord[], effective: ReadonlyMap<string, reado
     if (e instanceof SettingsError) return { simulation: null, simulationError: `No MaxStartups simulation: ${e.message}` };
     throw e;
   }
-  const set = arrivalsFromConnections(kept, { loginGraceTime });
+  const set = collector.finish();
   if (set.arrivals.length === 0) return { simulation: null, simulationError: 'No MaxStartups simulation: the log has no timed connections to replay.' };
   return { simulation: simulationSection(recommend(set.arrivals, current), set), simulationError: null };
 }
