@@ -18,6 +18,9 @@ export const MAX_SOURCE_ROWS = 5000;
 /** Refused/failed connections kept per source before it has logged in, and after. */
 export const PROBLEMS_BEFORE_LOGIN = 10;
 export const PROBLEMS_AFTER_LOGIN = 200;
+/** Sources that logged in shown under "Your users" at most (those with refused or failed connections first), and their refused/failed connections in all. */
+export const MAX_USERS = 500;
+export const MAX_USER_PROBLEMS = 5000;
 /** Server events of one kind shown on the timeline at most. */
 export const MAX_MARKS = 2000;
 
@@ -48,6 +51,8 @@ export interface PageData {
   /** [address, class index, connections, outcome counts (OUTCOMES order), first s, last s, logged in, penalised, failures, users tried] */
   sources: { rows: SourceRow[]; total: number };
   users: { address: string; connections: number; logins: number; firstSeen: number | null; lastSeen: number | null; users: string[]; problems: Problem[]; problemsOmitted: number }[];
+  /** Sources that logged in beyond MAX_USERS (not listed). */
+  usersOmitted: number;
   audit: { root: string; version: string; sshd: { version: string; accepted: boolean; message: string } | null; findings: { severity: string; file: string | null; line: number | null; title: string; impact: string; fix: string }[] } | null;
   auditError: string | null;
   /** The MaxStartups simulation table (from the simulator) when --config is given: header and rows of text. */
@@ -129,7 +134,7 @@ export class PageDataBuilder {
       const ci = CLASS_INDEX.get(src.class) ?? CLASS_INDEX.get('unknown')!;
       classOf.set(src.address, ci);
       const loggedIn = (src.outcomes.authenticated ?? 0) > 0;
-      if (rows.length < MAX_SOURCE_ROWS || loggedIn) {
+      if (rows.length < MAX_SOURCE_ROWS || (loggedIn && rows.length < MAX_SOURCE_ROWS + MAX_USERS)) {
         rows.push([
           src.address,
           ci,
@@ -151,6 +156,15 @@ export class PageDataBuilder {
       users.push({ address: src.address, connections: src.connections, logins: src.outcomes.authenticated ?? 0, firstSeen: seconds(src.firstSeen), lastSeen: seconds(src.lastSeen), users: src.users, problems, problemsOmitted: track?.omitted ?? 0 });
     }
     users.sort((a, b) => b.problems.length + b.problemsOmitted - (a.problems.length + a.problemsOmitted) || b.connections - a.connections);
+    const usersOmitted = Math.max(0, users.length - MAX_USERS);
+    users.length = Math.min(users.length, MAX_USERS);
+    let problemBudget = MAX_USER_PROBLEMS;
+    for (const u of users) {
+      const keep = Math.min(u.problems.length, problemBudget);
+      u.problemsOmitted += u.problems.length - keep;
+      u.problems = u.problems.slice(0, keep);
+      problemBudget -= keep;
+    }
     const classById = new Int8Array(this.ids.length);
     for (let id = 0; id < this.ids.length; id++) classById[id] = classOf.get(this.ids[id]) ?? -1;
     const idClass = (id: number) => classById[id];
@@ -173,6 +187,7 @@ export class PageDataBuilder {
       kex: s.kexIdentification,
       sources: { rows, total: result.sources.length },
       users,
+      usersOmitted,
       audit: context.audit ?? null,
       auditError: context.auditError ?? null,
       simulation: context.simulation ?? null,

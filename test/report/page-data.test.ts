@@ -127,3 +127,20 @@ test('page data: sources inside a block PerSourcePenalties activated are marked 
   assert.deepEqual(penalised, { '203.0.113.7': true, '203.0.113.9': false, '2001:db8::5': false });
   assert.equal(d.penalties.length, 2);
 });
+
+test('page data: "your users" stays bounded however many sources log in', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    const a = `198.51.${100 + Math.floor(i / 250)}.${i % 250}`;
+    const pid = 1000 + i;
+    lines.push(`2026-11-21T10:00:00.000000+00:00 srv sshd[100]: drop connection #10 from [${a}]:5000 on [192.0.2.1]:22 past MaxStartups`);
+    lines.push(`2026-11-21T10:01:00.000000+00:00 srv sshd[${pid}]: Accepted publickey for u${i} from ${a} port 5001 ssh2: ED25519 SHA256:abc`);
+  }
+  const d = build(lines.join('\n'));
+  assert.equal(d.totals.classes.legit, 600);
+  assert.equal(d.users.length, 500);
+  assert.equal(d.usersOmitted, 100);
+  assert.equal(d.users.reduce((n, u) => n + u.problems.length, 0), 500);
+  assert.equal(d.userRefusals.length, 600, 'every refusal of a user is marked on the timeline');
+  assert.equal(d.sources.rows.length, 600);
+});

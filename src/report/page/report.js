@@ -457,7 +457,7 @@
     sUsers.appendChild(el('p', { class: 'empty' }, 'No source logged in during this log, so none can be called one of your users.'));
   } else {
     var troubled = D.users.filter(function (u) { return u.problems.length + u.problemsOmitted > 0; }).length;
-    sUsers.appendChild(el('p', null, plural(D.users.length, 'source') + ' logged in at least once (your users, or someone with their credentials); ' +
+    sUsers.appendChild(el('p', null, plural(D.users.length + D.usersOmitted, 'source') + ' logged in at least once (your users, or someone with their credentials); ' +
       (troubled ? plural(troubled, 'of them', 'of them') + ' also had connections refused or failed:' : 'none of them had a connection refused or failed.')));
     var ulist = el('div', { class: 'users' });
     D.users.forEach(function (u) {
@@ -475,6 +475,7 @@
       ulist.appendChild(card);
     });
     sUsers.appendChild(ulist);
+    if (D.usersOmitted) sUsers.appendChild(note(plural(D.usersOmitted, 'more source') + ' that logged in (those with the fewest refused or failed connections) are not listed here; `sshwarden analyze --json` has them all.'));
   }
 
   // ---- 6. configuration -------------------------------------------------------------------------
