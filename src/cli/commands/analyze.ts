@@ -28,7 +28,8 @@ function positiveInt(name: string) {
   };
 }
 
-function collect(v: string, prev: string[] | undefined): string[] {
+/** commander: a repeatable option's values. */
+export function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
 
