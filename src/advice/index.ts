@@ -9,3 +9,4 @@ export { logLevelAdvice } from './log-level.ts';
 export { useDnsAdvice } from './use-dns.ts';
 export { algorithmsAdvice, algorithmLine, type AlgorithmList } from './algorithms.ts';
 export { wrongServiceAdvice, probeTarget } from './wrong-service.ts';
+export { maxStartupsSimulationAdvice } from './maxstartups-simulation.ts';
