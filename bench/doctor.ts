@@ -6,7 +6,7 @@
  *   node bench/doctor.ts [--lines 1000000] [--seed 42] [--config /etc/ssh/sshd_config]
  */
 import { spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { resolve, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureLog } from './generated-log.ts';
@@ -14,10 +14,12 @@ import { ensureLog } from './generated-log.ts';
 const ROOT = resolve(dirname(import.meta.filename), '..');
 const GOAL_MS = 10_000;
 
-function timed(args: string[]): { ms: number; stdout: string; status: number | null } {
+/** One run under GNU time: wall ms, CPU ms (user + system, children included), peak RSS. */
+function timed(args: string[]): { ms: number; cpuMs: number; rssMb: number; stdout: string; status: number | null } {
   const t0 = performance.now();
-  const r = spawnSync(`${ROOT}/sshwarden`, args, { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 300_000 });
-  return { ms: Math.round(performance.now() - t0), stdout: r.stdout, status: r.status };
+  const r = spawnSync('/usr/bin/time', ['-f', '@@time %U %S %M', `${ROOT}/sshwarden`, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 600_000 });
+  const m = /@@time ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  return { ms: Math.round(performance.now() - t0), cpuMs: m ? Math.round((Number(m[1]) + Number(m[2])) * 1000) : -1, rssMb: m ? Math.round(Number(m[3]) / 1024) : -1, stdout: r.stdout, status: r.status };
 }
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '42' }, config: { type: 'string', default: '/etc/ssh/sshd_config' } } });
@@ -36,5 +38,6 @@ try {
 } catch {
   process.stdout.write(`doctor printed no JSON (exit ${doctor.status})\n`);
 }
-process.stdout.write(`\n| run | wall |\n| --- | ---: |\n| sshwarden doctor (logs + config + live checks) | ${(doctor.ms / 1000).toFixed(2)} s |\n| sshwarden analyze --json (the log engine alone) | ${(analyze.ms / 1000).toFixed(2)} s |\n\nchecks: ${checks}\n`);
-process.stdout.write(`goal doctor < ${GOAL_MS / 1000} s: ${doctor.ms < GOAL_MS ? 'met' : 'NOT met'} (${(doctor.ms / analyze.ms).toFixed(2)} x analyze)\n`);
+const row = (name: string, r: ReturnType<typeof timed>) => `| ${name} | ${(r.ms / 1000).toFixed(2)} s | ${(r.cpuMs / 1000).toFixed(2)} s | ${r.rssMb} MB |`;
+process.stdout.write(`\n| run | wall | CPU (user+sys) | peak RSS |\n| --- | ---: | ---: | ---: |\n${row('sshwarden doctor (logs + config + live checks)', doctor)}\n${row('sshwarden analyze --json (the log engine alone)', analyze)}\n\nchecks: ${checks}\n`);
+process.stdout.write(`goal doctor < ${GOAL_MS / 1000} s wall: ${doctor.ms < GOAL_MS ? 'met' : 'NOT met'}; CPU ${(doctor.cpuMs / 1000).toFixed(2)} s (${(doctor.cpuMs / analyze.cpuMs).toFixed(2)} x analyze's CPU); load average now ${loadavg()[0].toFixed(2)} on ${availableParallelism()} CPUs\n`);

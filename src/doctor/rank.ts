@@ -112,15 +112,16 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
   for (const d of of(facts, 'log_drops')) {
     const mine = client ? d.total : d.fromLegit;
     const whom = client ? `${who}` : `${plural(d.legitSources.length, 'address', 'addresses')} of your users`;
+    const were = client || d.legitSources.length === 1 ? 'was' : 'were';
     if (mine === 0) continue;
     if (d.kind === 'maxstartups') {
-      causes.push(cause('maxstartups', 0.85, `${whom} ${client ? 'was' : 'were'} refused by MaxStartups ${plural(mine, 'time')} ${when} (MaxStartups ${cfg?.maxStartups ?? '10:30:100'})`, d.evidence,
+      causes.push(cause('maxstartups', 0.85, `${whom} ${were} refused by MaxStartups ${plural(mine, 'time')} ${when} (MaxStartups ${cfg?.maxStartups ?? '10:30:100'})`, d.evidence,
         [maxStartupsAdvice({ current: ms, ownUsersDropped: mine }), cfg ? perSourceMaxStartupsAdvice({ version: cfg.version, current: cfg.perSourceMaxStartups, maxStartupsBegin: ms?.[0] ?? 10 }) : null], { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     } else if (d.kind === 'per_source') {
-      causes.push(cause('per_source_maxstartups', 0.85, `${whom} ${client ? 'was' : 'were'} refused by PerSourceMaxStartups ${cfg?.perSourceMaxStartups ?? ''} ${plural(mine, 'time')} ${when}: too many unauthenticated connections at once from one address`, d.evidence,
+      causes.push(cause('per_source_maxstartups', 0.85, `${whom} ${were} refused by PerSourceMaxStartups ${cfg?.perSourceMaxStartups ?? ''} ${plural(mine, 'time')} ${when}: too many unauthenticated connections at once from one address`, d.evidence,
         [maxStartupsAdvice({ current: ms, ownUsersDropped: mine })], { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     } else {
-      causes.push(cause('per_source_penalties', 0.85, `${whom} ${client ? 'was' : 'were'} refused by PerSourcePenalties ${plural(mine, 'time')} ${when} (penalised for failed logins or unauthenticated connections)`, d.evidence,
+      causes.push(cause('per_source_penalties', 0.85, `${whom} ${were} refused by PerSourcePenalties ${plural(mine, 'time')} ${when} (penalised for failed logins or unauthenticated connections)`, d.evidence,
         [cfg ? perSourcePenaltiesAdvice({ version: cfg.version, disabled: false, exemptSet: cfg.penaltyExemptSet, exempt: client ? [client.address] : d.legitSources }) : null], { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     }
   }
@@ -223,8 +224,8 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
     if (existing) {
       existing.evidence.push(...f.evidence);
       existing.confidence = Math.min(0.95, existing.confidence + 0.05);
-      if (!existing.fix.length) existing.fix.push({ summary: f.title, changes: [], commands: f.fix });
-    } else if (id) causes.push({ ...cause(id, 0.75, f.title, f.evidence, []), fix: [{ summary: f.title, changes: [], commands: f.fix }] });
+      if (!existing.fix.length) existing.fix.push(...f.fix.map((text) => ({ summary: text, changes: [], commands: [] })));
+    } else if (id) causes.push({ ...cause(id, 0.75, f.title, f.evidence, []), fix: f.fix.map((text) => ({ summary: text, changes: [], commands: [] })) });
   }
 
   // a client the log never saw, with nothing else found
@@ -242,7 +243,7 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
     const noise = (ov.classes.scanner ?? 0) + (ov.classes.bruteforce ?? 0);
     const sources = noise + (ov.classes.legit ?? 0) + (ov.classes.unknown ?? 0);
     const drops = of(facts, 'log_drops').reduce((a, d) => a + d.total, 0);
-    const share = sources ? Math.round((100 * noise) / sources) : 0;
+    const share = sources ? Math.floor((100 * noise) / sources) : 0;
     const sentence = `${share} % of the ${plural(sources, 'source')} that connected ${when} are scanners or password guessers (${ov.kexLines} kex_exchange_identification lines), which are harmless${drops ? `; the ${plural(drops, 'refused connection')} were theirs, not your users'` : ''}; ${plural(ov.classes.legit ?? 0, 'address', 'addresses')} logged in`;
     if (action.length === 0) causes.push(cause('scanners_only', 0.9, sentence, [], [], { connections: ov.connections }));
   }

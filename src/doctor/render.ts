@@ -22,7 +22,12 @@ export function renderDoctor(r: DoctorReport, p: Paint): string {
       out.push(`   ${p.dim('fix:')}`);
       for (const f of c.fix) {
         out.push(`     ${f.summary}`);
-        for (const ch of f.changes) out.push(`       ${p.dim(`in ${ch.file}:`)}`, ...ch.text.split('\n').map((l) => `         ${l}`));
+        let file: string | null = null;
+        for (const ch of f.changes) {
+          if (ch.file !== file) out.push(`       ${p.dim(`in ${ch.file}:`)}`);
+          file = ch.file;
+          out.push(...ch.text.split('\n').map((l) => `         ${l}`));
+        }
         for (const cmd of f.commands) out.push(`       ${p.bold('$')} ${cmd}`);
       }
     }

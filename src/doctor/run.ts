@@ -99,10 +99,13 @@ export function assemble(results: CheckResult[], o: { side: 'server' | 'client';
   const unchecked = results.filter((r) => r.status === 'unchecked').map((r) => ({ check: r.check, reason: r.reason ?? 'unknown', ms: r.ms ?? null }));
   if (o.offline) unchecked.push({ check: 'live checks', reason: '--offline: firewall, bans, listeners and the host were not looked at', ms: null });
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const unread = unchecked.filter((u) => u.check === 'logs' || u.check === 'config');
+  const action = causes.some((c) => c.action);
   return {
     side: o.side,
-    verdict,
-    action: causes.some((c) => c.action),
+    verdict: !action && unread.length ? `Nothing found, but ${unread.map((u) => `the ${u.check === 'logs' ? 'logs' : 'config'} could not be read (${u.reason})`).join(' and ')}.` : verdict,
+    inputFailed: unread.length > 0,
+    action,
     causes,
     checked,
     unchecked,

@@ -9,22 +9,11 @@ export interface Ev {
   text: string;
 }
 
-export const BAN_SYSTEMS = ['fail2ban', 'sshguard', 'crowdsec', 'sshwarden', 'nftables', 'iptables', 'ipset'] as const;
-export type BanSystem = (typeof BAN_SYSTEMS)[number];
+export type { BanSystem } from '../advice/bans.ts';
+import type { BanFacts, BanSystem } from '../advice/bans.ts';
 
-/** Where a ban lives, enough to lift it (every field comes from the system's own output, validated). */
-export interface BanPlace {
-  jail?: string;
-  /** nftables: family, table, set or chain, rule handle */
-  family?: string;
-  table?: string;
-  set?: string;
-  chain?: string;
-  handle?: number;
-  /** iptables/ip6tables: the rule as `-S` prints it (`-A CHAIN ...`) */
-  rule?: string;
-  tool?: 'iptables' | 'ip6tables';
-}
+/** Where a ban lives, enough to lift it (every field comes from the system's own output, validated by the advice). */
+export type BanPlace = Omit<BanFacts, 'by' | 'address'>;
 
 export type Fact =
   // bans and firewall rules
@@ -112,6 +101,8 @@ export interface DoctorReport {
   verdict: string;
   /** Exit status: action needed. */
   action: boolean;
+  /** The logs or the config could not be read (exit 3 when nothing else needs action). */
+  inputFailed?: boolean;
   causes: Cause[];
   checked: { check: string; note: string; ms: number | null }[];
   unchecked: { check: string; reason: string; ms: number | null }[];

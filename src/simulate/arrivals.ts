@@ -26,6 +26,7 @@
 import type { ConnectionRecord } from '../connections/types.ts';
 import type { EngineUpdate } from '../engine/types.ts';
 import type { Arrival, Ending } from './types.ts';
+import { canonicalAddress } from '../net/address.ts';
 
 export const AUTH_HOLD_FALLBACK_MS = 1000;
 export const SAME_SECOND_HOLD_MS = 333;
@@ -150,8 +151,10 @@ export class ArrivalCollector {
     const end = r.end === null ? Number.NaN : Date.parse(r.end);
     if (this.wholeSeconds && (at % 1000 !== 0 || (r.end !== null && end % 1000 !== 0))) this.wholeSeconds = false;
     const authenticated = r.outcome === 'authenticated';
-    if (authenticated && r.src !== null) this.users.add(r.src);
-    this.rows.push({ at, end, src: r.src, port: r.srcPort, authenticated, refused: r.outcome === 'dropped' && r.detail !== 'tcp_wrappers', ending: endingOf(r) });
+    // Sources are keyed by canonical address (blocks, penalties); anything else counts as unknown.
+    const src = r.src === null ? null : canonicalAddress(r.src);
+    if (authenticated && src !== null) this.users.add(src);
+    this.rows.push({ at, end, src, port: r.srcPort, authenticated, refused: r.outcome === 'dropped' && r.detail !== 'tcp_wrappers', ending: endingOf(r) });
   }
 
   /** A successful authentication (the engine's auth-success update): ends that connection's hold. */

@@ -14,7 +14,7 @@
 export type * from './types.ts';
 export { ENDINGS } from './types.ts';
 export { arrivalsFromConnections, ArrivalCollector, authTimesFrom, endingOf, type ArrivalOptions, type ArrivalSet } from './arrivals.ts';
-export { admissionSettings, admissionValuesOf, changedLines, defaultAdmission, maxStartupsText, parseMaxStartupsValue, parsePenalties, penaltyDefaults, SettingsError, type AdmissionValues } from './settings.ts';
+export { admissionSettings, admissionValuesOf, changedLines, defaultAdmission, describeSettings, maxStartupsText, parseMaxStartupsValue, parsePenalties, penaltyDefaults, SettingsError, type AdmissionValues } from './settings.ts';
 export { simulateRun, simulateSetting, simulateSettings, DEFAULT_RUNS, type SimulateOptions } from './replay.ts';
 export { recommend, candidateSettings, type Candidate, type Recommendation, type RecommendationStatus, type RecommendOptions } from './recommend.ts';
 export { shouldDropConnection, dropPercent, penaltySeconds } from './admission.ts';

@@ -166,3 +166,12 @@ export function changedLines(from: AdmissionSettings, to: AdmissionSettings): st
   if (to.penalties !== null && ex(from) !== ex(to) && ex(to) !== '') out.push(`PerSourcePenaltyExemptList ${ex(to)}`);
   return out;
 }
+
+/** One line for a table: `MaxStartups 10:30:100, PerSourceMaxStartups 5 (/32, /64), PerSourcePenalties on (2 exempt)`. */
+export function describeSettings(s: AdmissionSettings): string {
+  const parts = [`MaxStartups ${maxStartupsText(s.maxStartups)}`];
+  if (s.perSource !== null) parts.push(`PerSourceMaxStartups ${s.perSource}${s.netBlock.v4 !== 32 || s.netBlock.v6 !== 128 ? ` (/${s.netBlock.v4}, /${s.netBlock.v6})` : ''}`);
+  if (s.penalties === null) parts.push('no PerSourcePenalties');
+  else parts.push(`PerSourcePenalties on${s.penalties.exempt.length ? ` (${s.penalties.exempt.length} exempt)` : ''}`);
+  return parts.join(', ');
+}

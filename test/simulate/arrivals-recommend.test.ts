@@ -4,8 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArrivalCollector, arrivalsFromConnections, authTimesFrom, admissionSettings, recommend, penaltyDefaults, type Arrival } from '../../src/simulate/index.ts';
+import { ArrivalCollector, arrivalsFromConnections, authTimesFrom, admissionSettings, describeSettings, recommend, penaltyDefaults, type Arrival } from '../../src/simulate/index.ts';
 import { maxStartupsSimulationAdvice } from '../../src/advice/maxstartups-simulation.ts';
+import { adviceLine } from '../../src/advice/index.ts';
 import type { ConnectionRecord } from '../../src/connections/types.ts';
 import type { Outcome } from '../../src/classify/vocabulary.ts';
 import { Analyzer } from '../../src/engine/analyzer.ts';
@@ -53,6 +54,14 @@ test('arrivals: holds from first to last line, auth times end the hold of a logi
   assert.equal(byAt.get(6_000)!.estimated, false);
   assert.equal(byAt.get(7_000)!.holdMs, 120_000);
   assert.ok(set.arrivals.every((a, i) => i === 0 || set.arrivals[i - 1].at <= a.at), 'sorted by time');
+});
+
+test('arrivals: a source that is not an IP address counts as unknown; settings in one line', () => {
+  const set = arrivalsFromConnections([rec('not-an-ip', 1, 0, 500, 'authenticated'), rec('2001:DB8:0:0::1', 2, 0, 500, 'auth_failed')]);
+  assert.deepEqual(set.arrivals.map((a) => a.source), [null, '2001:db8::1']);
+  assert.deepEqual(set.userSources, []);
+  assert.equal(describeSettings(admissionSettings({ persourcemaxstartups: '5', persourcenetblocksize: '32:64' }, '9.9')), 'MaxStartups 10:30:100, PerSourceMaxStartups 5 (/32, /64), PerSourcePenalties on');
+  assert.equal(describeSettings(admissionSettings({}, '9.2')), 'MaxStartups 10:30:100, no PerSourcePenalties');
 });
 
 test('arrivals: whole-second logs spread each arrival over its second and give same-second connections 1/3 s', () => {
@@ -111,6 +120,7 @@ test('recommend: the smallest MaxStartups that lets every user in, keeping the c
   assert.equal(adv.commands[0], 'sshd -t');
   assert.match(adv.commands[1], /^systemctl reload ssh/);
   assert.match(adv.summary, /none of theirs is refused in any run/);
+  assert.match(adviceLine(adv), /`MaxStartups 50:30:60` in \/etc\/ssh\/sshd_config\.d\/.*; then `sshd -t && systemctl reload ssh/);
 });
 
 test('recommend: one source hogging the slots is capped with PerSourceMaxStartups before MaxStartups is raised', () => {

@@ -34,6 +34,8 @@ export interface ReplayResult {
   received: string;
   /** When the connection was opened, ms after the start (how late the timer fired). */
   openedAt: number;
+  /** When the client closed it (FIN), ms after the start; null when the server closed first. */
+  closedAt: number | null;
   error?: string;
 }
 
@@ -50,7 +52,7 @@ function one(c: ReplayConn): Promise<ReplayResult> {
   return new Promise((resolve) => {
     const openedAt = Math.round(performance.now() - t0);
     const data: Buffer[] = [];
-    const r: ReplayResult = { gotBanner: false, refusal: null, received: '', openedAt };
+    const r: ReplayResult = { gotBanner: false, refusal: null, received: '', openedAt, closedAt: null };
     const sock = net.connect({ host: spec.host, port: spec.port, localAddress: c.localAddress });
     let sentIdent = false;
     const finish = () => {
@@ -64,14 +66,17 @@ function one(c: ReplayConn): Promise<ReplayResult> {
     sock.on('data', (b: Buffer) => {
       data.push(b);
       const got = Buffer.concat(data);
-      if (c.ident && !sentIdent && got.includes(10) && got.subarray(0, 4).toString('latin1') === 'SSH-') {
+      if (c.ident && !sentIdent && r.closedAt === null && got.includes(10) && got.subarray(0, 4).toString('latin1') === 'SSH-') {
         sentIdent = true;
         sock.write('SSH-2.0-sshwarden_replay\r\n');
       }
     });
     sock.on('error', (e: NodeJS.ErrnoException) => (r.error = e.code ?? e.message));
     sock.on('close', finish);
-    const closeAt = setTimeout(() => sock.end(), Math.max(0, c.at + c.holdMs - (performance.now() - t0)));
+    const closeAt = setTimeout(() => {
+      r.closedAt = Math.round(performance.now() - t0);
+      sock.end();
+    }, Math.max(0, c.at + c.holdMs - (performance.now() - t0)));
     const killAt = setTimeout(() => sock.destroy(), Math.max(0, c.at + c.holdMs - (performance.now() - t0)) + 3000);
     sock.on('close', () => {
       clearTimeout(closeAt);

@@ -72,5 +72,5 @@ export async function runDoctor(target: string | undefined, opts: DoctorOpts, pa
     const { side, verdict, causes, checked, unchecked, window, client } = report;
     process.stdout.write(`${JSON.stringify({ verdict, side, client, window, causes: causes.map((c) => ({ id: c.id, ...(c.by ? { by: c.by } : {}), confidence: c.confidence, action: c.action, summary: c.summary, affects: c.affects, evidence: c.evidence, fix: c.fix, verify: c.verify })), checked, unchecked }, null, 2)}\n`);
   } else process.stdout.write(renderDoctor(report, paint));
-  return report.action ? EXIT.FINDINGS : EXIT.OK;
+  return report.action ? EXIT.FINDINGS : report.inputFailed ? EXIT.INPUT : EXIT.OK;
 }

@@ -1,9 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { colors } from '../terminal.ts';
+import { collect } from '../log-inputs.ts';
 
-function collect(v: string, prev: string[] | undefined): string[] {
-  return [...(prev ?? []), v];
-}
 
 export function registerDoctor(program: Command): void {
   program
@@ -37,7 +35,7 @@ Examples:
 
 doctor never changes the host: it prints the fix commands, it does not run them.
 Without root some checks cannot look (bans, firewall, host keys); they are listed with the reason.
-Exit codes: 0 nothing needs action (scanners only), 1 a cause needs action, 2 usage.`,
+Exit codes: 0 nothing needs action (scanners only), 1 a cause needs action, 2 usage, 3 the logs or config could not be read.`,
     )
     .action(async (target, opts) => {
       const { runDoctor } = await import('./doctor-run.ts');

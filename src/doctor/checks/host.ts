@@ -27,7 +27,7 @@ export async function checkHostKeys(ctx: CheckContext, hostKeys: string[]): Prom
   }
   const facts: Fact[] = [];
   if (problems.length && (hostKeys.length > 0 || present === 0)) facts.push({ type: 'host_keys', problems, evidence: problems.map((p) => ({ where: p.file, text: p.problem })) });
-  return { check, status: 'looked', note: `${present} host key(s) readable`, facts };
+  return { check, status: 'looked', note: `${present} host key(s) present and private`, facts };
 }
 
 export async function checkPrivsep(ctx: CheckContext): Promise<CheckResult> {

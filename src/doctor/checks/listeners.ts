@@ -73,8 +73,13 @@ async function sshdRunsHere(ctx: CheckContext): Promise<boolean | null> {
   const pids = ps.stdout.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l));
   const mine = await ctx.runner.readlink('/proc/self/ns/net');
   if (mine === null) return pids.length > 0;
-  for (const pid of pids.slice(0, 200)) if ((await ctx.runner.readlink(`/proc/${pid}/ns/net`)) === mine) return true;
-  return false;
+  let unknown = false;
+  for (const pid of pids.slice(0, 200)) {
+    const ns = await ctx.runner.readlink(`/proc/${pid}/ns/net`);
+    if (ns === mine) return true;
+    if (ns === null) unknown = true; // not root: another user's process cannot be looked into
+  }
+  return unknown ? null : false;
 }
 
 export async function checkListeners(ctx: CheckContext): Promise<CheckResult> {
