@@ -17,7 +17,7 @@ fi
 # What the test run installs (only when missing, nothing upgraded; their services left
 # disabled at boot; see scripts/install-test-deps.sh). syslog-ng-core is only unpacked into
 # /var/cache/sshwarden-test (it conflicts with rsyslog), with its libraries installed.
-debs=(openssh-server openssh-client rsyslog nftables iproute2 ipset iptables fail2ban sshguard ssh-audit nginx-light procps iputils-ping netcat-openbsd curl python3-paramiko systemd-journal-remote openssl syslog-ng-core libivykis0 libnet1 libpcre3 busybox xz-utils zstd debootstrap systemd-container postgresql tcpdump tshark)
+debs=(openssh-server openssh-client rsyslog nftables iproute2 ipset iptables fail2ban sshguard ssh-audit nginx-light procps iputils-ping netcat-openbsd curl python3-paramiko systemd-journal-remote openssl syslog-ng-core libivykis0 libnet1 libpcre3 busybox xz-utils zstd debootstrap systemd-container postgresql tcpdump tshark chromium)
 # SSHWARDEN_TEST_EXTRA_DEBS: more packages for this run (test/install uses it to check the install phase).
 read -r -a extra <<< "${SSHWARDEN_TEST_EXTRA_DEBS:-}"
 "$root/scripts/install-test-deps.sh" "${debs[@]}" "${extra[@]}"

@@ -24,13 +24,11 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync
 import { join, dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { generateAuthLog, type GenerateStats, type TimeFormat } from './generate-auth-log.ts';
+import type { GenerateStats, TimeFormat } from './generate-auth-log.ts';
+import { CACHE, ensureLog } from './generated-log.ts';
 import { summarise, formatSummary } from './profile-summary.ts';
 
-/** Bump when the generator's output changes, so cached files are regenerated. */
-const GENERATOR_VERSION = 1;
 const ROOT = resolve(dirname(import.meta.filename), '..');
-const CACHE = '/tmp/sshwarden-bench';
 const GOALS = { vsSshguard: 3, vsFail2ban: 50, maxRssMb: 200 };
 
 interface Measurement {
@@ -143,32 +141,6 @@ async function measure(
 function round(x: number, d: number): number {
   const f = 10 ** d;
   return Math.round(x * f) / f;
-}
-
-/** The cached generated log and the generator's ground truth for it (`<file>.stats.json`). */
-function ensureLog(lines: number, seed: number, format: TimeFormat): { file: string; stats: GenerateStats } {
-  mkdirSync(CACHE, { recursive: true });
-  const file = join(CACHE, `auth-${lines}-s${seed}-${format}-g${GENERATOR_VERSION}.log`);
-  const statsFile = `${file}.stats.json`;
-  if (existsSync(file) && statSync(file).size > 0 && existsSync(statsFile)) {
-    return { file, stats: JSON.parse(readFileSync(statsFile, 'utf8')) as GenerateStats };
-  }
-  process.stderr.write(`bench: generating ${file} ...\n`);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  let stats: GenerateStats;
-  try {
-    stats = generateAuthLog({ lines, seed, format }, (chunk) => {
-      writeSync(fd, chunk);
-    });
-    process.stderr.write(`bench: ${stats.lines} lines (${stats.sshdLines} sshd), ${stats.connections} connections, ${stats.firstTs} .. ${stats.lastTs}\n`);
-  } finally {
-    closeSync(fd);
-  }
-  // rename so an interrupted run never leaves a half file behind under the final name
-  renameSync(tmp, file);
-  writeFileSync(statsFile, `${JSON.stringify(stats, null, 2)}\n`);
-  return { file, stats };
 }
 
 /**

@@ -139,7 +139,9 @@ export interface Listener {
 
 function sshdConfigOf(pid: number): string | undefined {
   try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    // the listener rewrites its title ("sshd: /usr/sbin/sshd -f FILE [listener] 0 of 10-100 startups"): one string
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter((w) => w !== '');
+    const argv = raw.length === 1 ? raw[0].split(' ') : raw;
     const i = argv.indexOf('-f');
     return i >= 0 && argv[i + 1] ? argv[i + 1] : '/etc/ssh/sshd_config';
   } catch {
@@ -151,8 +153,13 @@ function sshdConfigOf(pid: number): string | undefined {
 export function tcpListeners(): Listener[] | null {
   const r = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8', timeout: 5000 });
   if (r.status !== 0) return null;
+  return parseSsListeners(r.stdout, (pid) => sshdConfigOf(pid));
+}
+
+/** Pure: the listeners in `ss -ltnpH` output (`configOf` gives an sshd's -f file by pid). */
+export function parseSsListeners(text: string, configOf: (pid: number) => string | undefined = () => undefined): Listener[] {
   const out: Listener[] = [];
-  for (const line of r.stdout.split('\n')) {
+  for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f.length < 4) continue;
     const local = f[3];
@@ -161,7 +168,7 @@ export function tcpListeners(): Listener[] | null {
     const port = Number(local.slice(i + 1));
     const pm = /users:\(\("([^"]+)",pid=(\d+)/.exec(line);
     const pid = pm ? Number(pm[2]) : undefined;
-    out.push({ address: addr, port, process: pm?.[1], pid, config: pm?.[1] === 'sshd' && pid ? sshdConfigOf(pid) : undefined });
+    out.push({ address: addr, port, process: pm?.[1], pid, config: pm?.[1] === 'sshd' && pid ? configOf(pid) : undefined });
   }
   return out;
 }

@@ -7,31 +7,23 @@ import { existsSync, fstatSync, writeSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { colors, stderrIsTty, warn } from '../terminal.ts';
-import type { InputSpec } from '../../sources/read-inputs.ts';
+import { logInputs } from '../log-inputs.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
 import { readServerSettings, inputsAreThisHost, DEFAULT_CONFIG } from '../../analyze/server-settings.ts';
 import type { ServerSettings } from '../../engine/types.ts';
-import { isLogFormat, isValidTimeZone, type LogFormat } from '../../framing/index.ts';
+import type { LogFormat } from '../../framing/index.ts';
 import { normaliseAddress } from '../../events/ip.ts';
 import { JsonStream, type ChunkWriter } from '../../report/json-stream.ts';
 import { renderText, type Paint } from '../../report/text.ts';
 import type { AnalyzeOpts } from './analyze.ts';
 
 export async function analyze(files: string[], opts: AnalyzeOpts): Promise<number> {
-  if (opts.format !== undefined && !isLogFormat(opts.format)) throw new UserError(`--format: unknown format "${opts.format}"`);
-  if (opts.timezone !== undefined && !isValidTimeZone(opts.timezone)) throw new UserError(`--timezone: unknown time zone "${opts.timezone}" (use an IANA name such as UTC or Europe/Berlin)`);
-  if (!opts.journal && (opts.since !== undefined || opts.until !== undefined || opts.unit !== undefined)) throw new UserError('--since/--until/--unit need --journal');
   let source: string | null = null;
   if (opts.source !== undefined) {
     source = isIP(opts.source.replace(/%.*$/, '')) ? normaliseAddress(opts.source) : null;
     if (source === null) throw new UserError(`--source: "${opts.source}" is not an IP address`);
   }
-  const inputs: InputSpec[] = [...files];
-  if (opts.journal) inputs.push({ journal: { since: opts.since, until: opts.until, units: opts.unit } });
-  if (inputs.length === 0) {
-    if (process.stdin.isTTY) throw new UserError('no input: give log files, "-" for stdin, or --journal (see --help)');
-    inputs.push('-');
-  }
+  const inputs = logInputs(files, opts);
 
   // A reader that stops early (`| head`) closes the pipe: stop quietly, as other Unix tools do.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

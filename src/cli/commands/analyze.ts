@@ -1,9 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
-import { Option } from '@commander-js/extra-typings';
-import { UserError } from '../user-error.ts';
 // Only the option table is loaded with the CLI; the engine, framers and reports are imported when
 // `analyze` runs (./analyze-run.ts), so other commands and `--version` do not pay for them.
-import { LOG_FORMATS } from '../../framing/log-format.ts';
+import { addLogInputOptions, positiveInt } from '../log-inputs.ts';
 
 export interface AnalyzeOpts {
   format?: string;
@@ -21,33 +19,16 @@ export interface AnalyzeOpts {
   config?: string;
 }
 
-function positiveInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new UserError(`${name}: must be a positive integer, got "${v}"`);
-    return n;
-  };
-}
-
-function collect(v: string, prev: string[] | undefined): string[] {
-  return [...(prev ?? []), v];
-}
-
 export function registerAnalyze(program: Command): void {
-  program
-    .command('analyze')
-    .description(
-      'Read sshd logs, follow every connection from accept to close, and explain what happened to each connection ' +
-        'and each source address, and why (kex_exchange_identification, MaxStartups drops, scanners, brute force).',
-    )
-    .argument('[files...]', 'log files (rotated and .gz too); "-" reads stdin')
-    .addOption(new Option('--format <format>', 'input format (default: detected per file)').choices(LOG_FORMATS))
-    .option('--timezone <zone>', 'IANA time zone for timestamps without one (default: this machine\'s)')
-    .option('--year <year>', 'year of the first line for formats without a year (default: from the file time)', positiveInt('--year'))
-    .option('--journal', 'read the systemd journal (runs journalctl -o json)')
-    .option('--since <time>', 'with --journal: journalctl --since (e.g. "2 days ago")')
-    .option('--until <time>', 'with --journal: journalctl --until')
-    .option('--unit <unit>', 'with --journal: systemd unit(s) to read (repeatable; default: the sshd identifiers)', collect)
+  addLogInputOptions(
+    program
+      .command('analyze')
+      .description(
+        'Read sshd logs, follow every connection from accept to close, and explain what happened to each connection ' +
+          'and each source address, and why (kex_exchange_identification, MaxStartups drops, scanners, brute force).',
+      )
+      .argument('[files...]', 'log files (rotated and .gz too); "-" reads stdin'),
+  )
     .option('--json', 'one JSON document on stdout (streamed; see README "JSON output")')
     .option('--source <address>', "one source's story, connection by connection")
     .option('--connections', 'list every connection in the text report')

@@ -20,6 +20,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   allow: async () => (await import('./allow.ts')).registerAllow,
   pcap: async () => (await import('./pcap.ts')).registerPcap,
   fleet: async () => (await import('./fleet.ts')).registerFleet,
+  doctor: async () => (await import('./doctor.ts')).registerDoctor,
+  report: async () => (await import('./report.ts')).registerReport,
 };
 
 /** The commands a command line needs: the one it names, or all of them (help, errors). */

@@ -1,0 +1,165 @@
+/**
+ * The sshd logs, through analyze's engine (analyzeLogs), restricted to the window and, for
+ * `--client`, to that address and its /64: sshd's own refusals (MaxStartups, PerSourceMaxStartups,
+ * PerSourcePenalties, TCP wrappers, AllowUsers/DenyUsers), LoginGraceTime expiries, failed key
+ * exchanges, daemon errors (host keys, resources), who logged in, and how much is scanner noise.
+ */
+import type { CheckContext } from '../context.ts';
+import { clientMatcher } from '../context.ts';
+import type { CheckResult, Ev, Fact } from '../types.ts';
+import { analyzeLogs, type AnalyzeLogsRun } from '../../analyze/analyze-logs.ts';
+import type { ConnectionRecord } from '../../engine/types.ts';
+
+const SAMPLES = 3;
+
+type Kind = 'maxstartups' | 'per_source' | 'penalty' | 'grace' | 'denied' | 'kex' | 'wrappers';
+
+class Tally {
+  /** per kind: per source count */
+  readonly bySource = new Map<Kind, Map<string, number>>();
+  readonly samples = new Map<Kind, Map<string, Ev[]>>();
+  readonly users = new Set<string>();
+  add(kind: Kind, src: string, ev: Ev | null): void {
+    let m = this.bySource.get(kind);
+    if (!m) this.bySource.set(kind, (m = new Map()));
+    m.set(src, (m.get(src) ?? 0) + 1);
+    if (ev === null) return;
+    let s = this.samples.get(kind);
+    if (!s) this.samples.set(kind, (s = new Map()));
+    const list = s.get(src);
+    if (!list) s.set(src, [ev]);
+    else if (list.length < SAMPLES) list.push(ev);
+  }
+}
+
+function evOf(c: ConnectionRecord, re: RegExp | null): Ev | null {
+  const e = (re ? c.evidence.find((x) => x.text !== undefined && re.test(x.text)) : undefined) ?? c.evidence[c.evidence.length - 1];
+  return e ? { where: `${e.file}:${e.line}`, text: e.text ?? '' } : null;
+}
+
+/** Pure: one closed connection into the tally. */
+export function tallyConnection(t: Tally, c: ConnectionRecord, maxStartupsBegin: number): void {
+  const src = c.src;
+  if (src === null) return;
+  if (c.outcome === 'dropped') {
+    if (c.detail === 'tcp_wrappers') return t.add('wrappers', src, evOf(c, /refused connect/));
+    if (c.detail === 'penalty' || c.detail === 'penalty_table') return t.add('penalty', src, evOf(c, /drop connection/));
+    if (c.detail === 'maxstartups') {
+      const ev = evOf(c, /drop connection/);
+      const n = ev ? /drop connection #(\d+)/.exec(ev.text) : null;
+      // "#n" is how many unauthenticated connections sshd had: below MaxStartups' start, only the per-source limit drops
+      const perSource = /per-source/i.test(c.reason ?? '') || (n !== null && Number(n[1]) < maxStartupsBegin);
+      return t.add(perSource ? 'per_source' : 'maxstartups', src, ev);
+    }
+  }
+  if (c.outcome === 'timeout') t.add('grace', src, evOf(c, /Timeout before authentication|grace/i));
+  if (c.outcome === 'kex_failed') t.add('kex', src, evOf(c, /no matching|Unable to negotiate/));
+  const denied = c.evidence.find((e) => e.text !== undefined && / not allowed because /.test(e.text));
+  if (denied) {
+    t.add('denied', src, { where: `${denied.file}:${denied.line}`, text: denied.text ?? '' });
+    for (const u of c.users) if (t.users.size < 20) t.users.add(u);
+  }
+}
+
+export function newTally(): Tally {
+  return new Tally();
+}
+
+/** Pure: the tally and the engine result into facts. */
+export function logFacts(t: Tally, legit: Set<string>, clientEvidence: Ev[] | null): Fact[] {
+  const facts: Fact[] = [];
+  const sum = (kind: Kind, only: Set<string> | null) => {
+    let n = 0;
+    for (const [s, c] of t.bySource.get(kind) ?? []) if (only === null || only.has(s)) n += c;
+    return n;
+  };
+  const evidence = (kind: Kind): Ev[] => {
+    const s = t.samples.get(kind);
+    if (!s) return [];
+    const own = [...s.entries()].filter(([a]) => legit.has(a)).flatMap(([, e]) => e);
+    const rest = [...s.entries()].filter(([a]) => !legit.has(a)).flatMap(([, e]) => e);
+    return [...own, ...rest].slice(0, 5);
+  };
+  const legitOf = (kind: Kind) => [...(t.bySource.get(kind)?.keys() ?? [])].filter((a) => legit.has(a));
+  for (const kind of ['maxstartups', 'per_source', 'penalty'] as const) {
+    const total = sum(kind, null);
+    if (total) facts.push({ type: 'log_drops', kind, total, fromLegit: sum(kind, legit), legitSources: legitOf(kind).slice(0, 50), evidence: evidence(kind) });
+  }
+  const denied = sum('denied', null);
+  if (denied) facts.push({ type: 'log_denied', users: [...t.users], count: denied, evidence: evidence('denied') });
+  const grace = sum('grace', legit);
+  if (grace) facts.push({ type: 'log_grace', legitTimeouts: grace, evidence: evidence('grace') });
+  const wr = sum('wrappers', null);
+  if (wr) facts.push({ type: 'log_wrappers', count: wr, evidence: evidence('wrappers') });
+  const kex = sum('kex', null);
+  if (kex) facts.push({ type: 'log_kex_failed', count: kex, fromLegit: sum('kex', legit), evidence: evidence('kex') });
+  void clientEvidence;
+  return facts;
+}
+
+/**
+ * Pure: the facts of one analysis run (the tally of its connections, its server events and its
+ * overview). Also used by `report`, which runs the engine once for its page and the ranking.
+ */
+export function runFacts(run: Pick<AnalyzeLogsRun, 'result' | 'readCounts' | 'timeRange' | 'inputs'>, tally: Tally): Fact[] {
+  const r = run.result;
+  const legit = new Set(r.sources.filter((s) => s.class === 'legit').map((s) => s.address));
+  const facts = logFacts(tally, legit, null);
+  let lastRestart: number | null = null;
+  for (const e of r.events) {
+    if ((e.type === 'restart' || e.type === 'listening' || e.type === 'startup') && e.time) {
+      const t = Date.parse(e.time);
+      if (lastRestart === null || t > lastRestart) lastRestart = t;
+    }
+    if (e.type === 'host_key' || e.type === 'resource' || e.type === 'bind_failed') {
+      const last = facts.find((f) => f.type === 'log_daemon' && f.kind === e.type);
+      const ev = { where: `${e.evidence.file}:${e.evidence.line}`, text: e.evidence.text ?? e.message };
+      if (last && last.type === 'log_daemon') {
+        if (last.evidence.length < 5) last.evidence.push(ev);
+      } else facts.push({ type: 'log_daemon', kind: e.type, evidence: [ev] });
+    }
+  }
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  facts.push({
+    type: 'log_overview', lines: run.readCounts.lines, connections: r.summary.connections, kexLines: r.summary.kexIdentification.lines, kexConnections: r.summary.kexIdentification.connections,
+    classes: { ...r.summary.classes }, legitAddresses: [...legit].slice(0, 1000), first: iso(run.timeRange.first), last: iso(run.timeRange.last), lastRestart: iso(lastRestart), inputs: run.inputs.map((i) => i.file),
+  });
+  return facts;
+}
+
+export async function checkLogs(ctx: CheckContext, o: { maxStartupsBegin: number; loginGraceTime: number }): Promise<CheckResult> {
+  const check = 'logs';
+  if (ctx.logs.length === 0) return { check, status: 'unchecked', reason: 'no log to read', facts: [] };
+  const errors: string[] = [];
+  const tally = newTally();
+  const matcher = ctx.client ? clientMatcher(ctx.client) : undefined;
+  const clientConns: ConnectionRecord[] = [];
+  const run = await analyzeLogs({
+    inputs: ctx.logs,
+    window: ctx.window,
+    loginGraceTime: o.loginGraceTime,
+    evidenceText: true,
+    sourceFilter: matcher,
+    onConnection: (c) => {
+      tallyConnection(tally, c, o.maxStartupsBegin);
+      if (matcher) {
+        clientConns.push(c);
+        if (clientConns.length > 200) clientConns.shift();
+      }
+    },
+    onError: (file, line, message) => {
+      if (errors.length < 5) errors.push(`${file}${line === null ? '' : `:${line}`}: ${message}`);
+    },
+  });
+  const r = run.result;
+  if (run.readCounts.framed === 0 && run.inputFailed) return { check, status: 'unchecked', reason: errors.join('; ') || 'the logs could not be read', facts: [] };
+  const facts = runFacts(run, tally);
+  if (ctx.client) {
+    const outcomes: Record<string, number> = {};
+    for (const c of clientConns) outcomes[c.outcome] = (outcomes[c.outcome] ?? 0) + 1;
+    const ev = clientConns.slice(-3).flatMap((c) => c.evidence.slice(-2).map((e) => ({ where: `${e.file}:${e.line}`, text: e.text ?? '' })));
+    facts.push({ type: 'log_client', address: ctx.client.address, connections: run.connectionsMatched, authenticated: outcomes.authenticated ?? 0, outcomes, evidence: ev });
+  }
+  const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${errors.length ? ` (${errors.join('; ')})` : ''}`;
+  return { check, status: 'looked', note, facts };
+}

@@ -1,0 +1,20 @@
+/**
+ * Reads what the HTML report inlines: uPlot's IIFE build and stylesheet (npm package `uplot`) and
+ * the page's own script and stylesheet (./page/). I/O edge of the report; ./html-page.ts is pure.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PageAssets } from './html-page.ts';
+
+export function readPageAssets(): PageAssets {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const uplotDist = dirname(createRequire(import.meta.url).resolve('uplot'));
+  return {
+    chartJs: readFileSync(join(uplotDist, 'uPlot.iife.min.js'), 'utf8'),
+    chartCss: readFileSync(join(uplotDist, 'uPlot.min.css'), 'utf8'),
+    appJs: readFileSync(join(here, 'page', 'report.js'), 'utf8'),
+    appCss: readFileSync(join(here, 'page', 'report.css'), 'utf8'),
+  };
+}
