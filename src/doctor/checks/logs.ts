@@ -9,6 +9,8 @@ import { clientMatcher } from '../context.ts';
 import type { CheckResult, Ev, Fact } from '../types.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
 import type { ConnectionRecord } from '../../engine/types.ts';
+import { ArrivalCollector, admissionSettings, recommend, SettingsError, type AdmissionValues } from '../../simulate/index.ts';
+import { maxStartupsSimulationAdvice } from '../../advice/maxstartups-simulation.ts';
 
 const SAMPLES = 3;
 
@@ -97,21 +99,43 @@ export function logFacts(t: Tally, legit: Set<string>, clientEvidence: Ev[] | nu
   return facts;
 }
 
-export async function checkLogs(ctx: CheckContext, o: { maxStartupsBegin: number; loginGraceTime: number }): Promise<CheckResult> {
+export interface LogCheckOptions {
+  maxStartupsBegin: number;
+  loginGraceTime: number;
+  /** sshd's admission settings and version, for the MaxStartups/PerSourcePenalties simulation (server-wide runs). */
+  admission?: { values: AdmissionValues; version: string | null };
+}
+
+/** Replays the log's connections under today's settings and candidates (src/simulate/) when your users were refused. */
+function simulation(collector: ArrivalCollector, admission: NonNullable<LogCheckOptions['admission']>): Fact {
+  const set = collector.finish();
+  try {
+    const rec = recommend(set.arrivals, admissionSettings(admission.values, admission.version), { runs: 20, seed: 1 });
+    return { type: 'simulation', status: rec.status, advice: maxStartupsSimulationAdvice(rec) };
+  } catch (e) {
+    if (e instanceof SettingsError) return { type: 'simulation', status: 'settings_error', advice: null };
+    throw e;
+  }
+}
+
+export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<CheckResult> {
   const check = 'logs';
   if (ctx.logs.length === 0) return { check, status: 'unchecked', reason: 'no log to read', facts: [] };
   const errors: string[] = [];
   const tally = newTally();
   const matcher = ctx.client ? clientMatcher(ctx.client) : undefined;
   const clientConns: ConnectionRecord[] = [];
+  const collector = !ctx.client && o.admission ? new ArrivalCollector({ loginGraceTime: o.loginGraceTime }) : null;
   const run = await analyzeLogs({
     inputs: ctx.logs,
     window: ctx.window,
     loginGraceTime: o.loginGraceTime,
     evidenceText: true,
     sourceFilter: matcher,
+    onAuthSuccess: collector ? (address, port, ts) => ts !== null && collector.authSuccess(address, port, ts) : undefined,
     onConnection: (c) => {
       tallyConnection(tally, c, o.maxStartupsBegin);
+      collector?.add(c);
       if (matcher) {
         clientConns.push(c);
         if (clientConns.length > 200) clientConns.shift();
@@ -125,6 +149,7 @@ export async function checkLogs(ctx: CheckContext, o: { maxStartupsBegin: number
   if (run.readCounts.framed === 0 && run.inputFailed) return { check, status: 'unchecked', reason: errors.join('; ') || 'the logs could not be read', facts: [] };
   const legit = new Set(r.sources.filter((s) => s.class === 'legit').map((s) => s.address));
   const facts = logFacts(tally, legit, null);
+  if (collector && o.admission && facts.some((f) => f.type === 'log_drops' && f.fromLegit > 0)) facts.push(simulation(collector, o.admission));
   let lastRestart: number | null = null;
   for (const e of r.events) {
     if ((e.type === 'restart' || e.type === 'listening' || e.type === 'startup') && e.time) {
