@@ -149,7 +149,12 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
   if (run.readCounts.framed === 0 && run.inputFailed) return { check, status: 'unchecked', reason: errors.join('; ') || 'the logs could not be read', facts: [] };
   const legit = new Set(r.sources.filter((s) => s.class === 'legit').map((s) => s.address));
   const facts = logFacts(tally, legit, null);
-  if (collector && o.admission && facts.some((f) => f.type === 'log_drops' && f.fromLegit > 0)) facts.push(simulation(collector, o.admission));
+  let simulated = '';
+  if (collector && o.admission && facts.some((f) => f.type === 'log_drops' && f.fromLegit > 0)) {
+    const sim = simulation(collector, o.admission);
+    facts.push(sim);
+    if (sim.type === 'simulation') simulated = `; MaxStartups simulation: ${sim.status}`;
+  }
   let lastRestart: number | null = null;
   for (const e of r.events) {
     if ((e.type === 'restart' || e.type === 'listening' || e.type === 'startup') && e.time) {
@@ -175,6 +180,6 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
     const ev = clientConns.slice(-3).flatMap((c) => c.evidence.slice(-2).map((e) => ({ where: `${e.file}:${e.line}`, text: e.text ?? '' })));
     facts.push({ type: 'log_client', address: ctx.client.address, connections: run.connectionsMatched, authenticated: outcomes.authenticated ?? 0, outcomes, evidence: ev });
   }
-  const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${errors.length ? ` (${errors.join('; ')})` : ''}`;
+  const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${simulated}${errors.length ? ` (${errors.join('; ')})` : ''}`;
   return { check, status: 'looked', note, facts };
 }
