@@ -48,8 +48,10 @@ export function algorithmsAdvice(version: string, lists: readonly AlgorithmList[
   }
   if (lines.length === 0) return null;
   const what = removed.length ? `remove the weak algorithms (${removed.join(', ')})` : 'offer what the named clients need';
-  const how = pinned
-    ? `; OpenSSH ${version} cannot remove names from its default (the \`-\` syntax needs 7.5), so the list is written out: review it after an upgrade`
-    : ', relative to the compiled-in default so future defaults stay on after an upgrade';
+  const how = !pinned
+    ? ', relative to the compiled-in default so future defaults stay on after an upgrade'
+    : cmpVersion(version, '7.5') < 0
+      ? `; OpenSSH ${version} cannot remove names from its default (the \`-\` syntax needs 7.5), so the list is written out in full: review it after an upgrade`
+      : '; a list that both adds to and removes from the default cannot be written relative to it, so it is written out in full: review it after an upgrade';
   return sshdAdvice('algorithms.remove-weak', `${what[0].toUpperCase()}${what.slice(1)}${how}`, lines, lists.map((l) => l.keyword));
 }

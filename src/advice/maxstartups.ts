@@ -35,28 +35,40 @@ export function belowFloor(cur: MaxStartups): boolean {
 }
 
 export interface MaxStartupsFacts {
-  /** The effective value, null when not known (the default 10:30:100 is assumed). */
+  /** The effective value, null when not known (then the advice gives the rule, not a line). */
   current: MaxStartups | null;
   /** Connections from addresses that also logged in, dropped by MaxStartups (from a log; 0 when no log). */
   ownUsersDropped: number;
 }
 
-/** `maxstartups.raise`, or null when MaxStartups should stay as it is. */
+/**
+ * `maxstartups.raise`, or null when MaxStartups should stay as it is. One step at a time: below the
+ * floor to the floor; at or above it, only with evidence (own users dropped), to the busy value.
+ * Without the current value (probe, explain-client, a log without its sshd_config) the rule itself
+ * is the advice: no line to write, and `sshwarden audit` on the server gives the value.
+ */
 export function maxStartupsAdvice(f: MaxStartupsFacts): Advice | null {
-  const cur = f.current ?? DEFAULT_MAXSTARTUPS;
-  const known = f.current !== null ? `MaxStartups ${formatMaxStartups(cur)}` : 'MaxStartups (10:30:100 unless set)';
-  if (f.ownUsersDropped > 0) {
-    const to = maxStartupsBusy(cur);
-    return sshdAdvice(
-      'maxstartups.raise',
-      `${known} turned away ${f.ownUsersDropped} connection${f.ownUsersDropped === 1 ? '' : 's'} of addresses that also log in: raise it to ${formatMaxStartups(to)} and cap each source (PerSourceMaxStartups) so one flooder cannot take the slots`,
-      [`MaxStartups ${formatMaxStartups(to)}`],
-      ['MaxStartups'],
-    );
+  const own = f.ownUsersDropped > 0 ? ` turned away ${f.ownUsersDropped} connection${f.ownUsersDropped === 1 ? '' : 's'} of your own users` : '';
+  if (f.current === null) {
+    if (!own) return null;
+    const d = formatMaxStartups(DEFAULT_MAXSTARTUPS);
+    return {
+      id: 'maxstartups.raise',
+      summary: `MaxStartups${own}: on the server raise it one step — below ${d} to ${d}, from ${d} to ${formatMaxStartups(maxStartupsBusy(DEFAULT_MAXSTARTUPS))} (three times the start, twice the full) — and cap each source with PerSourceMaxStartups; \`sshwarden audit\` there gives the line for its configuration`,
+      changes: [],
+      commands: ['sshwarden audit'],
+      verify: [],
+    };
   }
+  const cur = f.current;
+  const known = `MaxStartups ${formatMaxStartups(cur)}`;
   if (belowFloor(cur)) {
     const to = maxStartupsFloor(cur);
-    return sshdAdvice('maxstartups.raise', `${known} lets a few idle connections lock users out: raise it to at least the default, ${formatMaxStartups(to)}`, [`MaxStartups ${formatMaxStartups(to)}`], ['MaxStartups']);
+    return sshdAdvice('maxstartups.raise', `${known}${own || ' lets a few idle connections lock users out'}: raise it to at least the default, ${formatMaxStartups(to)}`, [`MaxStartups ${formatMaxStartups(to)}`], ['MaxStartups']);
+  }
+  if (own) {
+    const to = maxStartupsBusy(cur);
+    return sshdAdvice('maxstartups.raise', `${known}${own}: raise it to ${formatMaxStartups(to)} and cap each source (PerSourceMaxStartups) so one flooder cannot take the slots`, [`MaxStartups ${formatMaxStartups(to)}`], ['MaxStartups']);
   }
   return null;
 }

@@ -39,3 +39,9 @@ export function adviceLine(a: Advice): string {
   const lines = a.changes.map((c) => `\`${c.text}\``);
   return lines.length ? `${a.summary} (${lines.join(', ')} in ${a.changes[0].file}; then \`${a.commands.join(' && ')}\`)` : a.summary;
 }
+
+/** A finding's short fix: the lines and where they go, or the summary when there is nothing to write. */
+export function adviceFix(a: Advice): string {
+  if (a.changes.length === 0) return a.summary;
+  return `${a.changes.map((c) => c.text).join('; ')} (in ${a.changes[0].file}, then ${a.commands.join(' && ')})`;
+}

@@ -13,7 +13,7 @@
 import type { FramedLine } from '../framing/framed-line.ts';
 import type { LogFormat } from '../framing/index.ts';
 import { Analyzer } from '../engine/analyzer.ts';
-import type { AnalysisResult, ConnectionRecord, EngineUpdate } from '../engine/types.ts';
+import type { AnalysisResult, ConnectionRecord, EngineUpdate, ServerSettings } from '../engine/types.ts';
 import { readInputs, type InputSpec, type ReadCounts } from '../sources/read-inputs.ts';
 
 export interface AnalyzeLogsOptions {
@@ -21,8 +21,10 @@ export interface AnalyzeLogsOptions {
   format?: LogFormat;
   timezone?: string;
   year?: number;
-  /** sshd's LoginGraceTime in seconds (default 120). */
+  /** sshd's LoginGraceTime in seconds (default: the server's, else 120). */
   loginGraceTime?: number;
+  /** The sshd settings the log was written under (analyze/server-settings.ts), for the advice and the inferences. */
+  server?: ServerSettings | null;
   /** Only lines with a time in [since, until) (ms); lines without a time are kept. */
   window?: { since: number | null; until: number | null };
   /** Only connections and sources whose address this accepts (unattributed connections are left out too). */
@@ -65,7 +67,7 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
     },
     onProgress: o.onProgress,
   });
-  const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, evidenceText: o.evidenceText });
+  const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, server: o.server, evidenceText: o.evidenceText });
   const keep = o.keepConnections ?? 0;
   const filter = o.sourceFilter;
   const connections: ConnectionRecord[] = [];

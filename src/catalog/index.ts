@@ -14,12 +14,12 @@ function compile(): CatalogEntry[] {
   return CATALOG_SPECS.map((spec) => {
     if (seen.has(spec.id)) throw new Error(`catalog: duplicate id ${spec.id}`);
     seen.add(spec.id);
-    const { pattern, fullPattern, head, fields, captures, key } = compileTemplate(spec.template);
+    const { pattern, fullPattern, lazyPattern, head, fields, captures, key } = compileTemplate(spec.template);
     const probeAt = head.length > key.length + 1 ? key.length + 1 : 0;
     const probeChar = probeAt > 0 ? head.charCodeAt(probeAt) : -1;
     const literals = spec.template.slice(head.length).split(/\{[^}]*\}/);
     const needle = literals.reduce((a, b) => (b.length > a.length ? b : a), '');
-    return Object.freeze({ ...spec, scope: spec.scope ?? 'connection', pattern, fullPattern, head, probeAt, probeChar, needle: needle.length >= 4 ? needle : '', fields, captures, key,
+    return Object.freeze({ ...spec, scope: spec.scope ?? 'connection', pattern, fullPattern, lazyPattern, head, probeAt, probeChar, needle: needle.length >= 4 ? needle : '', fields, captures, key,
       phaseIndex: spec.phase === null ? -1 : PHASES.indexOf(spec.phase),
       kexIdent: spec.id.startsWith('kex-ident'),
       identPhase: spec.effect.startsWith('ident') || spec.effect === 'probe' || spec.effect === 'banner_exchange',

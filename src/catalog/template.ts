@@ -78,6 +78,13 @@ def('kt', String.raw`([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*(?:-CERT)?)`);
 def('fp', String.raw`((?:SHA256|MD5):[^\s]+|[0-9a-f]{2}(?::[0-9a-fx]{2}){15})`);
 def('pam', String.raw`(\w+)`);
 def('svc', String.raw`([\w-]+)`);
+// The fixed fields of a Linux-PAM `authentication failure;` line before `rhost=` (written by the module, not the client).
+def('lname', String.raw`(\S*)`);
+def('uid', String.raw`(\d+)`);
+def('tty', String.raw`(\S*)`);
+def('ruser', String.raw`(\S*)`);
+// `{sameuser}`: the same text as the line's user field (a backreference), for shapes that repeat the user name.
+def('sameuser', '', []);
 // The 7.5+ log preamble before the address: empty, `authenticating user <u> `, `invalid user <u> ` or `user <u> `.
 def('uq', String.raw`(?:(authenticating user|invalid user|user) (.*) )?`, [
   { name: 'uq', trusted: true },
@@ -87,13 +94,19 @@ def('uq', String.raw`(?:(authenticating user|invalid user|user) (.*) )?`, [
 const META = /[\\^$.*+?()[\]{}|/]/g;
 
 /** Placeholders whose text the engine does not use (documented in `fields`, not captured). */
-const UNREAD_FIELDS = new Set(['pam', 'svc', 'proto', 'kt', 'fp', 'extra', 'rest', 'word', 'bits', 'secs', 'family', 'st']);
+const UNREAD_FIELDS = new Set(['pam', 'svc', 'proto', 'kt', 'fp', 'extra', 'rest', 'word', 'bits', 'secs', 'family', 'st', 'lname', 'uid', 'tty', 'ruser']);
 
 export interface CompiledTemplate {
   pattern: RegExp;
   /** The fields that have a capture group, in group order (a subset of `fields`). */
   captures: FieldSpec[];
   fullPattern: RegExp;
+  /**
+   * For templates with `{sameuser}`: the same shape with the user field lazy. A line whose two
+   * readings differ can be read two ways (the client wrote a second copy of the tail into a user
+   * name): its address is not taken.
+   */
+  lazyPattern: RegExp | null;
   head: string;
   fields: FieldSpec[];
   key: string;
@@ -104,6 +117,7 @@ export function compileTemplate(template: string): CompiledTemplate {
   const fields: FieldSpec[] = [];
   const captures: FieldSpec[] = [];
   let seenClientText = false;
+  let userGroupRe: string | null = null;
   let i = 0;
   while (i < template.length) {
     const open = template.indexOf('{', i);
@@ -120,6 +134,14 @@ export function compileTemplate(template: string): CompiledTemplate {
     // Fields the engine never reads become non-capturing groups: fewer substrings per line, and a
     // shape with no captured field is matched with RegExp#test (no result array at all).
     const unread = ph.fields.length === 1 && UNREAD_FIELDS.has(ph.fields[0].name);
+    if (name === 'sameuser') {
+      const at = captures.findIndex((f) => f.name === 'user');
+      if (at < 0) throw new Error(`catalog template: {sameuser} before any user field in ${template}`);
+      re += `\\${at + 1}`;
+      userGroupRe = ph.re;
+      i = close + 1;
+      continue;
+    }
     re += unread ? `(?:${ph.re.slice(1)}` : ph.re;
     for (const f of ph.fields) {
       const spec = f.trusted && seenClientText ? { ...f, afterClientText: true } : f;
@@ -136,10 +158,12 @@ export function compileTemplate(template: string): CompiledTemplate {
   const fullBody = lazyTail ?? body;
   // `s` (dotAll): client text may hold a raw newline (sshd -E records joined by the framer); it stays inside its field.
   const fullPattern = new RegExp(`^(?:error: |fatal: |debug[1-3]: )?${fullBody}(?: \\[(?:pre|post)auth\\])?$`, 's');
+  // The lazy twin: the (first) greedy user field `(.*)` of the uq preamble made lazy.
+  const lazyPattern = userGroupRe === null ? null : new RegExp(`^(?:error: |fatal: |debug[1-3]: )?${fullBody.replace(' (.*) )?', ' (.*?) )?')}(?: \\[(?:pre|post)auth\\])?$`, 's');
   re += '$';
   const sp = template.search(/[ {]/);
   const key = sp < 0 ? template : template.slice(0, sp);
   const brace = template.indexOf('{');
   const head = brace < 0 ? template : template.slice(0, brace);
-  return { pattern: new RegExp(re, 's'), fullPattern, head, fields, captures, key };
+  return { pattern: new RegExp(re, 's'), fullPattern, lazyPattern, head, fields, captures, key };
 }

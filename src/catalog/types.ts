@@ -81,6 +81,8 @@ export interface CatalogEntry {
    * running it on the message itself.
    */
   readonly fullPattern: RegExp;
+  /** Shapes that repeat the user name (`{sameuser}`): the lazy reading, which must agree with `fullPattern`'s (template.ts). */
+  readonly lazyPattern: RegExp | null;
   /** The literal text before the first placeholder: a cheap `startsWith` filter before any regex. */
   readonly head: string;
   /** Offset and char code of the head's first character after the first word (0/-1: none): a one-compare filter. */
@@ -121,4 +123,4 @@ export interface CatalogEntry {
 }
 
 /** How the catalog is written in entries.ts: the compiled parts are added by index.ts. */
-export type CatalogEntrySpec = Omit<CatalogEntry, 'pattern' | 'fullPattern' | 'head' | 'probeAt' | 'probeChar' | 'needle' | 'fields' | 'captures' | 'phaseIndex' | 'kexIdent' | 'identPhase' | 'key' | 'scope'> & { scope?: Scope };
+export type CatalogEntrySpec = Omit<CatalogEntry, 'pattern' | 'fullPattern' | 'lazyPattern' | 'head' | 'probeAt' | 'probeChar' | 'needle' | 'fields' | 'captures' | 'phaseIndex' | 'kexIdent' | 'identPhase' | 'key' | 'scope'> & { scope?: Scope };

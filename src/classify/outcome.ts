@@ -17,7 +17,18 @@ export interface ConnectionFacts {
   readonly crash: string | null;
   /** The client's SSH_MSG_DISCONNECT (`Received disconnect`), when one was logged. */
   readonly disconnect?: { code: number | null; message: string } | null;
+  /** sshd accepted the user's key (it is in authorized_keys) but the login did not complete. */
+  readonly keyAccepted?: boolean;
+  /** Only a session-end line without `[preauth]` (post-auth process, 7.5+) was seen. */
+  readonly postAuthEnd?: boolean;
 }
+
+/** What the source classification reads from a connection's detail. */
+export const DETAIL_KEY_ACCEPTED = 'authorized_key_not_finished';
+export const DETAIL_LOGGED_IN_BEFORE_LOG = 'logged_in_before_log';
+
+/** Packet errors that mean the client went away, not that key exchange failed on algorithms. */
+const CLIENT_GONE = /broken pipe|connection reset|connection timed out|connection closed/i;
 
 export type Ending = 'final' | 'superseded' | 'expired' | 'end-of-log';
 
@@ -65,6 +76,12 @@ export function settleOutcome(c: ConnectionFacts, ev: SshdEvent | null, ending: 
     return { outcome: 'authenticated', detail: ending === 'end-of-log' ? 'open_at_end_of_log' : 'no_close_line' };
   }
   if (c.crash) return { outcome: 'unknown', detail: c.crash, reason: 'the session process crashed or was killed' };
+  if (c.postAuthEnd && !c.authAttempted) {
+    return { outcome: 'authenticated', detail: DETAIL_LOGGED_IN_BEFORE_LOG, reason: 'a session end without [preauth]: since OpenSSH 7.5 only the process of a logged-in session writes it, so this client logged in before this log starts (its Accepted line is not in the input)' };
+  }
+  if (c.keyAccepted) {
+    return { outcome: 'unknown', detail: DETAIL_KEY_ACCEPTED, reason: "sshd accepted this user's key (it is in authorized_keys) but the login did not complete: a passphrase, agent or second-factor prompt that outlasted LoginGraceTime, or the client gave up; not brute force" };
+  }
   const entry = ev?.entry;
   if (ev && entry) {
     switch (ev.effect) {
@@ -103,10 +120,15 @@ export function settleOutcome(c: ConnectionFacts, ev: SshdEvent | null, ending: 
       case 'disconnecting':
         if (entry.outcome) return { outcome: entry.outcome, detail: entry.detail ?? 'disconnecting', reason: 'too many authentication failures' };
         return { outcome: c.authAttempted ? 'auth_failed' : 'closed_after_ident', detail: 'disconnected_by_server', reason: 'sshd ended the connection (protocol violation)' };
-      case 'packet_fatal':
+      case 'packet_fatal': {
         if (entry.outcome) return { outcome: entry.outcome, detail: entry.detail ?? 'packet_error', reason: ev.text ?? undefined };
-        if (c.authAttempted) return { outcome: 'auth_failed', detail: 'packet_error', reason: ev.text ?? undefined };
-        return { outcome: 'kex_failed', detail: 'packet_error', reason: ev.text ?? undefined };
+        const t = ev.text ?? '';
+        if (c.authAttempted) return { outcome: 'auth_failed', detail: 'packet_error', reason: t || undefined };
+        // The client went away during key exchange (it sent its identification, then left): not an algorithm problem.
+        if (CLIENT_GONE.test(t)) return { outcome: 'closed_after_ident', detail: 'client_gone_during_kex', reason: `the client went away during key exchange (${t}), after the identification exchange` };
+        if (/message authentication code incorrect/i.test(t)) return { outcome: 'kex_failed', detail: 'mac_error', reason: 'message authentication code incorrect: a packet arrived corrupted (a broken client or middlebox, or tampering), not a missing common algorithm' };
+        return { outcome: 'kex_failed', detail: 'packet_error', reason: t ? `sshd ended the connection on a protocol error: ${t}` : 'sshd ended the connection on a protocol error' };
+      }
       case 'conn_fatal':
       case 'auth_refused':
         return { outcome: entry.outcome ?? (c.authAttempted ? 'auth_failed' : 'unknown'), detail: entry.detail ?? 'fatal', reason: ev.text ?? entry.meaning };

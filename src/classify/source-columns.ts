@@ -10,7 +10,7 @@
  */
 import type { ConnectionRecord } from '../connections/types.ts';
 import { OUTCOMES } from './vocabulary.ts';
-import { MAX_SOURCE_USERS, SourceStats, flatCopy } from './source.ts';
+import { MAX_SOURCE_USERS, SourceStats, flatCopy, tallyConnection } from './source.ts';
 
 const N_OUTCOMES = OUTCOMES.length;
 const OUTCOME_INDEX: ReadonlyMap<string, number> = new Map(OUTCOMES.map((o, i) => [o, i]));
@@ -32,6 +32,23 @@ export class SourceColumns {
   private failures = new Int32Array(0);
   private kexConnections = new Int32Array(0);
   private usersOmitted = new Int32Array(0);
+  /** Attempts (logged failures, or the floor `maximum authentication attempts exceeded` implies), and how many connections needed the floor. */
+  private attempts = new Int32Array(0);
+  private attemptsFloored = new Int32Array(0);
+  /** Failed password / keyboard-interactive attempts (guessing a secret). */
+  private secretAttempts = new Int32Array(0);
+  /** Connections whose key sshd accepted without the login completing; session ends of logins before the log; TCP-wrappers refusals. */
+  private keyAccepted = new Int32Array(0);
+  private preLogSessions = new Int32Array(0);
+  private wrappersDrops = new Int32Array(0);
+  /** LoginGraceTime expiries that overlapped an earlier one of the same source (slots held at once), and when the latest ends. */
+  private overlappingTimeouts = new Int32Array(0);
+  private timeoutEndMs = new Float64Array(0);
+  private readonly graceMs: number;
+
+  constructor(graceMs = 120_000) {
+    this.graceMs = graceMs;
+  }
   /**
    * User names per slot, in first-seen order (most sources never send one: undefined). A Set, not
    * an array: `includes` over up to 20 names compared each one (scattered old-space strings) for
@@ -50,6 +67,17 @@ export class SourceColumns {
     this.counts[slot * N_OUTCOMES + (OUTCOME_INDEX.get(rec.outcome) as number)]++;
     this.failures[slot] += rec.failures;
     if (kex) this.kexConnections[slot]++;
+    const t = tallyConnection(rec, startMs, endMs, this.graceMs);
+    this.attempts[slot] += t.attempts;
+    if (t.floored) this.attemptsFloored[slot]++;
+    this.secretAttempts[slot] += t.secretAttempts;
+    if (t.keyAccepted) this.keyAccepted[slot]++;
+    if (t.preLogSession) this.preLogSessions[slot]++;
+    if (t.wrappersDrop) this.wrappersDrops[slot]++;
+    if (t.timeoutSpan !== null) {
+      if (t.timeoutSpan[0] < this.timeoutEndMs[slot]) this.overlappingTimeouts[slot]++;
+      if (t.timeoutSpan[1] > this.timeoutEndMs[slot]) this.timeoutEndMs[slot] = t.timeoutSpan[1];
+    }
     const first = startMs ?? endMs;
     const last = endMs ?? startMs;
     if (first !== null && first < this.firstMs[slot]) this.firstMs[slot] = first;
@@ -71,6 +99,7 @@ export class SourceColumns {
     const out: SourceStats[] = new Array(this.n);
     for (let slot = 0; slot < this.n; slot++) {
       const s = new SourceStats(this.addresses[slot]);
+      s.graceMs = this.graceMs;
       s.connections = this.connections[slot];
       for (let i = 0; i < N_OUTCOMES; i++) s.counts[i] = this.counts[slot * N_OUTCOMES + i];
       s.firstMs = this.firstMs[slot];
@@ -78,6 +107,13 @@ export class SourceColumns {
       s.failures = this.failures[slot];
       s.kexConnections = this.kexConnections[slot];
       s.usersOmitted = this.usersOmitted[slot];
+      s.attempts = this.attempts[slot];
+      s.attemptsFloored = this.attemptsFloored[slot];
+      s.secretAttempts = this.secretAttempts[slot];
+      s.keyAccepted = this.keyAccepted[slot];
+      s.preLogSessions = this.preLogSessions[slot];
+      s.wrappersDrops = this.wrappersDrops[slot];
+      s.overlappingTimeouts = this.overlappingTimeouts[slot];
       const set = this.users[slot];
       if (set !== undefined) for (const u of set) s.users.push(u);
       out[slot] = s;
@@ -138,6 +174,7 @@ export class SourceColumns {
     const slot = this.n++;
     this.addresses.push(flatCopy(src));
     this.users.push(undefined);
+    this.timeoutEndMs[slot] = Number.NEGATIVE_INFINITY;
     this.firstMs[slot] = Number.POSITIVE_INFINITY;
     this.lastMs[slot] = Number.NEGATIVE_INFINITY;
     return slot;
@@ -160,6 +197,14 @@ export class SourceColumns {
     this.failures = i32(this.failures);
     this.kexConnections = i32(this.kexConnections);
     this.usersOmitted = i32(this.usersOmitted);
+    this.attempts = i32(this.attempts);
+    this.attemptsFloored = i32(this.attemptsFloored);
+    this.secretAttempts = i32(this.secretAttempts);
+    this.keyAccepted = i32(this.keyAccepted);
+    this.preLogSessions = i32(this.preLogSessions);
+    this.wrappersDrops = i32(this.wrappersDrops);
+    this.overlappingTimeouts = i32(this.overlappingTimeouts);
+    this.timeoutEndMs = f64(this.timeoutEndMs);
     this.firstMs = f64(this.firstMs);
     this.lastMs = f64(this.lastMs);
     this.cap = cap;

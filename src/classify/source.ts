@@ -6,6 +6,7 @@
 import { isoTime } from '../connections/iso-time.ts';
 import type { ConnectionRecord } from '../connections/types.ts';
 import { OUTCOMES, type Outcome, type SourceClass } from './vocabulary.ts';
+import { DETAIL_KEY_ACCEPTED, DETAIL_LOGGED_IN_BEFORE_LOG } from './outcome.ts';
 
 export interface SourceRecord {
   address: string;
@@ -17,8 +18,58 @@ export interface SourceRecord {
   lastSeen: string | null;
   /** User names tried (client text, at most 20). */
   users: string[];
-  /** Failed authentication attempts over all connections. */
+  /** Failed authentication attempts logged (`Failed …` lines) over all connections. */
   failures: number;
+  /** Attempts made: the logged failures, or more where `maximum authentication attempts exceeded` says so (then `attemptsAtLeast`). */
+  attempts: number;
+  /** `attempts` is a lower bound (LogLevel INFO leaves some refused keys unlogged). */
+  attemptsAtLeast: boolean;
+  /**
+   * Why the class, as a word scripts and `doctor` can use: `logged_in_before_log`,
+   * `authorized_key`, `wrong_key_or_client`, `repeated_attempts`, `slot_holding_flood`,
+   * `tcp_wrappers`, or null.
+   */
+  detail: string | null;
+}
+
+/**
+ * Where brute force begins (README "Source classes"): several user names, or three or more
+ * failed password / keyboard-interactive attempts, or failed logins on three or more
+ * connections. Less than that (one refused key, one `No supported authentication methods`) is a
+ * user with the wrong key or a misconfigured client until it repeats.
+ */
+export const BRUTEFORCE_MIN_SECRET_ATTEMPTS = 3;
+export const BRUTEFORCE_MIN_FAILED_CONNECTIONS = 3;
+
+/** What one connection adds to its source beyond the outcome counts (shared by SourceStats and SourceColumns). */
+export interface ConnectionTally {
+  attempts: number;
+  floored: boolean;
+  secretAttempts: number;
+  keyAccepted: boolean;
+  preLogSession: boolean;
+  wrappersDrop: boolean;
+  /** A LoginGraceTime expiry: the span it held its slot. */
+  timeoutSpan: [number, number] | null;
+}
+
+export function tallyConnection(rec: ConnectionRecord, startMs: number | null, endMs: number | null, graceMs: number): ConnectionTally {
+  const t: ConnectionTally = { attempts: 0, floored: false, secretAttempts: 0, keyAccepted: false, preLogSession: false, wrappersDrop: false, timeoutSpan: null };
+  if (rec.outcome === 'auth_failed' || rec.failures > 0) {
+    const floor = rec.attemptsAtLeast ?? 0;
+    t.attempts = Math.max(rec.failures, floor, rec.outcome === 'auth_failed' ? 1 : 0);
+    t.floored = floor > rec.failures;
+    if (rec.methods.includes('password') || rec.methods.includes('keyboard-interactive')) t.secretAttempts = t.attempts;
+  }
+  if (rec.detail === DETAIL_KEY_ACCEPTED) t.keyAccepted = true;
+  else if (rec.detail === DETAIL_LOGGED_IN_BEFORE_LOG) t.preLogSession = true;
+  else if (rec.outcome === 'dropped' && rec.detail === 'tcp_wrappers') t.wrappersDrop = true;
+  else if (rec.outcome === 'timeout') {
+    const begin = startMs ?? endMs;
+    // A silent expiry is logged (or inferred) at its last line: it held its slot until LoginGraceTime.
+    if (begin !== null) t.timeoutSpan = [begin, Math.max(endMs ?? begin, begin + (rec.inferred ? graceMs : 0))];
+  }
+  return t;
 }
 
 /** User names kept per source. */
@@ -53,6 +104,17 @@ export class SourceStats {
   failures = 0;
   /** Connections that had an address-less kex_exchange_identification line. */
   kexConnections = 0;
+  attempts = 0;
+  attemptsFloored = 0;
+  secretAttempts = 0;
+  keyAccepted = 0;
+  preLogSessions = 0;
+  wrappersDrops = 0;
+  /** LoginGraceTime expiries that began while an earlier one of this source still held its slot. */
+  overlappingTimeouts = 0;
+  /** End of the latest LoginGraceTime expiry span (for the overlap count). */
+  timeoutEndMs = Number.NEGATIVE_INFINITY;
+  graceMs = 120_000;
   constructor(address: string) {
     if (this.counts.length !== OUTCOMES.length) throw new Error('SourceStats.counts out of step with OUTCOMES');
     this.address = flatCopy(address);
@@ -62,6 +124,7 @@ export class SourceStats {
     this.connections++;
     this.counts[OUTCOME_INDEX.get(rec.outcome) as number]++;
     this.failures += rec.failures;
+    this.addTally(tallyConnection(rec, startMs, endMs, this.graceMs));
     const first = startMs ?? endMs;
     const last = endMs ?? startMs;
     if (first !== null && first < this.firstMs) this.firstMs = first;
@@ -74,6 +137,19 @@ export class SourceStats {
     }
   }
 
+  addTally(t: ConnectionTally): void {
+    this.attempts += t.attempts;
+    if (t.floored) this.attemptsFloored++;
+    this.secretAttempts += t.secretAttempts;
+    if (t.keyAccepted) this.keyAccepted++;
+    if (t.preLogSession) this.preLogSessions++;
+    if (t.wrappersDrop) this.wrappersDrops++;
+    if (t.timeoutSpan !== null) {
+      if (t.timeoutSpan[0] < this.timeoutEndMs) this.overlappingTimeouts++;
+      if (t.timeoutSpan[1] > this.timeoutEndMs) this.timeoutEndMs = t.timeoutSpan[1];
+    }
+  }
+
   /** Counts by outcome name. */
   get outcomes(): Record<Outcome, number> {
     const o = {} as Record<Outcome, number>;
@@ -81,19 +157,38 @@ export class SourceStats {
     return o;
   }
 
-  classify(): { class: SourceClass; why: string } {
+  classify(): { class: SourceClass; why: string; detail: string | null } {
     const o = this.outcomes;
     const n = this.connections;
     const plural = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
+    const names = () => (this.users.length ? ` for ${plural(this.users.length + this.usersOmitted, 'user name')} (${this.users.slice(0, 5).map((u) => JSON.stringify(u)).join(', ')}${this.users.length > 5 || this.usersOmitted ? ', …' : ''})` : '');
+    const attempts = `${this.attemptsFloored ? 'at least ' : ''}${plural(this.attempts, 'attempt')}`;
     if (o.authenticated > 0) {
       const extra: string[] = [];
-      if (o.auth_failed) extra.push(`${plural(o.auth_failed, 'connection')} failed authentication`);
+      if (o.auth_failed) extra.push(`${plural(o.auth_failed, 'connection')} with failed logins (${attempts})`);
       if (o.dropped) extra.push(`${plural(o.dropped, 'connection')} dropped by the server`);
-      return { class: 'legit', why: `logged in ${o.authenticated === 1 ? 'once' : `${o.authenticated} times`}${extra.length ? `; ${extra.join(', ')}` : ''}` };
+      const pre = this.preLogSessions;
+      const logged = o.authenticated - pre;
+      const how = pre === 0
+        ? `logged in ${logged === 1 ? 'once' : `${logged} times`}`
+        : logged === 0
+          ? `logged in before this log starts (${plural(pre, 'session end')} without [preauth], which only a logged-in session writes)`
+          : `logged in ${logged === 1 ? 'once' : `${logged} times`}, and before this log starts (${plural(pre, 'session end')} without [preauth])`;
+      return { class: 'legit', why: `${how}${extra.length ? `; ${extra.join(', ')}` : ''}`, detail: pre > 0 && logged === 0 ? DETAIL_LOGGED_IN_BEFORE_LOG : null };
+    }
+    if (this.keyAccepted > 0) {
+      return {
+        class: 'unknown',
+        why: `holds an authorized key${names()}: sshd accepted it on ${plural(this.keyAccepted, 'connection')} but the login did not complete (a passphrase, agent or second-factor prompt that outlasted LoginGraceTime?); not brute force${o.auth_failed ? `; ${plural(o.auth_failed, 'connection')} with failed logins` : ''}`,
+        detail: 'authorized_key',
+      };
     }
     if (o.auth_failed > 0) {
-      const users = this.users.length ? ` for ${plural(this.users.length + this.usersOmitted, 'user name')} (${this.users.slice(0, 5).map((u) => JSON.stringify(u)).join(', ')}${this.users.length > 5 || this.usersOmitted ? ', …' : ''})` : '';
-      return { class: 'bruteforce', why: `${plural(this.failures, 'failed authentication')}${users} over ${plural(n, 'connection')}, never logged in` };
+      const userCount = this.users.length + this.usersOmitted;
+      const repeated = userCount >= 2 || this.secretAttempts >= BRUTEFORCE_MIN_SECRET_ATTEMPTS || o.auth_failed >= BRUTEFORCE_MIN_FAILED_CONNECTIONS;
+      const failed = `${plural(o.auth_failed, 'connection')} with failed logins, ${attempts}${names()}`;
+      if (repeated) return { class: 'bruteforce', why: `${failed}, never logged in`, detail: 'repeated_attempts' };
+      return { class: 'unknown', why: `${failed} and nothing else: a user with the wrong key or password, or a misconfigured client, until it repeats (brute force starts at several user names, ${BRUTEFORCE_MIN_SECRET_ATTEMPTS} failed passwords or ${BRUTEFORCE_MIN_FAILED_CONNECTIONS} failed connections)`, detail: 'wrong_key_or_client' };
     }
     const scannerish = o.closed_before_ident + o.reset_before_ident + o.non_ssh + o.protocol_mismatch + o.closed_after_ident + o.kex_failed + o.timeout;
     if (scannerish > 0) {
@@ -102,14 +197,19 @@ export class SourceStats {
       if (o.reset_before_ident) parts.push(`${o.reset_before_ident} reset before identification`);
       if (o.non_ssh) parts.push(`${o.non_ssh} not SSH (HTTP/TLS/junk)`);
       if (o.protocol_mismatch) parts.push(`${o.protocol_mismatch} bad SSH identification`);
-      if (o.closed_after_ident) parts.push(`${o.closed_after_ident} banner/key scans`);
-      if (o.kex_failed) parts.push(`${o.kex_failed} no common algorithm`);
+      if (o.closed_after_ident) parts.push(`${o.closed_after_ident} left after identification or during key exchange`);
+      if (o.kex_failed) parts.push(`${o.kex_failed} key exchange failed`);
       if (o.timeout) parts.push(`${o.timeout} LoginGraceTime expired`);
       if (o.dropped) parts.push(`${o.dropped} dropped`);
-      return { class: 'scanner', why: `${plural(n, 'connection')}, none tried to authenticate: ${parts.join(', ')}` };
+      const flood = this.overlappingTimeouts > 0;
+      const floodText = flood ? `; held ${this.overlappingTimeouts + 1} unauthenticated slots at once until LoginGraceTime (a slot-holding flood)` : '';
+      return { class: 'scanner', why: `${plural(n, 'connection')}, none tried to authenticate: ${parts.join(', ')}${floodText}`, detail: flood ? 'slot_holding_flood' : null };
     }
-    if (o.dropped === n && n > 0) return { class: 'unknown', why: `all ${plural(n, 'connection')} dropped by the server (MaxStartups/penalties) before sshd read anything` };
-    return { class: 'unknown', why: `${plural(n, 'connection')}; the log does not show what they did` };
+    if (o.dropped === n && n > 0) {
+      if (this.wrappersDrops === n) return { class: 'unknown', why: `all ${plural(n, 'connection')} refused by TCP wrappers (hosts.deny) before sshd read anything`, detail: 'tcp_wrappers' };
+      return { class: 'unknown', why: `all ${plural(n, 'connection')} dropped by the server (${this.wrappersDrops ? `${this.wrappersDrops} by TCP wrappers, ${n - this.wrappersDrops} by MaxStartups/penalties` : 'MaxStartups/penalties'}) before sshd read anything`, detail: null };
+    }
+    return { class: 'unknown', why: `${plural(n, 'connection')}; the log does not show what they did`, detail: null };
   }
 
   toRecord(): SourceRecord {
@@ -126,6 +226,9 @@ export class SourceStats {
       lastSeen: this.lastMs === Number.NEGATIVE_INFINITY ? null : isoTime(this.lastMs),
       users: this.users,
       failures: this.failures,
+      attempts: this.attempts,
+      attemptsAtLeast: this.attemptsFloored > 0,
+      detail: c.detail,
     };
   }
 }

@@ -102,6 +102,16 @@ export class OpenConnection implements ConnectionFacts {
   clientVersion: string | null = null;
   disconnect: { code: number | null; message: string } | null = null;
   crash: string | null = null;
+  /** sshd accepted the user's key (`Postponed publickey`, `Accepted key … found at`): it is in authorized_keys. */
+  keyAccepted = false;
+  /** A session-end line without `[preauth]` (since 7.5 only the post-auth process writes those) and no pre-auth line before it. */
+  postAuthEnd = false;
+  /** A line of this connection ended in `[preauth]`. */
+  sawPreauth = false;
+  /** `maximum authentication attempts exceeded`: at least MaxAuthTries attempts, however few were logged. */
+  maxTriesExceeded = false;
+  /** Failed password / keyboard-interactive attempts (guessing a secret, unlike a refused key). */
+  secretFailures = 0;
   evidence: Evidence[] = [];
   evidenceOmitted = 0;
   closed = false;
@@ -121,6 +131,8 @@ export class OpenConnection implements ConnectionFacts {
 export interface TrackerOptions {
   graceMs: number;
   evidenceText: boolean;
+  /** sshd's MaxAuthTries (default 6): a `maximum authentication attempts exceeded` connection made at least half of it as logged refusals. */
+  maxAuthTries?: number;
 }
 
 /** How long a finished connection stays joinable by trailer lines (pam session close, …). */
@@ -284,6 +296,7 @@ export class ConnectionTracker {
       if (p > c.phaseIndex) c.phaseIndex = p;
     }
     if (ev.addressDropped) c.addressDropped = true;
+    if (ev.preauth) c.sawPreauth = true;
     if (ev.addr !== null && c.src === null) {
       // Strings an open connection keeps are flat copies: lines are views into the reader's ~64 KiB
       // pieces, and a connection (a session can last hours) would otherwise keep its pieces alive.
@@ -294,7 +307,8 @@ export class ConnectionTracker {
     if (ev.user !== null) {
       c.users = addBounded(c.users, ev.user, MAX_USERS_PER_CONNECTION, true);
       // A user preamble (`authenticating user X`, `invalid user X`) on a pre-auth line: the client sent a user name.
-      if (!c.authOk) {
+      // (`user X` is the logged-in session's own preamble: no attempt.)
+      if (!c.authOk && !ev.sessionUser) {
         c.authAttempted = true;
         if (c.phaseIndex < 3) c.phaseIndex = 3;
       }
@@ -328,6 +342,7 @@ export class ConnectionTracker {
       case 'auth_not_allowed':
       case 'auth_refused':
       case 'auth_max':
+        if (ev.effect === 'auth_max') c.maxTriesExceeded = true;
         c.authAttempted = true;
         this.reportFailure(c, ev, line, evidence, ev.effect === 'auth_invalid_user' || ev.invalidUser, null);
         break;
@@ -338,11 +353,19 @@ export class ConnectionTracker {
       case 'auth_fail':
         c.authAttempted = true;
         c.failures++;
+        if (ev.method === 'password' || ev.method === 'keyboard-interactive') c.secretFailures++;
         if (ev.method !== null) c.methods = addBounded(c.methods, ev.method, 10);
         this.reportFailure(c, ev, line, evidence, ev.invalidUser, ev.method);
         break;
       case 'auth_partial':
         if (ev.method !== null) c.methods = addBounded(c.methods, ev.method, 10);
+        if (ev.method === 'publickey') c.keyAccepted = true;
+        break;
+      case 'auth_info':
+        if (entry.id === 'accepted-key-found') c.keyAccepted = true;
+        break;
+      case 'disconnected':
+        this.notePostAuthEnd(c, ev);
         break;
       case 'auth_ok': {
         c.authOk = true;
@@ -355,6 +378,7 @@ export class ConnectionTracker {
         break;
       }
       case 'recv_disconnect': {
+        this.notePostAuthEnd(c, ev);
         const message = (ev.clientText ?? '').trim();
         c.disconnect = { code: ev.num, message: ownString(message) };
         // 13 auth cancelled, 14 no more auth methods, 15 illegal user name; JSch sends 3 "Auth fail".
@@ -376,6 +400,17 @@ export class ConnectionTracker {
         break;
     }
     if (entry.final === true) this.close(c, ev, 'final');
+  }
+
+  /**
+   * A session end without `[preauth]` and without a user preamble, on a connection that showed
+   * nothing of pre-auth: since 7.5 (privilege separation mandatory) only the post-authentication
+   * process writes those, so this client had logged in before the log starts (its `Accepted` line
+   * rotated out, or the window begins later).
+   */
+  private notePostAuthEnd(c: OpenConnection, ev: SshdEvent): void {
+    if (ev.preauth || c.sawPreauth || c.authOk || c.authAttempted || (ev.user !== null && !ev.sessionUser) || c.ident !== null || c.kexIdentLines > 0 || c.phaseIndex > 2) return;
+    c.postAuthEnd = true;
   }
 
   private reportFailure(c: OpenConnection, ev: SshdEvent, line: FramedLine, evidence: Evidence, invalidUser: boolean, method: string | null): void {
@@ -490,6 +525,11 @@ export class ConnectionTracker {
     if (c.clientVersion !== null) rec.clientVersion = c.clientVersion;
     if (c.disconnect !== null) rec.disconnect = c.disconnect;
     if (c.evidenceOmitted) rec.evidenceOmitted = c.evidenceOmitted;
+    if (c.maxTriesExceeded) {
+      // At INFO, failures below half of MaxAuthTries are not logged for valid users: at least half were refused.
+      const floor = Math.ceil((this.opts.maxAuthTries ?? 6) / 2);
+      if (floor > c.failures) rec.attemptsAtLeast = floor;
+    }
     this.sink.connectionClosed(rec, c);
     // Registered under its key or as an alias: the stub takes its place (see ClosedConnection).
     const hs = c.hs;

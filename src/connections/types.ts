@@ -49,6 +49,12 @@ export interface ConnectionRecord {
   evidence: Evidence[];
   /** Evidence lines left out (more than the per-connection cap). */
   evidenceOmitted?: number;
+  /**
+   * `maximum authentication attempts exceeded` with fewer failures logged than that implies: the
+   * connection made at least this many attempts (half of MaxAuthTries: sshd logs refused keys of
+   * valid users at INFO only from then on).
+   */
+  attemptsAtLeast?: number;
 }
 
 export const MAX_USERS_PER_CONNECTION = 20;

@@ -5,15 +5,53 @@
  */
 import type { Outcome, SourceClass } from '../classify/vocabulary.ts';
 import type { SourceRecord } from '../classify/source.ts';
-import type { EraFinding, LogLevelFinding, Summary, UnattributedSummary } from '../engine/types.ts';
-import type { LogTraits } from './log-traits.ts';
+import type { EraFinding, LogLevelFinding, ServerSettings, Summary, UnattributedSummary } from '../engine/types.ts';
+import { versionText, type LogTraits } from './log-traits.ts';
+import type { Advice } from '../advice/types.ts';
+import { adviceLine } from '../advice/sshd-drop-in.ts';
+import { maxStartupsAdvice } from '../advice/maxstartups.ts';
+import { perSourceMaxStartupsAdvice } from '../advice/per-source-maxstartups.ts';
+import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
+import { logLevelAdvice } from '../advice/log-level.ts';
 
-export interface SummaryInput extends Omit<Summary, 'findings' | 'blindSpots'> {
+export interface SummaryInput extends Omit<Summary, 'findings' | 'blindSpots' | 'advice'> {
   sourcesList: readonly SourceRecord[];
   logLevel: LogLevelFinding;
   era: EraFinding;
   traits: LogTraits;
   unattributed: UnattributedSummary;
+  server: ServerSettings | null;
+}
+
+type Counts = Omit<Summary, 'findings' | 'blindSpots' | 'advice'>;
+
+/**
+ * The advice this log calls for (src/advice/), with the server's settings when known: MaxStartups
+ * raised only when your own users were dropped by it, per-source caps and a shorter LoginGraceTime
+ * when sources held slots, LogLevel VERBOSE when the log is at INFO.
+ */
+function adviceFor(counts: Counts, sources: readonly SourceRecord[], level: LogLevelFinding, traits: LogTraits, server: ServerSettings | null): Advice[] {
+  const out: Advice[] = [];
+  const d = counts.drops;
+  const range = traits.range();
+  const version = server?.version ?? (range ? versionText(range[1]) : null);
+  const ownDropped = d.fromLegitSources;
+  const floods = sources.filter((s) => s.detail === 'slot_holding_flood').length;
+  const ms = maxStartupsAdvice({ current: server?.maxStartups ?? null, ownUsersDropped: ownDropped });
+  if (ms) out.push(ms);
+  if ((ownDropped > 0 || floods > 0) && version !== null) {
+    const ps = perSourceMaxStartupsAdvice({ version, current: server?.perSourceMaxStartups ?? null, maxStartupsBegin: (server?.maxStartups ?? [10, 30, 100])[0], floodingSources: floods || undefined });
+    if (ps) out.push(ps);
+  }
+  if (floods > 0) {
+    const lg = loginGraceTimeAdvice({ current: server?.loginGraceTime ?? null, slotHolders: floods });
+    if (lg) out.push(lg);
+  }
+  if (level.level === 'INFO') {
+    const ll = logLevelAdvice({ current: server?.logLevel ?? 'INFO', why: 'does not log `Connection from`, so connections that were dropped or went silent cannot be tied to an address' });
+    if (ll) out.push(ll);
+  }
+  return out;
 }
 
 function pct(n: number, total: number): string {
@@ -39,7 +77,9 @@ const NON_SSH_WORDS: Record<string, string> = {
 };
 
 export function buildSummary(input: SummaryInput): Summary {
-  const { sourcesList, logLevel, era, traits, unattributed, ...counts } = input;
+  const { sourcesList, logLevel, era, traits, unattributed, server, ...counts } = input;
+  const advice = adviceFor(counts, sourcesList, logLevel, traits, server);
+  const said = (id: string) => advice.find((a) => a.id === id);
   const findings: string[] = [];
   const o = counts.outcomes;
   const k = counts.kexIdentification;
@@ -75,7 +115,8 @@ export function buildSummary(input: SummaryInput): Summary {
     const reasons = Object.entries(d.byReason).map(([r, n]) => `${n} ${r === 'maxstartups' ? 'by MaxStartups' : r === 'penalty' ? 'by PerSourcePenalties' : r === 'tcp_wrappers' ? 'by TCP wrappers' : `(${r})`}`);
     let s = `${plural(d.logged, 'connection')} dropped by sshd before any SSH exchange${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
     if (d.reportedByThrottleLines > d.logged) s += `; the throttling lines report ${d.reportedByThrottleLines} drops in all (most drops are not logged one by one)`;
-    if (d.fromLegitSources > 0) s += `. ${d.fromLegitSources} of them came from ${plural(d.legitSourcesAffected, 'source')} that also logged in successfully: your own users were turned away — raise MaxStartups (e.g. \`MaxStartups 100:30:200\`) or block the flooders.`;
+    const raise = said('maxstartups.raise');
+    if (d.fromLegitSources > 0) s += `. ${d.fromLegitSources} of them came from ${plural(d.legitSourcesAffected, 'source')} that also logged in successfully: your own users were turned away${raise ? ` — ${adviceLine(raise)}` : ''}.`;
     else s += '.';
     findings.push(s);
   }
@@ -87,20 +128,45 @@ export function buildSummary(input: SummaryInput): Summary {
     findings.push(
       `${plural(counts.sources, 'source address', 'source addresses')}: ${c.legit} legitimate (logged in), ${c.bruteforce} brute-forcing (tried to log in, never succeeded), ${c.scanner} scanners (never tried to log in), ${c.unknown} unclear.`,
     );
-    const brute = sourcesList.filter((s) => s.class === 'bruteforce').sort((a, b) => b.failures - a.failures).slice(0, 3);
-    if (brute.length) findings.push(`Most persistent guessers: ${brute.map((s) => `${s.address} (${plural(s.failures, 'failure')})`).join(', ')}.`);
+    const brute = sourcesList.filter((s) => s.class === 'bruteforce').sort((a, b) => b.attempts - a.attempts).slice(0, 3);
+    if (brute.length) findings.push(`Most persistent guessers: ${brute.map((s) => `${s.address} (${s.attemptsAtLeast ? 'at least ' : ''}${plural(s.attempts, 'attempt')})`).join(', ')}.`);
+    const wrong = sourcesList.filter((s) => s.detail === 'wrong_key_or_client').length;
+    const keys = sourcesList.filter((s) => s.detail === 'authorized_key').length;
+    if (wrong) findings.push(`${plural(wrong, 'source')} failed to log in only once or twice, with one user name: a wrong key or password or a misconfigured client until it repeats — not counted as brute force.`);
+    if (keys) findings.push(`${plural(keys, 'source')} held a key sshd accepted (it is in authorized_keys) but did not finish logging in (a passphrase or agent prompt that outlasted LoginGraceTime?) — not brute force.`);
+    const floods = sourcesList.filter((s) => s.detail === 'slot_holding_flood').length;
+    if (floods) findings.push(`${plural(floods, 'source')} held several unauthenticated slots at once until LoginGraceTime expired (slot-holding flood)${said('per-source-maxstartups.set') ? `: ${adviceLine(said('per-source-maxstartups.set')!)}` : ''}.`);
+    const pre = sourcesList.filter((s) => s.detail === 'logged_in_before_log').length;
+    if (pre) findings.push(`${plural(pre, 'source')} logged in before this log starts: only their session ends are here (lines without [preauth], which since OpenSSH 7.5 only a logged-in session writes).`);
   }
-  if (o.kex_failed > 0) findings.push(`${plural(o.kex_failed, 'connection')} failed key exchange (no algorithm in common: old clients or scanners offering weak algorithms).`);
+  if (o.kex_failed > 0) findings.push(`${plural(o.kex_failed, 'connection')} failed key exchange (${describeKexFailures(counts.kexFailures)}).`);
   if (counts.inferredTimeouts > 0) findings.push(`${plural(counts.inferredTimeouts, 'connection')} went silent and were ended by LoginGraceTime (inferred: this sshd logs nothing when it happens).`);
   if (counts.lines.unrecognised > 0) findings.push(`${plural(counts.lines.unrecognised, 'sshd line')} not recognised (shown below, never dropped silently).`);
   if (counts.lines.sshd === 0) findings.push('No sshd lines found in the input (is it an sshd log? program names sshd, sshd-session, sshd-auth).');
 
-  findings.unshift(verdict(counts));
-  return { ...counts, findings, blindSpots: blindSpots(counts, logLevel, traits, unattributed) };
+  findings.unshift(verdict(counts, said('log-level.verbose') ?? null));
+  return { ...counts, findings, blindSpots: blindSpots(counts, logLevel, traits, unattributed), advice };
+}
+
+const KEX_FAILURE_WORDS: Record<string, string> = {
+  kex_algorithm: 'no key exchange method in common',
+  host_key_type: 'no host key type in common',
+  cipher: 'no cipher in common',
+  mac: 'no MAC in common',
+  compression: 'no compression method in common',
+  no_matching_algorithm: 'no algorithm in common',
+  mac_error: 'corrupted packets (message authentication code incorrect)',
+  packet_error: 'protocol errors',
+  privsep_failure: 'sshd could not set up its pre-auth process',
+};
+
+function describeKexFailures(details: Record<string, number>): string {
+  const parts = Object.entries(details).sort((a, b) => b[1] - a[1]).map(([d, n]) => `${n} ${KEX_FAILURE_WORDS[d] ?? d.replace(/_/g, ' ')}`);
+  return parts.length ? parts.join(', ') : 'see the connections';
 }
 
 /** The one-sentence answer, first. */
-function verdict(counts: Omit<Summary, 'findings' | 'blindSpots'>): string {
+function verdict(counts: Counts, logLevel: Advice | null): string {
   const o = counts.outcomes;
   const d = counts.drops;
   if (counts.lines.sshd === 0) return 'In short: no sshd lines in this input.';
@@ -111,12 +177,19 @@ function verdict(counts: Omit<Summary, 'findings' | 'blindSpots'>): string {
   {
     const dropped = Math.max(d.logged, d.reportedByThrottleLines);
     const caution = dropped > 0
-      ? ` But sshd also refused ${plural(dropped, 'connection')} under load (MaxStartups/penalties); the log cannot tell whose, so your own users may have been among them.`
+      ? ` But sshd also refused ${plural(dropped, 'connection')} ${dropWhy(d.byReason)}; the log cannot tell whose, so your own users may have been among them.${logLevel ? ` Next step: ${adviceLine(logLevel)}.` : ''}`
       : '';
     return `In short: the pre-authentication disconnects are background noise — ${plural(noise, 'connection')} from scanners and probes that connected and left without logging in${o.auth_failed ? `, plus ${plural(o.auth_failed, 'failed login attempt')} (brute force)` : ''}. They do not mean sshd is broken${o.authenticated ? `; ${plural(o.authenticated, 'login')} succeeded` : ''}.${caution}`;
   }
   if (o.auth_failed > 0) return `In short: ${plural(o.auth_failed, 'connection')} tried to log in and failed; ${plural(o.authenticated, 'login')} succeeded.`;
   return `In short: ${plural(counts.connections, 'connection')}, nothing unusual.`;
+}
+
+function dropWhy(byReason: Record<string, number>): string {
+  const wrappers = byReason.tcp_wrappers ?? 0;
+  const total = Object.values(byReason).reduce((a, b) => a + b, 0);
+  if (total > 0 && wrappers === total) return 'through TCP wrappers (hosts.deny)';
+  return wrappers > 0 ? 'under load (MaxStartups/penalties) or through TCP wrappers (hosts.deny)' : 'under load (MaxStartups/penalties)';
 }
 
 function describeDetails(details: Record<string, number>): string {
@@ -127,7 +200,7 @@ function describeDetails(details: Record<string, number>): string {
   return parts.length ? parts.join(', ') : 'junk';
 }
 
-function blindSpots(counts: Omit<Summary, 'findings' | 'blindSpots'>, level: LogLevelFinding, traits: LogTraits, un: UnattributedSummary): string[] {
+function blindSpots(counts: Counts, level: LogLevelFinding, traits: LogTraits, un: UnattributedSummary): string[] {
   const out: string[] = [];
   const info = level.level === 'INFO';
   if (info) {

@@ -18,7 +18,7 @@ import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../cla
 import { LogTraits } from '../diagnosis/log-traits.ts';
 import { buildSummary } from '../diagnosis/summary.ts';
 import { ownString } from '../framing/own-string.ts';
-import type { AnalysisResult, AnalyzerOptions, EngineUpdate, ServerEvent, UnattributedSummary } from './types.ts';
+import type { AnalysisResult, AnalyzerOptions, EngineUpdate, ServerEvent, ServerSettings, UnattributedSummary } from './types.ts';
 
 export type * from './types.ts';
 
@@ -31,6 +31,7 @@ export class Analyzer {
   private readonly keep: boolean;
   private readonly trackSources: boolean;
   private readonly graceMs: number;
+  private readonly server: ServerSettings | null;
   private readonly maxExamples: number;
   private readonly tracker: ConnectionTracker;
   private out: EngineUpdate[] = [];
@@ -38,7 +39,7 @@ export class Analyzer {
   private readonly scratch = newScratchEvent();
   private readonly connections: ConnectionRecord[] = [];
   /** Per-source accounting (classify/source-columns.ts), unless `trackSources` is false. */
-  private readonly sources = new SourceColumns();
+  private readonly sources: SourceColumns;
   private readonly events: ServerEvent[] = [];
   private eventsOmitted = 0;
   private readonly traits = new LogTraits();
@@ -64,11 +65,16 @@ export class Analyzer {
   private penalties = 0;
   private restarts = 0;
   private inferredTimeouts = 0;
+  private readonly kexFailures: Record<string, number> = {};
+  /** TCP-wrappers refusals per address (rare): not MaxStartups drops, so never "raise MaxStartups". */
+  private readonly wrappersDrops = new Map<string, number>();
 
   constructor(opts: AnalyzerOptions = {}) {
     this.keep = opts.keepConnections !== false;
     this.trackSources = opts.trackSources !== false;
-    this.graceMs = (opts.loginGraceTime ?? 120) * 1000;
+    this.server = opts.server ?? null;
+    this.graceMs = (opts.loginGraceTime ?? this.server?.loginGraceTime ?? 120) * 1000;
+    this.sources = new SourceColumns(this.graceMs);
     this.maxExamples = opts.unrecognisedExamples ?? 20;
     const self = this;
     const sink: TrackerSink = {
@@ -82,7 +88,7 @@ export class Analyzer {
       listenerLine: (line, ev, evidence) => self.onListener(line, ev, evidence),
       trailer: () => {},
     };
-    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true });
+    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true, maxAuthTries: opts.maxAuthTries ?? this.server?.maxAuthTries });
   }
 
   /** Feeds one framed line; returns what changed because of it. Lines of non-sshd programs are ignored. */
@@ -135,8 +141,9 @@ export class Analyzer {
     let legitDropped = 0;
     for (const s of sources) {
       classes[s.class]++;
-      if (s.class === 'legit' && s.outcomes.dropped) {
-        droppedFromLegit += s.outcomes.dropped;
+      const dropped = (s.outcomes.dropped ?? 0) - (this.wrappersDrops.get(s.address) ?? 0);
+      if (s.class === 'legit' && dropped > 0) {
+        droppedFromLegit += dropped;
         legitDropped++;
       }
     }
@@ -167,13 +174,16 @@ export class Analyzer {
       penalties: this.penalties,
       restarts: this.restarts,
       inferredTimeouts: this.inferredTimeouts,
+      kexFailures: this.kexFailures,
       sourcesList: sources,
       logLevel,
       era,
       traits: this.traits,
       unattributed: this.unattributed,
+      server: this.server,
     });
     const result: AnalysisResult & { finalUpdates: EngineUpdate[] } = {
+      server: this.server,
       sources,
       events: this.events,
       eventsOmitted: this.eventsOmitted,
@@ -197,7 +207,9 @@ export class Analyzer {
     this.connectionCount++;
     this.outcomes[rec.outcome]++;
     if (rec.inferred && rec.outcome === 'timeout') this.inferredTimeouts++;
+    if (rec.outcome === 'kex_failed') this.kexFailures[rec.detail] = (this.kexFailures[rec.detail] ?? 0) + 1;
     if (rec.outcome === 'dropped') {
+      if (rec.detail === 'tcp_wrappers' && rec.src !== null) this.wrappersDrops.set(rec.src, (this.wrappersDrops.get(rec.src) ?? 0) + 1);
       this.dropsLogged++;
       this.dropsByReason[rec.detail] = (this.dropsByReason[rec.detail] ?? 0) + 1;
     }

@@ -4,6 +4,7 @@
 import type { ConnectionRecord, Evidence } from '../connections/types.ts';
 import type { SourceRecord } from '../classify/source.ts';
 import type { Outcome, SourceClass } from '../classify/vocabulary.ts';
+import type { Advice } from '../advice/types.ts';
 
 export type { ConnectionRecord, Evidence } from '../connections/types.ts';
 export type { SourceRecord } from '../classify/source.ts';
@@ -13,6 +14,10 @@ export interface AnalyzerOptions {
   keepConnections?: boolean;
   /** sshd's LoginGraceTime in seconds (default 120): how long a silent pre-auth connection can live. */
   loginGraceTime?: number;
+  /** sshd's MaxAuthTries (default 6): the floor of attempts a `maximum authentication attempts exceeded` implies. */
+  maxAuthTries?: number;
+  /** The sshd settings the log was written under (read from its sshd_config), for the advice; null/absent: defaults assumed. */
+  server?: ServerSettings | null;
   /** Put the line text into evidence (default false: file and line number only). */
   evidenceText?: boolean;
   /** How many unrecognised sshd lines to keep as examples (default 20). */
@@ -23,6 +28,22 @@ export interface AnalyzerOptions {
    * open connections, and `finish()` returns no sources (summary counts of sources are 0).
    */
   trackSources?: boolean;
+}
+
+/** The sshd settings that shape what the log shows (from the sshd_config through the audit engine, or the defaults). */
+export interface ServerSettings {
+  /** The sshd_config they were read from, or `defaults`. */
+  from: string;
+  /** OpenSSH version the configuration was judged for (the local sshd's), or null. */
+  version: string | null;
+  /** Seconds; `loginGraceTimeFrom` says whether `--login-grace-time` overrode the configuration. */
+  loginGraceTime: number;
+  loginGraceTimeFrom: 'config' | 'option' | 'default';
+  maxStartups: [number, number, number];
+  maxAuthTries: number;
+  /** `none` or a number, null before 8.5. */
+  perSourceMaxStartups: string | null;
+  logLevel: string;
 }
 
 export type EngineUpdate =
@@ -98,13 +119,19 @@ export interface Summary {
   penalties: number;
   restarts: number;
   inferredTimeouts: number;
+  /** Failed key exchanges by detail (`cipher`, `host_key_type`, `mac_error`, …). */
+  kexFailures: Record<string, number>;
   /** Plain-language findings, most important first. */
   findings: string[];
   /** What this log cannot tell, given its LogLevel and OpenSSH era. */
   blindSpots: string[];
+  /** What to change, from src/advice/ (the same advice `audit`, `probe` and `explain-client` give). */
+  advice: Advice[];
 }
 
 export interface AnalysisResult {
+  /** The sshd settings used (null: none given, defaults assumed). */
+  server: ServerSettings | null;
   /** Only when `keepConnections` is not false. */
   connections?: ConnectionRecord[];
   sources: SourceRecord[];

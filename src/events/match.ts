@@ -90,7 +90,18 @@ export function matchText(message: string, into?: MutableSshdEvent): SshdEvent {
           if (body === null) body = message.slice(start, end);
           m = entry.pattern.exec(body);
         }
-        if (m !== null) return build(entry, m, prefix, preauth, postauth, truncated, into);
+        if (m !== null) {
+          // A shape that repeats the user name is taken only when its greedy and lazy readings agree.
+          if (entry.lazyPattern !== null && !sameReading(entry.lazyPattern.exec(message), m, start === plainStart)) {
+            const ev = build(entry, m, prefix, preauth, postauth, true, into) as MutableSshdEvent;
+            ev.addr = null;
+            ev.port = null;
+            ev.user = null;
+            ev.addressDropped = true;
+            return ev;
+          }
+          return build(entry, m, prefix, preauth, postauth, truncated, into);
+        }
       }
       // A line cut at the syslog limit inside client text keeps only the head of its shape: it is
       // still that shape (its connection is found by pid), but nothing after the cut is read.
@@ -129,6 +140,25 @@ export function matchText(message: string, into?: MutableSshdEvent): SshdEvent {
   return other(prefix === 'debug' ? 'debug' : 'unrecognised', prefix, preauth, postauth, truncated, into);
 }
 
+function sameReading(lazy: RegExpExecArray | null, greedy: RegExpExecArray, whole: boolean): boolean {
+  if (!whole || lazy === null || lazy.length !== greedy.length) return false;
+  for (let i = 1; i < lazy.length; i++) if (lazy[i] !== greedy[i]) return false;
+  return true;
+}
+
+/**
+ * `User … from <host>` / PAM `from <host>` / `rhost=<host>`: an address only when it is an IP
+ * literal. A zone (`%eth0`) is accepted on a link-local address only: sshd refuses a PTR name that
+ * parses as a numeric address, and one that did not (a zone naming no interface here) could at
+ * most name a link-local address, never a routable one.
+ */
+function hostAddress(v: string): string | null {
+  const pct = v.indexOf('%');
+  if (pct < 0) return normaliseAddress(v);
+  const a = normaliseAddress(v);
+  return a !== null && /^fe[89ab][0-9a-f]:/i.test(a) ? a : null;
+}
+
 /** An exec result with no captures: every field undefined. */
 const NO_MATCH = Object.assign([''], { index: 0, input: '', groups: undefined }) as unknown as RegExpExecArray;
 
@@ -156,6 +186,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
   let lport: number | null = null;
   let user: string | null = null;
   let invalidUser = false;
+  let sessionUser = false;
   let method: string | null = null;
   let clientText: string | null = null;
   let text: string | null = null;
@@ -182,7 +213,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
         break;
       case 'hostaddr':
         // null for PTR names; a `%` never: a PTR name such as `2001:db8::1%.example` is not numeric to sshd.
-        if (f.trusted && !v.includes('%')) addr = normaliseAddress(v);
+        if (f.trusted) addr = hostAddress(v);
         break;
       case 'laddr':
         laddr = normaliseAddress(v);
@@ -195,6 +226,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
         break;
       case 'uq':
         invalidUser = v === 'invalid user';
+        sessionUser = v === 'user';
         break;
       case 'inv':
         invalidUser = true;
@@ -244,6 +276,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
     into.lport = lport;
     into.user = user;
     into.invalidUser = invalidUser;
+    into.sessionUser = sessionUser;
     into.method = method;
     into.clientText = clientText;
     into.text = text;
@@ -268,6 +301,7 @@ function build(entry: CatalogEntry, m: RegExpExecArray, prefix: MessagePrefix, p
     lport,
     user,
     invalidUser,
+    sessionUser,
     method,
     clientText,
     text,
@@ -291,6 +325,7 @@ function other(type: 'debug' | 'unrecognised', prefix: MessagePrefix, preauth: b
     into.addr = into.laddr = into.user = into.method = into.clientText = into.text = into.idFrom = into.idTo = null;
     into.port = into.lport = into.num = into.pidRef = null;
     into.invalidUser = false;
+    into.sessionUser = false;
     into.prefix = prefix;
     into.preauth = preauth;
     into.postauth = postauth;
@@ -308,6 +343,7 @@ function other(type: 'debug' | 'unrecognised', prefix: MessagePrefix, preauth: b
     lport: null,
     user: null,
     invalidUser: false,
+    sessionUser: false,
     method: null,
     clientText: null,
     text: null,

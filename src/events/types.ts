@@ -22,6 +22,8 @@ export interface SshdEvent {
   readonly user: string | null;
   /** The line says `invalid user` (from sshd's own text, not from the name). */
   readonly invalidUser: boolean;
+  /** The 7.5+ preamble is `user <name>` (not `authenticating user`/`invalid user`): written only for a logged-in session. */
+  readonly sessionUser: boolean;
   readonly method: string | null;
   /** Other client text: identification string, disconnect message, algorithm offer, PTR name. */
   readonly clientText: string | null;

@@ -7,6 +7,11 @@
 import { KEX_MARKERS, noteFor, CIPHER_NOTES, HOSTKEY_NOTES, KEX_NOTES, MAC_NOTES } from '../probe/algorithm-notes.ts';
 import { CATEGORY_INFO, type Category } from '../probe/negotiation.ts';
 import { LINE_RULES, SSH_OUTPUT_MARKERS, type FindingId } from './rules.ts';
+import type { Advice } from '../advice/types.ts';
+import { adviceFix } from '../advice/sshd-drop-in.ts';
+import { maxStartupsAdvice } from '../advice/maxstartups.ts';
+import { perSourcePenaltiesAdvice } from '../advice/per-source-penalties.ts';
+import { wrongServiceAdvice } from '../advice/wrong-service.ts';
 
 export interface Evidence {
   readonly line: number;
@@ -21,6 +26,8 @@ export interface Finding {
   readonly details: Record<string, unknown>;
   readonly evidence: Evidence[];
   readonly priority: number;
+  /** The change, as every command gives it (src/advice/). */
+  readonly advice?: Advice[];
 }
 
 /** How far the connection got (JSON vocabulary). */
@@ -210,24 +217,29 @@ export function explainTranscript(text: string): Explanation {
     const refusal = f.banner.find((b) => /^(Exceeded MaxStartups|Not allowed at this time)$/.test(b.text));
     if (/^HTTP\/[0-9.]+ \d{3}/.test(first)) {
       const server = f.banner.find((b) => /^Server:/i.test(b.text))?.text.replace(/^Server:\s*/i, '') ?? null;
+      const wrong = f.target ? wrongServiceAdvice({ host: f.target.host, port: f.target.port, service: `HTTP${server ? ` (${server})` : ''}` }) : null;
       add('http_banner', {
         title: `the port answers HTTP${server ? ` (${server})` : ''}, not SSH: wrong port or port translation`,
         meaning: `a web server answered your SSH identification with "${first}"${server ? ` (Server: ${server})` : ''}: you reached a web server, not sshd`,
-        fix: ['use the port sshd really listens on (`ss -ltnp | grep sshd` on the server; `ssh -p PORT`)', 'or fix the port forward / NAT / load balancer that sends this port to the web server', 'check with `sshwarden probe HOST:PORT`'],
+        fix: ['use the port sshd really listens on (`ss -ltnp | grep sshd` on the server; `ssh -p PORT`)', 'or fix the port forward / NAT / load balancer that sends this port to the web server', `check with \`${wrong?.verify[0] ?? 'sshwarden probe HOST:PORT'}\``],
+        ...(wrong ? { advice: [wrong] } : {}),
         details: { status: first, server },
         evidence: ev,
         priority: 5,
       });
     } else if (refusal) {
       const penalties = refusal.text === 'Not allowed at this time';
+      const raise = maxStartupsAdvice({ current: null, ownUsersDropped: 1 })!;
+      const exempt = perSourcePenaltiesAdvice({ version: '9.8', disabled: false, exemptSet: false });
       add('maxstartups_refusal', {
         title: `sshd refused the connection before its banner: "${refusal.text}"`,
         meaning: penalties
           ? 'OpenSSH 9.8+ refuses with this text when MaxStartups is exceeded or your address is penalised by PerSourcePenalties (failed logins, connections without authentication)'
           : 'OpenSSH 8.2–9.7 sends this when too many unauthenticated connections are open (MaxStartups random early drop): scanners or bursts of your own automation',
         fix: penalties
-          ? ['wait for the penalty to expire (15 s to 10 min) or add your address to `PerSourcePenaltyExemptList`', 'server log: `drop connection … penalty:` / `srclimit_penalise` (`sshwarden analyze` there)', 'raise `MaxStartups` if it is load']
-          : ['retry with backoff; reuse connections (ControlMaster/ControlPersist)', 'on the server: raise `MaxStartups` (e.g. 30:30:100), lower `LoginGraceTime`, and block scanners (`sshwarden guard`)', 'measure it: `sshwarden probe HOST --repeat 20`'],
+          ? ['wait for the penalty to expire (15 s to 10 min) or add your address to `PerSourcePenaltyExemptList`', 'server log: `drop connection … penalty:` / `srclimit_penalise` (`sshwarden analyze` there)', `if it is load, on the server: ${adviceFix(raise)}`]
+          : ['retry with backoff; reuse connections (ControlMaster/ControlPersist)', `on the server: ${adviceFix(raise)}, and block scanners (\`sshwarden guard\`)`, 'measure it: `sshwarden probe HOST --repeat 20`'],
+        advice: penalties && exempt ? [exempt, raise] : [raise],
         details: { text: refusal.text },
         evidence: ev,
         priority: 5,

@@ -5,6 +5,9 @@
  */
 
 /** Stable verdict ids (JSON vocabulary: add, never rename). */
+import { maxStartupsAdvice } from '../advice/maxstartups.ts';
+import { adviceFix } from '../advice/sshd-drop-in.ts';
+
 export const VERDICTS = [
   'ssh_ok', // SSH answered and the algorithms match the client
   'ssh_no_common_algorithm', // SSH answered, no common algorithm in some category
@@ -30,6 +33,9 @@ export interface CauseRule {
   readonly check: string;
 }
 
+/** The MaxStartups advice for a server that refuses its users (src/advice/: what analyze and audit say too). */
+const RAISE = maxStartupsAdvice({ current: null, ownUsersDropped: 1 })!;
+
 /** The server-side follow-up. (The issue names a `sshwarden doctor`; until one exists, audit + analyze are what runs there.) */
 const DOCTOR = 'on the server run `sshwarden audit` and `sshwarden analyze /var/log/auth.log` (or `--journal`)';
 
@@ -41,7 +47,7 @@ export const CAUSES: Readonly<Record<VerdictId, readonly CauseRule[]>> = {
     { id: 'algorithm_mismatch', text: 'client and server share no algorithm in the category listed above (ssh says "Unable to negotiate … no matching … found")', check: 'change one side as suggested above; on the server `sshd -T | grep -Ei "kexalgorithms|ciphers|macs|hostkeyalgorithms"` and `sshwarden audit`' },
   ],
   ssh_throttled: [
-    { id: 'maxstartups', text: 'MaxStartups: too many unauthenticated connections at once (scanners, or bursts from your own automation); sshd drops new ones at random (`start:rate:full`)', check: 'server log: `drop connection #N from [ADDR]:PORT on … past MaxStartups` (`sshwarden analyze` there); raise `MaxStartups` (e.g. 30:30:100) or lower `LoginGraceTime`; reuse connections (ControlMaster)' },
+    { id: 'maxstartups', text: 'MaxStartups: too many unauthenticated connections at once (scanners, or bursts from your own automation); sshd drops new ones at random (`start:rate:full`)', check: `server log: \`drop connection #N from [ADDR]:PORT on … past MaxStartups\` (\`sshwarden analyze\` there); on the server: ${adviceFix(RAISE)}; reuse connections (ControlMaster)` },
     { id: 'per_source_maxstartups', text: 'PerSourceMaxStartups: too many unauthenticated connections from your address (block)', check: '`sshd -T | grep -i persource` on the server' },
     { id: 'per_source_penalties', text: 'PerSourcePenalties (OpenSSH 9.8+, on by default): your address was penalised (failed logins, connections without authentication, LoginGraceTime) and is refused for a while', check: 'server log: `drop connection … penalty: …` and `srclimit_penalise`; add your automation to `PerSourcePenaltyExemptList`' },
   ],

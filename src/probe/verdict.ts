@@ -9,6 +9,10 @@ import type { GreetingKind } from './greeting-rules.ts';
 import { CATEGORY_INFO, negotiate, serverOffer, terrapin, weakAlgorithms, type ClientOffer, type Compatibility, type ServerOffer, type Terrapin, type WeakAlgorithm } from './negotiation.ts';
 import type { SshIdentification } from './ssh-wire.ts';
 import { CAUSES, type VerdictId } from './verdict-rules.ts';
+import type { Advice } from '../advice/types.ts';
+import { maxStartupsAdvice } from '../advice/maxstartups.ts';
+import { perSourcePenaltiesAdvice } from '../advice/per-source-penalties.ts';
+import { wrongServiceAdvice } from '../advice/wrong-service.ts';
 
 /** What one attempt amounted to (JSON vocabulary: add, never rename). */
 export type AttemptKind =
@@ -52,6 +56,8 @@ export interface Cause {
   readonly id: string;
   readonly text: string;
   readonly check: string;
+  /** The change, as every command gives it (src/advice/). */
+  readonly advice?: Advice;
 }
 
 export interface AddressReport {
@@ -262,7 +268,27 @@ function causesFor(id: VerdictId, r: AddressReport): Cause[] {
   if (id === 'ssh_throttled' && !Object.keys(r.refusalTexts).some((t) => t.startsWith('Not allowed'))) {
     rules = rules.filter((c) => c.id !== 'per_source_penalties');
   }
-  return rules.map((c) => ({ id: c.id, text: fill(c.text, r), check: fill(c.check, r) }));
+  return rules.map((c) => {
+    const advice = adviceFor(c.id, r);
+    return advice ? { id: c.id, text: fill(c.text, r), check: fill(c.check, r), advice } : { id: c.id, text: fill(c.text, r), check: fill(c.check, r) };
+  });
+}
+
+/** The advice behind a cause (the same words analyze and audit use). */
+function adviceFor(cause: string, r: AddressReport): Advice | undefined {
+  switch (cause) {
+    case 'maxstartups': {
+      // Our own refused attempts are connections of a user turned away; the server's value is not known from here.
+      const refused = Object.values(r.refusalTexts).reduce((a, b) => a + b, 0);
+      return maxStartupsAdvice({ current: null, ownUsersDropped: Math.max(1, refused) }) ?? undefined;
+    }
+    case 'per_source_penalties':
+      return perSourcePenaltiesAdvice({ version: '9.8', disabled: false, exemptSet: false }) ?? undefined;
+    case 'wrong_port':
+      return wrongServiceAdvice({ host: r.address, port: r.port, service: fill('{server}', r) });
+    default:
+      return undefined;
+  }
 }
 
 /** Combines the per-address reports into one verdict. */

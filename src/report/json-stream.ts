@@ -231,7 +231,7 @@ class ByteEncoder {
   }
 
   sourceBound(r: SourceRecord): number {
-    let text = r.address.length + r.class.length + r.why.length;
+    let text = r.address.length + r.class.length + r.why.length + (r.detail?.length ?? 0) + 64;
     for (let i = 0; i < r.users.length; i++) text += r.users[i].length + 3;
     let keys = 0;
     for (const k in r.outcomes) keys += k.length + 24;
@@ -268,6 +268,10 @@ class ByteEncoder {
     this.strArray(r.users);
     this.raw(',"failures":');
     this.num(r.failures);
+    this.raw(',"attempts":');
+    this.num(r.attempts);
+    this.raw(r.attemptsAtLeast ? ',"attemptsAtLeast":true,"detail":' : ',"attemptsAtLeast":false,"detail":');
+    this.strOrNull(r.detail);
     this.byte(125);
   }
 
@@ -341,6 +345,10 @@ class ByteEncoder {
     if (r.evidenceOmitted !== undefined) {
       this.raw(',"evidenceOmitted":');
       this.num(r.evidenceOmitted);
+    }
+    if (r.attemptsAtLeast !== undefined) {
+      this.raw(',"attemptsAtLeast":');
+      this.num(r.attemptsAtLeast);
     }
     this.byte(125);
   }

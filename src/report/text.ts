@@ -31,13 +31,13 @@ export interface TextReportInput {
 }
 
 const OUTCOME_WORDS: Record<Outcome, string> = {
-  dropped: 'dropped by sshd (MaxStartups / penalties) before any exchange',
+  dropped: 'refused by sshd (MaxStartups, penalties or TCP wrappers) before any exchange',
   closed_before_ident: 'closed before sending an SSH identification',
   reset_before_ident: 'reset before sending an SSH identification',
   non_ssh: 'spoke HTTP, TLS or other non-SSH data',
   protocol_mismatch: 'sent an unacceptable SSH identification',
   closed_after_ident: 'identified / exchanged keys, never tried to log in',
-  kex_failed: 'key exchange failed (no common algorithm)',
+  kex_failed: 'key exchange failed (see the reason: no common algorithm, corrupted packets, protocol errors)',
   timeout: 'LoginGraceTime expired',
   auth_failed: 'tried to log in and failed',
   authenticated: 'logged in',
@@ -77,6 +77,16 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
   out.push(p.bold('What happened'));
   for (const f of s.findings) out.push(wrap(`• ${f}`, '  '));
   out.push('');
+  if (s.advice.length) {
+    out.push(p.bold('What to change') + p.dim(result.server ? ` (settings from ${result.server.from})` : ' (sshd settings not known: defaults assumed; --config FILE)'));
+    for (const a of s.advice) {
+      out.push(wrap(`• ${a.summary}`, '  '));
+      if (a.changes.length) out.push(`    ${p.dim(`in ${a.changes[0].file}:`)} ${a.changes.map((c) => c.text).join(' / ')}`);
+      if (a.commands.length) out.push(`    ${p.dim('then:')} ${a.commands.join(' && ')}`);
+      if (a.verify.length) out.push(`    ${p.dim('check:')} ${a.verify.join('; ')}`);
+    }
+    out.push('');
+  }
 
   if (s.connections > 0) {
     out.push(p.bold(`Connections: ${s.connections}`));

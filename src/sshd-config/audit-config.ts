@@ -14,6 +14,7 @@ import { parseConfig, type ParsedConfig } from './parse.ts';
 import { runAudit, hostKeyTypes, type AuditReport } from './audit.ts';
 import type { ConnectionSpec } from './match.ts';
 import { buildHardening } from './harden.ts';
+import { penaltyState } from './findings.ts';
 import { parseSshdT, type Defaults, type Effective } from './effective.ts';
 import { NEWEST } from './keyword-table.ts';
 import { cmpVersion } from './versions.ts';
@@ -103,7 +104,7 @@ export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadabl
 
     let harden: AuditConfigRun['harden'] = null;
     if (o.harden) {
-      const h = buildHardening({ version, effective, clients: o.clients, hostKeyTypes: hostKeyTypes(cfg), exempt: o.harden.exempt, all: defaults?.all, strictKex: cmpVersion(version, '9.6') >= 0 || strictKex });
+      const h = buildHardening({ version, effective, clients: o.clients, hostKeyTypes: hostKeyTypes(cfg), exempt: o.harden.exempt, all: defaults?.all, defaults: defaults?.algorithms, penalties: penaltyState(cfg), strictKex: cmpVersion(version, '9.6') >= 0 || strictKex });
       let error: string | null = null;
       let warning: string | null = null;
       if (h.stillIncompatible.length) error = `cannot keep ${h.stillIncompatible.join(', ')} able to connect with this sshd's algorithms`;

@@ -47,6 +47,7 @@ export function runAudit(cfg: ParsedConfig, opts: { spec?: ConnectionSpec | null
     listeners: opts.listeners,
     socket: opts.socket,
     strictKexBackported: opts.strictKexBackported,
+    defaults: opts.defaults,
   });
   const order = { error: 0, warning: 1, info: 2 } as const;
   findings.sort((a, b) => order[a.severity] - order[b.severity]);

@@ -42,18 +42,22 @@ const int = (def: string, matchCopy = true): Model => ({ mode: 'first', matchCop
 const time = (def: string, matchCopy: boolean): Model => ({ mode: 'first', matchCopy, def: () => [def], fmt: (a) => [String(convtime(a[0]) ?? a[0])] });
 const list = (matchCopy = true): Model => ({ mode: 'accumulate', matchCopy, def: () => null, fmt: (a) => a });
 
-function algo(key: 'kexalgorithms' | 'ciphers' | 'macs' | 'hostkeyalgorithms' | 'pubkeyacceptedalgorithms', kind: AlgoKind, matchCopy = false): Model {
-  const defOf = (v: string, d: Defaults): string[] => {
-    if (d.algorithms?.[key]) return d.algorithms[key]!;
-    const s = opensshServerDefaults(v);
-    if (!s) return [];
-    return key === 'kexalgorithms' ? s.kex : key === 'ciphers' ? s.ciphers : key === 'macs' ? s.macs : s.hostKey;
-  };
+export type AlgorithmKey = 'kexalgorithms' | 'ciphers' | 'macs' | 'hostkeyalgorithms' | 'pubkeyacceptedalgorithms';
+
+/** The compiled-in default list of an algorithm keyword: the local build's (sshd -T) when known, else the release's. */
+export function defaultAlgorithms(key: AlgorithmKey, version: string, d: Defaults = {}): string[] {
+  if (d.algorithms?.[key]) return d.algorithms[key]!;
+  const s = opensshServerDefaults(version);
+  if (!s) return [];
+  return key === 'kexalgorithms' ? s.kex : key === 'ciphers' ? s.ciphers : key === 'macs' ? s.macs : s.hostKey;
+}
+
+function algo(key: AlgorithmKey, kind: AlgoKind, matchCopy = false): Model {
   return {
     mode: 'first',
     matchCopy,
     def: () => null,
-    fmt: (a, v, d) => [(assembleNames(a[0] ?? null, defOf(v, d), d.all?.[kind] ?? supported(kind, v)) ?? []).join(',')],
+    fmt: (a, v, d) => [(assembleNames(a[0] ?? null, defaultAlgorithms(key, v, d), d.all?.[kind] ?? supported(kind, v)) ?? []).join(',')],
   };
 }
 

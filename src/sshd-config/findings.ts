@@ -11,6 +11,16 @@ import type { ClientProfile } from '../profiles/index.ts';
 import { cmpVersion } from './versions.ts';
 import { addrMatchList } from './match.ts';
 import type { Listener, SocketActivation } from './system.ts';
+import { defaultAlgorithms, type AlgorithmKey, type Defaults } from './effective.ts';
+import type { Advice } from '../advice/types.ts';
+import { adviceFix } from '../advice/sshd-drop-in.ts';
+import { maxStartupsAdvice } from '../advice/maxstartups.ts';
+import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
+import { perSourceMaxStartupsAdvice } from '../advice/per-source-maxstartups.ts';
+import { perSourcePenaltiesAdvice } from '../advice/per-source-penalties.ts';
+import { logLevelAdvice } from '../advice/log-level.ts';
+import { useDnsAdvice } from '../advice/use-dns.ts';
+import { algorithmsAdvice, type AlgorithmKeyword } from '../advice/algorithms.ts';
 
 export type FindingSeverity = 'error' | 'warning' | 'info';
 
@@ -23,8 +33,10 @@ export interface Finding {
   title: string;
   /** What happens to which users. */
   impact: string;
-  /** What to change. */
+  /** What to change (from `advice` when there is one: src/advice/, the same words every command uses). */
   fix: string;
+  /** The change, as every command gives it. */
+  advice?: Advice;
 }
 
 export interface FindingContext {
@@ -36,7 +48,12 @@ export interface FindingContext {
   socket?: SocketActivation | null;
   /** Distribution backported strict KEX (Terrapin fix) into an older version. */
   strictKexBackported?: boolean;
+  /** The local build's defaults (algorithm lists), when known. */
+  defaults?: Defaults;
 }
+
+/** A finding's fix and advice from one piece of advice. */
+const advised = (a: Advice) => ({ fix: adviceFix(a), advice: a });
 
 const at = (d: { file: string; line: number } | null | undefined) => (d ? { file: d.file, line: d.line } : { file: null, line: null });
 const val = (e: Effective, k: string): string | undefined => e.get(k)?.values[0];
@@ -89,6 +106,7 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
       : `once ${begin} connections are unauthenticated at the same time, each new one is dropped with probability ${rate}%, rising linearly to 100% at ${full} (at ${Math.round((begin + full) / 2)}: ${Math.round(rate + (100 - rate) * (Math.round((begin + full) / 2) - begin) / (full - begin))}%)`;
     const rateNeeded = lgt > 0 ? (lockAt / lgt).toFixed(2) : 'any';
     const sev: FindingSeverity = begin <= 3 || lockAt <= 10 ? 'warning' : 'info';
+    const msAdvice = maxStartupsAdvice({ current: ms, ownUsersDropped: 0 });
     f.push({
       id: 'maxstartups',
       severity: sev,
@@ -98,23 +116,27 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
         (lockAt === begin ? `${begin} idle connections (a scanner that connects and says nothing) lock every user out for up to LoginGraceTime (${lgt}s), ` : `${begin} idle connections (a scanner that connects and says nothing) are enough to start refusing new ones; ${full} held open for LoginGraceTime (${lgt}s) lock every user out, `) +
         `which takes only ${rateNeeded} new connection(s) per second. Refused clients see "kex_exchange_identification: Connection closed by remote host"` +
         (psms === 'none' || psms === undefined ? (cmpVersion(v, '8.5') >= 0 ? ', and one single address may hold all of them (PerSourceMaxStartups none)' : '') : `; one address may hold at most ${psms}`),
-      fix: sev === 'warning' ? 'raise it (the default 10:30:100 or more, e.g. 30:30:200 on busy servers), lower LoginGraceTime to 30s, and cap each source with PerSourceMaxStartups' : 'fine as it is; consider LoginGraceTime 30 and PerSourceMaxStartups to shorten how long one source can hold slots',
+      ...(msAdvice ? advised(msAdvice) : { fix: 'nothing to change: at or above the default (raise it only when `sshwarden analyze` shows your own users being dropped)' }),
     });
   }
-  if (lgt === 0 || lgt > 120) {
-    f.push({ id: 'logingracetime', severity: 'warning', ...src(e, 'logingracetime'), title: `LoginGraceTime ${lgt === 0 ? '0 (no limit)' : `${lgt}s`}: unauthenticated connections hold a MaxStartups slot ${lgt === 0 ? 'forever' : 'for a long time'}`, impact: 'a few idle connections fill MaxStartups and keep legitimate users out', fix: 'LoginGraceTime 30' });
+  const lgtAdvice = loginGraceTimeAdvice({ current: lgt });
+  if (lgtAdvice) {
+    const long = lgt === 0 || lgt > 120;
+    f.push({ id: 'logingracetime', severity: long ? 'warning' : 'info', ...src(e, 'logingracetime'), title: `LoginGraceTime ${lgt === 0 ? '0 (no limit)' : `${lgt}s`}: an unauthenticated connection holds a MaxStartups slot ${lgt === 0 ? 'forever' : long ? 'for a long time' : 'that long'}`, impact: 'idle connections (scanners that connect and say nothing) fill MaxStartups and keep legitimate users out; since the CVE-2024-6387 fix sshd logs nothing when it expires', ...advised(lgtAdvice) });
   }
-  if (cmpVersion(v, '8.5') >= 0 && (psms === 'none' || psms === undefined)) {
-    f.push({ id: 'persourcemaxstartups', severity: 'info', file: null, line: null, title: 'PerSourceMaxStartups is not set: one address may use every MaxStartups slot', impact: 'a single scanner or a broken client that opens many connections makes sshd drop everybody else', fix: `PerSourceMaxStartups ${Math.max(1, Math.min(10, Math.floor((ms ? ms[0] : 10) / 2)))} (and PerSourceNetBlockSize 32:64 to group IPv6 sources)` });
+  const psmsAdvice = perSourceMaxStartupsAdvice({ version: v, current: psms ?? null, maxStartupsBegin: ms ? ms[0] : 10 });
+  if (psmsAdvice) {
+    f.push({ id: 'persourcemaxstartups', severity: 'info', file: null, line: null, title: 'PerSourceMaxStartups is not set: one address may use every MaxStartups slot', impact: 'a single scanner or a broken client that opens many connections makes sshd drop everybody else', ...advised(psmsAdvice) });
   }
 
   // 4. PerSourcePenalties
-  const pen = cfg.directives.find((d) => d.key === 'persourcepenalties' && d.block === null && d.valid);
-  const exempt = cfg.directives.find((d) => d.key === 'persourcepenaltyexemptlist' && d.block === null && d.valid);
+  const { pen, exempt } = penaltyLines(cfg);
   if (cmpVersion(v, '9.8') >= 0) {
-    const off = pen && ['no', 'none'].includes(pen.args[0]);
-    if (off) f.push({ id: 'persourcepenalties-off', severity: 'info', ...at(pen), title: 'PerSourcePenalties is disabled', impact: 'sshd will not slow down addresses that crash it, fail to authenticate or never authenticate', fix: 'keep it on (remove the line) and exempt your own automation with PerSourcePenaltyExemptList' });
-    else if (!exempt) f.push({ id: 'persourcepenalties-exempt', severity: 'warning', ...at(pen ?? null), title: `PerSourcePenalties is on${pen ? '' : ' (default since 9.8)'} with no PerSourcePenaltyExemptList`, impact: 'your own monitoring, backup and CI hosts that reconnect quickly or fail authentication get refused for 15s-10min; they see "Connection closed by remote host" and the server logs "drop connection ... penalty"', fix: 'PerSourcePenaltyExemptList <your monitoring/backup/CI addresses, CIDR>' });
+    const { disabled: off, exemptSet } = penaltyState(cfg);
+    const penAdvice = perSourcePenaltiesAdvice({ version: v, disabled: off, exemptSet });
+    void exempt;
+    if (off && penAdvice) f.push({ id: 'persourcepenalties-off', severity: 'info', ...at(pen), title: 'PerSourcePenalties is disabled', impact: 'sshd will not slow down addresses that crash it, fail to authenticate or never authenticate', ...advised(penAdvice) });
+    else if (penAdvice) f.push({ id: 'persourcepenalties-exempt', severity: 'warning', ...at(pen ?? null), title: `PerSourcePenalties is on${pen ? '' : ' (default since 9.8)'} with no PerSourcePenaltyExemptList`, impact: 'your own monitoring, backup and CI hosts that reconnect quickly or fail authentication get refused for 15s-10min; they see "Connection closed by remote host" and the server logs "drop connection ... penalty"', ...advised(penAdvice) });
   }
 
   // 5. LogLevel
@@ -137,15 +159,16 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
       ...src(e, 'loglevel'),
       title: unattributable ? `LogLevel ${ll}: pre-auth disconnects cannot be attributed to an address` : `LogLevel ${ll}: the log hides part of each pre-auth connection's story`,
       impact: `at ${ll}, OpenSSH ${v} does not log ${hidden.join('; ')}` + (rank < 3 ? '; at this level even failed logins are not logged' : ''),
-      fix: 'LogLevel VERBOSE (also logs key fingerprints of successful logins)',
+      ...advised(logLevelAdvice({ current: ll, why: unattributable ? 'leaves pre-auth disconnects without an address' : 'hides part of each pre-auth connection' })!),
     });
   } else if (rank > 4) {
-    f.push({ id: 'loglevel-debug', severity: 'warning', ...src(e, 'loglevel'), title: `LogLevel ${ll} in production`, impact: 'DEBUG logging can log sensitive data and floods the logs', fix: 'LogLevel VERBOSE' });
+    f.push({ id: 'loglevel-debug', severity: 'warning', ...src(e, 'loglevel'), title: `LogLevel ${ll} in production`, impact: 'DEBUG logging can log sensitive data and floods the logs', ...advised(logLevelAdvice({ current: ll })!) });
   }
 
   // 6. UseDNS
-  if (val(e, 'usedns') === 'yes') {
-    f.push({ id: 'usedns', severity: 'warning', ...src(e, 'usedns'), title: 'UseDNS yes: every connection waits for reverse DNS', impact: 'slow or broken DNS delays every login (and holds MaxStartups slots longer); "Match Host" and "from=" host names then depend on PTR records an attacker controls', fix: 'UseDNS no' });
+  const dnsAdvice = useDnsAdvice({ current: val(e, 'usedns') ?? null });
+  if (dnsAdvice) {
+    f.push({ id: 'usedns', severity: 'warning', ...src(e, 'usedns'), title: 'UseDNS yes: every connection waits for reverse DNS', impact: 'slow or broken DNS delays every login (and holds MaxStartups slots longer); "Match Host" and "from=" host names then depend on PTR records an attacker controls', ...advised(dnsAdvice) });
   }
 
   // 7. Listening vs configuration
@@ -173,7 +196,7 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
   }
 
   // 8. Algorithms: weak, Terrapin
-  const lists: [string, string][] = [['kexalgorithms', 'KexAlgorithms'], ['ciphers', 'Ciphers'], ['macs', 'MACs'], ['hostkeyalgorithms', 'HostKeyAlgorithms']];
+  const lists: [AlgorithmKey, AlgorithmKeyword][] = [['kexalgorithms', 'KexAlgorithms'], ['ciphers', 'Ciphers'], ['macs', 'MACs'], ['hostkeyalgorithms', 'HostKeyAlgorithms']];
   const eff: Record<string, string[]> = {};
   for (const [k, name] of lists) {
     const list = (val(e, k) ?? '').split(',').filter(Boolean);
@@ -181,7 +204,8 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
     const weak = list.filter((a) => algoInfo(a) && algoInfo(a)!.weakness !== 'ok');
     if (weak.length && e.get(k)?.source) {
       const broken = weak.filter((a) => algoInfo(a)!.weakness === 'broken');
-      f.push({ id: `weak-${k}`, severity: broken.length ? 'warning' : 'info', ...src(e, k), title: `${name} enables weak algorithms: ${weak.map((a) => `${a} (${algoInfo(a)!.why ?? 'weak'})`).join(', ')}`, impact: 'clients that prefer them negotiate weaker protection than they could', fix: `remove them from ${name}, unless a named client needs one (run with --clients to check)` });
+      const algAdvice = algorithmsAdvice(v, [{ keyword: name, defaults: defaultAlgorithms(k, v, ctx.defaults), wanted: list.filter((a) => !weak.includes(a)), removed: weak }]);
+      f.push({ id: `weak-${k}`, severity: broken.length ? 'warning' : 'info', ...src(e, k), title: `${name} enables weak algorithms: ${weak.map((a) => `${a} (${algoInfo(a)!.why ?? 'weak'})`).join(', ')}`, impact: 'clients that prefer them negotiate weaker protection than they could', ...(algAdvice ? advised(algAdvice) : { fix: `remove them from ${name}` }), ...(algAdvice ? { fix: `${adviceFix(algAdvice)}, unless a named client needs one (run with --clients to check; --harden keeps what they need)` } : {}) });
     }
   }
   const terrapinCipher = eff.ciphers.includes('chacha20-poly1305@openssh.com');
@@ -214,6 +238,18 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
   matchIntent(cfg, f);
 
   return { findings: f, compat };
+}
+
+function penaltyLines(cfg: ParsedConfig): { pen: Directive | undefined; exempt: Directive | undefined } {
+  const pen = cfg.directives.find((d) => d.key === 'persourcepenalties' && d.block === null && d.valid);
+  const exempt = cfg.directives.find((d) => d.key === 'persourcepenaltyexemptlist' && d.block === null && d.valid);
+  return { pen, exempt };
+}
+
+/** PerSourcePenalties as the configuration sets it (not modelled in Effective: sshd -T prints it expanded). */
+export function penaltyState(cfg: ParsedConfig): { disabled: boolean; exemptSet: boolean } {
+  const { pen, exempt } = penaltyLines(cfg);
+  return { disabled: pen !== undefined && ['no', 'none'].includes(pen.args[0]), exemptSet: exempt !== undefined };
 }
 
 function fixForDiagnostic(code: string): string {

@@ -9,6 +9,15 @@ import { algoInfo, supported, type AlgoKind } from './algorithms.ts';
 import { negotiate, hostKeyAlgorithmsFor } from './compat.ts';
 import { parseMaxStartups } from './value-syntax.ts';
 import { cmpVersion } from './versions.ts';
+import { defaultAlgorithms, type Defaults } from './effective.ts';
+import type { Advice } from '../advice/types.ts';
+import { maxStartupsAdvice, maxStartupsFloor, DEFAULT_MAXSTARTUPS } from '../advice/maxstartups.ts';
+import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
+import { perSourceMaxStartupsAdvice } from '../advice/per-source-maxstartups.ts';
+import { perSourcePenaltiesAdvice } from '../advice/per-source-penalties.ts';
+import { logLevelAdvice } from '../advice/log-level.ts';
+import { useDnsAdvice } from '../advice/use-dns.ts';
+import { algorithmsAdvice } from '../advice/algorithms.ts';
 
 export interface HardenInput {
   version: string;
@@ -21,6 +30,10 @@ export interface HardenInput {
   all?: Partial<Record<AlgoKind, string[]>>;
   /** The server implements strict KEX (9.6+, or a distribution backport): Terrapin needs no algorithm change. */
   strictKex?: boolean;
+  /** The local build's default algorithm lists (sshd -T on an empty config), for `-`/`+` lines. */
+  defaults?: Defaults['algorithms'];
+  /** PerSourcePenalties as configured (findings.ts penaltyState). */
+  penalties?: { disabled: boolean; exemptSet: boolean };
 }
 
 export interface HardenResult {
@@ -38,26 +51,22 @@ export function buildHardening(h: HardenInput): HardenResult {
     h.clients.length ? `# Keeps these clients able to connect: ${h.clients.map((c) => c.name).join(', ')}` : '# No --clients named: only algorithms the current configuration already offers are kept.',
   ];
   const cur = (k: string) => e.get(k)?.values[0];
-  // Logging that lets pre-auth disconnects be attributed
-  const ll = cur('loglevel') ?? 'INFO';
-  if (!['VERBOSE'].includes(ll)) lines.push('', '# Log "Connection from ADDR" so pre-auth disconnects can be attributed', 'LogLevel VERBOSE');
-  // Slots for unauthenticated connections
-  const ms = parseMaxStartups(cur('maxstartups') ?? '10:30:100') ?? [10, 30, 100];
-  const begin = Math.max(ms[0], 10);
-  const full = Math.max(ms[2], 100, begin);
-  const rate = ms[0] >= 10 ? ms[1] : 30;
-  lines.push('', `# Start random early drop at ${begin} unauthenticated connections, refuse all at ${full}`, `MaxStartups ${begin}:${rate}:${full}`);
-  const lgt = Number(cur('logingracetime') ?? '120');
-  if (lgt === 0 || lgt > 30) lines.push('# Free an unauthenticated slot after 30s (was ' + (lgt === 0 ? 'unlimited' : `${lgt}s`) + ')', 'LoginGraceTime 30');
-  if (cmpVersion(v, '8.5') >= 0) {
-    const per = Math.max(1, Math.min(10, Math.floor(begin / 2)));
-    lines.push(`# One address (IPv6: one /64) may hold at most ${per} unauthenticated connections`, `PerSourceMaxStartups ${per}`, 'PerSourceNetBlockSize 32:64');
+  const ms = parseMaxStartups(cur('maxstartups') ?? '10:30:100') ?? DEFAULT_MAXSTARTUPS;
+  // Every line comes from src/advice/: what audit and analyze advise is what this file writes.
+  const advice: (Advice | null)[] = [
+    logLevelAdvice({ current: cur('loglevel') ?? null, why: 'does not log "Connection from ADDR", so pre-auth disconnects cannot always be attributed' }),
+    maxStartupsAdvice({ current: ms, ownUsersDropped: 0 }),
+    loginGraceTimeAdvice({ current: Number(cur('logingracetime') ?? '120') }),
+    perSourceMaxStartupsAdvice({ version: v, current: cur('persourcemaxstartups') ?? null, maxStartupsBegin: maxStartupsFloor(ms)[0] }),
+    perSourcePenaltiesAdvice({ version: v, disabled: h.penalties?.disabled ?? false, exemptSet: h.penalties?.exemptSet ?? false, exempt: h.exempt }),
+    useDnsAdvice({ current: cur('usedns') ?? null }),
+  ];
+  for (const a of advice) {
+    if (a === null) continue;
+    lines.push('', `# ${a.summary}`);
+    if (a.id === 'per-source-penalties.exempt' && a.changes.length === 0) lines.push('# PerSourcePenaltyExemptList 192.0.2.10,198.51.100.0/24');
+    for (const c of a.changes) lines.push(c.text);
   }
-  if (cmpVersion(v, '9.8') >= 0) {
-    if (h.exempt?.length) lines.push('# Never penalise our own automation', `PerSourcePenaltyExemptList ${h.exempt.join(',')}`);
-    else lines.push('# Add your monitoring/backup/CI addresses so penalties never refuse them:', '# PerSourcePenaltyExemptList 192.0.2.10,198.51.100.0/24');
-  }
-  if (cur('usedns') === 'yes') lines.push('', 'UseDNS no');
 
   // Algorithms: drop weak ones unless a named client needs one
   const all = (k: AlgoKind) => h.all?.[k] ?? supported(k, v);
@@ -95,10 +104,16 @@ export function buildHardening(h: HardenInput): HardenResult {
       else break;
     }
   }
-  lines.push('', '# Algorithms: the current ones without the weak ones' + (added.length ? `, plus what named clients need: ${added.join(', ')}` : ''));
-  if (offer.kex.length) lines.push(`KexAlgorithms ${offer.kex.join(',')}`);
-  if (offer.ciphers.length) lines.push(`Ciphers ${offer.ciphers.join(',')}`);
-  if (offer.macs.length) lines.push(`MACs ${offer.macs.join(',')}`);
+  const removed = (k: string, kept: string[]) => (cur(k) ?? '').split(',').filter((a) => a && !kept.includes(a));
+  const algs = algorithmsAdvice(v, [
+    { keyword: 'KexAlgorithms', defaults: defaultAlgorithms('kexalgorithms', v, { algorithms: h.defaults }), wanted: offer.kex, removed: removed('kexalgorithms', offer.kex) },
+    { keyword: 'Ciphers', defaults: defaultAlgorithms('ciphers', v, { algorithms: h.defaults }), wanted: offer.ciphers, removed: removed('ciphers', offer.ciphers) },
+    { keyword: 'MACs', defaults: defaultAlgorithms('macs', v, { algorithms: h.defaults }), wanted: offer.macs, removed: removed('macs', offer.macs) },
+  ]);
+  if (algs) {
+    lines.push('', `# ${algs.summary}` + (added.length ? `; kept for named clients: ${added.join(', ')}` : ''));
+    for (const c of algs.changes) lines.push(c.text);
+  }
   if (hkList.length !== curHk.length) lines.push(`HostKeyAlgorithms ${hkList.join(',')}`);
   const still = h.clients.filter((c) => !negotiate(c, { kex: offer.kex, hostKey: hk, ciphers: offer.ciphers, macs: offer.macs, compression: ['none'] }).ok).map((c) => c.name);
   return { text: lines.join('\n') + '\n', stillIncompatible: still };

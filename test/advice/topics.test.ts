@@ -21,6 +21,13 @@ import {
 test('MaxStartups: the default is left alone without log evidence; below it is raised to it; own users dropped raise it to the busy value', () => {
   assert.equal(maxStartupsAdvice({ current: [10, 30, 100], ownUsersDropped: 0 }), null);
   assert.equal(maxStartupsAdvice({ current: null, ownUsersDropped: 0 }), null);
+  // Without the server's value: the rule, no line to write.
+  const unknown = maxStartupsAdvice({ current: null, ownUsersDropped: 2 })!;
+  assert.equal(unknown.id, 'maxstartups.raise');
+  assert.deepEqual(unknown.changes, []);
+  assert.match(unknown.summary, /below 10:30:100 to 10:30:100, from 10:30:100 to 30:30:200/);
+  // Below the floor with evidence: still one step, to the floor (what audit and --harden write).
+  assert.deepEqual(maxStartupsAdvice({ current: [2, 50, 4], ownUsersDropped: 3 })!.changes.map((c) => c.text), ['MaxStartups 10:30:100']);
   const low = maxStartupsAdvice({ current: [3, 50, 10], ownUsersDropped: 0 })!;
   assert.deepEqual(low.changes.map((c) => c.text), ['MaxStartups 10:30:100']);
   const busy = maxStartupsAdvice({ current: [10, 30, 100], ownUsersDropped: 4 })!;

@@ -56,7 +56,8 @@ test('analyze FILE: a plain-language diagnosis first, then connections, sources,
   assert.match(out, /2 `kex_exchange_identification` lines: they belong to 2 connections from 2 sources/);
   assert.match(out, /1 of them came from 1 source that also logged in successfully: your own users were turned away/);
   assert.match(out, /closed_before_ident 1 /);
-  assert.match(out, /203\.0\.113\.9 bruteforce/);
+  // One invalid user, one failed password, nothing else: not brute force until it repeats (README "Source classes").
+  assert.match(out, /203\.0\.113\.9 unknown/);
   assert.match(out, /198\.51\.100\.5 legit/);
   assert.match(out, /LogLevel: INFO/);
   assert.match(out, /What this log cannot tell/);
@@ -163,11 +164,11 @@ test('the byte encoder matches JSON.stringify on arbitrary text (connections, so
     host: fc.option(text), pid: fc.option(num), pids: fc.array(num), src: fc.option(text), srcPort: fc.option(num), local: fc.option(text), localPort: fc.option(num),
     start: fc.option(text), end: fc.option(text), phase: text, outcome: text, detail: text, users: fc.array(text), methods: fc.array(text), failures: num,
     evidence: fc.array(fc.record({ file: text, line: num, text: text }, { requiredKeys: ['file', 'line'] })),
-    reason: text, inferred: fc.boolean(), clientVersion: text, disconnect: fc.record({ code: fc.option(num), message: text }), evidenceOmitted: num,
+    reason: text, inferred: fc.boolean(), clientVersion: text, disconnect: fc.record({ code: fc.option(num), message: text }), evidenceOmitted: num, attemptsAtLeast: num,
   }, { requiredKeys: ['host', 'pid', 'pids', 'src', 'srcPort', 'local', 'localPort', 'start', 'end', 'phase', 'outcome', 'detail', 'users', 'methods', 'failures', 'evidence'] });
   const source = fc.record({
     address: text, class: text, why: text, connections: num, outcomes: fc.dictionary(fc.constantFrom('dropped', 'timeout', 'authenticated', 'non_ssh'), num),
-    firstSeen: fc.option(text), lastSeen: fc.option(text), users: fc.array(text), failures: num,
+    firstSeen: fc.option(text), lastSeen: fc.option(text), users: fc.array(text), failures: num, attempts: num, attemptsAtLeast: fc.boolean(), detail: fc.option(text),
   });
   fc.assert(fc.property(conn, (r) => connectionJson(r as never) === JSON.stringify(r)), { numRuns: 2000 });
   fc.assert(fc.property(source, (r) => sourceJson(r as never) === JSON.stringify(r)), { numRuns: 2000 });

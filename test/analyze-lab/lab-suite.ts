@@ -21,7 +21,7 @@ export async function reportChecks(t: import('node:test').TestContext, checks: C
 }
 
 export function labSuite(level: LogLevel, prefix: string, format: 'debian' | 'traditional' = 'debian', usePam = true): void {
-  test(`analyze --json against a real sshd 9.2p1 + rsyslog lab at LogLevel ${level} (UsePAM ${usePam ? 'yes' : 'no'}, ${format} rsyslog format)`, { timeout: 115_000 }, async (t) => {
+  test(`analyze --json against a real sshd 9.2p1 + rsyslog lab at LogLevel ${level} (UsePAM ${usePam ? 'yes' : 'no'}, ${format} rsyslog format)`, { timeout: 400_000 }, async (t) => {
     const outDir = mkdtempSync(join(tmpdir(), `sshwarden-analyze-lab-${level.toLowerCase()}-`));
     try {
       const run = await runLab({ logLevel: level, outDir, prefix, format, usePam });

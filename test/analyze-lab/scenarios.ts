@@ -336,9 +336,8 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       const r = runSsh(hosts.badkey, { target, port, user: 'root', key: sshd.otherKey });
       must(!r.loggedIn && /Permission denied/.test(r.stderr), `failed-key client saw: ${r.stderr}`);
       add({ scenario: 'failed key', did: 'failed-key', src: r.src, srcPort: r.srcPort, sent: 'root, unauthorised ed25519 key', saw: 'Permission denied (publickey)', expected: 'auth_failed', logged: true, users: ['root'] });
-      // One refused key is also what a real user with the wrong key does; the engine's documented
-      // rule (any failed authentication and no success = bruteforce) says bruteforce; unknown is fine too.
-      sources.push({ address: hosts.badkey.v4, classes: ['unknown', 'bruteforce'], note: 'one connection, one refused key (a user with the wrong key looks the same)' });
+      // One refused key is what a real user with the wrong key does: unknown until it repeats (README "Source classes").
+      sources.push({ address: hosts.badkey.v4, classes: ['unknown'], note: 'one connection, one refused key (a user with the wrong key looks the same)' });
     }
     await waitIdle(sshd);
     // 12a. A client with no usable method (no key, passwords off): it sends a user name, learns
@@ -347,7 +346,7 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
       const r = runSsh(hosts.nomethod, { target, port, user: 'root', options: ['PasswordAuthentication=no', 'KbdInteractiveAuthentication=no'] });
       must(!r.loggedIn && /Permission denied/.test(r.stderr), `no-method client saw: ${r.stderr}`);
       add({ scenario: 'no usable method', did: 'no-method', src: r.src, srcPort: r.srcPort, sent: 'user root, no key, no password', saw: r.stderr.trim().split('\n').at(-1) ?? '', expected: 'auth_failed', logged: true, users: ['root'] });
-      sources.push({ address: hosts.nomethod.v4, classes: ['unknown', 'bruteforce'], note: 'one connection, gave up without a method' });
+      sources.push({ address: hosts.nomethod.v4, classes: ['unknown'], note: 'one connection, gave up without a method (a misconfigured client, not brute force)' });
     }
     await waitIdle(sshd);
     // 12b. Key spray: seven unauthorised keys in one connection, past MaxAuthTries 6.

@@ -50,7 +50,10 @@ test('--harden output is accepted by sshd -t with the configuration and keeps na
     for (const f of ['seed000-optimized.conf', 'seed001-question.conf', 'weak-algorithms.conf', 'debian12-default.conf', 'seed000-rate-limit.conf']) {
       const r = run(['audit', join(FIX, f), '--harden', '--clients', 'openssh-7.4,putty-0.76,paramiko-2.9,jsch-0.1.55']);
       assert.equal(r.status, 0, `${f}: ${r.stderr}`);
-      assert.match(r.stdout, /MaxStartups \d+:\d+:\d+/);
+      // Algorithm lines relative to the compiled-in default (`-`/`+`), unless the drop-in says why it writes one out in full.
+      for (const l of r.stdout.split('\n').filter((x) => /^(KexAlgorithms|Ciphers|MACs) /.test(x))) {
+        if (!/^\S+ [-+]/.test(l)) assert.match(r.stdout, /written out in full/, `${f}: pinned list without a reason: ${l}`);
+      }
       const di = join(dir, `${f}.dropin`);
       writeFileSync(di, r.stdout);
       const main = join(dir, `${f}.main`);
@@ -61,6 +64,9 @@ test('--harden output is accepted by sshd -t with the configuration and keeps na
       const j = JSON.parse(a.stdout);
       for (const c of j.compat) assert.ok(c.ok, `${f}: ${c.profile} locked out after hardening: ${c.failure}`);
       assert.equal(j.effective.loglevel.values[0], 'VERBOSE');
+      // One voice: after the drop-in, audit advises nothing the drop-in was meant to settle.
+      const left = j.findings.flatMap((x: { advice?: { id: string } }) => (x.advice ? [x.advice.id] : []));
+      for (const id of ['maxstartups.raise', 'login-grace-time.lower', 'per-source-maxstartups.set', 'log-level.verbose', 'use-dns.off']) assert.ok(!left.includes(id), `${f}: audit still advises ${id} after --harden`);
     }
   } finally {
     key.cleanup();
@@ -88,4 +94,12 @@ test('bad input: missing file, unknown profile, bad spec give one clear line', (
   const b = run(['audit', join(FIX, 'binary.conf'), '--json']);
   const j = JSON.parse(b.stdout);
   assert.ok(j.findings.some((f: { id: string; line: number }) => f.id === 'binary-file' && f.line === 2));
+});
+
+test('--effective on a configuration sshd rejects warns before the values', () => {
+  const r = run(['audit', join(FIX, 'broken-maxstartups.conf'), '--effective', 'user=alice,addr=198.51.100.20']);
+  assert.match(r.stderr, /sshd rejects this configuration/);
+  assert.match(r.stdout, /^maxstartups /m);
+  const ok = run(['audit', join(FIX, 'debian12-default.conf'), '--effective', 'user=alice,addr=198.51.100.20']);
+  assert.doesNotMatch(ok.stderr, /rejects/);
 });

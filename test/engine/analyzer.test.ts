@@ -107,7 +107,7 @@ test('password guesser: failures are reported on their own line, the connection 
   const { result, updates } = run([
     { t: 0, pid: 200, msg: 'Invalid user admin from 203.0.113.7 port 40001' },
     { t: 1, pid: 200, msg: 'pam_unix(sshd:auth): check pass; user unknown' },
-    { t: 1, pid: 200, msg: 'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.66 ' },
+    { t: 1, pid: 200, msg: 'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.7 ' },
     { t: 2, pid: 200, msg: 'Failed password for invalid user admin from 203.0.113.7 port 40001 ssh2' },
     { t: 3, pid: 200, msg: 'error: maximum authentication attempts exceeded for invalid user admin from 203.0.113.7 port 40001 ssh2 [preauth]' },
     { t: 3, pid: 200, msg: 'Disconnecting invalid user admin 203.0.113.7 port 40001: Too many authentication failures [preauth]' },
@@ -122,8 +122,11 @@ test('password guesser: failures are reported on their own line, the connection 
   assert.deepEqual([c.outcome, c.detail, c.phase, c.users, c.methods, c.failures], ['auth_failed', 'max_auth_tries', 'auth', ['admin'], ['password'], 1]);
   assert.deepEqual(c.evidence.map((e) => e.line), [1, 2, 3, 4, 5, 6]);
   assert.equal(result.connections!.length, 1);
-  assert.deepEqual(result.sources.map((s) => [s.address, s.class]), [['203.0.113.7', 'bruteforce']]);
-  assert.ok(!JSON.stringify(result).includes('198.51.100.66"'), 'the rhost= text is never an address');
+  // One logged failure, but `maximum authentication attempts exceeded` on a password login: at least 3 attempts (MaxAuthTries 6 / 2), never 0.
+  assert.equal(c.attemptsAtLeast, 3);
+  assert.deepEqual(result.sources.map((s) => [s.address, s.class, s.attempts, s.attemptsAtLeast]), [['203.0.113.7', 'bruteforce', 3, true]]);
+  assert.match(result.sources[0].why, /1 connection with failed logins, at least 3 attempts/);
+  assert.ok(!JSON.stringify(result).includes('198.51.100.66"'), 'the rhost= text of the PAM summary line is never an address');
 });
 
 test('login: the user child joins by (address, port); trailing PAM lines on the monitor do not start a connection', () => {
@@ -296,7 +299,8 @@ test('key scan, banner grab and kex failure are scanners; a failed key is an aut
     ['203.0.113.8', 40004, 'auth_failed', 'closed'],
   ]);
   assert.deepEqual(result.connections![1].disconnect, { code: 11, message: 'Bye Bye' });
-  assert.deepEqual(result.sources.map((s) => [s.address, s.class]), [['203.0.113.7', 'scanner'], ['203.0.113.8', 'bruteforce']]);
+  // One connection that sent a user name and left: a user with the wrong key or client until it repeats, not brute force.
+  assert.deepEqual(result.sources.map((s) => [s.address, s.class, s.detail]), [['203.0.113.7', 'scanner', null], ['203.0.113.8', 'unknown', 'wrong_key_or_client']]);
 });
 
 test('sshd -E logs (no pid): the address-less kex line joins the follow-up line that names the address', () => {

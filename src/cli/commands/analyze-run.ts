@@ -3,12 +3,14 @@
  * analyzeLogs (src/analyze/) → streamed JSON (report/json-stream.ts) or the text report.
  */
 import { isIP } from 'node:net';
-import { fstatSync, writeSync } from 'node:fs';
+import { existsSync, fstatSync, writeSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { colors, stderrIsTty, warn } from '../terminal.ts';
 import type { InputSpec } from '../../sources/read-inputs.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
+import { readServerSettings, inputsAreThisHost, DEFAULT_CONFIG } from '../../analyze/server-settings.ts';
+import type { ServerSettings } from '../../engine/types.ts';
 import { isLogFormat, isValidTimeZone, type LogFormat } from '../../framing/index.ts';
 import { normaliseAddress } from '../../events/ip.ts';
 import { JsonStream, type ChunkWriter } from '../../report/json-stream.ts';
@@ -37,6 +39,16 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
     throw err;
   });
 
+  // The server's settings: --config, or this machine's sshd_config when the logs are this machine's.
+  let server: ServerSettings | null = null;
+  const configFile = opts.config ?? (inputsAreThisHost(inputs) && existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null);
+  if (configFile !== null) {
+    const s = readServerSettings(configFile, opts.loginGraceTime);
+    if ('unreadable' in s) {
+      if (opts.config !== undefined) throw new UserError(`--config: ${s.unreadable}`, EXIT.INPUT);
+    } else server = s;
+  }
+
   const started = Date.now();
   let lastProgress = 0;
   const showProgress = stderrIsTty();
@@ -50,6 +62,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
     timezone: opts.timezone,
     year: opts.year,
     loginGraceTime: opts.loginGraceTime,
+    server,
     sourceFilter: source !== null ? (a) => a === source : undefined,
     keepConnections: stream === null && wantList ? Math.max(opts.limit, 1) : 0,
     onConnection: stream !== null ? (c) => stream.connection(c) : undefined,

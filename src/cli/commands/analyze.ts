@@ -17,7 +17,8 @@ export interface AnalyzeOpts {
   since?: string;
   until?: string;
   unit?: string[];
-  loginGraceTime: number;
+  loginGraceTime?: number;
+  config?: string;
 }
 
 function positiveInt(name: string) {
@@ -52,7 +53,8 @@ export function registerAnalyze(program: Command): void {
     .option('--source <address>', "one source's story, connection by connection")
     .option('--connections', 'list every connection in the text report')
     .option('--limit <n>', 'rows per list in the text report', positiveInt('--limit'), 20)
-    .option('--login-grace-time <seconds>', "sshd's LoginGraceTime, to recognise silent timeouts", positiveInt('--login-grace-time'), 120)
+    .option('--config <file>', "the sshd_config the log was written under (LoginGraceTime, MaxStartups, MaxAuthTries for the inferences and advice; default: /etc/ssh/sshd_config when reading this machine's logs)")
+    .option('--login-grace-time <seconds>', "sshd's LoginGraceTime, to recognise silent timeouts (overrides the configuration's; default 120 without one)", positiveInt('--login-grace-time'))
     .addHelpText(
       'after',
       `
@@ -63,6 +65,7 @@ Examples:
   sshwarden analyze auth.log --json > result.json      # stable JSON for scripts
   sshwarden analyze auth.log --source 192.0.2.11       # one source's story
   sshwarden analyze auth.log --connections --limit 100
+  sshwarden analyze copy/auth.log --config copy/sshd_config   # logs and config from another machine
 
 Exit codes: 0 analysed, 2 usage error, 3 some input could not be read (the rest was analysed).`,
     )

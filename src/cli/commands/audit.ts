@@ -93,6 +93,8 @@ function audit(file: string, opts: Opts): number {
     if (!harden.hasDropInInclude) warn(`${run.root} has no "Include /etc/ssh/sshd_config.d/*.conf" before its settings: put these lines at the top of ${run.root} instead`);
     return EXIT.OK;
   } else if (opts.effective !== undefined) {
+    const rejected = sshd ? !sshd.accepted : !run.cfg.verdict.accepted;
+    if (rejected) warn(`sshd rejects this configuration (${sshd && !sshd.accepted ? sshd.message : run.cfg.verdict.message}): these are the values sshd would use if it accepted it; today it refuses to start or reload with it`);
     printEffective(report.effective, sshdEffective, report.matchBlocks ?? []);
   } else {
     printReport(report.findings, report, sshd);
