@@ -31,6 +31,31 @@ import { canonicalAddress } from '../net/address.ts';
 export const AUTH_HOLD_FALLBACK_MS = 1000;
 export const SAME_SECOND_HOLD_MS = 333;
 export const ESTIMATE_FALLBACK_HOLD_MS = 1000;
+const MAX_CANONICAL_CACHE = 1 << 20;
+/** Dotted-decimal IPv4 without leading zeros: already canonical (what sshd prints). */
+const PLAIN_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+
+/**
+ * `2026-11-21T20:27:48.991Z` (the records' fixed ISO form, see connections/iso-time.ts) → ms, by
+ * arithmetic with the day cached; any other shape goes to Date.parse.
+ */
+function isoMs(s: string, cache: { day: string; ms: number }): number {
+  if (s.length !== 24 || s.charCodeAt(10) !== 84 || s.charCodeAt(23) !== 90 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46) return Date.parse(s);
+  for (const i of DIGITS) if (((s.charCodeAt(i) - 48) >>> 0) > 9) return Date.parse(s);
+  const day = s.slice(0, 10);
+  if (day !== cache.day) {
+    cache.day = day;
+    cache.ms = Date.parse(`${day}T00:00:00.000Z`);
+  }
+  const d = (i: number) => s.charCodeAt(i) - 48;
+  const h = d(11) * 10 + d(12);
+  const m = d(14) * 10 + d(15);
+  const sec = d(17) * 10 + d(18);
+  const ms = d(20) * 100 + d(21) * 10 + d(22);
+  const out = cache.ms + ((h * 60 + m) * 60 + sec) * 1000 + ms;
+  return Number.isFinite(out) && h < 24 && m < 60 && sec < 61 && ms >= 0 && ms < 1000 ? out : Date.parse(s);
+}
 
 export interface ArrivalOptions {
   /** Only connections of this log host (a log of several hosts mixes several sshd listeners). Default: all. */
@@ -132,6 +157,9 @@ export class ArrivalCollector {
   private readonly auth = new Map<string, number[]>();
   private readonly skipped = { noTime: 0, otherHost: 0 };
   private wholeSeconds = true;
+  /** Address text → canonical form (null: not an address); sources repeat, and parsing one costs microseconds. */
+  private readonly canonical = new Map<string, string | null>();
+  private readonly day = { day: '', ms: 0 };
 
   constructor(opts: ArrivalOptions = {}) {
     this.opts = opts;
@@ -147,12 +175,20 @@ export class ArrivalCollector {
       this.skipped.noTime++;
       return;
     }
-    const at = Date.parse(r.start);
-    const end = r.end === null ? Number.NaN : Date.parse(r.end);
+    const at = isoMs(r.start, this.day);
+    const end = r.end === null ? Number.NaN : isoMs(r.end, this.day);
     if (this.wholeSeconds && (at % 1000 !== 0 || (r.end !== null && end % 1000 !== 0))) this.wholeSeconds = false;
     const authenticated = r.outcome === 'authenticated';
     // Sources are keyed by canonical address (blocks, penalties); anything else counts as unknown.
-    const src = r.src === null ? null : canonicalAddress(r.src);
+    let src: string | null = null;
+    if (r.src !== null) {
+      const known = this.canonical.get(r.src);
+      if (known !== undefined) src = known;
+      else {
+        src = PLAIN_V4.test(r.src) ? r.src : canonicalAddress(r.src);
+        if (this.canonical.size < MAX_CANONICAL_CACHE) this.canonical.set(r.src, src);
+      }
+    }
     if (authenticated && src !== null) this.users.add(src);
     this.rows.push({ at, end, src, port: r.srcPort, authenticated, refused: r.outcome === 'dropped' && r.detail !== 'tcp_wrappers', ending: endingOf(r) });
   }

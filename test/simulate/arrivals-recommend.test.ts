@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ArrivalCollector, arrivalsFromConnections, authTimesFrom, admissionSettings, describeSettings, recommend, penaltyDefaults, type Arrival } from '../../src/simulate/index.ts';
 import { maxStartupsSimulationAdvice } from '../../src/advice/maxstartups-simulation.ts';
 import { adviceLine } from '../../src/advice/index.ts';
@@ -158,4 +159,18 @@ test('recommend: nothing to change, no users, and none works (with why)', () => 
   const adv = maxStartupsSimulationAdvice(rec)!;
   assert.equal(adv.id, 'maxstartups.simulated-none');
   assert.deepEqual(adv.changes, []);
+});
+
+test('property: arrival times are the records\' ISO times to the millisecond (any shape)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.integer({ min: 0, max: 200_000 }), fc.boolean(), (start, dur, plain) => {
+      const r = rec('192.0.2.1', 1, 0, 0, 'closed_before_ident');
+      r.start = new Date(start).toISOString();
+      r.end = new Date(start + dur).toISOString();
+      if (!plain) r.start = r.start.replace('Z', '+00:00');
+      const a = arrivalsFromConnections([r], { loginGraceTime: 0 }).arrivals[0];
+      return a.at === start && (a.holdMs === dur || (dur < 1000 && a.holdMs === 333 && start % 1000 === 0 && (start + dur) % 1000 === 0));
+    }),
+    { numRuns: 500 },
+  );
 });
