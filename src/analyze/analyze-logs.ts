@@ -34,6 +34,8 @@ export interface AnalyzeLogsOptions {
   /** Put the line text into evidence (default false). */
   evidenceText?: boolean;
   onConnection?: (c: ConnectionRecord) => void;
+  /** A successful authentication (address, port, time in ms or null), for callers that time pre-auth holds. */
+  onAuthSuccess?: (address: string, port: number, ts: number | null) => void;
   /** Called after each batch (e.g. to wait for a slow stdout). */
   afterBatch?: () => Promise<void> | void;
   onError?: (file: string, line: number | null, message: string) => void;
@@ -73,6 +75,10 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
   const take = (updates: EngineUpdate[]) => {
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i];
+      if (u.kind === 'auth-success' && o.onAuthSuccess) {
+        if (filter === undefined || filter(u.address)) o.onAuthSuccess(u.address, u.port, u.ts);
+        continue;
+      }
       if (u.kind !== 'connection-closed') continue;
       const c = u.connection;
       if (filter !== undefined && (c.src === null || !filter(c.src))) continue;

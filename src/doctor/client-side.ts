@@ -63,7 +63,7 @@ export async function doctorClient(o: ClientDoctorOptions): Promise<DoctorReport
   const ms = o.timeoutSeconds * 1000;
   const probe = bounded('probe', ms * 3 + 5000, async (): Promise<CheckResult> => {
     const r = await o.probe({ target: o.target, port: o.port, sshConfigFile: o.sshConfigFile, timeoutSeconds: o.timeoutSeconds });
-    return { check: 'probe', status: 'looked', note: `${r.target.host}:${r.target.port}: ${r.verdict.headline}`, facts: probeFacts(r) };
+    return { check: 'probe', status: 'looked', note: r.verdict.headline, facts: probeFacts(r) };
   });
   const ssh = bounded('ssh -vvv', ms * 3 + 5000, async (): Promise<CheckResult> => {
     const args = sshArgs(o.target, o.port, o.sshConfigFile);

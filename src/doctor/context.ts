@@ -42,7 +42,7 @@ export function parseClient(text: string): ClientSpec | string {
 /** The client's address and, for IPv6, its /64 (sshd's PerSource blocks and most bans are per /64 too). */
 export function clientMatcher(c: ClientSpec): (address: string) => boolean {
   if (!c.address.includes(':')) return (a) => canonicalAddress(a) === c.address;
-  const net = parseCidr(`${prefixOf(c.address, 64)}/64`) ?? parseCidr(c.address)!;
+  const net = parseCidr(prefixOf(c.address, 64)) ?? parseCidr(c.address)!;
   return (a) => {
     const x = canonicalAddress(a);
     return x !== null && x.includes(':') && cidrContains(net, x);

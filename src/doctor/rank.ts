@@ -107,8 +107,10 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
     causes.push(cause('banned', client ? 0.95 : 0.9, summary, [...list.flatMap((b) => b.evidence), ...why.slice(0, 1)], advice, { addresses: addrs }, { by }));
   }
 
-  // sshd's own refusals, from the log
+  // sshd's own refusals, from the log; the fix from the simulator when it ran (it replays this log's connections)
   const ms = cfg ? parseMaxStartups(cfg.maxStartups) : null;
+  const sim = of(facts, 'simulation')[0]?.advice ?? null;
+  const simulated = (rule: (Advice | null)[]): (Advice | null)[] => (sim && sim.id === 'maxstartups.simulated' ? [sim] : [...rule, sim]);
   for (const d of of(facts, 'log_drops')) {
     const mine = client ? d.total : d.fromLegit;
     const whom = client ? `${who}` : `${plural(d.legitSources.length, 'address', 'addresses')} of your users`;
@@ -116,13 +118,13 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
     if (mine === 0) continue;
     if (d.kind === 'maxstartups') {
       causes.push(cause('maxstartups', 0.85, `${whom} ${were} refused by MaxStartups ${plural(mine, 'time')} ${when} (MaxStartups ${cfg?.maxStartups ?? '10:30:100'})`, d.evidence,
-        [maxStartupsAdvice({ current: ms, ownUsersDropped: mine }), cfg ? perSourceMaxStartupsAdvice({ version: cfg.version, current: cfg.perSourceMaxStartups, maxStartupsBegin: ms?.[0] ?? 10 }) : null], { addresses: client ? [client.address] : d.legitSources, connections: mine }));
+        simulated([maxStartupsAdvice({ current: ms, ownUsersDropped: mine }), cfg ? perSourceMaxStartupsAdvice({ version: cfg.version, current: cfg.perSourceMaxStartups, maxStartupsBegin: ms?.[0] ?? 10 }) : null]), { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     } else if (d.kind === 'per_source') {
       causes.push(cause('per_source_maxstartups', 0.85, `${whom} ${were} refused by PerSourceMaxStartups ${cfg?.perSourceMaxStartups ?? ''} ${plural(mine, 'time')} ${when}: too many unauthenticated connections at once from one address`, d.evidence,
-        [maxStartupsAdvice({ current: ms, ownUsersDropped: mine })], { addresses: client ? [client.address] : d.legitSources, connections: mine }));
+        simulated([maxStartupsAdvice({ current: ms, ownUsersDropped: mine })]), { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     } else {
       causes.push(cause('per_source_penalties', 0.85, `${whom} ${were} refused by PerSourcePenalties ${plural(mine, 'time')} ${when} (penalised for failed logins or unauthenticated connections)`, d.evidence,
-        [cfg ? perSourcePenaltiesAdvice({ version: cfg.version, disabled: false, exemptSet: cfg.penaltyExemptSet, exempt: client ? [client.address] : d.legitSources }) : null], { addresses: client ? [client.address] : d.legitSources, connections: mine }));
+        simulated([cfg ? perSourcePenaltiesAdvice({ version: cfg.version, disabled: false, exemptSet: cfg.penaltyExemptSet, exempt: client ? [client.address] : d.legitSources }) : null]), { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     }
   }
   for (const d of of(facts, 'log_denied')) {

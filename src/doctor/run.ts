@@ -86,7 +86,11 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
       bounded('tcp-wrappers', timeoutMs, () => checkTcpWrappers(ctx)),
     );
   }
-  tasks.unshift(bounded('logs', o.logTimeoutMs ?? 120_000, () => checkLogs(ctx, { maxStartupsBegin: Number.isFinite(ms) ? ms : 10, loginGraceTime: cfgFact?.loginGraceTime || 120 })));
+  tasks.unshift(bounded('logs', o.logTimeoutMs ?? 120_000, () => checkLogs(ctx, {
+    maxStartupsBegin: Number.isFinite(ms) ? ms : 10,
+    loginGraceTime: cfgFact?.loginGraceTime || 120,
+    admission: cfgFact ? { values: { maxstartups: cfgFact.maxStartups, persourcemaxstartups: cfgFact.perSourceMaxStartups ?? undefined, persourcepenalties: cfgFact.perSourcePenalties ?? undefined }, version: cfgFact.version } : undefined,
+  })));
   const results = [config, ...(await Promise.all(tasks))];
   return assemble(results, { side: 'server', client: o.client, windowText: o.windowText, window: o.window, offline: o.offline });
 }

@@ -45,6 +45,7 @@ export type Fact =
   | { type: 'log_wrappers'; count: number; evidence: Ev[] }
   | { type: 'log_kex_failed'; count: number; fromLegit: number; evidence: Ev[] }
   | { type: 'log_daemon'; kind: 'host_key' | 'resource' | 'bind_failed' | 'privsep'; evidence: Ev[] }
+  | { type: 'simulation'; status: string; advice: { id: string; summary: string; changes: { file: string; text: string }[]; commands: string[]; verify: string[] } | null }
   | { type: 'log_client'; address: string; connections: number; authenticated: number; outcomes: Record<string, number>; evidence: Ev[] }
   // the client side (doctor user@host)
   | { type: 'probe'; verdict: string; headline: string; address: string | null; port: number; evidence: Ev[] }

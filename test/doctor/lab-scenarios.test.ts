@@ -152,7 +152,7 @@ test('maxstartups: a user who logged in is dropped while scanners hold the slots
       const s1 = serverDoctor(s);
       const m = first(s1, 'maxstartups');
       evidenceMatches(m, /drop connection #\d+ from \[192\.0\.2\.11\]/);
-      fixMatches(m, /MaxStartups \d+:\d+:\d+/);
+      fixMatches(m, /MaxStartups \d+|PerSourceMaxStartups \d+/);
       const c1 = serverDoctor(s, ['--client', '192.0.2.11']);
       first(c1, 'maxstartups');
       report(t, 'maxstartups', [s1, c1]);

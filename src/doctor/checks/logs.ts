@@ -9,6 +9,8 @@ import { clientMatcher } from '../context.ts';
 import type { CheckResult, Ev, Fact } from '../types.ts';
 import { analyzeLogs, type AnalyzeLogsRun } from '../../analyze/analyze-logs.ts';
 import type { ConnectionRecord } from '../../engine/types.ts';
+import { ArrivalCollector, admissionSettings, recommend, SettingsError, type AdmissionValues } from '../../simulate/index.ts';
+import { maxStartupsSimulationAdvice } from '../../advice/maxstartups-simulation.ts';
 
 const SAMPLES = 3;
 
@@ -127,21 +129,43 @@ export function runFacts(run: Pick<AnalyzeLogsRun, 'result' | 'readCounts' | 'ti
   return facts;
 }
 
-export async function checkLogs(ctx: CheckContext, o: { maxStartupsBegin: number; loginGraceTime: number }): Promise<CheckResult> {
+export interface LogCheckOptions {
+  maxStartupsBegin: number;
+  loginGraceTime: number;
+  /** sshd's admission settings and version, for the MaxStartups/PerSourcePenalties simulation (server-wide runs). */
+  admission?: { values: AdmissionValues; version: string | null };
+}
+
+/** Replays the log's connections under today's settings and candidates (src/simulate/) when your users were refused. */
+function simulation(collector: ArrivalCollector, admission: NonNullable<LogCheckOptions['admission']>): Fact {
+  const set = collector.finish();
+  try {
+    const rec = recommend(set.arrivals, admissionSettings(admission.values, admission.version), { runs: 20, seed: 1 });
+    return { type: 'simulation', status: rec.status, advice: maxStartupsSimulationAdvice(rec) };
+  } catch (e) {
+    if (e instanceof SettingsError) return { type: 'simulation', status: 'settings_error', advice: null };
+    throw e;
+  }
+}
+
+export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<CheckResult> {
   const check = 'logs';
   if (ctx.logs.length === 0) return { check, status: 'unchecked', reason: 'no log to read', facts: [] };
   const errors: string[] = [];
   const tally = newTally();
   const matcher = ctx.client ? clientMatcher(ctx.client) : undefined;
   const clientConns: ConnectionRecord[] = [];
+  const collector = !ctx.client && o.admission ? new ArrivalCollector({ loginGraceTime: o.loginGraceTime }) : null;
   const run = await analyzeLogs({
     inputs: ctx.logs,
     window: ctx.window,
     loginGraceTime: o.loginGraceTime,
     evidenceText: true,
     sourceFilter: matcher,
+    onAuthSuccess: collector ? (address, port, ts) => ts !== null && collector.authSuccess(address, port, ts) : undefined,
     onConnection: (c) => {
       tallyConnection(tally, c, o.maxStartupsBegin);
+      collector?.add(c);
       if (matcher) {
         clientConns.push(c);
         if (clientConns.length > 200) clientConns.shift();
@@ -154,12 +178,18 @@ export async function checkLogs(ctx: CheckContext, o: { maxStartupsBegin: number
   const r = run.result;
   if (run.readCounts.framed === 0 && run.inputFailed) return { check, status: 'unchecked', reason: errors.join('; ') || 'the logs could not be read', facts: [] };
   const facts = runFacts(run, tally);
+  let simulated = '';
+  if (collector && o.admission && facts.some((f) => f.type === 'log_drops' && f.fromLegit > 0)) {
+    const sim = simulation(collector, o.admission);
+    facts.push(sim);
+    if (sim.type === 'simulation') simulated = `; MaxStartups simulation: ${sim.status}`;
+  }
   if (ctx.client) {
     const outcomes: Record<string, number> = {};
     for (const c of clientConns) outcomes[c.outcome] = (outcomes[c.outcome] ?? 0) + 1;
     const ev = clientConns.slice(-3).flatMap((c) => c.evidence.slice(-2).map((e) => ({ where: `${e.file}:${e.line}`, text: e.text ?? '' })));
     facts.push({ type: 'log_client', address: ctx.client.address, connections: run.connectionsMatched, authenticated: outcomes.authenticated ?? 0, outcomes, evidence: ev });
   }
-  const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${errors.length ? ` (${errors.join('; ')})` : ''}`;
+  const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${simulated}${errors.length ? ` (${errors.join('; ')})` : ''}`;
   return { check, status: 'looked', note, facts };
 }
