@@ -3,6 +3,7 @@
  * its evidence, the fix (from src/advice/) and how to verify it; strongest first; then the
  * one-sentence verdict. Pure: plain data in, plain data out.
  */
+import { logLevelAdvice } from '../advice/log-level.ts';
 import type { Advice } from '../advice/types.ts';
 import { banAdvice } from '../advice/bans.ts';
 import { maxStartupsAdvice, type MaxStartups } from '../advice/maxstartups.ts';
@@ -127,6 +128,13 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
         simulated([cfg ? perSourcePenaltiesAdvice({ version: cfg.version, disabled: false, exemptSet: cfg.penaltyExemptSet, exempt: client ? [client.address] : d.legitSources }) : null]), { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     }
   }
+  // Drops the log reports only as a count (LogLevel INFO logs one per throttling episode): whose they
+  // were is unknown, and users logged in during the window, so they may have been among them.
+  if (ov && !client && (ov.unattributedDrops ?? 0) > 0 && (ov.classes.legit ?? 0) > 0) {
+    const n = ov.unattributedDrops!;
+    causes.push(cause('maxstartups', 0.4, `sshd refused ${plural(n, 'more connection')} under load (MaxStartups throttling) ${when}, and the log does not say whose (LogLevel ${ov.logLevel ?? 'INFO'} logs one drop per episode): ${plural(ov.classes.legit ?? 0, 'address', 'addresses')} of your users logged in meanwhile and may have been among them`,
+      ov.throttleEvidence ?? [], [logLevelAdvice({ current: ov.logLevel && ov.logLevel !== 'unknown' ? ov.logLevel : null, why: 'logs only the first drop of each throttling episode' })], { connections: n }));
+  }
   for (const d of of(facts, 'log_denied')) {
     causes.push(cause('match_denies', client ? 0.92 : 0.8, `sshd refused ${d.users.length ? d.users.join(', ') : 'users'} by AllowUsers/DenyUsers/AllowGroups ${plural(d.count, 'time')} ${when}`, d.evidence,
       [accessRulesAdvice({ directive: /AllowUsers|DenyUsers|AllowGroups|DenyGroups/.exec(d.evidence[0]?.text ?? '')?.[0] ?? 'AllowUsers/DenyUsers', user: client?.user ?? d.users[0] ?? null, where: null, address: who })], { users: d.users, connections: d.count }));
@@ -246,8 +254,9 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
     const sources = noise + (ov.classes.legit ?? 0) + (ov.classes.unknown ?? 0);
     const drops = of(facts, 'log_drops').reduce((a, d) => a + d.total, 0);
     const share = sources ? Math.floor((100 * noise) / sources) : 0;
-    const sentence = `${share} % of the ${plural(sources, 'source')} that connected ${when} are scanners or password guessers (${ov.kexLines} kex_exchange_identification lines), which are harmless${drops ? `; the ${plural(drops, 'refused connection')} were theirs, not your users'` : ''}; ${plural(ov.classes.legit ?? 0, 'address', 'addresses')} logged in`;
-    if (action.length === 0) causes.push(cause('scanners_only', 0.9, sentence, [], [], { connections: ov.connections }));
+    const sentence = `${share} % of the ${plural(sources, 'source')} that connected ${when} are scanners or password guessers (${ov.kexLines} kex_exchange_identification lines), which are harmless${drops ? `; ${plural(drops, 'refused connection')} ${drops === 1 ? 'was' : 'were'} theirs, not your users'` : ''}; ${plural(ov.classes.legit ?? 0, 'address', 'addresses')} logged in`;
+    // No connection at all is not "only scanners": there is nothing to judge (verdictOf says so).
+    if (action.length === 0 && ov.connections > 0) causes.push(cause('scanners_only', 0.9, sentence, [], [], { connections: ov.connections }));
   }
   const verdict = verdictOf(causes, input, ov);
   return { causes, verdict };
@@ -262,7 +271,9 @@ function verdictOf(causes: Cause[], input: RankInput, ov: F<'log_overview'> | nu
   const action = causes.filter((c) => c.action);
   if (action.length === 0) {
     const s = causes.find((c) => c.id === 'scanners_only');
-    return s ? `Nothing to fix: ${s.summary}.` : `Nothing to fix found${ov ? '' : ' (no log was read)'}.`;
+    if (s) return `Nothing to fix: ${s.summary}.`;
+    if (ov && ov.connections === 0) return `Nothing to judge: the logs read show no sshd connection ${input.windowText} (${ov.lines} lines read; widen --since, or check that they are this sshd's logs).`;
+    return `Nothing to fix found${ov ? '' : ' (no log was read)'}.`;
   }
   const top = action[0];
   const more = action.length > 1 ? ` (and ${plural(action.length - 1, 'more cause')} below)` : '';

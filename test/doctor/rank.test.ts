@@ -24,7 +24,20 @@ test('a server with only scanners: nothing to fix, even with scanners banned and
   });
   assert.deepEqual(r.causes.map((c) => c.id), ['scanners_only']);
   assert.equal(r.causes[0].action, false);
-  assert.match(r.verdict, /^Nothing to fix: 96 % of the 51 sources .* harmless; the 41 refused connections were theirs, not your users'; 1 address logged in/);
+  assert.match(r.verdict, /^Nothing to fix: 96 % of the 51 sources .* harmless; 41 refused connections were theirs, not your users'; 1 address logged in/);
+});
+
+test('drops the log only counts (LogLevel INFO) while users logged in: maxstartups, low confidence, with the LogLevel VERBOSE step; no connection at all is not "only scanners"', () => {
+  const ov = { ...(overview(['192.0.2.5']) as Extract<Fact, { type: 'log_overview' }>), unattributedDrops: 4, logLevel: 'INFO', throttleEvidence: [{ where: 'auth.log:24', text: 'error: beginning MaxStartups throttling' }] };
+  const r = rank({ facts: [config, ov], client: null, side: 'server', windowText: W });
+  assert.equal(r.causes[0].id, 'maxstartups');
+  assert.equal(r.causes[0].confidence, 0.4);
+  assert.match(r.causes[0].summary, /refused 4 more connections .* does not say whose/);
+  assert.deepEqual(r.causes[0].evidence.map((e) => e.where), ['auth.log:24']);
+  assert.ok(r.causes[0].fix.flatMap((f) => f.changes.map((c) => c.text)).includes('LogLevel VERBOSE'));
+  const empty = rank({ facts: [config, { ...(overview([]) as Extract<Fact, { type: 'log_overview' }>), connections: 0, classes: {} }], client: null, side: 'server', windowText: W });
+  assert.deepEqual(empty.causes.map((c) => c.id), []);
+  assert.match(empty.verdict, /^Nothing to judge: the logs read show no sshd connection/);
 });
 
 test('a user banned by fail2ban on the server: the ban, with lift and ignoreip', () => {

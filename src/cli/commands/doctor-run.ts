@@ -14,10 +14,10 @@ import { probeTarget, ProbeInputError, ResolveError } from '../../probe/probe-ta
 
 export interface DoctorOpts {
   client?: string;
-  since: string;
+  since?: string;
   until?: string;
   log?: string[];
-  config: string;
+  config?: string;
   offline?: boolean;
   fail2banSocket?: string;
   port?: string;
@@ -46,8 +46,11 @@ export async function runDoctor(target: string | undefined, opts: DoctorOpts, pa
   } else {
     if (opts.port || opts.sshConfigFile) throw new UserError('--port and --ssh-config-file go with a target (user@host)');
     const now = Date.now();
-    const since = parseWhen(opts.since, now);
-    if (since === null) throw new UserError(`--since: "${opts.since}" is not a time (use 24h, "2 hours ago", 2026-12-04 10:00)`);
+    // This host's logs: the last 24 h by default. Files named with --log (often copies from another
+    // machine, written days ago): the whole file unless --since says otherwise.
+    const sinceText = opts.since ?? (opts.log ? null : '24h');
+    const since = sinceText === null ? null : parseWhen(sinceText, now);
+    if (sinceText !== null && since === null) throw new UserError(`--since: "${opts.since}" is not a time (use 24h, "2 hours ago", 2026-12-04 10:00)`);
     const until = opts.until === undefined ? null : parseWhen(opts.until, now);
     if (opts.until !== undefined && until === null) throw new UserError(`--until: "${opts.until}" is not a time`);
     let client = null;
@@ -61,10 +64,10 @@ export async function runDoctor(target: string | undefined, opts: DoctorOpts, pa
     if (opts.log) logs = opts.log;
     else {
       const choice = chooseLogSource('auto', DEFAULT_LOG_FILES);
-      logs = choice.journal ? [{ journal: { since: new Date(since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'), until: until === null ? undefined : new Date(until).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') } }] : choice.files;
+      logs = choice.journal ? [{ journal: { since: since === null ? undefined : new Date(since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'), until: until === null ? undefined : new Date(until).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') } }] : choice.files;
     }
     report = await doctorServer({
-      runner, client, window: { since, until }, windowText: windowText(since, until, now), config: opts.config, logs, offline: opts.offline === true,
+      runner, client, window: { since, until }, windowText: windowText(since, until, now), config: opts.config ?? (opts.offline ? '' : '/etc/ssh/sshd_config'), logs, offline: opts.offline === true,
       timeoutMs: timeout * 1000, fail2banSocket: opts.fail2banSocket,
     });
   }

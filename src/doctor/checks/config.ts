@@ -70,6 +70,7 @@ export function sshPorts(ports: number[], listenAddresses: string[]): number[] {
 
 /** The SSH ports, listen addresses and host keys the config names, from a quick offline parse (the live checks start with these while the full audit runs). */
 export function quickConfig(file: string): { ports: number[]; listenAddresses: string[]; hostKeys: string[] } {
+  if (file === '') return { ports: [22], listenAddresses: [], hostKeys: [] };
   const cfg = parseConfig(resolve(file), fsSource(), { version: NEWEST });
   const e = effectiveConfig(cfg, null);
   const la = cfg.directives.filter((d) => d.key === 'listenaddress' && d.valid).map((d) => d.args[0]);
@@ -94,6 +95,7 @@ async function sshdStart(ctx: CheckContext): Promise<{ ms: number; pid: number }
 
 export async function checkConfig(ctx: CheckContext, o: { live: boolean; audit?: typeof auditConfig }): Promise<ConfigCheckOutput> {
   const check = 'config';
+  if (ctx.config === '') return { check, status: 'unchecked', reason: '--offline without --config: this host\'s sshd_config need not be the one the logs were written under (give --config FILE)', facts: [], ports: [22], listenAddresses: [] };
   const spec: ConnectionSpec | null = ctx.client ? { addr: ctx.client.address, user: ctx.client.user ?? undefined } : null;
   const specText = ctx.client ? `addr=${ctx.client.address}${ctx.client.user ? `,user=${ctx.client.user}` : ',user=root'},host=${ctx.client.address},laddr=0.0.0.0,lport=22` : null;
   let run: ReturnType<typeof auditConfig>;

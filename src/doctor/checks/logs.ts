@@ -125,6 +125,8 @@ export function runFacts(run: Pick<AnalyzeLogsRun, 'result' | 'readCounts' | 'ti
   facts.push({
     type: 'log_overview', lines: run.readCounts.lines, connections: r.summary.connections, kexLines: r.summary.kexIdentification.lines, kexConnections: r.summary.kexIdentification.connections,
     classes: { ...r.summary.classes }, legitAddresses: [...legit].slice(0, 1000), first: iso(run.timeRange.first), last: iso(run.timeRange.last), lastRestart: iso(lastRestart), inputs: run.inputs.map((i) => i.file),
+    unattributedDrops: Math.max(0, r.summary.drops.reportedByThrottleLines - r.summary.drops.logged), logLevel: r.logLevel.level,
+    throttleEvidence: r.events.filter((e) => e.type.startsWith('maxstartups_') || e.type === 'drops_ratelimited_maxstartups').slice(0, 3).map((e) => ({ where: `${e.evidence.file}:${e.evidence.line}`, text: e.evidence.text ?? e.message })),
   });
   return facts;
 }
