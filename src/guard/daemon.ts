@@ -11,20 +11,27 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { createFramer, detectFormat, type Framer, type LogFormat } from '../framing/index.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
+import { JournalJsonFramer } from '../framing/journal-json-framer.ts';
+import { sshdUids } from './sshd-users.ts';
 import { familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
 import { ownAddresses } from '../net/own-addresses.ts';
 import { resolveNames } from '../net/resolve-names.ts';
 import { FileFollower, type FilePosition } from '../sources/follow-file.ts';
 import { JournalFollower } from '../sources/follow-journal.ts';
+import { MAX_LINE } from '../sources/line-limit.ts';
 import { loadConfig, type GuardConfig } from './config.ts';
 import { Decider, type BanDecision, type Decision } from './decide.ts';
 import { createFirewall, type FirewallBackend, type FirewallEntry } from './firewall/index.ts';
 import { serveControl, type ControlRequest } from './control.ts';
 import { jsonLogger, type Logger } from './log.ts';
+import { banDurationProblem } from './duration.ts';
+import { broadAllowProblem, broadBanProblem } from './broad-prefix.ts';
 import { GuardMetrics } from './metrics.ts';
-import { GuardStore, type BanRow } from './store.ts';
-import type { Evidence, GuardUpdate } from './updates.ts';
+import { GuardStore } from './store.ts';
+import type { GuardUpdate } from './updates.ts';
+import { banView, isoTime } from './ban-view.ts';
 import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
+import { ResumePoint } from './resume-point.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -64,6 +71,7 @@ export class GuardDaemon {
   private readonly allow = new NetworkSet();
   private readonly own = new NetworkSet();
   private files: FileFollower[] = [];
+  private readonly resumePoints = new Map<FileFollower, ResumePoint>();
   private journal: JournalFollower | null = null;
   private inputs = new Map<string, SourceInput>();
   private control: Server | null = null;
@@ -145,16 +153,29 @@ export class GuardDaemon {
     const useJournal = cfg.log.source === 'journal' || (cfg.log.source === 'auto' && !cfg.log.files.some((f) => existsSync(f)));
     if (useJournal) {
       const saved = this.opts.replay ? null : this.store.getCursor('journal');
-      const input: SourceInput = { name: 'journal', framer: createFramer('journal-json', 'journal'), pending: [], format: 'journal-json' };
+      // Trusted fields only: a local user's `logger -t sshd` must not speak for sshd.
+      const input: SourceInput = { name: 'journal', framer: new JournalJsonFramer('journal', { uids: sshdUids() }), pending: [], format: 'journal-json' };
       this.inputs.set('journal', input);
       let lineNo = 0;
+      let prev = saved;
+      const resume = new ResumePoint(saved);
       this.journal = new JournalFollower({
         start: this.opts.replay ? 'beginning' : saved ? { cursor: saved } : 'end',
         units: cfg.log.journal_units,
+        // First start: record where following began, so a crash during the first batch loses nothing.
+        onStartCursor: (cursor) => {
+          prev = cursor;
+          resume.noteBatch(this.now(), null, cursor);
+          this.saveCursor('journal', cursor);
+        },
         onRecords: (lines, cursor) => {
+          const at = this.now();
           this.onLines(input, lines, lineNo + 1);
           lineNo += lines.length;
-          if (cursor) this.saveCursor('journal', cursor);
+          resume.noteBatch(at, prev, cursor);
+          prev = cursor;
+          const p = resume.position(this.now(), this.cfg.policy.window + 2000);
+          if (p) this.saveCursor('journal', p);
         },
         onExit: (reason) => {
           if (this.stopped) return;
@@ -173,16 +194,33 @@ export class GuardDaemon {
       this.inputs.set(file, input);
       const savedText = this.opts.replay ? null : this.store.getCursor(`file:${file}`);
       const saved = savedText ? (JSON.parse(savedText) as FilePosition) : null;
+      const resume = new ResumePoint(savedText);
       const f = new FileFollower(file, {
         start: this.opts.replay ? 'beginning' : saved ?? 'end',
-        onLines: (lines, first) => {
+        onLines: (lines, first, _file, before) => {
+          const at = this.now();
           this.onLines(input, lines, first);
+          const after = f.position();
+          resume.noteBatch(at, JSON.stringify(before), after && JSON.stringify(after));
           this.saveFilePosition(f);
         },
         onNotice: (message) => this.log.log('info', 'log source', { file, message }),
+        onLongLine: (line, bytes) => {
+          this.metrics.lines.inc({ result: 'malformed' });
+          this.log.log('warn', 'over-long line skipped (not a log line)', { file, line, bytes, limit: MAX_LINE });
+        },
+        followSymlinks: cfg.log.follow_symlinks,
       });
       this.files.push(f);
+      this.resumePoints.set(f, resume);
       f.start();
+      // First start: record where reading began (the end of the file), so that a crash during the
+      // first batch resumes there instead of at the (then later) end of the file.
+      if (!savedText && !this.opts.replay) {
+        const p = f.position();
+        if (p) resume.noteBatch(this.now(), null, JSON.stringify(p));
+        this.saveFilePosition(f, true);
+      }
     }
   }
 
@@ -213,7 +251,15 @@ export class GuardDaemon {
 
   private frameOne(framer: Framer, text: string, line: number): void {
     const malformed = framer.counts.malformed;
+    const untrusted = framer instanceof JournalJsonFramer ? framer.untrusted : 0;
     const fl = framer.frame(text, line);
+    if (!fl && framer instanceof JournalJsonFramer && framer.untrusted > untrusted) {
+      this.metrics.lines.inc({ result: 'untrusted' });
+      // Logged (the first 20, then every 1000th): a flood of forged records must not flood the log.
+      if (framer.untrusted <= 20 || framer.untrusted % 1000 === 0)
+        this.log.log('warn', 'journal record claims to be sshd but is not from sshd: ignored', { ...framer.lastUntrusted, count: framer.untrusted });
+      return;
+    }
     if (!fl) {
       // Garbage is counted and skipped; other programs' lines are just skipped.
       this.metrics.lines.inc({ result: framer.counts.malformed > malformed ? 'malformed' : 'skipped' });
@@ -270,7 +316,7 @@ export class GuardDaemon {
       now,
     );
     this.metrics.decisions.inc({ action: 'ban', origin });
-    this.log.log('info', 'ban', { target: d.target, until: new Date(d.until).toISOString(), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
+    this.log.log('info', 'ban', { target: d.target, until: isoTime(d.until), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
     const removes: FirewallEntry[] = [];
     for (const r of d.replaces) {
       if (r === d.target) continue;
@@ -310,22 +356,68 @@ export class GuardDaemon {
     } catch (e) {
       const msg = (e as Error).message;
       this.metrics.firewallErrors.inc();
-      for (const a of batch.add) this.store.markFailed(a.target, msg);
-      this.log.log('error', 'firewall update failed; kept in the store, retrying', { backend: this.fw.name, error: msg, targets: batch.add.map((a) => a.target) });
-      this.scheduleReconcile();
+      // One bad element must not hold back the others: retry them one by one.
+      const failed = batch.add.length + batch.remove.length > 1 ? await this.applyEach(batch.add, batch.remove) : new Map(batch.add.map((a) => [a.target, msg]));
+      const ok = batch.add.filter((a) => !failed.has(a.target));
+      if (ok.length) this.store.markAppliedMany(ok);
+      for (const [target, error] of failed) this.store.markFailed(target, error);
+      if (failed.size) {
+        this.log.log('error', 'firewall update failed; kept in the store, retrying', { backend: this.fw.name, error: msg, targets: [...failed.keys()], applied: ok.map((a) => a.target) });
+        this.scheduleReconcile();
+      }
     } finally {
       this.fwBusy = false;
     }
     if (!this.reconcileTimer) void this.flushFirewall();
   }
 
-  /** Makes the firewall hold exactly the store's active bans (covered targets dropped: nft intervals must not overlap). */
+  /**
+   * Makes the firewall hold exactly the store's active bans (covered targets dropped: nft
+   * intervals must not overlap). When the one-transaction reconcile fails, the bans are applied
+   * one by one, so a single element the firewall refuses fails alone (kept, marked, retried)
+   * and every other ban is in force; only when none can be applied is it a firewall failure.
+   */
   private async reconcile(): Promise<void> {
     const now = this.now();
     const rows = this.store.activeBans(now);
     const entries = withoutCovered(rows.map((r) => ({ target: r.target, family: r.family, until: r.until })));
-    await this.fw.reconcile(entries, now);
+    try {
+      await this.fw.reconcile(entries, now);
+    } catch (e) {
+      if (entries.length < 2) throw e;
+      const failed = await this.applyEach(entries, []);
+      if (failed.size === entries.length) throw e;
+      this.store.markAppliedMany(rows.filter((r) => !failed.has(r.target)));
+      for (const [target, error] of failed) this.store.markFailed(target, error);
+      this.metrics.firewallErrors.inc();
+      this.log.log('error', 'firewall refused some bans; the others are applied, these are retried', { backend: this.fw.name, failed: Object.fromEntries(failed) });
+      this.scheduleReconcile();
+      return;
+    }
     this.store.markAppliedMany(rows);
+  }
+
+  /** Applies each change on its own; the targets that failed, with the firewall's message. Stops early when the firewall is down. */
+  private async applyEach(add: readonly FirewallEntry[], remove: readonly FirewallEntry[]): Promise<Map<string, string>> {
+    const failed = new Map<string, string>();
+    let okCount = 0;
+    const all = [...remove.map((r) => ({ add: [], remove: [r] })), ...add.map((a) => ({ add: [a], remove: [] }))];
+    for (const ch of all) {
+      const target = (ch.add[0] ?? ch.remove[0]).target;
+      try {
+        await this.fw.apply(ch, this.now());
+        okCount++;
+      } catch (e) {
+        failed.set(target, (e as Error).message);
+        // Three failures before any success: the firewall itself is failing, not one element.
+        if (okCount === 0 && failed.size >= 3) {
+          for (const a of add) if (!failed.has(a.target)) failed.set(a.target, (e as Error).message);
+          break;
+        }
+      }
+    }
+    for (const r of remove) failed.delete(r.target);
+    return failed;
   }
 
   private scheduleReconcile(): void {
@@ -360,7 +452,7 @@ export class GuardDaemon {
     for (const r of expired) {
       this.activeBans.delete(r.target);
       this.metrics.decisions.inc({ action: 'expired', origin: r.origin });
-      this.log.log('info', 'expired', { target: r.target, since: new Date(r.since).toISOString() });
+      this.log.log('info', 'expired', { target: r.target, since: isoTime(r.since) });
       // nftables and ipset expire in the kernel; the command backend needs an explicit unban.
       if (this.fw.name === 'command') removes.push({ target: r.target, family: r.family, until: r.until });
     }
@@ -379,8 +471,8 @@ export class GuardDaemon {
   private saveFilePosition(f: FileFollower, force = false): void {
     const now = this.now();
     if (!force && now - this.lastCursorSave < 1000) return;
-    const p = f.position();
-    if (p && !this.opts.dryRun) this.store.setCursor(`file:${f.path}`, JSON.stringify(p));
+    const p = this.resumePoints.get(f)?.position(now, this.cfg.policy.window + 2000) ?? null;
+    if (p && !this.opts.dryRun) this.store.setCursor(`file:${f.path}`, p);
     this.lastCursorSave = now;
   }
 
@@ -426,6 +518,8 @@ export class GuardDaemon {
         const c = parseCidr(req.target);
         if (!c) throw new Error(`not an address or CIDR: ${req.target}`);
         const first = c.text.split('/')[0];
+        const broad = req.force ? null : broadBanProblem(c);
+        if (broad) throw new Error(`refused: ${broad}`);
         const prot = protectedNetwork(c.text, this.own, this.allow);
         if (prot) {
           this.store.recordRefused(c.text, `manual ban refused: ${prot}`, '[]', now);
@@ -434,6 +528,8 @@ export class GuardDaemon {
           throw new Error(`refused: ${c.text} ${prot}${prot.includes('allowlist') ? ' (remove it from the allowlist first)' : ''}`);
         }
         const seconds = req.seconds ?? this.cfg.ban.duration / 1000;
+        const problem = typeof seconds === 'number' ? banDurationProblem(seconds * 1000) : 'not a number';
+        if (problem) throw new Error(`seconds: ${problem}: ${JSON.stringify(req.seconds)}`);
         const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && cidrCovers(c, parseCidr(t)!));
         this.ban({ type: 'ban', target: c.text, family: c.family, address: first, until: now + seconds * 1000, offence: this.store.priorOffences(c.text, now, this.cfg.ban.remember) + 1, reason: req.reason, evidence: [], replaces }, 'manual');
         return { target: c.text, until: new Date(now + seconds * 1000).toISOString() };
@@ -459,6 +555,8 @@ export class GuardDaemon {
           await this.refreshProtected();
           return { target: c.text, removed: had };
         }
+        const broad = req.force ? null : broadAllowProblem(c);
+        if (broad) throw new Error(`refused: ${broad}`);
         this.store.addAllow(c.text, req.comment, now);
         await this.refreshProtected();
         // Lift bans the new allowlist entry covers.
@@ -544,6 +642,7 @@ export class GuardDaemon {
       f.close();
     }
     this.files = [];
+    this.resumePoints.clear();
     this.journal?.stop();
     this.journal = null;
     this.inputs.clear();
@@ -563,20 +662,6 @@ export class GuardDaemon {
     this.store.close();
     this.log.log('info', 'guard stopped', {});
   }
-}
-
-function banView(b: BanRow): Record<string, unknown> {
-  return {
-    target: b.target,
-    since: new Date(b.since).toISOString(),
-    until: new Date(b.until).toISOString(),
-    reason: b.reason,
-    origin: b.origin,
-    offence: b.offence,
-    applied: b.applied === 1,
-    error: b.error,
-    evidence: JSON.parse(b.evidence) as Evidence[],
-  };
 }
 
 /** Drops entries inside another entry (nft interval sets refuse overlaps); the wider ban wins. */

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 export class GuardMetrics {
   readonly registry = new Registry();
-  readonly lines = new Counter({ name: 'sshwarden_guard_log_lines_total', help: 'Log lines read, by result (sshd, skipped: other programs, malformed: garbage)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly lines = new Counter({ name: 'sshwarden_guard_log_lines_total', help: 'Log lines read, by result (sshd, skipped: other programs, malformed: garbage or over-long, untrusted: journal records naming sshd from another process or user)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly events = new Counter({ name: 'sshwarden_guard_events_total', help: 'Engine events by connection outcome (and auth_failure / auth_success per attempt)', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly decisions = new Counter({ name: 'sshwarden_guard_decisions_total', help: 'Decisions by action (ban, unban, refused, expired)', labelNames: ['action', 'origin'] as const, registers: [this.registry] });
   readonly refused = new Counter({ name: 'sshwarden_guard_refused_bans_total', help: 'Bans refused because the source is protected (loopback, own, allowlist, recently logged in)', registers: [this.registry] });

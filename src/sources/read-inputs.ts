@@ -32,6 +32,7 @@
  * Year inference (RFC 3164): each file's framer gets the file's mtime as reference time;
  * stdin and the journal get `opts.now` (default: the current time, read here at the edge).
  */
+import { MAX_LINE } from './line-limit.ts';
 import type { Readable } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import type { FramedLine } from '../framing/framed-line.ts';
@@ -84,8 +85,6 @@ const SNIFF_BYTES = 64 * 1024;
 /** Decode unit (see the read loop). */
 const PIECE = 64 * 1024;
 const SNIFF_LINES = 200;
-/** A "line" longer than this is not a log line: dropped as malformed. */
-const MAX_LINE = 4 * 1024 * 1024;
 
 export class InputReader implements AsyncIterable<FramedLine> {
   readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, bytes: 0, formats: [] };

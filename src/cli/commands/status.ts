@@ -4,17 +4,7 @@ import { UserError } from '../user-error.ts';
 import { EXIT } from '../exit-codes.ts';
 import { ask, readConfigOrFail, requireRootHint, storeExists } from '../../guard/cli-support.ts';
 import { GuardStore } from '../../guard/store.ts';
-
-interface BanView {
-  target: string;
-  since: string;
-  until: string;
-  reason: string;
-  origin: string;
-  offence: number;
-  applied: boolean;
-  error: string | null;
-}
+import { banView, type BanView } from '../../guard/ban-view.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -35,10 +25,7 @@ Examples:
         const now = Date.now();
         status = {
           running: false,
-          bans: store.activeBans(now).map((b) => ({
-            target: b.target, since: new Date(b.since).toISOString(), until: new Date(b.until).toISOString(), reason: b.reason,
-            origin: b.origin, offence: b.offence, applied: b.applied === 1, error: b.error, evidence: JSON.parse(b.evidence),
-          })),
+          bans: store.activeBans(now).map(banView),
           allow: store.allows().map((a) => a.cidr),
           recent: store.recentDecisions(20),
         };
@@ -53,8 +40,9 @@ Examples:
       out.push(status.running ? `${colors.green('guard running')} (pid ${status.pid}, backend ${status.backend}${status.dryRun ? ', dry run' : ''})` : colors.yellow('guard not running (read from its store; the kernel still enforces bans until they expire)'));
       out.push(`${bans.length} active ban${bans.length === 1 ? '' : 's'}`);
       for (const b of bans) {
-        const left = Math.max(0, Math.round((Date.parse(b.until) - Date.now()) / 60000));
-        out.push(`  ${colors.bold(b.target.padEnd(24))} until ${b.until} (${left} min left) ${b.origin}${b.offence > 1 ? ` #${b.offence}` : ''}${b.applied ? '' : colors.red(` NOT YET IN FIREWALL${b.error ? `: ${b.error}` : ''}`)}`);
+        const leftMs = Date.parse(b.until) - Date.now();
+        const left = Number.isFinite(leftMs) ? `${Math.max(0, Math.round(leftMs / 60000))} min left` : 'bad stored date';
+        out.push(`  ${colors.bold(b.target.padEnd(24))} until ${b.until} (${left}) ${b.origin}${b.offence > 1 ? ` #${b.offence}` : ''}${b.applied ? '' : colors.red(` NOT YET IN FIREWALL${b.error ? `: ${b.error}` : ''}`)}`);
         out.push(`    ${colors.dim(b.reason)}`);
       }
       const allow = status.allow as string[];
