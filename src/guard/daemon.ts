@@ -80,6 +80,7 @@ export class GuardDaemon {
   private fwBusy = false;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private lastCursorSave = 0;
+  private lastStoreRetry = 0;
   private tickCount = 0;
   private stopped = false;
   private resolvedNames = new Map<string, string[]>();
@@ -100,7 +101,9 @@ export class GuardDaemon {
   /** Opens the store, reconciles the firewall, starts the sources, socket and metrics. Throws on a fatal problem. */
   async start(): Promise<void> {
     const cfg = this.cfg;
-    this.store = new GuardStore(this.opts.dryRun ? ':memory:' : cfg.state.database);
+    // A full or read-only disk never stops the guard: the store keeps running in memory (degraded).
+    this.store = new GuardStore(this.opts.dryRun ? ':memory:' : cfg.state.database, { keepRunningInMemory: true });
+    this.reportStore();
     this.fw = createFirewall(cfg, { dryRun: this.opts.dryRun, exec: this.opts.firewallExec });
     this.analyzer = await createAnalyzer();
     this.decider = new Decider(cfg, {
@@ -113,6 +116,7 @@ export class GuardDaemon {
     for (const r of this.store.expire(now)) this.log.log('info', 'expired', { target: r.target, while: 'stopped' });
     for (const a of this.store.authenticatedSince(now - cfg.never_ban.authenticated_for)) this.decider.learnAuthenticated(a.address, a.last);
     await this.refreshProtected();
+    if (!this.opts.dryRun && (this.store.created || this.store.startedEmpty)) await this.rebuildFromFirewall(now);
     const bans = this.store.activeBans(now);
     for (const b of bans) this.activeBans.set(b.target, b.until);
     try {
@@ -144,6 +148,41 @@ export class GuardDaemon {
       threshold: cfg.policy.threshold,
       window: cfg.policy.window / 1000,
     });
+  }
+
+  /**
+   * A new (or unreadable) store while the firewall still holds bans (the old store was moved
+   * aside, or could not be read): those bans are taken back into the store, for one ban.duration
+   * each (their original end is not known), instead of being flushed by the first reconcile.
+   */
+  private async rebuildFromFirewall(now: number): Promise<void> {
+    let targets: string[];
+    try {
+      targets = await this.fw.list();
+    } catch {
+      return;
+    }
+    const known = new Set(this.store.activeBans(now).map((b) => b.target));
+    let n = 0;
+    for (const t of targets) {
+      const c = parseCidr(t);
+      if (!c || known.has(c.text)) continue;
+      this.store.recordBan({ target: c.text, family: c.family, since: now, until: now + this.cfg.ban.duration, reason: 'rebuilt from the firewall (the store was new or unreadable)', origin: 'auto', offence: 1, evidence: '[]' }, now);
+      n++;
+    }
+    if (n) this.log.log('warn', 'store rebuilt from the firewall', { database: this.store.path, bans: n, until: isoTime(now + this.cfg.ban.duration) });
+  }
+
+  /** Logs the store's state when it changes (degraded: running from memory; recovered). */
+  private storeState: string | null = null;
+  private reportStore(): void {
+    const d = this.store.degraded;
+    this.metrics.storeDegraded.set(d ? 1 : 0);
+    const state = d ? 'degraded' : 'ok';
+    if (state === this.storeState) return;
+    if (d) this.log.log('error', 'store cannot be written: decisions are kept in memory and enforced; retrying the disk', { database: this.store.path, error: d.error, retryEvery: this.cfg.firewall.retry / 1000 });
+    else if (this.storeState) this.log.log('info', 'store writable again: state written back to disk', { database: this.store.path });
+    this.storeState = state;
   }
 
   // ---- sources -------------------------------------------------------------------------------
@@ -462,6 +501,13 @@ export class GuardDaemon {
       this.store.pruneAuthenticated(now - this.cfg.never_ban.authenticated_for);
       this.store.pruneHistory(now - this.cfg.ban.remember);
     }
+    if (this.store.degraded || this.storeState === 'degraded') {
+      if (this.store.degraded && now - this.lastStoreRetry >= this.cfg.firewall.retry) {
+        this.lastStoreRetry = now;
+        this.store.retryDisk();
+      }
+      this.reportStore();
+    }
     this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
     this.metrics.pendingBans.set(this.store.countUnapplied(now));
     this.metrics.tracked.set(this.decider.trackedSources);
@@ -586,6 +632,7 @@ export class GuardDaemon {
       backend: this.fw.name,
       dryRun: Boolean(this.opts.dryRun),
       sources: [...this.inputs.keys()],
+      store: { database: this.store.path, degraded: this.store.degraded ? { since: isoTime(this.store.degraded.since), error: this.store.degraded.error } : null },
       bans: this.store.activeBans(now).map(banView),
       trackedSources: this.decider.trackedSources,
       authenticatedSources: this.decider.authenticatedCount(),
@@ -659,6 +706,7 @@ export class GuardDaemon {
     this.control?.close();
     this.metrics.close();
     this.fw.close();
+    if (this.store.degraded && !this.store.retryDisk()) this.log.log('error', 'stopping with the store still unwritable: decisions made since it failed are lost (the kernel sets keep them until they expire)', { database: this.store.path });
     this.store.close();
     this.log.log('info', 'guard stopped', {});
   }

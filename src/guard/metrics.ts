@@ -10,6 +10,7 @@ export class GuardMetrics {
   readonly refused = new Counter({ name: 'sshwarden_guard_refused_bans_total', help: 'Bans refused because the source is protected (loopback, own, allowlist, recently logged in)', registers: [this.registry] });
   readonly activeBans = new Gauge({ name: 'sshwarden_guard_active_bans', help: 'Active bans by backend', labelNames: ['backend'] as const, registers: [this.registry] });
   readonly pendingBans = new Gauge({ name: 'sshwarden_guard_pending_bans', help: 'Bans stored but not yet confirmed by the firewall (being retried)', registers: [this.registry] });
+  readonly storeDegraded = new Gauge({ name: 'sshwarden_guard_store_degraded', help: '1 while the store cannot be written (disk full, I/O error): decisions are kept in memory and enforced, the disk is retried', registers: [this.registry] });
   readonly firewallErrors = new Counter({ name: 'sshwarden_guard_firewall_errors_total', help: 'Firewall operations that failed (kept in the store and retried)', registers: [this.registry] });
   readonly lag = new Gauge({ name: 'sshwarden_guard_log_lag_seconds', help: 'Now minus the timestamp of the last sshd line read (when the log carries times)', registers: [this.registry] });
   readonly tracked = new Gauge({ name: 'sshwarden_guard_tracked_sources', help: 'Sources with a live scoring window', registers: [this.registry] });

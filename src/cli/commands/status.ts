@@ -3,7 +3,7 @@ import { colors } from '../terminal.ts';
 import { UserError } from '../user-error.ts';
 import { EXIT } from '../exit-codes.ts';
 import { ask, readConfigOrFail, requireRootHint, storeExists } from '../../guard/cli-support.ts';
-import { GuardStore } from '../../guard/store.ts';
+import { GuardStore, StoreError } from '../../guard/store.ts';
 import { banView, type BanView } from '../../guard/ban-view.ts';
 
 export function registerStatus(program: Command): void {
@@ -21,7 +21,12 @@ Examples:
       let status = (await ask(config, { cmd: 'status' })) as Record<string, unknown> | null;
       if (status === null) {
         if (!storeExists(config)) throw new UserError(`the guard is not running and has no store at ${config.state.database}${requireRootHint()}`, EXIT.RUNTIME);
-        const store = new GuardStore(config.state.database, { readonly: true });
+        let store: GuardStore;
+        try {
+          store = new GuardStore(config.state.database, { readonly: true });
+        } catch (e) {
+          throw new UserError(e instanceof StoreError ? e.message : `${config.state.database}: ${(e as Error).message}`, EXIT.RUNTIME);
+        }
         const now = Date.now();
         status = {
           running: false,
