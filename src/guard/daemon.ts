@@ -13,7 +13,7 @@ import { createFramer, detectFormat, type Framer, type LogFormat } from '../fram
 import type { FramedLine } from '../framing/framed-line.ts';
 import { JournalJsonFramer } from '../framing/journal-json-framer.ts';
 import { sshdUids } from './sshd-users.ts';
-import { familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
+import { familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback, type Cidr } from '../net/address.ts';
 import { ownAddresses } from '../net/own-addresses.ts';
 import { resolveNames } from '../net/resolve-names.ts';
 import { FileFollower, type FilePosition } from '../sources/follow-file.ts';
@@ -78,6 +78,8 @@ export class GuardDaemon {
   private timers: NodeJS.Timeout[] = [];
   private fwQueue: { add: FirewallEntry[]; remove: FirewallEntry[]; readAt: (number | null)[] } = { add: [], remove: [], readAt: [] };
   private fwBusy = false;
+  /** The last firewall attempt failed as a whole (not one refused element). */
+  private firewallDown = false;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private lastCursorSave = 0;
   private lastStoreRetry = 0;
@@ -379,7 +381,9 @@ export class GuardDaemon {
   }
 
   private async flushFirewall(): Promise<void> {
-    if (this.fwBusy || this.reconcileTimer) return;
+    // While the firewall itself is failing, everything waits for the reconcile; a few refused
+    // elements (retried by the reconcile too) hold back nothing.
+    if (this.fwBusy || (this.reconcileTimer && this.firewallDown)) return;
     if (this.fwQueue.add.length === 0 && this.fwQueue.remove.length === 0) return;
     const batch = this.fwQueue;
     this.fwQueue = { add: [], remove: [], readAt: [] };
@@ -402,12 +406,13 @@ export class GuardDaemon {
       for (const [target, error] of failed) this.store.markFailed(target, error);
       if (failed.size) {
         this.log.log('error', 'firewall update failed; kept in the store, retrying', { backend: this.fw.name, error: msg, targets: [...failed.keys()], applied: ok.map((a) => a.target) });
+        this.firewallDown = ok.length === 0 && batch.add.length > 0;
         this.scheduleReconcile();
       }
     } finally {
       this.fwBusy = false;
     }
-    if (!this.reconcileTimer) void this.flushFirewall();
+    if (!this.reconcileTimer || !this.firewallDown) void this.flushFirewall();
   }
 
   /**
@@ -418,14 +423,20 @@ export class GuardDaemon {
    */
   private async reconcile(): Promise<void> {
     const now = this.now();
-    const rows = this.store.activeBans(now);
+    const all = this.store.activeBans(now);
+    // A stored target that is not a canonical address or network (written by something else) fails alone.
+    const rows = all.filter((r) => parseCidr(r.target)?.text === r.target);
+    for (const r of all) if (!rows.includes(r)) this.store.markFailed(r.target, 'not an address or network: remove it with `sshwarden unban`');
     const entries = withoutCovered(rows.map((r) => ({ target: r.target, family: r.family, until: r.until })));
     try {
       await this.fw.reconcile(entries, now);
+      this.firewallDown = false;
     } catch (e) {
+      this.firewallDown = true;
       if (entries.length < 2) throw e;
       const failed = await this.applyEach(entries, []);
       if (failed.size === entries.length) throw e;
+      this.firewallDown = false;
       this.store.markAppliedMany(rows.filter((r) => !failed.has(r.target)));
       for (const [target, error] of failed) this.store.markFailed(target, error);
       this.metrics.firewallErrors.inc();
@@ -576,7 +587,7 @@ export class GuardDaemon {
         const seconds = req.seconds ?? this.cfg.ban.duration / 1000;
         const problem = typeof seconds === 'number' ? banDurationProblem(seconds * 1000) : 'not a number';
         if (problem) throw new Error(`seconds: ${problem}: ${JSON.stringify(req.seconds)}`);
-        const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && cidrCovers(c, parseCidr(t)!));
+        const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && covers(c, parseCidr(t)));
         this.ban({ type: 'ban', target: c.text, family: c.family, address: first, until: now + seconds * 1000, offence: this.store.priorOffences(c.text, now, this.cfg.ban.remember) + 1, reason: req.reason, evidence: [], replaces }, 'manual');
         return { target: c.text, until: new Date(now + seconds * 1000).toISOString() };
       }
@@ -589,7 +600,7 @@ export class GuardDaemon {
         this.metrics.decisions.inc({ action: 'unban', origin: 'manual' });
         this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
         // Also lift a covering prefix ban? No: say which one covers it.
-        const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && cidrCovers(parseCidr(t)!, c));
+        const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && covers(parseCidr(t), c));
         if (had || until !== undefined) this.enqueue([], [{ target: c.text, family: c.family, until: until ?? now }]);
         return { target: c.text, wasBanned: had, stillCoveredBy: covering };
       }
@@ -608,8 +619,8 @@ export class GuardDaemon {
         // Lift bans the new allowlist entry covers.
         const lifted: string[] = [];
         for (const [t, until] of [...this.activeBans]) {
-          const tc = parseCidr(t)!;
-          if (cidrCovers(c, tc) || cidrCovers(tc, c)) {
+          const tc = parseCidr(t);
+          if (tc && (cidrCovers(c, tc) || cidrCovers(tc, c))) {
             this.store.recordUnban(t, `allowlisted ${c.text}`, 'manual', now);
             this.activeBans.delete(t);
             this.enqueue([], [{ target: t, family: tc.family, until }]);
@@ -712,12 +723,18 @@ export class GuardDaemon {
   }
 }
 
+/** `a` covers `b` (false when either is not a network: a bad stored target). */
+function covers(a: Cidr | null, b: Cidr | null): boolean {
+  return a !== null && b !== null && cidrCovers(a, b);
+}
+
 /** Drops entries inside another entry (nft interval sets refuse overlaps); the wider ban wins. */
 function withoutCovered(entries: FirewallEntry[]): FirewallEntry[] {
-  const nets = entries.filter((e) => e.target.includes('/')).map((e) => parseCidr(e.target)!);
+  const nets = entries.filter((e) => e.target.includes('/')).flatMap((e) => parseCidr(e.target) ?? []);
   return entries.filter((e) => {
-    const c = parseCidr(e.target)!;
-    return !nets.some((n) => n.text !== c.text && cidrCovers(n, c));
+    const c = parseCidr(e.target);
+    // A stored target that is not an address (written by something else) is passed on: it fails alone.
+    return c === null || !nets.some((n) => n.text !== c.text && cidrCovers(n, c));
   });
 }
 

@@ -157,6 +157,11 @@ export class GuardStore {
   }
 
   private static openMemory(image: Buffer | null): Database.Database {
+    if (image && image.length >= 20) {
+      // The header's read/write versions say WAL (2), which an in-memory database cannot use: back to rollback (1).
+      image[18] = 1;
+      image[19] = 1;
+    }
     const db = image ? new Database(image) : new Database(':memory:');
     db.exec(SCHEMA);
     return db;
