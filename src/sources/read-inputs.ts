@@ -57,6 +57,8 @@ export interface ReadInputsOptions {
   onError?: (file: string, line: number | null, message: string) => void;
   /** Raw bytes consumed so far and the total of all file sizes (0 when unknown). Once per chunk. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Something the user should know while it happens (a FIFO waiting for its writer); not an error. */
+  onNotice?: (file: string, message: string) => void;
   /** Stream for `-` (default process.stdin). */
   stdin?: Readable;
   /** journalctl program (default `journalctl` from PATH). */
@@ -140,7 +142,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
     try {
       if (typeof spec !== 'string') src = journalSource(spec.journal, this.opts.journalctl);
       else if (spec === '-') src = stdinSource(this.opts.stdin ?? process.stdin);
-      else src = await openFile(spec);
+      else src = await openFile(spec, { onWaiting: (message) => this.opts.onNotice?.(spec, message) });
     } catch (err) {
       c.failedInputs++;
       this.error(name, null, err instanceof InputError ? err.message : String((err as Error)?.message ?? err));

@@ -51,6 +51,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
       inputFailed = true;
       warn(`${file}${line === null ? '' : `:${line}`}: ${message}`);
     },
+    onNotice: (file, message) => warn(`${file}: ${message}`),
     onProgress: showProgress
       ? (done, total) => {
           const now = Date.now();
