@@ -12,48 +12,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAIN } from '../guard/guard-lab.ts';
+import { sshwarden } from './run-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sshwarden-faults-reads-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  peakKb: number;
-  ms: number;
-}
-
-/** Runs the CLI; `feed` writes its stdin; samples VmHWM until it exits (bounded by `timeoutMs`). */
-function sshwarden(args: string[], opts: { feed?: (w: NodeJS.WritableStream) => void; timeoutMs?: number; shell?: string } = {}): Promise<Run> {
-  const t0 = Date.now();
-  const child = opts.shell
-    ? spawn('bash', ['-c', opts.shell, 'sh', process.execPath, MAIN], { stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let peakKb = 0;
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  if (opts.feed) opts.feed(child.stdin!);
-  else child.stdin!.end();
-  const sample = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      // exited
-    }
-  }, 25);
-  const kill = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-  return new Promise((resolve) => {
-    child.on('close', (status) => {
-      clearInterval(sample);
-      clearTimeout(kill);
-      resolve({ status, stdout, stderr, peakKb, ms: Date.now() - t0 });
-    });
-  });
-}
 
 const MB = 1024;
 

@@ -90,7 +90,8 @@ function audit(file: string, opts: Opts): number {
   if (opts.exempt) exempt = opts.exempt.split(',').map((s) => s.trim()).filter(Boolean);
 
   const extra = sameAsLocal ? localAlgorithms() : undefined;
-  const cfg = parseConfig(root, fsSource(), { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
+  const fs = fsSource();
+  const cfg = parseConfig(root, fs, { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
   if (cfg.files.length === 0) {
     // the top file itself could not be read: one clear line
     const d = cfg.diagnostics[0];
@@ -109,9 +110,10 @@ function audit(file: string, opts: Opts): number {
       if (dflt) {
         defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')?.[0]?.split(','), ciphers: dflt.get('ciphers')?.[0]?.split(','), macs: dflt.get('macs')?.[0]?.split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')?.[0]?.split(',') } };
       }
-      const t = sshdTest(root, key.key, local.path);
-      sshdCheck = { ok: t.ok, stderr: t.stderr };
-      if (opts.effective !== undefined && t.ok) {
+      if (fs.tooLarge.length) warn(`sshd -t not run: ${fs.tooLarge[0]} is larger than any sshd configuration (sshd would read it all)`);
+      const t = fs.tooLarge.length ? null : sshdTest(root, key.key, local.path);
+      sshdCheck = t && { ok: t.ok, stderr: t.stderr };
+      if (opts.effective !== undefined && t?.ok) {
         const d = sshdDump(root, key.key, opts.effective || null, local.path);
         if (d.ok) sshdEffective = parseSshdT(d.stdout);
       }
@@ -154,6 +156,8 @@ function audit(file: string, opts: Opts): number {
       printReport(report.findings, report, sshdCheck, agree);
     }
     if (opts.harden && hardenError) return EXIT.FINDINGS;
+    // The real `sshd -t` has the last word whenever it ran.
+    if (sshdCheck && !sshdCheck.ok) return EXIT.FINDINGS;
     return report.findings.some((f) => f.severity === 'error') ? EXIT.FINDINGS : EXIT.OK;
   } finally {
     key?.cleanup();
