@@ -19,7 +19,7 @@ export interface ConnectionFacts {
   readonly disconnect?: { code: number | null; message: string } | null;
 }
 
-export type Ending = 'final' | 'superseded' | 'expired' | 'end-of-log';
+export type Ending = 'final' | 'superseded' | 'expired' | 'end-of-log' | 'evicted';
 
 export interface Settled {
   outcome: Outcome;
@@ -128,7 +128,7 @@ export function settleOutcome(c: ConnectionFacts, ev: SshdEvent | null, ending: 
       reason: 'no closing line within LoginGraceTime: this sshd logs nothing when LoginGraceTime expires',
     };
   }
-  return { outcome: 'unknown', detail: ending === 'end-of-log' ? 'open_at_end_of_log' : 'no_close_line' };
+  return { outcome: 'unknown', detail: ending === 'end-of-log' ? 'open_at_end_of_log' : ending === 'evicted' ? 'evicted' : 'no_close_line' };
 }
 
 function sessionEndDetail(ev: SshdEvent): string {

@@ -114,8 +114,9 @@ export function runAttempt(address: string, port: number, opts: AttemptOptions):
 
     sock.on('connect', () => {
       connect = { outcome: 'connected', ms: ms() };
-      // The silence timer restarts with every byte; this one does not: the whole exchange gets the timeout.
-      deadline = setTimeout(() => endByUs('deadline'), opts.readTimeoutMs);
+      // The silence timer restarts with every byte; this one does not: the whole exchange gets the
+      // timeout (after our first listening moment; a little later than a silent server's timeout, so silence stays "timeout").
+      deadline = setTimeout(() => endByUs('deadline'), opts.listenFirstMs + opts.readTimeoutMs + 250);
       setTimer(opts.listenFirstMs, () => {
         sendIdent();
         setTimer(opts.readTimeoutMs, () => endByUs('timeout'));

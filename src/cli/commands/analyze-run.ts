@@ -10,6 +10,7 @@ import { colors, stderrIsTty, warn } from '../terminal.ts';
 import { readInputs, type InputSpec } from '../../sources/read-inputs.ts';
 import { isLogFormat, isValidTimeZone, type LogFormat } from '../../framing/index.ts';
 import { Analyzer } from '../../engine/analyzer.ts';
+import { MAX_OPEN } from '../../connections/tracker.ts';
 import type { ConnectionRecord, EngineUpdate } from '../../engine/types.ts';
 import { normaliseAddress } from '../../events/ip.ts';
 import { JsonStream, type ChunkWriter } from '../../report/json-stream.ts';
@@ -105,7 +106,10 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
     }
   }
   if (progressShown) process.stderr.write('\r\x1b[K');
+  const evicted = analyzer.evictedConnections;
   const { finalUpdates, ...result } = analyzer.finish();
+  if (evicted > 0)
+    warn(`${evicted} connection${evicted === 1 ? ' was' : 's were'} let go while still open: more than ${MAX_OPEN.toLocaleString('en-US')} were open at once (the memory bound); their outcome is "unknown" (detail "evicted")`);
   take(finalUpdates);
 
   const rc = reader.counts;
