@@ -39,6 +39,8 @@ export interface AnalyzeLogsOptions {
   /** Called after each batch (e.g. to wait for a slow stdout). */
   afterBatch?: () => Promise<void> | void;
   onError?: (file: string, line: number | null, message: string) => void;
+  /** Something to tell the user about an input that is not an error (e.g. a FIFO waiting for a writer). */
+  onNotice?: (file: string, message: string) => void;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
@@ -53,6 +55,8 @@ export interface AnalyzeLogsRun {
   timeRange: { first: number | null; last: number | null };
   /** Some input could not be read (each was reported through onError). */
   inputFailed: boolean;
+  /** Connections let go while still open: more than the tracker's bound were open at once (outcome unknown, detail evicted). */
+  evictedConnections: number;
 }
 
 export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun> {
@@ -65,6 +69,7 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
       inputFailed = true;
       o.onError?.(file, line, message);
     },
+    onNotice: o.onNotice,
     onProgress: o.onProgress,
   });
   const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, server: o.server, evidenceText: o.evidenceText });
@@ -106,6 +111,7 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
     for (let i = 0; i < batch.length; i++) push(batch[i]);
     if (o.afterBatch) await o.afterBatch();
   }
+  const evictedConnections = analyzer.evictedConnections;
   const { finalUpdates, connections: _none, ...result } = analyzer.finish();
   void _none;
   take(finalUpdates);
@@ -119,5 +125,6 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
     inputs: rc.formats.map((f) => ({ file: f.file, format: f.format })),
     timeRange: { first, last },
     inputFailed: inputFailed || rc.failedInputs > 0,
+    evictedConnections,
   };
 }

@@ -30,7 +30,7 @@ export const DETAIL_LOGGED_IN_BEFORE_LOG = 'logged_in_before_log';
 /** Packet errors that mean the client went away, not that key exchange failed on algorithms. */
 const CLIENT_GONE = /broken pipe|connection reset|connection timed out|connection closed/i;
 
-export type Ending = 'final' | 'superseded' | 'expired' | 'end-of-log';
+export type Ending = 'final' | 'superseded' | 'expired' | 'end-of-log' | 'evicted';
 
 export interface Settled {
   outcome: Outcome;
@@ -150,7 +150,7 @@ export function settleOutcome(c: ConnectionFacts, ev: SshdEvent | null, ending: 
       reason: 'no closing line within LoginGraceTime: this sshd logs nothing when LoginGraceTime expires',
     };
   }
-  return { outcome: 'unknown', detail: ending === 'end-of-log' ? 'open_at_end_of_log' : 'no_close_line' };
+  return { outcome: 'unknown', detail: ending === 'end-of-log' ? 'open_at_end_of_log' : ending === 'evicted' ? 'evicted' : 'no_close_line' };
 }
 
 function sessionEndDetail(ev: SshdEvent): string {

@@ -133,7 +133,17 @@ export interface TrackerOptions {
   evidenceText: boolean;
   /** sshd's MaxAuthTries (default 6): a `maximum authentication attempts exceeded` connection made at least half of it as logged refusals. */
   maxAuthTries?: number;
+  /** Most connections kept open at once (default MAX_OPEN); past it the oldest is let go (counted in `evicted`). */
+  maxOpen?: number;
 }
+
+/**
+ * The memory bound: at most this many connections open at once (about 1.7 KB each, so ~400 MB).
+ * A real sshd holds at most MaxStartups unauthenticated connections plus its sessions, far fewer;
+ * only a log of millions of distinct sources whose ends were never logged reaches it. Past it the
+ * oldest open connection is closed with outcome unknown (detail `evicted`) and counted.
+ */
+export const MAX_OPEN = 250_000;
 
 /** How long a finished connection stays joinable by trailer lines (pam session close, …). */
 const TRAILER_WINDOW_MS = 60_000;
@@ -151,6 +161,11 @@ export class ConnectionTracker {
   private lastHost: string | null = null;
   private lastHostState: HostState | null = null;
   private openConns = 0;
+  /** Open connections in the order they were opened (entries may have closed since): the eviction order. */
+  private openOrder: (OpenConnection | undefined)[] = [];
+  private openHead = 0;
+  /** Open connections let go because more than `maxOpen` were open at once. */
+  evicted = 0;
   /** Server addresses seen (`Connection from … on <lip>`, `Server listening on`), to tell the 9.8p1 swapped label. */
   readonly localAddresses = new Set<string>();
   private readonly sink: TrackerSink;
@@ -189,6 +204,32 @@ export class ConnectionTracker {
     if (typeof c.key === 'number') c.hs.byPid.set(c.key, c);
     else c.hs.byClient.set(c.key, c);
     this.openConns++;
+    this.openOrder.push(c);
+    if (this.openConns > (this.opts.maxOpen ?? MAX_OPEN)) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    while (this.openHead < this.openOrder.length) {
+      const c = this.openOrder[this.openHead];
+      this.openOrder[this.openHead++] = undefined;
+      if (c !== undefined && !c.closed && this.lookup(c.hs, c.key) === c) {
+        this.evicted++;
+        this.close(c, null, 'evicted');
+        this.forget(c);
+        break;
+      }
+    }
+    this.compactOpenOrder();
+  }
+
+  /** Drops finished and passed entries from the eviction order (it must not keep closed connections alive). */
+  private compactOpenOrder(): void {
+    const live = this.openOrder.length - this.openHead;
+    // Amortised: only when the passed head is most of the array, or finished entries dominate.
+    const headHeavy = this.openHead >= 65536 && this.openHead * 2 >= this.openOrder.length;
+    if (!headHeavy && live < 2 * this.openConns + 65536) return;
+    this.openOrder = this.openOrder.slice(this.openHead).filter((c) => c !== undefined && !c.closed);
+    this.openHead = 0;
   }
 
   handle(line: FramedLine, ev: SshdEvent): void {
@@ -554,6 +595,7 @@ export class ConnectionTracker {
    * `now` is the caller's clock (live guard) or the newest line time (reading a file).
    */
   sweep(now: number): void {
+    this.compactOpenOrder();
     const graceLimit = now - this.opts.graceMs - GRACE_SLACK_MS;
     const trailerLimit = now - TRAILER_WINDOW_MS;
     const sessionLimit = now - SESSION_SILENCE_MS;
@@ -597,6 +639,8 @@ export class ConnectionTracker {
     this.hosts.clear();
     this.lastHostState = null;
     this.openConns = 0;
+    this.openOrder = [];
+    this.openHead = 0;
   }
 }
 

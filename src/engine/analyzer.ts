@@ -119,6 +119,11 @@ export class Analyzer {
     return this.out;
   }
 
+  /** Open connections let go past the memory bound (tracker.ts MAX_OPEN): their outcome is unknown. */
+  get evictedConnections(): number {
+    return this.tracker.evicted;
+  }
+
   /** Number of connections currently open (for memory accounting and tests). */
   get openConnections(): number {
     return this.tracker.openCount;

@@ -165,7 +165,21 @@ function stageOf(f: Facts, findings: Finding[]): Stage {
   return 'tcp';
 }
 
+/**
+ * Binary data is not a transcript, even when a few bytes of it happen to spell a known line:
+ * more than 1 % control characters (other than tab, CR, LF, ESC) or undecodable bytes.
+ */
+function looksBinary(text: string): boolean {
+  let odd = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 27) || c === 127 || c === 0xfffd) odd++;
+  }
+  return odd > 16 && odd > text.length / 100;
+}
+
 export function explainTranscript(text: string): Explanation {
+  if (looksBinary(text)) throw new NotSshOutputError('binary data, not ssh output; capture it with `ssh -vvv user@host 2>&1`');
   const f = readFacts(text);
   if (!isSshOutput(f)) throw new NotSshOutputError('does not look like ssh output (expected lines such as "debug1: Connecting to …", "ssh: connect to host …" or "Permission denied (…)"); capture it with `ssh -vvv user@host 2>&1`');
   const found = new Map<FindingId, Finding>();

@@ -56,7 +56,29 @@ function asPid(v: unknown): number | null {
   return Number(t);
 }
 
-type Fields = Record<'SYSLOG_IDENTIFIER' | '_COMM' | 'MESSAGE' | 'SYSLOG_PID' | '_PID' | '__REALTIME_TIMESTAMP' | '_HOSTNAME' | '_TRANSPORT', unknown>;
+type Fields = Record<'SYSLOG_IDENTIFIER' | '_COMM' | 'MESSAGE' | 'SYSLOG_PID' | '_PID' | '__REALTIME_TIMESTAMP' | '_HOSTNAME' | '_TRANSPORT', unknown> &
+  Partial<Record<'_EXE' | '_UID', unknown>>;
+
+/**
+ * Who may speak as sshd (the live guard): SYSLOG_IDENTIFIER is whatever the sender wrote
+ * (`logger -t sshd '...'` by any local user), but journald adds trusted fields from the
+ * sender's kernel credentials: `_COMM` / `_EXE` (the process) and `_UID`. With a trust rule a
+ * record counts as sshd's only when its process is sshd, sshd-session or sshd-auth and its
+ * user is one of `uids` (root and sshd's privilege-separation user); others are counted in
+ * `untrusted` and skipped.
+ */
+export interface JournalTrust {
+  readonly uids: readonly number[];
+}
+
+const SSHD_PROCESSES = new Set(['sshd', 'sshd-session', 'sshd-auth']);
+
+function processName(v: unknown): string | null {
+  const t = asText(v);
+  if (t === null) return null;
+  const slash = t.lastIndexOf('/');
+  return slash >= 0 ? t.slice(slash + 1) : t;
+}
 
 /** A field value that could not be read by the fast path. */
 const BAD = Symbol('bad');
@@ -135,9 +157,15 @@ export class JournalJsonFramer implements Framer {
   readonly counts: FramerCounts = newCounts();
   private readonly file: string;
   private lastHost: string | null = null;
+  private readonly trust: JournalTrust | null;
+  /** Records that claimed an sshd identifier but failed the trust rule. */
+  untrusted = 0;
+  /** The last of them (identifier, process, user), for the log. */
+  lastUntrusted: { identifier: string | null; comm: string | null; exe: string | null; uid: number | null; line: number } | null = null;
 
-  constructor(file: string) {
+  constructor(file: string, trust: JournalTrust | null = null) {
     this.file = file;
+    this.trust = trust;
   }
 
   frame(text: string, lineNo: number): FramedLine | null {
@@ -181,6 +209,10 @@ export class JournalJsonFramer implements Framer {
       _HOSTNAME: fieldAt(s, start, end, '_HOSTNAME'),
       _TRANSPORT: fieldAt(s, start, end, '_TRANSPORT'),
     };
+    if (this.trust) {
+      rec._EXE = fieldAt(s, start, end, '_EXE');
+      rec._UID = fieldAt(s, start, end, '_UID');
+    }
     if (Object.values(rec).includes(BAD)) {
       try {
         const v: unknown = JSON.parse(s.slice(start, end));
@@ -198,6 +230,18 @@ export class JournalJsonFramer implements Framer {
     if (program === null || !isSshdProgram(program)) {
       this.counts.skipped++;
       return null;
+    }
+    if (this.trust) {
+      const comm = processName(rec._COMM);
+      const exe = processName(rec._EXE);
+      const uid = asPid(rec._UID);
+      const processOk = (comm !== null && SSHD_PROCESSES.has(comm)) || (exe !== null && SSHD_PROCESSES.has(exe));
+      if (!processOk || uid === null || !this.trust.uids.includes(uid)) {
+        this.untrusted++;
+        this.counts.skipped++;
+        this.lastUntrusted = { identifier: program, comm, exe, uid, line: lineNo };
+        return null;
+      }
     }
     const message = asText(rec.MESSAGE);
     if (message === null) {

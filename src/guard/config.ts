@@ -5,20 +5,35 @@
  */
 import { readFileSync } from 'node:fs';
 import { describeFsError } from '../sources/byte-sources.ts';
+import { readFileBounded, TooLargeError } from '../sources/bounded-read.ts';
 import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
 import * as z from 'zod';
 import { parseCidr } from '../net/address.ts';
-import { parseDuration } from './duration.ts';
+import { banDurationProblem, parseDuration } from './duration.ts';
 import { isValidTimeZone } from '../framing/index.ts';
 import { fleetUrlProblem, SERVER_NAME } from '../fleet/connect.ts';
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+/** A duration between `min` and `max` ms (every duration is bounded: 1e300 or -5 never reach the daemon). */
+function boundedDuration(min: number, max: number, hint: string) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null || ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `${ms === null ? 'not a duration' : 'out of range'} (${hint}): ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+const duration = boundedDuration(0, 3650 * 86_400_000, 'e.g. 90s, 10m, 1h, 7d; at most 3650d');
+/** Ban lengths: what nftables accepts as an element timeout, bounded by MAX_BAN_MS (365d). */
+const banDuration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a duration (use e.g. 90s, 10m, 1h, 7d): ${JSON.stringify(v)}` });
+  const problem = banDurationProblem(ms);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `${problem}: ${JSON.stringify(v)}` });
     return z.NEVER;
   }
-  return ms;
+  return ms!;
 });
 
 const weight = z.number().min(0).max(1000);
@@ -61,6 +76,8 @@ const Config = z.strictObject({
       source: z.enum(['auto', 'journal', 'files']).default('auto'),
       files: z.array(z.string().min(1)).default(['/var/log/auth.log', '/var/log/secure']),
       format: z.enum(FORMATS).default('auto'),
+      /** Follow a log path that is (or becomes) a symbolic link; default: only a regular file at the path is read. */
+      follow_symlinks: z.boolean().default(false),
       journal_units: z.array(z.string().min(1)).default(['ssh.service', 'sshd.service']),
       /** IANA zone for zone-less syslog timestamps; default: the machine's zone. */
       timezone: z.string().refine((tz) => isValidTimeZone(tz), { message: 'not an IANA time zone (e.g. UTC, Europe/Berlin)' }).optional(),
@@ -68,16 +85,16 @@ const Config = z.strictObject({
     .prefault({}),
   policy: z
     .strictObject({
-      threshold: z.number().positive().default(30),
-      window: duration.prefault('10m'),
+      threshold: z.number().positive().max(1e6).default(30),
+      window: boundedDuration(1000, 30 * 86_400_000, '1s to 30d').prefault('10m'),
       weights: Weights.prefault({}),
     })
     .prefault({}),
   ban: z
     .strictObject({
-      duration: duration.prefault('10m'),
+      duration: banDuration.prefault('10m'),
       escalation: z.number().min(1).max(100).default(4),
-      max_duration: duration.prefault('7d'),
+      max_duration: banDuration.prefault('7d'),
       /** How long past bans count as "repeat offences" for escalation. */
       remember: duration.prefault('30d'),
     })
@@ -94,7 +111,7 @@ const Config = z.strictObject({
     .strictObject({
       allow: z.array(cidrOrHost).default([]),
       /** Re-resolve host names in `allow` this often. */
-      refresh: duration.prefault('1h'),
+      refresh: boundedDuration(10_000, 7 * 86_400_000, '10s to 7d').prefault('1h'),
       /** A source that logged in successfully is never banned for this long after its last login; 0 = off. */
       authenticated_for: duration.prefault('30d'),
     })
@@ -113,7 +130,8 @@ const Config = z.strictObject({
           unban: z.array(z.string()).min(1),
         })
         .optional(),
-      retry: duration.prefault('10s'),
+      /** Wait between firewall retries: 1 s to 1 h (0 would spin). */
+      retry: boundedDuration(1000, 3_600_000, '1s to 1h').prefault('10s'),
     })
     .prefault({}),
   state: z
@@ -151,7 +169,14 @@ const Config = z.strictObject({
   metrics: z
     .strictObject({
       enabled: z.boolean().default(true),
-      listen: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'host:port').default('127.0.0.1:9687'),
+      listen: z
+        .string()
+        .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'host:port')
+        .refine((s) => {
+          const port = Number(s.slice(s.lastIndexOf(':') + 1));
+          return port >= 1 && port <= 65535;
+        }, 'port out of range (1-65535)')
+        .default('127.0.0.1:9687'),
     })
     .prefault({}),
 });
@@ -166,12 +191,18 @@ export class ConfigError extends Error {
   }
 }
 
+/** A guard config is a few KB; anything past this is not one (and is not read further). */
+const MAX_CONFIG_BYTES = 1 << 20;
+/** YAML aliases expanded at most this many times (a "billion laughs" document is refused, not expanded). */
+const MAX_ALIASES = 100;
+
 /** Reads and validates a config file. A missing file is an error unless `optional`, then defaults apply. */
 export function loadConfig(file: string, opts: { optional?: boolean } = {}): GuardConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileBounded(file, MAX_CONFIG_BYTES).toString('utf8');
   } catch (e) {
+    if (e instanceof TooLargeError) throw new ConfigError(file, `${file}: ${e.message}: not a guard config`);
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' && opts.optional) return parseConfig('', file);
     throw new ConfigError(file, `${file}: cannot read: ${describeFsError(err)}`);
@@ -187,7 +218,13 @@ export function parseConfig(text: string, file: string): GuardConfig {
     const lines = doc.errors.map((e) => `${file}:${lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
     throw new ConfigError(file, lines.join('\n'));
   }
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new ConfigError(file, `${file}:1: ${/alias/i.test(msg) ? `too many YAML alias expansions (more than ${MAX_ALIASES}): refused (a YAML bomb?)` : msg.split('\n')[0]}`);
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(file, `${file}:1: the config must be a mapping of sections (log, policy, ban, ...)`);
   const res = Config.safeParse(raw);
   if (res.success) {

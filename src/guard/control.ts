@@ -9,9 +9,9 @@ import { dirname } from 'node:path';
 
 export type ControlRequest =
   | { cmd: 'status' }
-  | { cmd: 'ban'; target: string; seconds: number | null; reason: string }
+  | { cmd: 'ban'; target: string; seconds: number | null; reason: string; force?: boolean }
   | { cmd: 'unban'; target: string }
-  | { cmd: 'allow'; target: string; comment: string | null; remove?: boolean }
+  | { cmd: 'allow'; target: string; comment: string | null; remove?: boolean; force?: boolean }
   | { cmd: 'reload' };
 
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: string };

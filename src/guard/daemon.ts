@@ -11,25 +11,31 @@ import { chooseLogSource, type LogChoice } from '../sources/log-choice.ts';
 import type { Server } from 'node:net';
 import { createFramer, detectFormat, type Framer, type LogFormat } from '../framing/index.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
-import { canonicalAddress, familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback } from '../net/address.ts';
+import { JournalJsonFramer } from '../framing/journal-json-framer.ts';
+import { sshdUids } from './sshd-users.ts';
+import { canonicalAddress, familyOf, NetworkSet, parseCidr, cidrCovers, isLoopback, type Cidr } from '../net/address.ts';
 import { ownAddresses } from '../net/own-addresses.ts';
 import { resolveNames } from '../net/resolve-names.ts';
 import { FileFollower, type FilePosition } from '../sources/follow-file.ts';
 import { JournalFollower } from '../sources/follow-journal.ts';
+import { MAX_LINE } from '../sources/line-limit.ts';
 import { loadConfig, type GuardConfig } from './config.ts';
 import { Decider, type BanDecision, type Decision } from './decide.ts';
 import { createFirewall, type FirewallBackend, type FirewallEntry } from './firewall/index.ts';
 import { serveControl, type ControlRequest } from './control.ts';
 import { jsonLogger, type Logger } from './log.ts';
+import { banDurationProblem } from './duration.ts';
+import { broadAllowProblem, broadBanProblem } from './broad-prefix.ts';
 import { GuardMetrics } from './metrics.ts';
-import { GuardStore, type BanRow } from './store.ts';
-import type { Evidence, GuardUpdate } from './updates.ts';
+import { GuardStore } from './store.ts';
+import type { GuardUpdate } from './updates.ts';
+import { banView, isoTime } from './ban-view.ts';
 import { createAnalyzer, type LineAnalyzer } from './engine-link.ts';
 import { SourceHealth } from './source-health.ts';
 import { FleetSync, type FleetHost } from './fleet-sync.ts';
 import { VERSION } from '../version.ts';
-import { banView } from './ban-view.ts';
 import { decisionView } from './status-view.ts';
+import { ResumePoint } from './resume-point.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -91,14 +97,18 @@ export class GuardDaemon {
   private readonly fleetAllows = new Map<string, string>();
   private fleet: FleetSync | null = null;
   private files: FileFollower[] = [];
+  private readonly resumePoints = new Map<FileFollower, ResumePoint>();
   private journal: JournalFollower | null = null;
   private inputs = new Map<string, SourceInput>();
   private control: Server | null = null;
   private timers: NodeJS.Timeout[] = [];
   private fwQueue: { add: FirewallEntry[]; remove: FirewallEntry[]; readAt: (number | null)[] } = { add: [], remove: [], readAt: [] };
   private fwBusy = false;
+  /** The last firewall attempt failed as a whole (not one refused element). */
+  private firewallDown = false;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private lastCursorSave = 0;
+  private lastStoreRetry = 0;
   private tickCount = 0;
   private stopped = false;
   private resolvedNames = new Map<string, string[]>();
@@ -124,7 +134,9 @@ export class GuardDaemon {
   /** Opens the store, reconciles the firewall, starts the sources, socket and metrics. Throws on a fatal problem. */
   async start(): Promise<void> {
     const cfg = this.cfg;
-    this.store = new GuardStore(this.opts.dryRun ? ':memory:' : cfg.state.database);
+    // A full or read-only disk never stops the guard: the store keeps running in memory (degraded).
+    this.store = new GuardStore(this.opts.dryRun ? ':memory:' : cfg.state.database, { keepRunningInMemory: true });
+    this.reportStore();
     this.fw = createFirewall(cfg, { dryRun: this.opts.dryRun, exec: this.opts.firewallExec });
     this.analyzer = await createAnalyzer();
     this.decider = new Decider(cfg, {
@@ -138,6 +150,7 @@ export class GuardDaemon {
     for (const r of this.store.expire(now)) this.log.log('info', 'expired', { target: r.target, while: 'stopped' });
     for (const a of this.store.authenticatedSince(now - cfg.never_ban.authenticated_for)) this.decider.learnAuthenticated(a.address, a.last);
     await this.refreshProtected();
+    if (!this.opts.dryRun && (this.store.created || this.store.startedEmpty)) await this.rebuildFromFirewall(now);
     const bans = this.store.activeBans(now);
     for (const b of bans) this.activeBans.set(b.target, b.until);
     try {
@@ -209,23 +222,71 @@ export class GuardDaemon {
     });
   }
 
+  /**
+   * A new (or unreadable) store while the firewall still holds bans (the old store was moved
+   * aside, or could not be read): those bans are taken back into the store, for one ban.duration
+   * each (their original end is not known), instead of being flushed by the first reconcile.
+   */
+  private async rebuildFromFirewall(now: number): Promise<void> {
+    let targets: string[];
+    try {
+      targets = await this.fw.list();
+    } catch {
+      return;
+    }
+    const known = new Set(this.store.activeBans(now).map((b) => b.target));
+    let n = 0;
+    for (const t of targets) {
+      const c = parseCidr(t);
+      if (!c || known.has(c.text)) continue;
+      this.store.recordBan({ target: c.text, family: c.family, since: now, until: now + this.cfg.ban.duration, reason: 'rebuilt from the firewall (the store was new or unreadable)', origin: 'auto', offence: 1, evidence: '[]' }, now);
+      n++;
+    }
+    if (n) this.log.log('warn', 'store rebuilt from the firewall', { database: this.store.path, bans: n, until: isoTime(now + this.cfg.ban.duration) });
+  }
+
+  /** Logs the store's state when it changes (degraded: running from memory; recovered). */
+  private storeState: string | null = null;
+  private reportStore(): void {
+    const d = this.store.degraded;
+    this.metrics.storeDegraded.set(d ? 1 : 0);
+    const state = d ? 'degraded' : 'ok';
+    if (state === this.storeState) return;
+    if (d) this.log.log('error', 'store cannot be written: decisions are kept in memory and enforced; retrying the disk', { database: this.store.path, error: d.error, retryEvery: this.cfg.firewall.retry / 1000 });
+    else if (this.storeState) this.log.log('info', 'store writable again: state written back to disk', { database: this.store.path });
+    this.storeState = state;
+  }
+
   // ---- sources -------------------------------------------------------------------------------
 
   private startSources(plan = this.sourcePlan()): void {
     const cfg = this.cfg;
     if (plan.journal) {
       const saved = this.opts.replay ? null : this.store.getCursor('journal');
-      const input: SourceInput = { name: 'journal', framer: createFramer('journal-json', 'journal'), pending: [], format: 'journal-json' };
+      // Trusted fields only: a local user's `logger -t sshd` must not speak for sshd.
+      const input: SourceInput = { name: 'journal', framer: new JournalJsonFramer('journal', { uids: sshdUids() }), pending: [], format: 'journal-json' };
       this.inputs.set('journal', input);
       let lineNo = 0;
+      let prev = saved;
+      const resume = new ResumePoint(saved);
       const follower = new JournalFollower({
         start: this.opts.replay ? 'beginning' : saved ? { cursor: saved } : 'end',
         units: cfg.log.journal_units,
+        // First start: record where following began, so a crash during the first batch loses nothing.
+        onStartCursor: (cursor) => {
+          prev = cursor;
+          resume.noteBatch(this.now(), null, cursor);
+          this.saveCursor('journal', cursor);
+        },
         onRecords: (lines, cursor) => {
           this.health.delivered('journal');
+          const at = this.now();
           this.onLines(input, lines, lineNo + 1);
           lineNo += lines.length;
-          if (cursor) this.saveCursor('journal', cursor);
+          resume.noteBatch(at, prev, cursor);
+          prev = cursor;
+          const p = resume.position(this.now(), this.cfg.policy.window + 2000);
+          if (p) this.saveCursor('journal', p);
         },
         onExit: (reason) => {
           if (this.stopped) return;
@@ -245,17 +306,34 @@ export class GuardDaemon {
       this.inputs.set(file, input);
       const savedText = this.opts.replay ? null : this.store.getCursor(`file:${file}`);
       const saved = savedText ? (JSON.parse(savedText) as FilePosition) : null;
+      const resume = new ResumePoint(savedText);
       const f = new FileFollower(file, {
         start: this.opts.replay ? 'beginning' : saved ?? 'end',
-        onLines: (lines, first) => {
+        onLines: (lines, first, _file, before) => {
+          const at = this.now();
           this.onLines(input, lines, first);
+          const after = f.position();
+          resume.noteBatch(at, JSON.stringify(before), after && JSON.stringify(after));
           this.saveFilePosition(f);
         },
         onNotice: (message) => this.log.log('info', 'log source', { file, message }),
+        onLongLine: (line, bytes) => {
+          this.metrics.lines.inc({ result: 'malformed' });
+          this.log.log('warn', 'over-long line skipped (not a log line)', { file, line, bytes, limit: MAX_LINE });
+        },
+        followSymlinks: cfg.log.follow_symlinks,
       });
       this.files.push(f);
       this.health.started(file, this.now());
+      this.resumePoints.set(f, resume);
       f.start();
+      // First start: record where reading began (the end of the file), so that a crash during the
+      // first batch resumes there instead of at the (then later) end of the file.
+      if (!savedText && !this.opts.replay) {
+        const p = f.position();
+        if (p) resume.noteBatch(this.now(), null, JSON.stringify(p));
+        this.saveFilePosition(f, true);
+      }
     }
     this.updateFollowing();
   }
@@ -328,7 +406,15 @@ export class GuardDaemon {
 
   private frameOne(framer: Framer, text: string, line: number): void {
     const malformed = framer.counts.malformed;
+    const untrusted = framer instanceof JournalJsonFramer ? framer.untrusted : 0;
     const fl = framer.frame(text, line);
+    if (!fl && framer instanceof JournalJsonFramer && framer.untrusted > untrusted) {
+      this.metrics.lines.inc({ result: 'untrusted' });
+      // Logged (the first 20, then every 1000th): a flood of forged records must not flood the log.
+      if (framer.untrusted <= 20 || framer.untrusted % 1000 === 0)
+        this.log.log('warn', 'journal record claims to be sshd but is not from sshd: ignored', { ...framer.lastUntrusted, count: framer.untrusted });
+      return;
+    }
     if (!fl) {
       // Garbage is counted and skipped; other programs' lines are just skipped.
       this.metrics.lines.inc({ result: framer.counts.malformed > malformed ? 'malformed' : 'skipped' });
@@ -387,7 +473,7 @@ export class GuardDaemon {
       now,
     );
     this.metrics.decisions.inc({ action: 'ban', origin });
-    this.log.log('info', 'ban', { target: d.target, until: new Date(d.until).toISOString(), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
+    this.log.log('info', 'ban', { target: d.target, until: isoTime(d.until), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
     const removes: FirewallEntry[] = [];
     for (const r of d.replaces) {
       if (r === d.target) continue;
@@ -475,8 +561,8 @@ export class GuardDaemon {
     const c = parseCidr(cidr)!;
     const lifted: string[] = [];
     for (const t of [...this.activeBans.keys()]) {
-      const tc = parseCidr(t)!;
-      if (cidrCovers(c, tc) || cidrCovers(tc, c)) {
+      const tc = parseCidr(t);
+      if (covers(c, tc) || covers(tc, c)) {
         this.lift(t, reason, origin);
         lifted.push(t);
       }
@@ -494,7 +580,9 @@ export class GuardDaemon {
   }
 
   private async flushFirewall(): Promise<void> {
-    if (this.fwBusy || this.reconcileTimer) return;
+    // While the firewall itself is failing, everything waits for the reconcile; a few refused
+    // elements (retried by the reconcile too) hold back nothing.
+    if (this.fwBusy || (this.reconcileTimer && this.firewallDown)) return;
     if (this.fwQueue.add.length === 0 && this.fwQueue.remove.length === 0) return;
     const batch = this.fwQueue;
     this.fwQueue = { add: [], remove: [], readAt: [] };
@@ -510,22 +598,75 @@ export class GuardDaemon {
     } catch (e) {
       const msg = (e as Error).message;
       this.metrics.firewallErrors.inc();
-      for (const a of batch.add) this.store.markFailed(a.target, msg);
-      this.log.log('error', 'firewall update failed; kept in the store, retrying', { backend: this.fw.name, error: msg, targets: batch.add.map((a) => a.target) });
-      this.scheduleReconcile();
+      // One bad element must not hold back the others: retry them one by one.
+      const failed = batch.add.length + batch.remove.length > 1 ? await this.applyEach(batch.add, batch.remove) : new Map(batch.add.map((a) => [a.target, msg]));
+      const ok = batch.add.filter((a) => !failed.has(a.target));
+      if (ok.length) this.store.markAppliedMany(ok);
+      for (const [target, error] of failed) this.store.markFailed(target, error);
+      if (failed.size) {
+        this.log.log('error', 'firewall update failed; kept in the store, retrying', { backend: this.fw.name, error: msg, targets: [...failed.keys()], applied: ok.map((a) => a.target) });
+        this.firewallDown = ok.length === 0 && batch.add.length > 0;
+        this.scheduleReconcile();
+      }
     } finally {
       this.fwBusy = false;
     }
-    if (!this.reconcileTimer) void this.flushFirewall();
+    if (!this.reconcileTimer || !this.firewallDown) void this.flushFirewall();
   }
 
-  /** Makes the firewall hold exactly the store's active bans (covered targets dropped: nft intervals must not overlap). */
+  /**
+   * Makes the firewall hold exactly the store's active bans (covered targets dropped: nft
+   * intervals must not overlap). When the one-transaction reconcile fails, the bans are applied
+   * one by one, so a single element the firewall refuses fails alone (kept, marked, retried)
+   * and every other ban is in force; only when none can be applied is it a firewall failure.
+   */
   private async reconcile(): Promise<void> {
     const now = this.now();
-    const rows = this.store.activeBans(now);
+    const all = this.store.activeBans(now);
+    // A stored target that is not a canonical address or network (written by something else) fails alone.
+    const rows = all.filter((r) => parseCidr(r.target)?.text === r.target);
+    for (const r of all) if (!rows.includes(r)) this.store.markFailed(r.target, 'not an address or network: remove it with `sshwarden unban`');
     const entries = withoutCovered(rows.map((r) => ({ target: r.target, family: r.family, until: r.until })));
-    await this.fw.reconcile(entries, now);
+    try {
+      await this.fw.reconcile(entries, now);
+      this.firewallDown = false;
+    } catch (e) {
+      this.firewallDown = true;
+      if (entries.length < 2) throw e;
+      const failed = await this.applyEach(entries, []);
+      if (failed.size === entries.length) throw e;
+      this.firewallDown = false;
+      this.store.markAppliedMany(rows.filter((r) => !failed.has(r.target)));
+      for (const [target, error] of failed) this.store.markFailed(target, error);
+      this.metrics.firewallErrors.inc();
+      this.log.log('error', 'firewall refused some bans; the others are applied, these are retried', { backend: this.fw.name, failed: Object.fromEntries(failed) });
+      this.scheduleReconcile();
+      return;
+    }
     this.store.markAppliedMany(rows);
+  }
+
+  /** Applies each change on its own; the targets that failed, with the firewall's message. Stops early when the firewall is down. */
+  private async applyEach(add: readonly FirewallEntry[], remove: readonly FirewallEntry[]): Promise<Map<string, string>> {
+    const failed = new Map<string, string>();
+    let okCount = 0;
+    const all = [...remove.map((r) => ({ add: [], remove: [r] })), ...add.map((a) => ({ add: [a], remove: [] }))];
+    for (const ch of all) {
+      const target = (ch.add[0] ?? ch.remove[0]).target;
+      try {
+        await this.fw.apply(ch, this.now());
+        okCount++;
+      } catch (e) {
+        failed.set(target, (e as Error).message);
+        // Three failures before any success: the firewall itself is failing, not one element.
+        if (okCount === 0 && failed.size >= 3) {
+          for (const a of add) if (!failed.has(a.target)) failed.set(a.target, (e as Error).message);
+          break;
+        }
+      }
+    }
+    for (const r of remove) failed.delete(r.target);
+    return failed;
   }
 
   private scheduleReconcile(): void {
@@ -561,7 +702,7 @@ export class GuardDaemon {
     for (const r of expired) {
       this.activeBans.delete(r.target);
       this.metrics.decisions.inc({ action: 'expired', origin: r.origin });
-      this.log.log('info', 'expired', { target: r.target, since: new Date(r.since).toISOString() });
+      this.log.log('info', 'expired', { target: r.target, since: isoTime(r.since) });
       // nftables and ipset expire in the kernel; the command backend needs an explicit unban.
       if (this.fw.name === 'command') removes.push({ target: r.target, family: r.family, until: r.until });
     }
@@ -570,6 +711,13 @@ export class GuardDaemon {
     if (this.tickCount % 600 === 0) {
       this.store.pruneAuthenticated(now - this.cfg.never_ban.authenticated_for);
       this.store.pruneHistory(now - this.cfg.ban.remember);
+    }
+    if (this.store.degraded || this.storeState === 'degraded') {
+      if (this.store.degraded && now - this.lastStoreRetry >= this.cfg.firewall.retry) {
+        this.lastStoreRetry = now;
+        this.store.retryDisk();
+      }
+      this.reportStore();
     }
     this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
     this.metrics.pendingBans.set(this.store.countUnapplied(now));
@@ -581,8 +729,8 @@ export class GuardDaemon {
   private saveFilePosition(f: FileFollower, force = false): void {
     const now = this.now();
     if (!force && now - this.lastCursorSave < 1000) return;
-    const p = f.position();
-    if (p && !this.opts.dryRun) this.store.setCursor(`file:${f.path}`, JSON.stringify(p));
+    const p = this.resumePoints.get(f)?.position(now, this.cfg.policy.window + 2000) ?? null;
+    if (p && !this.opts.dryRun) this.store.setCursor(`file:${f.path}`, p);
     this.lastCursorSave = now;
   }
 
@@ -629,6 +777,8 @@ export class GuardDaemon {
         const c = parseCidr(req.target);
         if (!c) throw new Error(`not an address or CIDR: ${req.target}`);
         const first = c.text.split('/')[0];
+        const broad = req.force ? null : broadBanProblem(c);
+        if (broad) throw new Error(`refused: ${broad}`);
         const prot = protectedNetwork(c.text, this.own, this.allow);
         if (prot) {
           this.store.recordRefused(c.text, `manual ban refused: ${prot}`, '[]', now);
@@ -637,7 +787,9 @@ export class GuardDaemon {
           throw new Error(`refused: ${c.text} ${prot}${prot.includes('allowlist') ? ' (remove it from the allowlist first)' : ''}`);
         }
         const seconds = req.seconds ?? this.cfg.ban.duration / 1000;
-        const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && cidrCovers(c, parseCidr(t)!));
+        const problem = typeof seconds === 'number' ? banDurationProblem(seconds * 1000) : 'not a number';
+        if (problem) throw new Error(`seconds: ${problem}: ${JSON.stringify(req.seconds)}`);
+        const replaces = [...this.activeBans.keys()].filter((t) => t !== c.text && covers(c, parseCidr(t)));
         this.ban({ type: 'ban', target: c.text, family: c.family, address: first, until: now + seconds * 1000, offence: this.store.priorOffences(c.text, now, this.cfg.ban.remember) + 1, reason: req.reason, evidence: [], replaces }, 'manual');
         return { target: c.text, until: new Date(now + seconds * 1000).toISOString() };
       }
@@ -652,7 +804,7 @@ export class GuardDaemon {
           this.log.log('info', 'unban', { target: c.text, origin: 'manual' });
         }
         // Also lift a covering prefix ban? No: say which one covers it.
-        const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && cidrCovers(parseCidr(t)!, c));
+        const covering = [...this.activeBans.keys()].filter((t) => t.includes('/') && covers(parseCidr(t), c));
         if (had || until !== undefined) this.enqueue([], [{ target: c.text, family: c.family, until: until ?? now }]);
         this.fleet?.publishUnban(c.text);
         return { target: c.text, wasBanned: had, stillCoveredBy: covering };
@@ -666,6 +818,8 @@ export class GuardDaemon {
           if (had) this.fleet?.publishAllow(c.text, false);
           return { target: c.text, removed: had };
         }
+        const broad = req.force ? null : broadAllowProblem(c);
+        if (broad) throw new Error(`refused: ${broad}`);
         this.store.addAllow(c.text, req.comment, now);
         await this.refreshProtected();
         const lifted = this.liftCovered(c.text, `allowlisted ${c.text}`, 'manual');
@@ -688,6 +842,7 @@ export class GuardDaemon {
       sources: [...this.inputs.keys()],
       following: this.health.following(),
       sourceStates: this.health.states(),
+      store: { database: this.store.path, degraded: this.store.degraded ? { since: isoTime(this.store.degraded.since), error: this.store.degraded.error } : null },
       bans: this.store.activeBans(now).map(banView),
       trackedSources: this.decider.trackedSources,
       authenticatedSources: this.decider.authenticatedCount(),
@@ -745,6 +900,7 @@ export class GuardDaemon {
       f.close();
     }
     this.files = [];
+    this.resumePoints.clear();
     this.journal?.stop();
     this.journal = null;
     for (const name of this.inputs.keys()) this.health.remove(name);
@@ -764,18 +920,24 @@ export class GuardDaemon {
     await this.fleet?.stop();
     this.metrics.close();
     this.fw.close();
+    if (this.store.degraded && !this.store.retryDisk()) this.log.log('error', 'stopping with the store still unwritable: decisions made since it failed are lost (the kernel sets keep them until they expire)', { database: this.store.path });
     this.store.close();
     this.log.log('info', 'guard stopped', {});
   }
 }
 
+/** `a` covers `b` (false when either is not a network: a bad stored target). */
+function covers(a: Cidr | null, b: Cidr | null): boolean {
+  return a !== null && b !== null && cidrCovers(a, b);
+}
 
 /** Drops entries inside another entry (nft interval sets refuse overlaps); the wider ban wins. */
 function withoutCovered(entries: FirewallEntry[]): FirewallEntry[] {
-  const nets = entries.filter((e) => e.target.includes('/')).map((e) => parseCidr(e.target)!);
+  const nets = entries.filter((e) => e.target.includes('/')).flatMap((e) => parseCidr(e.target) ?? []);
   return entries.filter((e) => {
-    const c = parseCidr(e.target)!;
-    return !nets.some((n) => n.text !== c.text && cidrCovers(n, c));
+    const c = parseCidr(e.target);
+    // A stored target that is not an address (written by something else) is passed on: it fails alone.
+    return c === null || !nets.some((n) => n.text !== c.text && cidrCovers(n, c));
   });
 }
 

@@ -4,12 +4,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 export class GuardMetrics {
   readonly registry = new Registry();
-  readonly lines = new Counter({ name: 'sshwarden_guard_log_lines_total', help: 'Log lines read, by result (sshd, skipped: other programs, malformed: garbage)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly lines = new Counter({ name: 'sshwarden_guard_log_lines_total', help: 'Log lines read, by result (sshd, skipped: other programs, malformed: garbage or over-long, untrusted: journal records naming sshd from another process or user)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly events = new Counter({ name: 'sshwarden_guard_events_total', help: 'Engine events by connection outcome (and auth_failure / auth_success per attempt)', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly decisions = new Counter({ name: 'sshwarden_guard_decisions_total', help: 'Decisions by action (ban, unban, refused, expired)', labelNames: ['action', 'origin'] as const, registers: [this.registry] });
   readonly refused = new Counter({ name: 'sshwarden_guard_refused_bans_total', help: 'Bans refused because the source is protected (loopback, own, allowlist, recently logged in)', registers: [this.registry] });
   readonly activeBans = new Gauge({ name: 'sshwarden_guard_active_bans', help: 'Active bans by backend', labelNames: ['backend'] as const, registers: [this.registry] });
   readonly pendingBans = new Gauge({ name: 'sshwarden_guard_pending_bans', help: 'Bans stored but not yet confirmed by the firewall (being retried)', registers: [this.registry] });
+  readonly storeDegraded = new Gauge({ name: 'sshwarden_guard_store_degraded', help: '1 while the store cannot be written (disk full, I/O error): decisions are kept in memory and enforced, the disk is retried', registers: [this.registry] });
   readonly firewallErrors = new Counter({ name: 'sshwarden_guard_firewall_errors_total', help: 'Firewall operations that failed (kept in the store and retried)', registers: [this.registry] });
   readonly lag = new Gauge({ name: 'sshwarden_guard_log_lag_seconds', help: 'Now minus the timestamp of the last sshd line read (when the log carries times)', registers: [this.registry] });
   readonly following = new Gauge({ name: 'sshwarden_guard_sources_following', help: 'Log sources being followed now (0: not following anything, the guard sees no attacks)', registers: [this.registry] });

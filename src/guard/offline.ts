@@ -12,13 +12,13 @@ import { resolveNames } from '../net/resolve-names.ts';
 import type { GuardConfig } from './config.ts';
 import { protectedNetwork } from './daemon.ts';
 import { createFirewall } from './firewall/index.ts';
-import { GuardStore } from './store.ts';
+import { GuardStore, StoreError } from './store.ts';
 
 function openStore(cfg: GuardConfig): GuardStore {
   try {
     return new GuardStore(cfg.state.database);
   } catch (e) {
-    throw new UserError(`${cfg.state.database}: cannot open the guard's store: ${(e as Error).message}`, EXIT.RUNTIME);
+    throw new UserError(e instanceof StoreError ? e.message : `${cfg.state.database}: cannot open the guard's store: ${(e as Error).message}`, EXIT.RUNTIME);
   }
 }
 

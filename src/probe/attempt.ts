@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { buildDisconnect, parseIdentification, parseKexInit, readPacket, type KexInit, type SshIdentification } from './ssh-wire.ts';
+import { buildDisconnect, MAX_PACKET, parseIdentification, parseKexInit, readPacket, type KexInit, type SshIdentification } from './ssh-wire.ts';
 
 export interface AttemptOptions {
   readonly connectTimeoutMs: number;
@@ -40,11 +40,17 @@ export interface AttemptResult {
   /** Pre-identification lines the server sent before `SSH-` (allowed by RFC 4253). */
   readonly kexinit: KexInit | null;
   readonly kexinitError: string | null;
-  /** How it ended: `fin`/`rst` by the server, `timeout` (we gave up on silence), `done` (we left after KEXINIT or enough data). */
-  readonly close: { how: 'fin' | 'rst' | 'timeout' | 'done' | 'error'; ms: number; errno?: string } | null;
+  /**
+   * How it ended: `fin`/`rst` by the server, `timeout` (we gave up on silence), `deadline` (the
+   * exchange took longer than the timeout in all, e.g. a server trickling a byte a second),
+   * `done` (we left after KEXINIT or enough data).
+   */
+  readonly close: { how: 'fin' | 'rst' | 'timeout' | 'deadline' | 'done' | 'error'; ms: number; errno?: string } | null;
 }
 
 const MAX_KEEP = 64 * 1024;
+/** After the identification we keep up to one whole packet: RFC 4253 lets a packet be 256 KB (see ssh-wire.ts). */
+const MAX_AFTER_IDENT = MAX_PACKET + 4;
 const NON_SSH_SETTLE_MS = 1000;
 
 export function runAttempt(address: string, port: number, opts: AttemptOptions): Promise<AttemptResult> {
@@ -62,6 +68,7 @@ export function runAttempt(address: string, port: number, opts: AttemptOptions):
     let kexinit: KexInit | null = null;
     let kexinitError: string | null = null;
     let timer: NodeJS.Timeout | null = null;
+    let deadline: NodeJS.Timeout | null = null;
     let finished = false;
 
     const sock = net.connect({ host: address, port, family });
@@ -75,6 +82,7 @@ export function runAttempt(address: string, port: number, opts: AttemptOptions):
       if (finished) return;
       finished = true;
       if (timer) clearTimeout(timer);
+      if (deadline) clearTimeout(deadline);
       resolve({
         address,
         family,
@@ -89,7 +97,7 @@ export function runAttempt(address: string, port: number, opts: AttemptOptions):
         close,
       });
     };
-    const endByUs = (how: 'timeout' | 'done') => {
+    const endByUs = (how: 'timeout' | 'deadline' | 'done') => {
       if (!close) close = { how, ms: ms() };
       sock.destroy();
     };
@@ -106,6 +114,9 @@ export function runAttempt(address: string, port: number, opts: AttemptOptions):
 
     sock.on('connect', () => {
       connect = { outcome: 'connected', ms: ms() };
+      // The silence timer restarts with every byte; this one does not: the whole exchange gets the
+      // timeout (after our first listening moment; a little later than a silent server's timeout, so silence stays "timeout").
+      deadline = setTimeout(() => endByUs('deadline'), opts.listenFirstMs + opts.readTimeoutMs + 250);
       setTimer(opts.listenFirstMs, () => {
         sendIdent();
         setTimer(opts.readTimeoutMs, () => endByUs('timeout'));
@@ -114,7 +125,7 @@ export function runAttempt(address: string, port: number, opts: AttemptOptions):
 
     sock.on('data', (chunk: Buffer) => {
       if (firstByteMs === null) firstByteMs = ms();
-      if (buf.length < MAX_KEEP * 2) buf = Buffer.concat([buf, chunk]);
+      if (buf.length < (ident ? MAX_AFTER_IDENT : MAX_KEEP * 2)) buf = Buffer.concat([buf, chunk]);
       if (!ident) {
         // Look for an `SSH-` line; everything before it is pre-identification text.
         let start = 0;
@@ -140,6 +151,11 @@ export function runAttempt(address: string, port: number, opts: AttemptOptions):
         sendIdent();
       }
       const p = readPacket(buf);
+      if (p.kind === 'need-more' && buf.length >= MAX_AFTER_IDENT) {
+        kexinitError = `the server's first packet is too large (more than ${MAX_PACKET / 1024} KB)`;
+        endByUs('done');
+        return;
+      }
       if (p.kind === 'need-more') {
         setTimer(opts.readTimeoutMs, () => endByUs('timeout'));
         return;

@@ -85,13 +85,15 @@ export type PacketRead =
   | { kind: 'invalid'; reason: string };
 
 /** Largest packet RFC 4253 requires implementations to accept (35000) with headroom; bigger means "not SSH". */
-const MAX_PACKET = 256 * 1024;
+/** The largest packet accepted (RFC 4253 6.1: implementations should accept up to 35000 bytes; OpenSSH allows 256 KB). */
+export const MAX_PACKET = 256 * 1024;
 
 /** Reads one unencrypted binary packet from the start of `buf`. */
 export function readPacket(buf: Buffer): PacketRead {
   if (buf.length < 5) return { kind: 'need-more' };
   const packetLength = buf.readUInt32BE(0);
-  if (packetLength < 5 || packetLength > MAX_PACKET) return { kind: 'invalid', reason: `packet length ${packetLength} out of range` };
+  if (packetLength > MAX_PACKET) return { kind: 'invalid', reason: `packet too large: length ${packetLength} is over the ${MAX_PACKET / 1024} KB limit` };
+  if (packetLength < 5) return { kind: 'invalid', reason: `packet length ${packetLength} out of range` };
   if (buf.length < 4 + packetLength) return { kind: 'need-more' };
   const padding = buf[4];
   if (padding + 1 > packetLength) return { kind: 'invalid', reason: `padding length ${padding} exceeds packet length ${packetLength}` };

@@ -90,7 +90,7 @@ const REFUSAL_KINDS = new Set<GreetingKind>(['openssh_maxstartups', 'openssh_not
 const REJECTED_KINDS = new Set<GreetingKind>(['openssh_invalid_ident', 'openssh_protocol_mismatch']);
 
 function closeText(how: string): string {
-  return how === 'fin' ? 'closed by the server (FIN)' : how === 'rst' ? 'reset by the server (RST)' : how === 'timeout' ? 'no more data until our timeout' : how === 'done' ? 'we closed' : 'ended with an error';
+  return how === 'fin' ? 'closed by the server (FIN)' : how === 'rst' ? 'reset by the server (RST)' : how === 'timeout' ? 'no more data until our timeout' : how === 'deadline' ? 'still sending when our timeout ran out (a slow trickle)' : how === 'done' ? 'we closed' : 'ended with an error';
 }
 
 export function summariseAttempt(a: AttemptResult): AttemptSummary {
@@ -140,7 +140,14 @@ function sshDetails(a: AttemptResult, client: ClientOffer | null): SshDetails | 
     identification: a.ident,
     preIdentificationLines: splitLines(a.preIdent.toString('latin1')).slice(0, 8).map(printable),
     algorithms,
-    kexinitError: a.kexinit ? null : (a.kexinitError ?? 'the server closed before sending its KEXINIT'),
+    kexinitError: a.kexinit
+      ? null
+      : (a.kexinitError ??
+        (a.close?.how === 'deadline'
+          ? 'no complete KEXINIT within our timeout (the server sent too slowly)'
+          : a.close?.how === 'timeout'
+            ? 'the server sent no KEXINIT before our timeout'
+            : 'the server closed before sending its KEXINIT')),
     compatibility: algorithms && client ? negotiate(client, algorithms) : null,
     weak: algorithms ? weakAlgorithms(algorithms) : [],
     terrapin: algorithms ? terrapin(algorithms) : null,

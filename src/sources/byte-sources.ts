@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { isatty } from 'node:tty';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
@@ -51,23 +52,54 @@ export function describeFsError(err: unknown): string {
   }
 }
 
-/** Opens a regular file (plain or gzip, by content). Throws InputError. */
-export async function openFile(path: string): Promise<ByteSource> {
+/**
+ * Opens a regular file (plain or gzip, by content), or a FIFO / `<(…)` (read as a stream, in
+ * order: no positioned reads, which a pipe refuses with ESPIPE). A FIFO without a writer makes
+ * open wait: `onWaiting` is told after a second, so the wait is never silent. Devices (other
+ * than a terminal) are refused: /dev/zero is not a log. Throws InputError.
+ */
+export async function openFile(path: string, opts: { onWaiting?: (message: string) => void } = {}): Promise<ByteSource> {
   let fh: FileHandle;
+  let kind: Awaited<ReturnType<typeof lstatKind>> = 'other';
+  try {
+    kind = await lstatKind(path);
+  } catch {
+    // open reports it
+  }
+  if (kind === 'device') throw new InputError('cannot read: is a device, not a log file');
+  const waiting = kind === 'fifo' ? setTimeout(() => opts.onWaiting?.('waiting for a writer on this FIFO (nothing has opened it for writing yet; Ctrl-C to stop)'), 1000) : null;
   try {
     fh = await open(path, 'r');
   } catch (err) {
     throw new InputError(`cannot read: ${describeFsError(err)}`);
+  } finally {
+    if (waiting) clearTimeout(waiting);
   }
   let size = 0, mtime = 0;
+  let stream = false;
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    size = st.size;
+    stream = !st.isFile();
+    size = stream ? 0 : st.size;
     mtime = st.mtimeMs;
   } catch (err) {
     await fh.close().catch(() => {});
     throw new InputError(`cannot read: ${describeFsError(err)}`);
+  }
+  if (stream) {
+    let closed = false;
+    return {
+      name: path,
+      size: 0,
+      mtime: null,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await fh.close().catch(() => {});
+      },
+      chunks: (onRaw) => streamChunks(fh.createReadStream({ highWaterMark: CHUNK, autoClose: false }), onRaw),
+    };
   }
   const head = Buffer.alloc(6);
   let headLen = 0;
@@ -77,8 +109,8 @@ export async function openFile(path: string): Promise<ByteSource> {
     await fh.close().catch(() => {});
     throw new InputError(`cannot read: ${describeFsError(err)}`);
   }
-  const kind = compressionOf(head.subarray(0, headLen));
-  if (kind === 'bzip2') {
+  const compression = compressionOf(head.subarray(0, headLen));
+  if (compression === 'bzip2') {
     await fh.close().catch(() => {});
     throw new InputError(BZIP2);
   }
@@ -94,11 +126,11 @@ export async function openFile(path: string): Promise<ByteSource> {
     mtime,
     close,
     chunks:
-      kind === null
+      compression === null
         ? (onRaw) => fileChunks(fh, onRaw)
         : (onRaw) => {
             const raw = fh.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false });
-            return decompress(raw as AsyncIterable<Buffer>, kind, onRaw, () => raw.destroy());
+            return decompress(raw as AsyncIterable<Buffer>, compression, onRaw, () => raw.destroy());
           },
   };
 }
@@ -214,6 +246,23 @@ async function* fileChunks(fh: FileHandle, onRaw: (n: number) => void): AsyncGen
   } finally {
     if (pending !== null) await pending.catch(() => {});
   }
+}
+
+/** What is at `path` (following links: `<(…)` is a link to a pipe): a FIFO, a device (not a terminal), or other. */
+async function lstatKind(path: string): Promise<'fifo' | 'device' | 'other'> {
+  const st = await stat(path);
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice() || st.isBlockDevice()) {
+    // A terminal (`analyze /dev/stdin` at a prompt) is read as a stream; other devices are not logs.
+    const fh = await open(path, 'r').catch(() => null);
+    if (fh === null) return 'other';
+    try {
+      return isatty(fh.fd) ? 'other' : 'device';
+    } finally {
+      await fh.close();
+    }
+  }
+  return 'other';
 }
 
 /** Standard input as a byte source. */

@@ -11,8 +11,9 @@
  * default, at the beginning with `start: 'beginning'` (`--replay`), or at a saved position when
  * the inode still matches (resume after a restart without losing lines).
  */
-import { closeSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { MAX_LINE } from './line-limit.ts';
 
 export interface FilePosition {
   readonly inode: number;
@@ -27,13 +28,21 @@ export interface FileFollowerOptions {
   start: 'end' | 'beginning' | FilePosition;
   /** Complete lines, in order, with a trailing CR kept (the framers strip it; sshd -E records end in CR LF, and
    *  format detection needs the CR to keep a forged continuation line inside its record). `firstLine` is the
-   *  1-based line number of `lines[0]` in its file. */
-  onLines(lines: string[], firstLine: number, file: string): void;
+   *  1-based line number of `lines[0]` in its file. `before` is the position of `lines[0]` (where a reader that
+   *  has not processed these lines must resume). */
+  onLines(lines: string[], firstLine: number, file: string, before: FilePosition): void;
   /** Rotation, truncation, deletion, errors: one human line each. */
   onNotice?(message: string): void;
+  /** A line longer than `maxLineBytes` was dropped (not held in memory): its 1-based number and length. */
+  onLongLine?(line: number, bytes: number, file: string): void;
+  /** Longest line kept (default 4 MiB, as in analyze). */
+  maxLineBytes?: number;
+  /** Follow the path when it is a symbolic link (default false: only a regular file at the path itself is read). */
+  followSymlinks?: boolean;
   /** Close a rotated-away file after it has not grown for this long (default 30 s). */
   retireAfterMs?: number;
 }
+
 
 const CHUNK = 1 << 20;
 const MAX_CHUNKS_PER_TURN = 4;
@@ -45,6 +54,8 @@ class Reader {
   offset = 0;
   lineNo = 0;
   partial: Buffer | null = null;
+  /** Bytes dropped so far of an over-long line (0: not inside one). */
+  skipping = 0;
   lastGrowth = 0;
   constructor(fd: number, inode: number) {
     this.fd = fd;
@@ -62,6 +73,7 @@ export class FileFollower {
   private closed = false;
   private retireTimer: NodeJS.Timeout | null = null;
   private pendingDrain: NodeJS.Immediate | null = null;
+  private refusedNotice = '';
 
   constructor(path: string, opts: FileFollowerOptions) {
     this.path = path;
@@ -111,16 +123,53 @@ export class FileFollower {
     return { inode: r.inode, offset: r.offset - (r.partial?.length ?? 0), line: r.lineNo };
   }
 
+  /**
+   * Opens the path only when it is a regular file: a symbolic link (unless `followSymlinks`)
+   * is refused (a log path swapped for a link to /etc/shadow or /dev/zero is not read, as root),
+   * and so are devices and FIFOs (O_NONBLOCK: opening a FIFO never waits for a writer).
+   */
   private open(): Reader | null {
     let fd: number;
     try {
-      fd = openSync(this.path, 'r');
+      fd = openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK | (this.opts.followSymlinks ? 0 : constants.O_NOFOLLOW));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'EMLINK') this.refuse('is a symbolic link: not followed (set log.follow_symlinks: true to allow)');
+      return null;
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      this.refuse('is not a regular file (a device, FIFO or socket): not followed');
+      return null;
+    }
+    this.refusedNotice = '';
+    const r = new Reader(fd, st.ino);
+    this.cur = r;
+    return r;
+  }
+
+  private refuse(why: string): void {
+    if (this.refusedNotice === why) return;
+    this.refusedNotice = why;
+    this.opts.onNotice?.(`${this.path}: ${why}`);
+  }
+
+  /** The path's inode (no link followed unless allowed), or null when it is absent or not followable. */
+  private statPath(): { ino: number; size: number } | null {
+    try {
+      const st = lstatSync(this.path);
+      if (st.isSymbolicLink()) {
+        if (!this.opts.followSymlinks) {
+          this.refuse('became a symbolic link: not followed (set log.follow_symlinks: true to allow)');
+          return null;
+        }
+        return statFollow(this.path);
+      }
+      return st;
     } catch {
       return null;
     }
-    const r = new Reader(fd, fstatSync(fd).ino);
-    this.cur = r;
-    return r;
   }
 
   /** Starts after the last complete line, counting the lines before it (for evidence line numbers). */
@@ -146,12 +195,7 @@ export class FileFollower {
   private check(): void {
     if (this.closed) return;
     this.drainRetired();
-    let st: ReturnType<typeof statSync> | null;
-    try {
-      st = statSync(this.path);
-    } catch {
-      st = null;
-    }
+    const st = this.statPath();
     const r = this.cur;
     if (r === null) {
       if (st) {
@@ -234,37 +278,70 @@ export class FileFollower {
   }
 
   private emit(r: Reader, chunk: Buffer): void {
+    const max = this.opts.maxLineBytes ?? MAX_LINE;
+    let base = r.offset - chunk.length; // file offset of chunk[0]
+    if (r.skipping > 0) {
+      // Inside an over-long line: drop bytes up to its newline (never held in memory).
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        r.skipping += chunk.length;
+        return;
+      }
+      this.longLine(r, r.skipping + nl);
+      chunk = chunk.subarray(nl + 1);
+      base += nl + 1;
+    }
     const lines: string[] = [];
+    let first = r.lineNo + 1;
+    let before: FilePosition = { inode: r.inode, offset: base - (r.partial?.length ?? 0), line: r.lineNo };
     let start = 0;
     let nl = chunk.indexOf(10, 0);
     if (nl === -1) {
-      r.partial = r.partial ? Buffer.concat([r.partial, chunk]) : Buffer.from(chunk);
+      const len = (r.partial?.length ?? 0) + chunk.length;
+      if (len > max) {
+        r.partial = null;
+        r.skipping = len;
+      } else r.partial = r.partial ? Buffer.concat([r.partial, chunk]) : Buffer.from(chunk);
       return;
     }
     if (r.partial) {
-      lines.push(Buffer.concat([r.partial, chunk.subarray(0, nl)]).toString('utf8'));
+      if (r.partial.length + nl > max) {
+        this.longLine(r, r.partial.length + nl);
+        first = r.lineNo + 1;
+        before = { inode: r.inode, offset: base + nl + 1, line: r.lineNo };
+      } else {
+        lines.push(Buffer.concat([r.partial, chunk.subarray(0, nl)]).toString('utf8'));
+        r.lineNo++;
+      }
       r.partial = null;
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
     while (nl !== -1) {
       lines.push(chunk.toString('utf8', start, nl));
+      r.lineNo++;
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
     if (start < chunk.length) r.partial = Buffer.from(chunk.subarray(start));
-    const first = r.lineNo + 1;
-    r.lineNo += lines.length;
-    if (lines.length) this.opts.onLines(lines, first, this.path);
+    if (lines.length) this.opts.onLines(lines, first, this.path, before);
+  }
+
+  private longLine(r: Reader, bytes: number): void {
+    r.lineNo++;
+    r.skipping = 0;
+    this.opts.onLongLine?.(r.lineNo, bytes, this.path);
   }
 
   private flushPartial(r: Reader): void {
     if (!r.partial) return;
     const text = r.partial.toString('utf8');
+    const before: FilePosition = { inode: r.inode, offset: r.offset - r.partial.length, line: r.lineNo };
     r.partial = null;
     r.lineNo += 1;
-    this.opts.onLines([text], r.lineNo, this.path);
+    this.opts.onLines([text], r.lineNo, this.path, before);
   }
+
 
   close(): void {
     this.closed = true;
@@ -278,3 +355,11 @@ export class FileFollower {
   }
 }
 
+
+function statFollow(path: string): { ino: number; size: number } | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}

@@ -18,6 +18,8 @@ export interface JournalFollowerOptions {
   command?: readonly string[];
   /** Records (one JSON object per line) and the cursor of the last one. */
   onRecords(lines: string[], lastCursor: string | null): void;
+  /** Following starts after this cursor (the journal's end at a first start): where a restart must resume. */
+  onStartCursor?(cursor: string): void;
   onNotice?(message: string): void;
   /** journalctl ended (error or killed); the guard restarts it from the last cursor. */
   onExit?(reason: string): void;
@@ -27,7 +29,7 @@ const IDENTIFIERS = ['sshd', 'sshd-session', 'sshd-auth'];
 
 /** The journalctl argument list (exported for tests and `--help`). */
 export function journalctlArgs(opts: Pick<JournalFollowerOptions, 'start' | 'units'>): string[] {
-  const args = ['-f', '-o', 'json', '--no-pager', '--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_COMM,_HOSTNAME,__REALTIME_TIMESTAMP,__CURSOR'];
+  const args = ['-f', '-o', 'json', '--no-pager', '--output-fields=MESSAGE,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,_COMM,_EXE,_UID,_TRANSPORT,_HOSTNAME,__REALTIME_TIMESTAMP,__CURSOR'];
   if (opts.start === 'end') args.push('-n', '0');
   else if (opts.start === 'beginning') args.push('-n', 'all');
   else args.push(`--after-cursor=${opts.start.cursor}`, '-n', 'all');
@@ -66,7 +68,10 @@ export class JournalFollower {
       execFile(cmd[0], [...cmd.slice(1), '-n', '0', '--show-cursor', '--no-pager', '-q'], { timeout: 15_000 }, (err, stdout) => {
         if (this.stopped) return;
         const m = /^-- cursor: (.+)$/m.exec(stdout ?? '');
-        if (m) this.lastCursor = m[1].trim();
+        if (m) {
+          this.lastCursor = m[1].trim();
+          this.opts.onStartCursor?.(this.lastCursor);
+        }
         else if (err) this.opts.onNotice?.(`journalctl --show-cursor failed (${err.message}); following with -n 0`);
         this.follow(cmd);
       });

@@ -32,6 +32,7 @@
  * Year inference (RFC 3164): each file's framer gets the file's mtime as reference time;
  * stdin and the journal get `opts.now` (default: the current time, read here at the edge).
  */
+import { MAX_LINE } from './line-limit.ts';
 import type { Readable } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import type { FramedLine } from '../framing/framed-line.ts';
@@ -56,6 +57,8 @@ export interface ReadInputsOptions {
   onError?: (file: string, line: number | null, message: string) => void;
   /** Raw bytes consumed so far and the total of all file sizes (0 when unknown). Once per chunk. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Something the user should know while it happens (a FIFO waiting for its writer); not an error. */
+  onNotice?: (file: string, message: string) => void;
   /** Stream for `-` (default process.stdin). */
   stdin?: Readable;
   /** journalctl program (default `journalctl` from PATH). */
@@ -89,8 +92,6 @@ const SNIFF_BYTES = 64 * 1024;
 /** Decode unit (see the read loop). */
 const PIECE = 64 * 1024;
 const SNIFF_LINES = 200;
-/** A "line" longer than this is not a log line: dropped as malformed. */
-const MAX_LINE = 4 * 1024 * 1024;
 
 export class InputReader implements AsyncIterable<FramedLine> {
   readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, bytes: 0, formats: [], empty: [] };
@@ -146,7 +147,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
     try {
       if (typeof spec !== 'string') src = journalSource(spec.journal, this.opts.journalctl);
       else if (spec === '-') src = stdinSource(this.opts.stdin ?? process.stdin);
-      else src = await openFile(spec);
+      else src = await openFile(spec, { onWaiting: (message) => this.opts.onNotice?.(spec, message) });
     } catch (err) {
       c.failedInputs++;
       this.error(name, null, err instanceof InputError ? err.message : String((err as Error)?.message ?? err));

@@ -60,6 +60,8 @@ export interface AuditConfigRun {
   /** The real `sshd -T [-C spec]`, when a spec was given and sshd -t accepted. */
   sshdEffective: Map<string, string[]> | null;
   harden: { text: string | null; error: string | null; warning: string | null; hasDropInInclude: boolean } | null;
+  /** Why the real `sshd -t` was not run although a matching sshd is installed (a file too large), or null. */
+  sshdSkipped: string | null;
 }
 
 export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadable: string } {
@@ -69,7 +71,8 @@ export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadabl
   const sameAsLocal = local !== null && local.version === version;
   const flavour = sameAsLocal ? local.flavour : 'upstream';
   const extra = sameAsLocal ? localAlgorithms() : undefined;
-  const cfg = parseConfig(root, fsSource(), { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
+  const fs = fsSource();
+  const cfg = parseConfig(root, fs, { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
   if (cfg.files.length === 0) return { unreadable: cfg.diagnostics[0]?.message ?? `${root}: cannot be read` };
 
   let key: ReturnType<typeof tempHostKey> | null = null;
@@ -77,15 +80,18 @@ export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadabl
     let defaults: Defaults | undefined;
     let sshdCheck: { ok: boolean; stderr: string } | null = null;
     let sshdEffective: Map<string, string[]> | null = null;
+    let sshdSkipped: string | null = null;
     if (sameAsLocal) {
       key = tempHostKey();
       const dflt = localDefaults(key.key, local.path);
       if (dflt) {
         defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')?.[0]?.split(','), ciphers: dflt.get('ciphers')?.[0]?.split(','), macs: dflt.get('macs')?.[0]?.split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')?.[0]?.split(',') } };
       }
-      const t = sshdTest(root, key.key, local.path);
-      sshdCheck = { ok: t.ok, stderr: t.stderr };
-      if (o.specText !== undefined && o.specText !== null && t.ok) {
+      // A file larger than any sshd configuration (Include /dev/zero, a 200 MB file): sshd would read it all.
+      if (fs.tooLarge.length) sshdSkipped = `sshd -t not run: ${fs.tooLarge[0]} is larger than any sshd configuration (sshd would read it all)`;
+      const t = fs.tooLarge.length ? null : sshdTest(root, key.key, local.path);
+      sshdCheck = t && { ok: t.ok, stderr: t.stderr };
+      if (o.specText !== undefined && o.specText !== null && t?.ok) {
         const d = sshdDump(root, key.key, o.specText || null, local.path);
         if (d.ok) sshdEffective = parseSshdT(d.stdout);
       }
@@ -116,7 +122,7 @@ export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadabl
       harden = { text: error ? null : h.text, error, warning, hasDropInInclude: hasDropInInclude(cfg) };
     }
     const sshd = sshdCheck && local ? { binary: local.path, version: local.version, accepted: sshdCheck.ok, message: sshdFirstLine(sshdCheck.stderr), agrees: sshdCheck.ok === cfg.verdict.accepted } : null;
-    return { root, cfg, report, effective, local, sshd, sshdEffective, harden };
+    return { root, cfg, report, effective, local, sshd, sshdEffective, harden, sshdSkipped };
   } finally {
     key?.cleanup();
   }

@@ -298,9 +298,17 @@ function lockouts(cfg: ParsedConfig, e: Effective, f: Finding[]): void {
 }
 
 function matchIntent(cfg: ParsedConfig, f: Finding[]): void {
+  // Directives grouped by block once (per-block filtering made 100,000 Match blocks quadratic).
+  const byBlock = new Map<unknown, Directive[]>();
+  for (const d of cfg.directives) {
+    if (d.key === 'match' || d.block === null) continue;
+    let l = byBlock.get(d.block);
+    if (!l) byBlock.set(d.block, (l = []));
+    l.push(d);
+  }
   for (const b of cfg.blocks) {
     if (b.match.errors.length) continue;
-    const inBlock = cfg.directives.filter((d) => d.block === b && d.key !== 'match');
+    const inBlock = byBlock.get(b) ?? [];
     const addrC = b.match.criteria.find((c) => c.attr === 'address');
     const broad = b.match.criteria.length === 1 && (b.match.criteria[0].attr === 'all' || (['address', 'user', 'host'].includes(b.match.criteria[0].attr) && (b.match.criteria[0].arg ?? '').split(',').some((p) => p === '*')));
     if (addrC) {

@@ -3,7 +3,11 @@
  * `sshd -T -C`), the sockets the system listens on (`ss -ltn`) and systemd's ssh.socket.
  * Every external command runs through execFile/spawnSync with an argument array.
  */
-import { readFileSync, globSync, mkdtempSync, rmSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, globSync, mkdtempSync, rmSync, existsSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { readFileBounded, TooLargeError } from '../sources/bounded-read.ts';
+
+/** Largest config file read (sshd itself stops far below a real config's size limits; /dev/zero never ends). */
+const MAX_CONFIG_FILE = 16 * 1024 * 1024;
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +23,19 @@ const ERRNO_TEXT: Record<string, string> = {
   ENOTDIR: 'Not a directory',
 };
 
-export function fsSource(): ConfigSource {
+/** Files refused for their size: running `sshd -t` on them would make sshd itself read gigabytes. */
+export function fsSource(): ConfigSource & { tooLarge: string[] } {
+  const tooLarge: string[] = [];
   return {
+    tooLarge,
     read(path) {
       try {
-        return { text: readFileSync(path, 'latin1') };
+        return { text: readFileBounded(path, MAX_CONFIG_FILE).toString('latin1') };
       } catch (e) {
+        if (e instanceof TooLargeError) {
+          tooLarge.push(path);
+          return { error: `${e.message}: not an sshd configuration (read no further)` };
+        }
         const code = (e as NodeJS.ErrnoException).code ?? '';
         // sshd fopen()s a directory fine and reads nothing from it: an empty file to sshd
         if (code === 'EISDIR') return { text: '' };
@@ -73,12 +84,53 @@ export function localAlgorithms(): Partial<Record<AlgoKind, string[]>> {
 }
 
 /** A throw-away ed25519 host key so `sshd -t/-T` can run on any config; remove with `cleanup()`. */
+/**
+ * A throw-away host key for `sshd -t` in a private directory (0700, named with our PID), removed
+ * on every exit path: normal return, an exception, and SIGINT / SIGTERM / SIGHUP (the handler
+ * removes it and exits 128+signal). A SIGKILL cannot be caught: the next audit removes the
+ * directories of audits that are no longer running.
+ */
 export function tempHostKey(): { key: string; dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-audit-'));
+  removeStaleKeyDirs();
+  const dir = mkdtempSync(join(tmpdir(), `sshwarden-audit-${process.pid}-`));
+  const cleanup = () => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const [sig, h] of handlers) process.removeListener(sig, h);
+  };
+  const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [
+    sig,
+    () => {
+      cleanup();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    },
+  ]);
+  for (const [sig, h] of handlers) process.once(sig, h);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const key = join(dir, 'hostkey');
   const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key], { encoding: 'utf8', timeout: 20000 });
-  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
-  return { key, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  if (r.status !== 0) {
+    cleanup();
+    throw new Error(`ssh-keygen failed: ${r.stderr}`);
+  }
+  return { key, dir, cleanup };
+}
+
+function removeStaleKeyDirs(): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^sshwarden-audit-(\d+)-/.exec(n);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), n), { recursive: true, force: true });
+    }
+  }
 }
 
 export interface SshdRun {

@@ -49,7 +49,7 @@ fleet:
 }
 
 async function startFleetGuard(name: string): Promise<RunningGuard> {
-  const g = await startGuard(hosts[name], configs[name], [], 60_000);
+  const g = await startGuard(hosts[name], configs[name], [], [], 60_000);
   await g.waitLog((l) => l.msg === 'fleet connected', 60_000, `${name} fleet connected`);
   return g;
 }

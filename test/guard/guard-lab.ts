@@ -63,8 +63,11 @@ export function cli(host: Host, args: string[]): { status: number | null; stdout
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function startGuard(host: Host, configPath: string, args: string[] = [], startTimeoutMs = 15_000): Promise<RunningGuard> {
-  const child = host.spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, 'guard', '-c', configPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `prefix`: a command the guard runs under inside the host (e.g. `nsenter -t PID -m --` for a private mount namespace). */
+export async function startGuard(host: Host, configPath: string, args: string[] = [], prefix: string[] = [], startTimeoutMs = 15_000): Promise<RunningGuard> {
+  const argv = [process.execPath, '--disable-warning=ExperimentalWarning', MAIN, 'guard', '-c', configPath, ...args];
+  const all = [...prefix, ...argv];
+  const child = host.spawn(all[0], all.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: GuardLog[] = [];
   let err = '';
   let partial = '';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const HARNESS = fileURLToPath(new URL('./journal-harness.ts', import.meta.url));
 const JOURNALD = '/lib/systemd/systemd-journald';
 
-test('journald follower: live, identifiers filtered, resume after the cursor; daemon bans from the journal', () => {
+test('journald follower: live, identifiers filtered, resume after the cursor; daemon ignores records not from sshd', () => {
   assert.ok(existsSync(JOURNALD), `${JOURNALD} missing (Debian package systemd)`);
   const script = `set -e
 mkdir -p /run/systemd /run/log
@@ -31,6 +31,7 @@ kill $JPID`;
   assert.deepEqual(out.messages, ['Connection closed by 203.0.113.5 port 4242 [preauth]', 'Failed password for root from 203.0.113.6 port 22 ssh2']);
   assert.ok(out.latencyMs < 2000, `latency ${out.latencyMs}`);
   assert.deepEqual(out.resumed, ['Connection closed by 203.0.113.7 port 4243 [preauth]'], 'resume after the cursor: nothing lost, nothing repeated');
-  assert.equal(out.daemonBan, true, 'daemon following journald banned the flood');
-  assert.match(out.daemonReason, /closed_before_ident/);
+  // systemd-cat's records carry _COMM=systemd-cat: not sshd, so not trusted (the daemon banning
+  // from a real sshd's journal records is test/faults/journal-trust.test.ts).
+  assert.equal(out.daemonBan, false, 'a flood written with systemd-cat -t sshd is not trusted');
 });

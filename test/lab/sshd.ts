@@ -49,6 +49,8 @@ export interface SshdOptions {
   listen?: string[];
   /** How long to wait for the listening socket, default 10 s. */
   startTimeoutMs?: number;
+  /** A command sshd's private-/dev setup runs under (e.g. `nsenter -t PID -m --`: inside a private journald's mount namespace, where its socket is). */
+  prefix?: string[];
 }
 
 export interface Sshd {
@@ -165,7 +167,8 @@ async function setUp(host: Host, opts: SshdOptions, dir: string): Promise<Sshd> 
     const staging = join(dir, 'dev');
     writeFileSync(devScript, DEV_SCRIPT);
     mkdirSync(staging);
-    child = host.spawn('unshare', ['--mount', '--propagation', 'private', 'sh', devScript, staging, opts.syslog.socketPath, SSHD, '-D', '-f', configPath]);
+    const argv = [...(opts.prefix ?? []), 'unshare', '--mount', '--propagation', 'private', 'sh', devScript, staging, opts.syslog.socketPath, SSHD, '-D', '-f', configPath];
+    child = host.spawn(argv[0], argv.slice(1));
   } else {
     stderrLog = join(dir, 'sshd.log');
     child = host.spawn(SSHD, ['-D', '-f', configPath, '-E', stderrLog]);

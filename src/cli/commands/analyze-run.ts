@@ -9,6 +9,7 @@ import { UserError } from '../user-error.ts';
 import { colors, stderrIsTty, warn } from '../terminal.ts';
 import { logInputs } from '../log-inputs.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
+import { MAX_OPEN } from '../../connections/tracker.ts';
 import { readServerSettings, inputsAreThisHost, DEFAULT_CONFIG } from '../../analyze/server-settings.ts';
 import type { ServerSettings } from '../../engine/types.ts';
 import type { LogFormat } from '../../framing/index.ts';
@@ -67,6 +68,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
           }
         : undefined,
     onError: (file, line, message) => warn(`${file}${line === null ? '' : `:${line}`}: ${message}`),
+    onNotice: (file, message) => warn(`${file}: ${message}`),
     onProgress: showProgress
       ? (done, total) => {
           const now = Date.now();
@@ -80,6 +82,9 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   });
   if (progressShown) process.stderr.write('\r\x1b[K');
   const { result, readCounts: rc, inputs: inputsInfo, connections: listed } = run;
+  const evicted = run.evictedConnections;
+  if (evicted > 0)
+    warn(`${evicted} connection${evicted === 1 ? ' was' : 's were'} let go while still open: more than ${MAX_OPEN.toLocaleString('en-US')} were open at once (the memory bound); their outcome is "unknown" (detail "evicted")`);
   const listedTotal = run.connectionsMatched;
   // Nothing could be read at all (missing file, binary file, …): the error said it; a report of
   // nothing would only bury it.

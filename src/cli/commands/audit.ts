@@ -95,6 +95,7 @@ function audit(file: string, opts: Opts): number {
     return EXIT.INPUT;
   }
   const { report, sshd, sshdEffective, harden } = run;
+  if (run.sshdSkipped) warn(run.sshdSkipped);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ...report, sshd, sshdEffective: sshdEffective ? Object.fromEntries(sshdEffective) : null, harden: harden ? { text: harden.text, error: harden.error } : undefined }, null, 2) + '\n');
   } else if (harden) {
@@ -111,6 +112,8 @@ function audit(file: string, opts: Opts): number {
     printReport(report.findings, report, sshd);
   }
   if (harden?.error) return EXIT.FINDINGS;
+  // The real `sshd -t` has the last word whenever it ran.
+  if (sshd && !sshd.accepted) return EXIT.FINDINGS;
   return report.findings.some((f) => f.severity === 'error') ? EXIT.FINDINGS : EXIT.OK;
 }
 

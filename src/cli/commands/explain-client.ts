@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
-import { readFileSync } from 'node:fs';
 import { describeFsError } from '../../sources/byte-sources.ts';
+import { readFileBounded, readStreamBounded, TooLargeError } from '../../sources/bounded-read.ts';
 import { explainTranscript, NotSshOutputError } from '../../explain-client/explain.ts';
 import { renderExplanation } from '../../explain-client/render.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -10,13 +10,17 @@ import { UserError } from '../user-error.ts';
 /** Largest transcript we read (an -vvv run is a few hundred KB at most). */
 const MAX_BYTES = 32 * 1024 * 1024;
 
-function readInput(file: string): string {
+/**
+ * The transcript: stdin read as a stream (a pipe from `ssh -vvv` pauses while ssh waits: that
+ * is waited for, never an EAGAIN), a file read with the limit checked while reading (so
+ * /dev/zero or a 500 MB file stop at the limit).
+ */
+async function readInput(file: string): Promise<string> {
   try {
-    const buf = readFileSync(file === '-' ? 0 : file);
-    if (buf.length > MAX_BYTES) throw new UserError(`${file}: larger than ${MAX_BYTES / 1024 / 1024} MB: is this an ssh transcript?`);
+    const buf = file === '-' ? await readStreamBounded(process.stdin, MAX_BYTES) : readFileBounded(file, MAX_BYTES);
     return buf.toString('utf8');
   } catch (e) {
-    if (e instanceof UserError) throw e;
+    if (e instanceof TooLargeError) throw new UserError(`${file === '-' ? 'stdin' : file}: ${e.message}: not an ssh transcript (an -vvv run is a few hundred KB)`);
     const err = e as NodeJS.ErrnoException;
     throw new UserError(`${file === '-' ? 'stdin' : file}: cannot read: ${describeFsError(err)}`, EXIT.INPUT);
   }
@@ -43,8 +47,8 @@ failures, no mutual signature algorithm, bad permissions on config or key files,
 and ProxyJump/bastion failures.
 Exit status: 0 the transcript shows a successful login, 1 a failure was explained, 2 not ssh output.`,
     )
-    .action((file, opts) => {
-      const text = readInput(file);
+    .action(async (file, opts) => {
+      const text = await readInput(file);
       let e;
       try {
         e = explainTranscript(text);

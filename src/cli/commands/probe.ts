@@ -38,7 +38,7 @@ export function registerProbe(program: Command): void {
     .addOption(new Option('--client <profile>', 'compare algorithms with a named client profile instead of the local ssh (e.g. openssh-8.2, putty-0.76)'))
     .option('--repeat <n>', `attempts per address, to measure intermittent refusals (1-${LIMITS.repeatMax})`, intOption('--repeat', 1, LIMITS.repeatMax), 1)
     .option('--concurrency <n>', `attempts in flight at once (1-${LIMITS.concurrencyMax})`, intOption('--concurrency', 1, LIMITS.concurrencyMax), 1)
-    .option('--timeout <seconds>', 'TCP connect timeout, and longest silence we wait for', secondsOption('--timeout'), 5)
+    .option('--timeout <seconds>', 'TCP connect timeout, and the longest an attempt may take once connected', secondsOption('--timeout'), 5)
     .option('-4, --ipv4', 'probe IPv4 addresses only')
     .option('-6, --ipv6', 'probe IPv6 addresses only')
     .option('-F, --ssh-config-file <file>', 'read this ssh_config instead of ~/.ssh/config (as `ssh -F`)')

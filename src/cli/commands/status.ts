@@ -4,21 +4,10 @@ import { UserError } from '../user-error.ts';
 import { EXIT } from '../exit-codes.ts';
 import { statSync } from 'node:fs';
 import { ask, readConfigOrFail, requireRootHint } from '../../guard/cli-support.ts';
-import { GuardStore } from '../../guard/store.ts';
+import { GuardStore, StoreError } from '../../guard/store.ts';
 import type { SourceState } from '../../guard/source-health.ts';
-import { banView } from '../../guard/ban-view.ts';
+import { banView, type BanView } from '../../guard/ban-view.ts';
 import { decisionView } from '../../guard/status-view.ts';
-
-interface BanView {
-  target: string;
-  since: string;
-  until: string;
-  reason: string;
-  origin: string;
-  offence: number;
-  applied: boolean;
-  error: string | null;
-}
 
 export function registerStatus(program: Command): void {
   program
@@ -47,7 +36,12 @@ Examples (as root: the guard's socket and store are root-only):
           else process.stdout.write(`guard not running; no bans yet (no store at ${config.state.database})\n`);
           return;
         }
-        const store = new GuardStore(config.state.database, { readonly: true });
+        let store: GuardStore;
+        try {
+          store = new GuardStore(config.state.database, { readonly: true });
+        } catch (e) {
+          throw new UserError(e instanceof StoreError ? e.message : `${config.state.database}: ${(e as Error).message}`, EXIT.RUNTIME);
+        }
         const now = Date.now();
         status = {
           running: false,
@@ -67,8 +61,9 @@ Examples (as root: the guard's socket and store are root-only):
       if (status.running && Array.isArray(status.following)) out.push(...followingLines(status.following as string[], (status.sourceStates ?? []) as SourceState[]));
       out.push(`${bans.length} active ban${bans.length === 1 ? '' : 's'}`);
       for (const b of bans) {
-        const left = Math.max(0, Math.round((Date.parse(b.until) - Date.now()) / 60000));
-        out.push(`  ${colors.bold(b.target.padEnd(24))} until ${b.until} (${left} min left) ${b.origin}${b.offence > 1 ? ` #${b.offence}` : ''}${b.applied ? '' : colors.red(` NOT YET IN FIREWALL${b.error ? `: ${b.error}` : ''}`)}`);
+        const leftMs = Date.parse(b.until) - Date.now();
+        const left = Number.isFinite(leftMs) ? `${Math.max(0, Math.round(leftMs / 60000))} min left` : 'bad stored date';
+        out.push(`  ${colors.bold(b.target.padEnd(24))} until ${b.until} (${left}) ${b.origin}${b.offence > 1 ? ` #${b.offence}` : ''}${b.applied ? '' : colors.red(` NOT YET IN FIREWALL${b.error ? `: ${b.error}` : ''}`)}`);
         out.push(`    ${colors.dim(b.reason)}`);
       }
       const allow = status.allow as string[];

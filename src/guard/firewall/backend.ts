@@ -5,6 +5,8 @@
  * them commands on stdin: never a shell, and targets are canonical addresses/CIDRs produced by
  * src/net (never raw log text).
  */
+import { MAX_BAN_MS } from '../duration.ts';
+
 export interface FirewallEntry {
   /** Canonical address or CIDR (`192.0.2.7`, `2001:db8::/64`). */
   readonly target: string;
@@ -52,7 +54,12 @@ export class FirewallError extends Error {
   }
 }
 
-/** Seconds the kernel should keep an entry: at least 1 s, so a nearly-expired ban is not a permanent one. */
+/**
+ * Seconds the kernel should keep an entry: at least 1 s, so a nearly-expired ban is not a
+ * permanent one, and at most the 365-day ban limit (a date stored by an older version, or
+ * anything not finite, must never reach nft as "value too large").
+ */
 export function timeoutSeconds(until: number, now: number): number {
-  return Math.max(1, Math.ceil((until - now) / 1000));
+  const s = Math.ceil((until - now) / 1000);
+  return Number.isFinite(s) ? Math.min(MAX_BAN_MS / 1000, Math.max(1, s)) : MAX_BAN_MS / 1000;
 }

@@ -29,6 +29,14 @@ export class NftablesBackend implements FirewallBackend {
   private readonly session: NftSession;
   private readonly p4: number;
   private readonly p6: number;
+  /**
+   * Elements this process put in the interval sets (ban4net/ban6net), with their end: the
+   * "add 1 s, delete, add" idiom below cannot be used there (nft checks a new interval against
+   * its cached set, where an element deleted earlier in the same transaction still overlaps:
+   * widening 0.0.0.0/8 to 0.0.0.0/2 failed with "interval overlaps"), so for these sets the
+   * guard uses plain delete / add where it knows whether the element is present.
+   */
+  private readonly intervals = new Map<string, number>();
 
   constructor(opts: FirewallOptions) {
     this.opts = opts;
@@ -89,6 +97,8 @@ export class NftablesBackend implements FirewallBackend {
     }
     for (const [set, els] of bySet) for (let i = 0; i < els.length; i += 1000) lines.push(`add element ${this.t} ${set} { ${els.slice(i, i + 1000).join(', ')} }`);
     await checkProgram([...this.nft, '-f', '-'], `${lines.join('\n')}\n`);
+    this.intervals.clear();
+    for (const e of entries) if (e.until > now && this.place(e).set.endsWith('net')) this.intervals.set(e.target, e.until);
   }
 
   async apply(changes: FirewallChanges, now: number): Promise<void> {
@@ -96,12 +106,23 @@ export class NftablesBackend implements FirewallBackend {
     // there (the kernel may have just expired it): add of an existing element is a no-op, so the
     // delete never fails and the final add sets the new timeout. One line = one transaction.
     const cmds: string[] = [];
+    // An interval element known to be present for a while yet: plain delete (see `intervals`).
+    const present = (target: string) => (this.intervals.get(target) ?? 0) > now + 5000;
     for (const e of changes.remove) {
       const p = this.place(e);
-      cmds.push(`add element ${this.t} ${p.set} { ${p.elem} timeout 1s }`, `delete element ${this.t} ${p.set} { ${p.elem} }`);
+      if (p.set.endsWith('net') && present(e.target)) cmds.push(`delete element ${this.t} ${p.set} { ${p.elem} }`);
+      else cmds.push(`add element ${this.t} ${p.set} { ${p.elem} timeout 1s }`, `delete element ${this.t} ${p.set} { ${p.elem} }`);
     }
     for (const e of changes.add) {
       const p = this.place(e);
+      if (p.set.endsWith('net') && !this.intervals.has(e.target)) {
+        cmds.push(`add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
+        continue;
+      }
+      if (p.set.endsWith('net') && present(e.target)) {
+        cmds.push(`delete element ${this.t} ${p.set} { ${p.elem} }`, `add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
+        continue;
+      }
       cmds.push(
         `add element ${this.t} ${p.set} { ${p.elem} timeout 1s }`,
         `delete element ${this.t} ${p.set} { ${p.elem} }`,
@@ -110,6 +131,8 @@ export class NftablesBackend implements FirewallBackend {
     }
     if (cmds.length === 0) return;
     await this.session.run(cmds);
+    for (const e of changes.remove) this.intervals.delete(e.target);
+    for (const e of changes.add) if (this.place(e).set.endsWith('net')) this.intervals.set(e.target, e.until);
   }
 
   async list(): Promise<string[]> {

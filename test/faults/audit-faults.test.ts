@@ -1,0 +1,90 @@
+/**
+ * Issue 10, "Reads without bounds" for `audit`: an Include of /dev/zero and of a 200 MB file,
+ * 100,000 Match blocks (linear: 10k / 40k / 100k measured), and the throw-away host key removed
+ * on every exit path (SIGTERM mid-run; a SIGKILLed audit's directory removed by the next one).
+ * The real sshd (`sshd -t`) runs where the audit runs it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAIN } from '../guard/guard-lab.ts';
+import { sshwarden } from './run-cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sshwarden-faults-audit-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+function matchConfig(n: number): string {
+  const p = join(dir, `match-${n}.conf`);
+  const out: string[] = ['Port 22'];
+  for (let i = 0; i < n; i++) out.push(`Match User u${i}`, '  PasswordAuthentication no');
+  writeFileSync(p, `${out.join('\n')}\n`);
+  return p;
+}
+
+test('issue 10 "audit with Include /dev/zero grows past 14 GB": bounded, one clear error, exit 1', async () => {
+  const p = join(dir, 'zero.conf');
+  writeFileSync(p, 'Port 22\nInclude /dev/zero\n');
+  const r = await sshwarden(['audit', p], { timeoutMs: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /\/dev\/zero.*larger than 16 MB/);
+  assert.ok(r.peakKb < 400 * 1024, `peak RSS ${r.peakKb} kB`);
+});
+
+test('issue 10 "an Include of a 200 MB file exits 0 with 0 error(s)": refused, exit 1', async () => {
+  const big = join(dir, 'big.conf');
+  const fd = openSync(big, 'w');
+  ftruncateSync(fd, 200 * 1024 * 1024);
+  closeSync(fd);
+  const p = join(dir, 'inc-big.conf');
+  writeFileSync(p, `Port 22\nInclude ${big}\n`);
+  const r = await sshwarden(['audit', p], { timeoutMs: 60_000 });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /\b0 error\(s\)/);
+  assert.ok(r.peakKb < 400 * 1024, `peak RSS ${r.peakKb} kB`);
+});
+
+test('issue 10 "100,000 Match blocks take over 300 s": linear (10k / 40k / 100k)', async () => {
+  const times: Record<number, number> = {};
+  for (const n of [10_000, 40_000, 100_000]) {
+    const r = await sshwarden(['audit', matchConfig(n), '--json'], { timeoutMs: 240_000 });
+    assert.ok(r.status === 0 || r.status === 1, `${n}: exit ${r.status} ${r.stderr.slice(0, 300)}`);
+    times[n] = r.ms;
+  }
+  process.stdout.write(`# audit of Match blocks: 10k ${times[10_000]} ms, 40k ${times[40_000]} ms, 100k ${times[100_000]} ms\n`);
+  // Quadratic growth would make 100k ~100x 10k; linear (plus the fixed cost of running sshd) stays far below 10x.
+  assert.ok(times[100_000] < 10 * times[10_000], `100k: ${times[100_000]} ms vs 10k: ${times[10_000]} ms`);
+  assert.ok(times[100_000] < 180_000, `100k took ${times[100_000]} ms`);
+});
+
+function keyDirsOf(pid: number): string[] {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith(`sshwarden-audit-${pid}-`));
+}
+
+test('issue 10 "a killed audit leaves its throwaway host key in /tmp": removed on SIGTERM; a SIGKILLed one by the next audit', async () => {
+  const cfg = matchConfig(100_000); // sshd -t takes a moment on it: time to send the signal
+  for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, 'audit', cfg, '--json'], { stdio: 'ignore' });
+    const pid = child.pid!;
+    const exited = new Promise<number | null>((res) => child.on('exit', (code, s) => res(code ?? (s ? -1 : null))));
+    for (let i = 0; i < 1200 && keyDirsOf(pid).length === 0 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(keyDirsOf(pid).length, 1, `${sig}: the key directory appeared`);
+    child.kill(sig);
+    const code = await exited;
+    if (sig === 'SIGTERM') {
+      // 143 (128+15) when the signal is handled at once; while `sshd -t` runs (a synchronous child) it is
+      // handled when that returns, and the audit may finish first: either way the key is gone.
+      assert.ok(code === 143 || code === 0 || code === 1, `exit ${code}`);
+      assert.deepEqual(keyDirsOf(pid), [], 'removed on SIGTERM');
+    } else {
+      assert.equal(keyDirsOf(pid).length, 1, 'SIGKILL cannot be caught: still there');
+      const small = join(dir, 'small.conf');
+      writeFileSync(small, 'Port 22\n');
+      const next = await sshwarden(['audit', small], { timeoutMs: 60_000 });
+      assert.ok(next.status !== null);
+      assert.deepEqual(keyDirsOf(pid), [], 'removed by the next audit');
+    }
+  }
+});
