@@ -84,7 +84,7 @@ test('--harden refuses a configuration sshd rejects', () => {
 test('bad input: missing file, unknown profile, bad spec give one clear line', () => {
   const m = run(['audit', '/nonexistent/sshd_config']);
   assert.equal(m.status, 3);
-  assert.equal(m.stderr.trim(), 'sshwarden: /nonexistent/sshd_config: No such file or directory');
+  assert.equal(m.stderr.trim(), 'sshwarden: /nonexistent/sshd_config: cannot read: no such file');
   const p = run(['audit', join(FIX, 'seed002-maxstartups.conf'), '--clients', 'telnet-1.0']);
   assert.equal(p.status, 2);
   assert.equal(p.stderr.trim().split('\n').length, 1);
