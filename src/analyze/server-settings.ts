@@ -4,6 +4,7 @@
  * fix, so analyze must know it to infer expiries), MaxStartups, MaxAuthTries, PerSourceMaxStartups,
  * LogLevel. `--login-grace-time` overrides the file's value.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { auditConfig, DEFAULT_CONFIG } from '../sshd-config/audit-config.ts';
 import { localSshd } from '../sshd-config/system.ts';
@@ -35,4 +36,16 @@ export function readServerSettings(file: string, loginGraceOverride?: number): S
     perSourceMaxStartups: v('persourcemaxstartups') ?? null,
     logLevel: v('loglevel') ?? 'INFO',
   };
+}
+
+/**
+ * The settings for a run of `analyze` or `report`: `--config FILE` (unreadable: `{ unreadable }`), else this
+ * machine's sshd_config when the logs are this machine's (unreadable: no settings), else none.
+ */
+export function serverSettingsFor(inputs: readonly InputSpec[], config: string | undefined, loginGraceOverride?: number): ServerSettings | null | { unreadable: string } {
+  const file = config ?? (inputsAreThisHost(inputs) && existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null);
+  if (file === null) return null;
+  const s = readServerSettings(file, loginGraceOverride);
+  if ('unreadable' in s) return config !== undefined ? s : null;
+  return s;
 }

@@ -10,7 +10,7 @@ import { colors, stderrIsTty, warn } from '../terminal.ts';
 import { logInputs } from '../log-inputs.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
 import { MAX_OPEN } from '../../connections/tracker.ts';
-import { readServerSettings, inputsAreThisHost, DEFAULT_CONFIG } from '../../analyze/server-settings.ts';
+import { serverSettingsFor } from '../../analyze/server-settings.ts';
 import type { ServerSettings } from '../../engine/types.ts';
 import type { LogFormat } from '../../framing/index.ts';
 import { normaliseAddress } from '../../events/ip.ts';
@@ -33,14 +33,8 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   });
 
   // The server's settings: --config, or this machine's sshd_config when the logs are this machine's.
-  let server: ServerSettings | null = null;
-  const configFile = opts.config ?? (inputsAreThisHost(inputs) && existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null);
-  if (configFile !== null) {
-    const s = readServerSettings(configFile, opts.loginGraceTime);
-    if ('unreadable' in s) {
-      if (opts.config !== undefined) throw new UserError(`--config: ${s.unreadable}`, EXIT.INPUT);
-    } else server = s;
-  }
+  const server = serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
+  if (server !== null && 'unreadable' in server) throw new UserError(`--config: ${server.unreadable}`, EXIT.INPUT);
 
   const started = Date.now();
   let lastProgress = 0;

@@ -8,6 +8,7 @@ import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { warn } from '../terminal.ts';
 import { logInputs } from '../log-inputs.ts';
+import { serverSettingsFor } from '../../analyze/server-settings.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
 import type { LogFormat } from '../../framing/index.ts';
 import { PageDataBuilder, type PageData } from '../../report/page-data.ts';
@@ -45,12 +46,16 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     const maxStartupsBegin = Number((audit?.effective.get('maxstartups')?.[0] ?? '10').split(':')[0]) || 10;
     // The simulator replays every connection: its collector keeps a small row of each, only when it will run.
     const arrivals = audit !== null ? new ArrivalCollector({ loginGraceTime: opts.loginGraceTime }) : null;
+    // The same server settings as `analyze` (LoginGraceTime, MaxStartups, MaxAuthTries), so the page tells what analyze tells.
+    const server = serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
+    if (server !== null && 'unreadable' in server) throw new UserError(`--config: ${server.unreadable}`, EXIT.INPUT);
     const run = await analyzeLogs({
       inputs,
       format: opts.format as LogFormat | undefined,
       timezone: opts.timezone,
       year: opts.year,
       loginGraceTime: opts.loginGraceTime,
+      server,
       evidenceText: true,
       onConnection: (c) => {
         page.connection(c);
