@@ -63,9 +63,9 @@ type Fields = Record<'SYSLOG_IDENTIFIER' | '_COMM' | 'MESSAGE' | 'SYSLOG_PID' | 
  * Who may speak as sshd (the live guard): SYSLOG_IDENTIFIER is whatever the sender wrote
  * (`logger -t sshd '...'` by any local user), but journald adds trusted fields from the
  * sender's kernel credentials: `_COMM` / `_EXE` (the process) and `_UID`. With a trust rule a
- * record counts as sshd's only when its process is sshd, sshd-session or sshd-auth and its
- * user is one of `uids` (root and sshd's privilege-separation user); others are counted in
- * `untrusted` and skipped.
+ * record counts as sshd's only when its process is sshd, sshd-session or sshd-auth (or journald
+ * could no longer read the process: it had exited) and its user is one of `uids` (root and sshd's
+ * privilege-separation user); others are counted in `untrusted` and skipped.
  */
 export interface JournalTrust {
   readonly uids: readonly number[];
@@ -235,7 +235,11 @@ export class JournalJsonFramer implements Framer {
       const comm = processName(rec._COMM);
       const exe = processName(rec._EXE);
       const uid = asPid(rec._UID);
-      const processOk = (comm !== null && SSHD_PROCESSES.has(comm)) || (exe !== null && SSHD_PROCESSES.has(exe));
+      // journald reads _COMM/_EXE from /proc when it receives the record: a short-lived sshd child
+      // (a pre-auth connection) may be gone by then, and both are absent. _UID comes with the
+      // message's kernel credentials and is always there, so it alone decides such a record:
+      // a local user cannot be root or sshd's privilege-separation user.
+      const processOk = comm === null && exe === null ? true : (comm !== null && SSHD_PROCESSES.has(comm)) || (exe !== null && SSHD_PROCESSES.has(exe));
       if (!processOk || uid === null || !this.trust.uids.includes(uid)) {
         this.untrusted++;
         this.counts.skipped++;

@@ -107,7 +107,8 @@ test('issue 10 "Local users can forge sshd in journal mode": logger -t sshd is i
   // Every rejected record is one of the 9 forgeries (none of the real sshd's); a follower restart under load may
   // read a record twice, so the counter is at least 9.
   assert.ok(rejected.length >= 9, `rejected: ${JSON.stringify(rejected.map((l) => [l.comm, l.uid]))}`);
-  for (const l of rejected) assert.deepEqual([l.comm, l.uid], ['logger', 65534]);
+  // journald may no longer read a fast-exiting logger's name (comm null); its uid is always there.
+  for (const l of rejected) assert.ok(l.uid === 65534 && (l.comm === 'logger' || l.comm === null), JSON.stringify(l));
   const counted = Number(/sshwarden_guard_log_lines_total\{result="untrusted"\} (\d+)/.exec(m)?.[1] ?? 0);
   assert.ok(counted >= 9, `untrusted counter ${counted}`);
 });
