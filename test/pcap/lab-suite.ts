@@ -96,6 +96,7 @@ test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p
       for (const [tc, w] of m) {
         const exp = wireExpected(tc);
         if (w === undefined) wrong.push(`${tc.scenario} ${tc.src}:${tc.srcPort} (${tc.did}): not found`);
+        else if (w.outcome !== exp && captureLost(w)) t.diagnostic(`capture loss (tcpdump under load): ${tc.src}:${tc.srcPort} shows a FIN after an unanswered SYN (${w.connState}); the wire cannot tell, the joined view below must`);
         else if (w.outcome !== exp) wrong.push(`${tc.scenario} ${tc.src}:${tc.srcPort} (${tc.did}): expected ${exp}, wire says ${w.outcome} (${w.detail}: ${w.reason})`);
         else right++;
       }
@@ -107,7 +108,7 @@ test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p
     await t.test('pcap alone: the wire facts behind the outcomes', () => {
       const m = pair(run.truth, labConns, (c) => `${c.client}|${c.clientPort}`);
       for (const [tc, w] of m) {
-        if (!w) continue;
+        if (!w || captureLost(w)) continue;
         if (tc.did === 'tls') assert.equal(w.instead?.kind, 'tls', 'TLS ClientHello recognised');
         if (tc.did === 'http') assert.match(w.instead?.text ?? '', /^GET \/ HTTP\/1\.1/);
         if (tc.did === 'flood' && tc.expected === 'dropped') assert.deepEqual([w.detail, w.firstClose?.by], ['maxstartups', 'server'], JSON.stringify(w));
@@ -172,4 +173,12 @@ test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p
     else rmSync(outDir, { recursive: true, force: true });
   }
 });
+}
+
+/**
+ * The capture itself proves it lost packets: the client's SYN, no SYN-ACK, then the client's FIN (Zeek's SH):
+ * a FIN is only sent on an established connection, so tcpdump dropped the server's answer (it does under load).
+ */
+function captureLost(w: { detail?: string | null; connState?: string }): boolean {
+  return w.detail === 'syn_unanswered' && w.connState === 'SH';
 }
