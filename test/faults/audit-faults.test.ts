@@ -70,6 +70,11 @@ test('issue 10 "a killed audit leaves its throwaway host key in /tmp": removed o
     const pid = child.pid!;
     const exited = new Promise<number | null>((res) => child.on('exit', (code, s) => res(code ?? (s ? -1 : null))));
     for (let i = 0; i < 1200 && keyDirsOf(pid).length === 0 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    if (child.exitCode !== null && keyDirsOf(pid).length === 0) {
+      // The audit finished between two polls (a fast moment of a loaded machine): nothing left behind, nothing to signal.
+      process.stdout.write(`# ${sig}: the audit finished before it could be signalled; its key directory is gone\n`);
+      continue;
+    }
     assert.equal(keyDirsOf(pid).length, 1, `${sig}: the key directory appeared`);
     child.kill(sig);
     const code = await exited;
