@@ -81,7 +81,7 @@ test('issue 10 "a killed audit leaves its throwaway host key in /tmp": removed o
     if (sig === 'SIGTERM') {
       // 143 (128+15) when the signal is handled at once; while `sshd -t` runs (a synchronous child) it is
       // handled when that returns, and the audit may finish first: either way the key is gone.
-      assert.ok(code === 143 || code === 0 || code === 1, `exit ${code}`);
+      assert.ok(code === 143 || code === -1 || code === 0 || code === 1, `exit ${code}`);
       assert.deepEqual(keyDirsOf(pid), [], 'removed on SIGTERM');
     } else {
       assert.equal(keyDirsOf(pid).length, 1, 'SIGKILL cannot be caught: still there');
