@@ -85,7 +85,8 @@ test('issue 10 "Local users can forge sshd in journal mode": logger -t sshd is i
   for (let i = 0; i < 8; i++) forge(`Failed password for root from 198.51.100.8 port ${40000 + i} ssh2`);
   await guard.waitLog((l) => l.msg === 'journal record claims to be sshd but is not from sshd: ignored', 10_000, 'forged record logged');
   const warn = guard.logs.find((l) => l.msg === 'journal record claims to be sshd but is not from sshd: ignored')!;
-  assert.equal(warn.comm, 'logger');
+  // journald may no longer read a fast-exiting logger's name (comm null); its kernel uid is always there.
+  assert.ok(warn.comm === 'logger' || warn.comm === null, JSON.stringify(warn));
   assert.equal(warn.uid, 65534);
   // The real sshd: silent connections from A and B are banned (B is not protected by the forged login).
   for (const h of [atkA, atkB]) {
