@@ -23,7 +23,7 @@ function sshdTestAsync(file: string, key: string): Promise<{ ok: boolean; stderr
 const VALUES = ['bogus', '0', '-1', '3', '2147483648', '1h30m', 'yes', 'NO', 'none', 'any', '10:30', '10:30:5', '5:0:10', '"quoted value"', "'x", '/abs/path', '0999', 'x=y', '*', 'yes extra', '32:129', 'aes128-ctr,', '+ssh-rsa', '-chacha20-poly1305@openssh.com', 'publickey,password publickey', 'keyboard-interactive:pam', '198.51.100.1:0', 'host:*', 'session=5m'];
 const LISTEN = ['198.51.100.1:0', '[::1]:22', '127.0.0.1:99999', '/abs/path', 'user@198.51.100.1/24', '127.0.0.1 rdomain', '127.0.0.1 extra', '[::1', '::1', '127.0.0.1:2222'];
 
-test('value syntax: parseConfig accepts exactly what sshd -t accepts', { timeout: 170_000 }, async () => {
+test('value syntax: parseConfig accepts exactly what sshd -t accepts', { timeout: 600_000 }, async () => {
   const local = localSshd();
   if (!local) throw new Error('needs /usr/sbin/sshd');
   const key = tempHostKey();
