@@ -18,6 +18,7 @@
 import pg from 'pg';
 import { clientConfig, redact, type FleetDatabase } from './connect.ts';
 import { schemaProblem, schemaVersion } from './migrate.ts';
+import { drainQueue, publishScores, readDecisions } from './statements.ts';
 
 export type FleetKind = 'ban' | 'unban' | 'allow' | 'unallow' | 'login';
 
@@ -258,53 +259,29 @@ export class FleetLink {
     }
   }
 
-  /** Publishes the queue in batches of up to 500, one round trip each (publish() per row, in order). */
+  /** Publishes the queue in batches of up to 500, one round trip each. */
   private async flushDecisions(client: pg.Client): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, 500);
-      const rows = batch.map((it) => ({ k: it.kind, t: it.target, s: it.seconds, r: it.reason, e: it.evidence.slice(0, 20), o: it.originId }));
-      const r = await client.query<{ i: number; refused: string | null }>(
-        `SELECT x.i::int AS i, p.refused FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(v, i),
-                LATERAL sshwarden.publish(x.v->>'k', (x.v->>'t')::cidr, (x.v->>'s')::float8, x.v->>'r', x.v->'e', x.v->>'o') p ORDER BY x.i`,
-        [JSON.stringify(rows)],
-      );
-      this.queue.splice(0, batch.length);
-      this.published += batch.length;
-      for (const row of r.rows) {
-        if (row.refused) this.sink.log('warn', 'fleet refused a ban from this server', { target: batch[row.i - 1]?.target, reason: row.refused });
-      }
-    }
+    this.published += await drainQueue(client, this.queue, (level, msg, fields) => this.sink.log(level, msg, fields));
   }
 
   private async flushScores(client: pg.Client): Promise<void> {
     if (this.scores.size === 0) return;
-    const rows = [...this.scores].map(([source, s]) => ({ source, score: s.score, events: s.events }));
+    const scores = this.scores;
     this.scores = new Map();
-    await client.query('SELECT sshwarden.publish_scores($1::jsonb, $2, $3, $4)', [
-      JSON.stringify(rows),
-      this.opts.threshold,
-      Math.max(60, Math.round(this.opts.windowMs / 1000)),
-      Math.max(1, Math.round(this.opts.banMs / 1000)),
-    ]);
+    await publishScores(client, scores, this.opts);
   }
 
   private async catchUp(client: pg.Client): Promise<void> {
     for (let round = 0; round < 100; round++) {
-      const r = await client.query<{ seq: string; server: string; kind: FleetKind; target: string; remaining_ms: number | null; reason: string }>(
-        `SELECT seq, server, kind, CASE WHEN masklen(target) = CASE family(target) WHEN 4 THEN 32 ELSE 128 END THEN host(target) ELSE text(target) END AS target,
-                CASE WHEN until IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM until - now()) * 1000)::float8 END AS remaining_ms, reason
-           FROM sshwarden.decisions WHERE seq > $1 ORDER BY seq LIMIT ${BATCH}`,
-        [this.sink.cursor()],
-      );
-      for (const row of r.rows) {
-        const seq = Number(row.seq);
-        if (row.server !== this.opts.server) {
-          this.sink.apply({ seq, server: row.server, kind: row.kind, target: row.target, remainingMs: row.remaining_ms, reason: row.reason });
+      const rows = await readDecisions(client, this.sink.cursor(), BATCH);
+      for (const d of rows) {
+        if (d.server !== this.opts.server) {
+          this.sink.apply(d);
           this.applied++;
         }
-        this.sink.saveCursor(seq);
+        this.sink.saveCursor(d.seq);
       }
-      if (r.rows.length < BATCH) return;
+      if (rows.length < BATCH) return;
     }
   }
 }
