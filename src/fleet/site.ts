@@ -45,6 +45,7 @@ export class FleetSite {
   private state: FleetStatus['state'] = 'connecting';
   private error: string | null = null;
   private since: number | null = null;
+  private opening = 0;
   private reading = false;
   private readAgain = false;
   private flushing = false;
@@ -253,27 +254,33 @@ export class FleetSite {
   private async connectionFor(m: SiteMember): Promise<Pooled> {
     const have = this.pool.get(m.server);
     if (have) return have;
+    // Connections being opened count against the pool too (the workers open them concurrently).
     const size = Math.max(1, this.opts.poolSize ?? 4);
-    if (this.pool.size >= size) {
-      const idle = [...this.pool.entries()].filter(([, p]) => !p.busy).sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
-      if (idle) {
-        this.pool.delete(idle[0]);
-        await idle[1].client.end().catch(() => {});
-      }
-    }
-    const client = new pg.Client(clientConfig(m.database, { applicationName: `sshwarden-guard ${m.server}` }));
-    client.on('error', () => {}); // a pooled connection's failure shows at its next query
+    this.opening++;
     try {
-      await client.connect();
-      const me = (await client.query<{ me: string }>('SELECT sshwarden.me() AS me')).rows[0].me;
-      if (me !== m.server) throw new Error(`this role is registered as server ${JSON.stringify(me)}, but the config says ${JSON.stringify(m.server)}`);
-    } catch (e) {
-      await client.end().catch(() => {});
-      throw e;
+      if (this.pool.size + this.opening > size) {
+        const idle = [...this.pool.entries()].filter(([, p]) => !p.busy).sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
+        if (idle) {
+          this.pool.delete(idle[0]);
+          await idle[1].client.end().catch(() => {});
+        }
+      }
+      const client = new pg.Client(clientConfig(m.database, { applicationName: `sshwarden-guard ${m.server}` }));
+      client.on('error', () => {}); // a pooled connection's failure shows at its next query
+      try {
+        await client.connect();
+        const me = (await client.query<{ me: string }>('SELECT sshwarden.me() AS me')).rows[0].me;
+        if (me !== m.server) throw new Error(`this role is registered as server ${JSON.stringify(me)}, but the config says ${JSON.stringify(m.server)}`);
+      } catch (e) {
+        await client.end().catch(() => {});
+        throw e;
+      }
+      const p = { client, lastUsed: Date.now(), busy: false };
+      this.pool.set(m.server, p);
+      return p;
+    } finally {
+      this.opening--;
     }
-    const p = { client, lastUsed: Date.now(), busy: false };
-    this.pool.set(m.server, p);
-    return p;
   }
 }
 

@@ -1,4 +1,4 @@
--- sshwarden fleet schema, version 2: a read-only reporting role, and retention.
+-- sshwarden fleet schema, version 3: a read-only reporting role, and retention.
 
 -- Members of sshwarden_reader (e.g. the login role "sshwarden-report" made by
 -- `sshwarden fleet init URL --reader`) may read the fleet tables and nothing else: no function,
@@ -12,7 +12,7 @@ GRANT SELECT ON sshwarden.servers, sshwarden.decisions, sshwarden.scores, sshwar
 GRANT EXECUTE ON FUNCTION sshwarden.setting(text) TO sshwarden_reader;
 
 -- Retention: removes what is older than `p_older_than` and no longer decides anything.
---  * score summaries whose minute bucket ended before the cutoff;
+--  * score summaries whose minute bucket ended before the cutoff, and the rate cap's old counters;
 --  * bans and logins created before the cutoff whose time has run out (a login also only once it
 --    no longer protects: older than authenticated_for);
 --  * unbans created before the cutoff unless a ban of the same target is still in force;
@@ -30,6 +30,7 @@ BEGIN
   IF p_older_than < interval '1 hour' THEN RAISE EXCEPTION 'retention shorter than 1 hour: %', p_older_than; END IF;
   DELETE FROM sshwarden.scores WHERE (bucket + 1) * sshwarden.setting('bucket_seconds') <= extract(epoch FROM cutoff);
   GET DIAGNOSTICS scores = ROW_COUNT;
+  DELETE FROM sshwarden.ban_rate WHERE minute < floor(extract(epoch FROM cutoff) / 60);
   DELETE FROM sshwarden.decisions d WHERE d.created < cutoff AND d.kind = 'ban' AND d.until <= now();
   GET DIAGNOSTICS decisions = ROW_COUNT;
   DELETE FROM sshwarden.decisions d WHERE d.created < cutoff AND d.kind = 'login' AND d.until <= now()
