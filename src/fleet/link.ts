@@ -15,10 +15,10 @@
  * server's, sets `until`: a ban arrives as "N seconds from now", so clock skew between servers
  * does not shorten or stretch it.
  */
-import pg from 'pg';
-import { clientConfig, redact, type FleetDatabase } from './connect.ts';
-import { schemaProblem, schemaVersion } from './migrate.ts';
-import { drainQueue, publishScores, readDecisions } from './statements.ts';
+import type pg from 'pg';
+import { redact, type FleetDatabase } from './connect.ts';
+import { ListenConnection } from './listen.ts';
+import { addScore, drainQueue, enqueue, publishScores, readDecisions } from './statements.ts';
 
 export type FleetKind = 'ban' | 'unban' | 'allow' | 'unallow' | 'login';
 
@@ -81,18 +81,12 @@ export interface FleetStatus {
   since: string | null;
 }
 
-const CHANNEL = 'sshwarden_decisions';
 const BATCH = 1000;
-/** How long a notification waits for the rest of its burst before the catch-up query. */
-const WAKE_DELAY_MS = 20;
 
 export class FleetLink {
   private readonly opts: FleetLinkOptions;
   private readonly sink: FleetSink;
-  private client: pg.Client | null = null;
-  private state: FleetStatus['state'] = 'connecting';
-  private error: string | null = null;
-  private since: number | null = null;
+  private readonly conn: ListenConnection;
   private queue: PublishItem[] = [];
   private scores = new Map<string, { score: number; events: number }>();
   private dropped = 0;
@@ -101,130 +95,71 @@ export class FleetLink {
   private pumping = false;
   private again = false;
   private stopped = false;
-  private retryMs = 1000;
   private timers: NodeJS.Timeout[] = [];
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private wakeTimer: NodeJS.Timeout | null = null;
   private lastHeartbeat = 0;
 
   constructor(opts: FleetLinkOptions, sink: FleetSink) {
     this.opts = opts;
     this.sink = sink;
+    this.conn = new ListenConnection(opts.database, `sshwarden-guard ${opts.server}`, {
+      verify: async (client) => {
+        const me = (await client.query<{ me: string }>('SELECT sshwarden.me() AS me')).rows[0].me;
+        if (me !== opts.server) throw new Error(`this role is registered as server ${JSON.stringify(me)}, but the config says ${JSON.stringify(opts.server)}`);
+      },
+      up: () => {
+        // What happened here while the link was away: republished (idempotent), before the queue.
+        const backlog = this.sink.backlog();
+        this.queue = [...backlog, ...this.queue];
+        this.sink.log('info', 'fleet connected', { database: redact(opts.database.url), server: opts.server, lastSeq: this.sink.cursor(), republish: backlog.length });
+        this.kick();
+      },
+      wake: () => this.kick(),
+      down: (error, wasUp, changed, retryInMs) => {
+        if (changed) this.sink.log(wasUp ? 'error' : 'warn', 'fleet unreachable; deciding locally, retrying', { error, retryInSeconds: retryInMs / 1000 });
+      },
+    });
   }
 
   start(): void {
     this.timers.push(setInterval(() => this.kick(), 1000));
-    void this.connect();
+    this.conn.start();
   }
 
   /** Queues one of this server's decisions for the fleet. */
   publish(item: PublishItem): void {
-    if (this.queue.length >= (this.opts.maxQueue ?? 50_000)) {
-      this.queue.shift();
-      this.dropped++;
-    }
-    this.queue.push(item);
+    this.dropped += enqueue(this.queue, item, this.opts.maxQueue);
     this.kick();
   }
 
   /** Adds to a source's score summary (sent once a second). */
   addScore(source: string, weight: number): void {
-    const s = this.scores.get(source);
-    if (s) {
-      s.score += weight;
-      s.events++;
-    } else if (this.scores.size < 100_000) this.scores.set(source, { score: weight, events: 1 });
+    addScore(this.scores, source, weight);
   }
 
   status(): FleetStatus {
     return {
-      state: this.state,
+      state: this.conn.state,
       server: this.opts.server,
       database: redact(this.opts.database.url),
-      error: this.error,
+      error: this.conn.error,
       lastSeq: this.sink.cursor(),
       queued: this.queue.length,
       dropped: this.dropped,
       published: this.published,
       applied: this.applied,
-      since: this.since === null ? null : new Date(this.since).toISOString(),
+      since: this.conn.since === null ? null : new Date(this.conn.since).toISOString(),
     };
   }
 
   get up(): boolean {
-    return this.state === 'up';
+    return this.conn.state === 'up';
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (let i = 0; i < 50 && this.pumping; i++) await new Promise((r) => setTimeout(r, 20));
-    await this.client?.end().catch(() => {});
-    this.client = null;
-  }
-
-  // ---- connection ----------------------------------------------------------------------------
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    this.state = this.state === 'up' ? 'down' : this.state;
-    let client: pg.Client;
-    try {
-      client = new pg.Client(clientConfig(this.opts.database, { applicationName: `sshwarden-guard ${this.opts.server}` }));
-    } catch (e) {
-      return this.down((e as Error).message, null);
-    }
-    client.on('error', (e) => this.down(e.message, client));
-    client.on('end', () => this.down('connection closed', client));
-    client.on('notification', (n) => {
-      // A burst of decisions wakes the link once: catch-up reads them all in one query.
-      if (n.channel === CHANNEL && !this.wakeTimer) this.wakeTimer = setTimeout(() => ((this.wakeTimer = null), this.kick()), WAKE_DELAY_MS);
-    });
-    try {
-      await client.connect();
-      const problem = schemaProblem(await schemaVersion(client));
-      if (problem) throw new Error(problem);
-      const me = (await client.query<{ me: string }>('SELECT sshwarden.me() AS me')).rows[0].me;
-      if (me !== this.opts.server) throw new Error(`this role is registered as server ${JSON.stringify(me)}, but the config says ${JSON.stringify(this.opts.server)}`);
-      await client.query(`LISTEN ${CHANNEL}`);
-    } catch (e) {
-      await client.end().catch(() => {});
-      return this.down((e as Error).message, null);
-    }
-    if (this.stopped) {
-      await client.end().catch(() => {});
-      return;
-    }
-    this.client = client;
-    this.state = 'up';
-    this.error = null;
-    this.since = Date.now();
-    this.retryMs = 1000;
-    // What happened here while the link was away: republished (idempotent), before the queue.
-    const backlog = this.sink.backlog();
-    this.queue = [...backlog, ...this.queue];
-    this.sink.log('info', 'fleet connected', { database: redact(this.opts.database.url), server: this.opts.server, lastSeq: this.sink.cursor(), republish: backlog.length });
-    this.kick();
-  }
-
-  private down(error: string, client: pg.Client | null): void {
-    if (client !== null && client !== this.client) return; // an old connection's late event
-    if (this.stopped) return;
-    const wasUp = this.state === 'up';
-    this.client = null;
-    this.state = 'down';
-    if (client) client.end().catch(() => {});
-    if (wasUp || this.error !== error) this.sink.log(wasUp ? 'error' : 'warn', 'fleet unreachable; deciding locally, retrying', { error, retryInSeconds: this.retryMs / 1000 });
-    this.error = error;
-    if (this.stopped || this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connect();
-    }, this.retryMs);
-    this.reconnectTimer.unref?.();
-    this.retryMs = Math.min(30_000, this.retryMs * 2);
+    await this.conn.stop();
   }
 
   // ---- the pump: publish, then read ----------------------------------------------------------
@@ -238,8 +173,8 @@ export class FleetLink {
   }
 
   private async pump(): Promise<void> {
-    const client = this.client;
-    if (!client || this.state !== 'up') return;
+    const client = this.conn.client;
+    if (!client || this.conn.state !== 'up') return;
     this.pumping = true;
     try {
       do {
@@ -251,9 +186,9 @@ export class FleetLink {
           await client.query('SELECT sshwarden.heartbeat($1, $2)', [this.sink.cursor(), this.opts.version]);
           this.lastHeartbeat = Date.now();
         }
-      } while (this.again && this.client === client && !this.stopped);
+      } while (this.again && this.conn.client === client && !this.stopped);
     } catch (e) {
-      this.down((e as Error).message, client);
+      this.conn.lost((e as Error).message, client);
     } finally {
       this.pumping = false;
     }

@@ -14,8 +14,8 @@
  */
 import pg from 'pg';
 import { clientConfig, redact, type FleetDatabase } from './connect.ts';
-import { schemaProblem, schemaVersion } from './migrate.ts';
-import { drainQueue, publishScores, readDecisions } from './statements.ts';
+import { ListenConnection } from './listen.ts';
+import { addScore, drainQueue, enqueue, publishScores, readDecisions } from './statements.ts';
 import type { FleetDecision, FleetLinkOptions, FleetSink, FleetStatus, PublishItem } from './link.ts';
 
 export interface FleetSiteOptions {
@@ -26,9 +26,7 @@ export interface FleetSiteOptions {
   log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void;
 }
 
-const CHANNEL = 'sshwarden_decisions';
 const BATCH = 5000;
-const WAKE_DELAY_MS = 20;
 const HEARTBEAT_MS = 5000;
 
 interface Pooled {
@@ -41,23 +39,32 @@ export class FleetSite {
   private readonly opts: FleetSiteOptions;
   private readonly members = new Map<string, SiteMember>();
   private readonly pool = new Map<string, Pooled>();
-  private client: pg.Client | null = null;
-  private state: FleetStatus['state'] = 'connecting';
-  private error: string | null = null;
-  private since: number | null = null;
+  private readonly conn: ListenConnection;
   private opening = 0;
   private reading = false;
   private readAgain = false;
   private flushing = false;
   private flushAgain = false;
   private stopped = false;
-  private retryMs = 1000;
   private timer: NodeJS.Timeout | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private wakeTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: FleetSiteOptions) {
     this.opts = opts;
+    this.conn = new ListenConnection(opts.listener, 'sshwarden-site', {
+      up: () => {
+        // What the members hold is republished (idempotent by origin id), before their queues.
+        let republish = 0;
+        for (const m of this.members.values()) republish += m.requeueBacklog();
+        this.opts.log('info', 'fleet site connected', { database: redact(opts.listener.url), members: this.members.size, republish });
+        for (const m of this.members.values()) m.connected();
+        this.read();
+        this.flush();
+      },
+      wake: () => this.read(),
+      down: (error, wasUp, changed, retryInMs) => {
+        if (changed) this.opts.log(wasUp ? 'error' : 'warn', 'fleet site unreachable; members decide locally, retrying', { error, retryInSeconds: retryInMs / 1000 });
+      },
+    });
   }
 
   /** A guard of this site: its own server name and role (opts.database, for publishing), its own sink and cursor. */
@@ -73,28 +80,25 @@ export class FleetSite {
       this.read();
       this.flush();
     }, 1000);
-    void this.connect();
+    this.conn.start();
   }
 
   get up(): boolean {
-    return this.state === 'up';
+    return this.conn.state === 'up';
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (let i = 0; i < 100 && (this.reading || this.flushing); i++) await new Promise((r) => setTimeout(r, 20));
-    await this.client?.end().catch(() => {});
-    this.client = null;
+    await this.conn.stop();
     await Promise.all([...this.pool.values()].map((p) => p.client.end().catch(() => {})));
     this.pool.clear();
   }
 
   /** @internal the members' view of the listener. */
   listenerStatus(): { state: FleetStatus['state']; error: string | null; since: number | null; database: string } {
-    return { state: this.state, error: this.error, since: this.since, database: redact(this.opts.listener.url) };
+    return { state: this.conn.state, error: this.conn.error, since: this.conn.since, database: redact(this.opts.listener.url) };
   }
 
   /** @internal a member has something to publish. */
@@ -118,64 +122,6 @@ export class FleetSite {
 
   // ---- the listener: one LISTEN, one catch-up for every member --------------------------------
 
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    let client: pg.Client;
-    try {
-      client = new pg.Client(clientConfig(this.opts.listener, { applicationName: 'sshwarden-site' }));
-    } catch (e) {
-      return this.down((e as Error).message, null);
-    }
-    client.on('error', (e) => this.down(e.message, client));
-    client.on('end', () => this.down('connection closed', client));
-    client.on('notification', (n) => {
-      if (n.channel === CHANNEL && !this.wakeTimer) this.wakeTimer = setTimeout(() => ((this.wakeTimer = null), this.read()), WAKE_DELAY_MS);
-    });
-    try {
-      await client.connect();
-      const problem = schemaProblem(await schemaVersion(client));
-      if (problem) throw new Error(problem);
-      await client.query(`LISTEN ${CHANNEL}`);
-    } catch (e) {
-      await client.end().catch(() => {});
-      return this.down((e as Error).message, null);
-    }
-    if (this.stopped) {
-      await client.end().catch(() => {});
-      return;
-    }
-    this.client = client;
-    this.state = 'up';
-    this.error = null;
-    this.since = Date.now();
-    this.retryMs = 1000;
-    // What the members hold is republished (idempotent by origin id), before their queues.
-    let republish = 0;
-    for (const m of this.members.values()) republish += m.requeueBacklog();
-    this.opts.log('info', 'fleet site connected', { database: redact(this.opts.listener.url), members: this.members.size, republish });
-    for (const m of this.members.values()) m.connected();
-    this.read();
-    this.flush();
-  }
-
-  private down(error: string, client: pg.Client | null): void {
-    if (client !== null && client !== this.client) return;
-    if (this.stopped) return;
-    const wasUp = this.state === 'up';
-    this.client = null;
-    this.state = 'down';
-    if (client) client.end().catch(() => {});
-    if (wasUp || this.error !== error) this.opts.log(wasUp ? 'error' : 'warn', 'fleet site unreachable; members decide locally, retrying', { error, retryInSeconds: this.retryMs / 1000 });
-    this.error = error;
-    if (this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connect();
-    }, this.retryMs);
-    this.reconnectTimer.unref?.();
-    this.retryMs = Math.min(30_000, this.retryMs * 2);
-  }
-
   private read(): void {
     if (this.reading) {
       this.readAgain = true;
@@ -185,8 +131,8 @@ export class FleetSite {
   }
 
   private async readAll(): Promise<void> {
-    const client = this.client;
-    if (!client || this.state !== 'up' || this.members.size === 0) return;
+    const client = this.conn.client;
+    if (!client || this.conn.state !== 'up' || this.members.size === 0) return;
     this.reading = true;
     try {
       do {
@@ -198,9 +144,9 @@ export class FleetSite {
           for (const m of this.members.values()) m.deliver(rows);
           if (rows.length < BATCH) break;
         }
-      } while (this.readAgain && this.client === client && !this.stopped);
+      } while (this.readAgain && this.conn.client === client && !this.stopped);
     } catch (e) {
-      this.down((e as Error).message, client);
+      this.conn.lost((e as Error).message, client);
     } finally {
       this.reading = false;
     }
@@ -213,7 +159,7 @@ export class FleetSite {
     try {
       do {
         this.flushAgain = false;
-        if (this.state !== 'up') return;
+        if (this.conn.state !== 'up') return;
         const now = Date.now();
         const due = [...this.members.values()].filter((m) => m.hasWork(now, this.pool.has(m.server)));
         const size = Math.max(1, this.opts.poolSize ?? 4);
@@ -311,20 +257,12 @@ export class SiteMember {
   }
 
   publish(item: PublishItem): void {
-    if (this.queue.length >= (this.opts.maxQueue ?? 50_000)) {
-      this.queue.shift();
-      this.dropped++;
-    }
-    this.queue.push(item);
+    this.dropped += enqueue(this.queue, item, this.opts.maxQueue);
     this.site.flush();
   }
 
   addScore(source: string, weight: number): void {
-    const s = this.scores.get(source);
-    if (s) {
-      s.score += weight;
-      s.events++;
-    } else if (this.scores.size < 100_000) this.scores.set(source, { score: weight, events: 1 });
+    addScore(this.scores, source, weight);
   }
 
   get up(): boolean {

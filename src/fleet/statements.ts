@@ -58,3 +58,23 @@ export async function drainQueue(client: pg.Client, queue: PublishItem[], log: (
   }
   return n;
 }
+
+/** Appends `item` to a bounded queue (default 50,000; the oldest is dropped, it is republished from the store on connect); returns how many were dropped. */
+export function enqueue(queue: PublishItem[], item: PublishItem, max = 50_000): number {
+  let dropped = 0;
+  if (queue.length >= max) {
+    queue.shift();
+    dropped = 1;
+  }
+  queue.push(item);
+  return dropped;
+}
+
+/** Adds one event of `weight` to a source's summary (at most 100,000 sources between two sends). */
+export function addScore(scores: Map<string, { score: number; events: number }>, source: string, weight: number): void {
+  const s = scores.get(source);
+  if (s) {
+    s.score += weight;
+    s.events++;
+  } else if (scores.size < 100_000) scores.set(source, { score: weight, events: 1 });
+}
