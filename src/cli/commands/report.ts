@@ -4,6 +4,10 @@ import type { Command } from '@commander-js/extra-typings';
 import { addLogInputOptions, positiveInt } from '../log-inputs.ts';
 
 export interface ReportOpts {
+  /** --fleet: the report over the whole fleet from PostgreSQL (./report-fleet.ts). */
+  fleet?: string;
+  passwordFile?: string;
+  hours: number;
   output?: string;
   config?: string;
   format?: string;
@@ -15,9 +19,6 @@ export interface ReportOpts {
   unit?: string[];
   loginGraceTime: number;
   json?: boolean;
-  fleet?: string;
-  passwordFile?: string;
-  hours: number;
 }
 
 export function registerReport(program: Command): void {
@@ -46,8 +47,8 @@ Examples:
   sshwarden report --journal --since "7 days ago" -o week.html
   sshwarden report auth.log --config /etc/ssh/sshd_config -o r.html   # adds the audit findings
   journalctl -u ssh -o json | sshwarden report - -o r.html
-  sshwarden report auth.log --json > page-data.json          # the data behind the page
   sshwarden report --fleet postgres://sshwarden-report@db.example.org/sshwarden --password-file report.password -o fleet.html
+  sshwarden report auth.log --json > page-data.json          # the data behind the page
 
 The page holds aggregated data (time buckets, sources, findings), not every line: it stays small
 for large logs, opens from disk in any current browser, and can be mailed or attached to a ticket.
