@@ -5,12 +5,12 @@
  * logins, score summaries that cross the fleet threshold); the report, read with the read-only
  * role sshwarden-report, shows exactly those numbers, in --json and on the page (figures, bans by
  * origin, the per-server table, top sources, which servers refused whom, the timeline drawn).
- * The reporting role cannot write; a wrong password, log files with --fleet are one clear line.
+ * A screenshot of the page is kept in $REPORT_SCREENSHOTS when that is set. The reporting role cannot write; a wrong password, log files with --fleet are one clear line.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -132,6 +132,10 @@ test('the page in Chromium: no errors, no request, charts drawn, the same number
     ]);
     assert.deepEqual((await tableRows(o.page, 'sources-table'))[0], ['198.51.100.20', '65', '7', '2', '1', 'yes']);
     assert.equal((await tableRows(o.page, 'refusals-table')).length, 4);
+    // A full-page screenshot (kept in $REPORT_SCREENSHOTS when that is set, like the log report's).
+    const shot = join(process.env.REPORT_SCREENSHOTS ?? dir, 'fleet-report.png');
+    await o.page.screenshot({ path: shot, fullPage: true });
+    assert.ok(statSync(shot).size > 10_000, `${shot} written`);
     await o.page.selectOption('#refusals-server', 'web-b');
     assert.deepEqual(await tableRows(o.page, 'refusals-table'), [['web-b', '198.51.100.20', '35', '4', 'no']]);
   } finally {
