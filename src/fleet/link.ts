@@ -15,9 +15,10 @@
  * server's, sets `until`: a ban arrives as "N seconds from now", so clock skew between servers
  * does not shorten or stretch it.
  */
-import pg from 'pg';
-import { clientConfig, redact, type FleetDatabase } from './connect.ts';
-import { schemaProblem, schemaVersion } from './migrate.ts';
+import type pg from 'pg';
+import { redact, type FleetDatabase } from './connect.ts';
+import { ListenConnection } from './listen.ts';
+import { addScore, drainQueue, enqueue, publishScores, readDecisions } from './statements.ts';
 
 export type FleetKind = 'ban' | 'unban' | 'allow' | 'unallow' | 'login';
 
@@ -80,18 +81,12 @@ export interface FleetStatus {
   since: string | null;
 }
 
-const CHANNEL = 'sshwarden_decisions';
 const BATCH = 1000;
-/** How long a notification waits for the rest of its burst before the catch-up query. */
-const WAKE_DELAY_MS = 20;
 
 export class FleetLink {
   private readonly opts: FleetLinkOptions;
   private readonly sink: FleetSink;
-  private client: pg.Client | null = null;
-  private state: FleetStatus['state'] = 'connecting';
-  private error: string | null = null;
-  private since: number | null = null;
+  private readonly conn: ListenConnection;
   private queue: PublishItem[] = [];
   private scores = new Map<string, { score: number; events: number }>();
   private dropped = 0;
@@ -100,130 +95,71 @@ export class FleetLink {
   private pumping = false;
   private again = false;
   private stopped = false;
-  private retryMs = 1000;
   private timers: NodeJS.Timeout[] = [];
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private wakeTimer: NodeJS.Timeout | null = null;
   private lastHeartbeat = 0;
 
   constructor(opts: FleetLinkOptions, sink: FleetSink) {
     this.opts = opts;
     this.sink = sink;
+    this.conn = new ListenConnection(opts.database, `sshwarden-guard ${opts.server}`, {
+      verify: async (client) => {
+        const me = (await client.query<{ me: string }>('SELECT sshwarden.me() AS me')).rows[0].me;
+        if (me !== opts.server) throw new Error(`this role is registered as server ${JSON.stringify(me)}, but the config says ${JSON.stringify(opts.server)}`);
+      },
+      up: () => {
+        // What happened here while the link was away: republished (idempotent), before the queue.
+        const backlog = this.sink.backlog();
+        this.queue = [...backlog, ...this.queue];
+        this.sink.log('info', 'fleet connected', { database: redact(opts.database.url), server: opts.server, lastSeq: this.sink.cursor(), republish: backlog.length });
+        this.kick();
+      },
+      wake: () => this.kick(),
+      down: (error, wasUp, changed, retryInMs) => {
+        if (changed) this.sink.log(wasUp ? 'error' : 'warn', 'fleet unreachable; deciding locally, retrying', { error, retryInSeconds: retryInMs / 1000 });
+      },
+    });
   }
 
   start(): void {
     this.timers.push(setInterval(() => this.kick(), 1000));
-    void this.connect();
+    this.conn.start();
   }
 
   /** Queues one of this server's decisions for the fleet. */
   publish(item: PublishItem): void {
-    if (this.queue.length >= (this.opts.maxQueue ?? 50_000)) {
-      this.queue.shift();
-      this.dropped++;
-    }
-    this.queue.push(item);
+    this.dropped += enqueue(this.queue, item, this.opts.maxQueue);
     this.kick();
   }
 
   /** Adds to a source's score summary (sent once a second). */
   addScore(source: string, weight: number): void {
-    const s = this.scores.get(source);
-    if (s) {
-      s.score += weight;
-      s.events++;
-    } else if (this.scores.size < 100_000) this.scores.set(source, { score: weight, events: 1 });
+    addScore(this.scores, source, weight);
   }
 
   status(): FleetStatus {
     return {
-      state: this.state,
+      state: this.conn.state,
       server: this.opts.server,
       database: redact(this.opts.database.url),
-      error: this.error,
+      error: this.conn.error,
       lastSeq: this.sink.cursor(),
       queued: this.queue.length,
       dropped: this.dropped,
       published: this.published,
       applied: this.applied,
-      since: this.since === null ? null : new Date(this.since).toISOString(),
+      since: this.conn.since === null ? null : new Date(this.conn.since).toISOString(),
     };
   }
 
   get up(): boolean {
-    return this.state === 'up';
+    return this.conn.state === 'up';
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (let i = 0; i < 50 && this.pumping; i++) await new Promise((r) => setTimeout(r, 20));
-    await this.client?.end().catch(() => {});
-    this.client = null;
-  }
-
-  // ---- connection ----------------------------------------------------------------------------
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    this.state = this.state === 'up' ? 'down' : this.state;
-    let client: pg.Client;
-    try {
-      client = new pg.Client(clientConfig(this.opts.database, { applicationName: `sshwarden-guard ${this.opts.server}` }));
-    } catch (e) {
-      return this.down((e as Error).message, null);
-    }
-    client.on('error', (e) => this.down(e.message, client));
-    client.on('end', () => this.down('connection closed', client));
-    client.on('notification', (n) => {
-      // A burst of decisions wakes the link once: catch-up reads them all in one query.
-      if (n.channel === CHANNEL && !this.wakeTimer) this.wakeTimer = setTimeout(() => ((this.wakeTimer = null), this.kick()), WAKE_DELAY_MS);
-    });
-    try {
-      await client.connect();
-      const problem = schemaProblem(await schemaVersion(client));
-      if (problem) throw new Error(problem);
-      const me = (await client.query<{ me: string }>('SELECT sshwarden.me() AS me')).rows[0].me;
-      if (me !== this.opts.server) throw new Error(`this role is registered as server ${JSON.stringify(me)}, but the config says ${JSON.stringify(this.opts.server)}`);
-      await client.query(`LISTEN ${CHANNEL}`);
-    } catch (e) {
-      await client.end().catch(() => {});
-      return this.down((e as Error).message, null);
-    }
-    if (this.stopped) {
-      await client.end().catch(() => {});
-      return;
-    }
-    this.client = client;
-    this.state = 'up';
-    this.error = null;
-    this.since = Date.now();
-    this.retryMs = 1000;
-    // What happened here while the link was away: republished (idempotent), before the queue.
-    const backlog = this.sink.backlog();
-    this.queue = [...backlog, ...this.queue];
-    this.sink.log('info', 'fleet connected', { database: redact(this.opts.database.url), server: this.opts.server, lastSeq: this.sink.cursor(), republish: backlog.length });
-    this.kick();
-  }
-
-  private down(error: string, client: pg.Client | null): void {
-    if (client !== null && client !== this.client) return; // an old connection's late event
-    if (this.stopped) return;
-    const wasUp = this.state === 'up';
-    this.client = null;
-    this.state = 'down';
-    if (client) client.end().catch(() => {});
-    if (wasUp || this.error !== error) this.sink.log(wasUp ? 'error' : 'warn', 'fleet unreachable; deciding locally, retrying', { error, retryInSeconds: this.retryMs / 1000 });
-    this.error = error;
-    if (this.stopped || this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connect();
-    }, this.retryMs);
-    this.reconnectTimer.unref?.();
-    this.retryMs = Math.min(30_000, this.retryMs * 2);
+    await this.conn.stop();
   }
 
   // ---- the pump: publish, then read ----------------------------------------------------------
@@ -237,8 +173,8 @@ export class FleetLink {
   }
 
   private async pump(): Promise<void> {
-    const client = this.client;
-    if (!client || this.state !== 'up') return;
+    const client = this.conn.client;
+    if (!client || this.conn.state !== 'up') return;
     this.pumping = true;
     try {
       do {
@@ -250,61 +186,37 @@ export class FleetLink {
           await client.query('SELECT sshwarden.heartbeat($1, $2)', [this.sink.cursor(), this.opts.version]);
           this.lastHeartbeat = Date.now();
         }
-      } while (this.again && this.client === client && !this.stopped);
+      } while (this.again && this.conn.client === client && !this.stopped);
     } catch (e) {
-      this.down((e as Error).message, client);
+      this.conn.lost((e as Error).message, client);
     } finally {
       this.pumping = false;
     }
   }
 
-  /** Publishes the queue in batches of up to 500, one round trip each (publish() per row, in order). */
+  /** Publishes the queue in batches of up to 500, one round trip each. */
   private async flushDecisions(client: pg.Client): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, 500);
-      const rows = batch.map((it) => ({ k: it.kind, t: it.target, s: it.seconds, r: it.reason, e: it.evidence.slice(0, 20), o: it.originId }));
-      const r = await client.query<{ i: number; refused: string | null }>(
-        `SELECT x.i::int AS i, p.refused FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(v, i),
-                LATERAL sshwarden.publish(x.v->>'k', (x.v->>'t')::cidr, (x.v->>'s')::float8, x.v->>'r', x.v->'e', x.v->>'o') p ORDER BY x.i`,
-        [JSON.stringify(rows)],
-      );
-      this.queue.splice(0, batch.length);
-      this.published += batch.length;
-      for (const row of r.rows) {
-        if (row.refused) this.sink.log('warn', 'fleet refused a ban from this server', { target: batch[row.i - 1]?.target, reason: row.refused });
-      }
-    }
+    this.published += await drainQueue(client, this.queue, (level, msg, fields) => this.sink.log(level, msg, fields));
   }
 
   private async flushScores(client: pg.Client): Promise<void> {
     if (this.scores.size === 0) return;
-    const rows = [...this.scores].map(([source, s]) => ({ source, score: s.score, events: s.events }));
+    const scores = this.scores;
     this.scores = new Map();
-    await client.query('SELECT sshwarden.publish_scores($1::jsonb, $2, $3, $4)', [
-      JSON.stringify(rows),
-      this.opts.threshold,
-      Math.max(60, Math.round(this.opts.windowMs / 1000)),
-      Math.max(1, Math.round(this.opts.banMs / 1000)),
-    ]);
+    await publishScores(client, scores, this.opts);
   }
 
   private async catchUp(client: pg.Client): Promise<void> {
     for (let round = 0; round < 100; round++) {
-      const r = await client.query<{ seq: string; server: string; kind: FleetKind; target: string; remaining_ms: number | null; reason: string }>(
-        `SELECT seq, server, kind, CASE WHEN masklen(target) = CASE family(target) WHEN 4 THEN 32 ELSE 128 END THEN host(target) ELSE text(target) END AS target,
-                CASE WHEN until IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM until - now()) * 1000)::float8 END AS remaining_ms, reason
-           FROM sshwarden.decisions WHERE seq > $1 ORDER BY seq LIMIT ${BATCH}`,
-        [this.sink.cursor()],
-      );
-      for (const row of r.rows) {
-        const seq = Number(row.seq);
-        if (row.server !== this.opts.server) {
-          this.sink.apply({ seq, server: row.server, kind: row.kind, target: row.target, remainingMs: row.remaining_ms, reason: row.reason });
+      const rows = await readDecisions(client, this.sink.cursor(), BATCH);
+      for (const d of rows) {
+        if (d.server !== this.opts.server) {
+          this.sink.apply(d);
           this.applied++;
         }
-        this.sink.saveCursor(seq);
+        this.sink.saveCursor(d.seq);
       }
-      if (r.rows.length < BATCH) return;
+      if (rows.length < BATCH) return;
     }
   }
 }

@@ -96,3 +96,21 @@ export async function registerServer(client: Client, name: string, password: str
     throw e;
   }
 }
+
+/** The login role `sshwarden fleet init --reader` makes for reports: a member of sshwarden_reader (SELECT only). */
+export const READER_ROLE = 'sshwarden-report'; // a hyphen: no server's role (roleFor) can be named so
+
+/** Creates or updates the reporting login role (read-only: member of sshwarden_reader, made by migration 003). */
+export async function registerReader(client: Client, password: string): Promise<{ role: string; created: boolean }> {
+  const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [READER_ROLE])).rowCount! > 0;
+  const id = client.escapeIdentifier(READER_ROLE);
+  if (!exists) await client.query(`CREATE ROLE ${id} LOGIN IN ROLE sshwarden_reader`);
+  await client.query(`ALTER ROLE ${id} WITH LOGIN PASSWORD ${client.escapeLiteral(password)} CONNECTION LIMIT 4`);
+  return { role: READER_ROLE, created: !exists };
+}
+
+/** Retention: removes scores and decisions older than `seconds` that no longer decide anything (see migration 003). */
+export async function prune(client: Client, seconds: number): Promise<{ scores: number; decisions: number }> {
+  const r = await client.query<{ scores: string; decisions: string }>('SELECT scores, decisions FROM sshwarden.prune(make_interval(secs => $1))', [seconds]);
+  return { scores: Number(r.rows[0].scores), decisions: Number(r.rows[0].decisions) };
+}

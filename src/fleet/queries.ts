@@ -92,6 +92,6 @@ export async function whyAddress(client: Client, address: string, hours = 24): P
 }
 
 /** `198.51.100.7/32` → `198.51.100.7` (PostgreSQL's text() of a host cidr keeps the mask). */
-function hostText(t: string): string {
+export function hostText(t: string): string {
   return t.replace(/\/(32|128)$/, '');
 }

@@ -485,7 +485,7 @@ export class GuardDaemon {
     }
     this.activeBans.set(d.target, d.until);
     this.enqueue([{ target: d.target, family: d.family, until: d.until }], removes);
-    if (origin !== 'fleet') this.fleet?.publishBan(d.target, now, d.until, d.reason, d.evidence as unknown[]);
+    if (origin !== 'fleet') this.fleet?.publishBan(d.target, now, d.until, d.reason, d.evidence as unknown[], origin);
   }
 
   // ---- fleet ---------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ export interface FleetHost {
   log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void;
   cursor(): number;
   saveCursor(seq: number): void;
-  /** Active bans decided here (origin auto/manual): target, since, until, reason. */
-  localBans(): { target: string; since: number; until: number; reason: string }[];
+  /** Active bans decided here (origin auto/manual): target, since, until, reason, origin. */
+  localBans(): { target: string; since: number; until: number; reason: string; origin: string }[];
   /** Logins learned here: address, last login (ms). */
   logins(): { address: string; last: number }[];
   /** Runtime allowlist entries added here. */
@@ -93,8 +93,9 @@ export class FleetSync {
     this.link?.addScore(source, weight);
   }
 
-  publishBan(target: string, since: number, until: number, reason: string, evidence: unknown[]): void {
-    this.link?.publish({ kind: 'ban', target, seconds: Math.max(1, Math.round((until - this.host.now()) / 1000)), reason, evidence, originId: `ban:${target}:${since}` });
+  /** `origin` manual (an operator's `sshwarden ban`) marks the origin id `manual:…`, so the fleet report can tell it from the guard's own bans. */
+  publishBan(target: string, since: number, until: number, reason: string, evidence: unknown[], origin: string): void {
+    this.link?.publish({ kind: 'ban', target, seconds: Math.max(1, Math.round((until - this.host.now()) / 1000)), reason, evidence, originId: banOriginId(target, since, origin) });
   }
 
   publishUnban(target: string): void {
@@ -125,7 +126,7 @@ export class FleetSync {
     for (const a of this.host.allows()) out.push({ kind: 'allow', target: a.cidr, seconds: null, reason: 'sshwarden allow', evidence: [], originId: `allow:${a.cidr}:${a.added}` });
     for (const l of this.host.logins()) out.push(this.loginItem(l.address, l.last));
     for (const b of this.host.localBans()) {
-      out.push({ kind: 'ban', target: b.target, seconds: Math.max(1, Math.round((b.until - this.host.now()) / 1000)), reason: b.reason, evidence: [], originId: `ban:${b.target}:${b.since}` });
+      out.push({ kind: 'ban', target: b.target, seconds: Math.max(1, Math.round((b.until - this.host.now()) / 1000)), reason: b.reason, evidence: [], originId: banOriginId(b.target, b.since, b.origin) });
     }
     return out;
   }
@@ -152,4 +153,9 @@ export class FleetSync {
     }
     this.host.countApplied(d.kind);
   }
+}
+
+/** A ban's idempotency key in the fleet: `ban:T:since`, or `manual:ban:T:since` for an operator's ban. */
+function banOriginId(target: string, since: number, origin: string): string {
+  return `${origin === 'manual' ? 'manual:' : ''}ban:${target}:${since}`;
 }

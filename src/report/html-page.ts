@@ -40,7 +40,8 @@ function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 }
 
-export function renderPage(data: PageData, assets: PageAssets): string {
+/** `data` is the page data its script draws: PageData for report.js, FleetReportData (src/fleet/report-queries.ts) for fleet.js. */
+export function renderPage(data: PageData | object, assets: PageAssets, title = 'sshwarden report'): string {
   const chartJs = inlineScript(assets.chartJs);
   const appJs = inlineScript(assets.appJs);
   // Only these two scripts may run (by hash): no inline event handler, no other script, no request.
@@ -52,7 +53,7 @@ export function renderPage(data: PageData, assets: PageAssets): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="color-scheme" content="light dark">
-<title>sshwarden report</title>
+<title>${title.replace(/[<>&"]/g, '')}</title>
 <style>${inlineStyle(assets.chartCss)}</style>
 <style>${inlineStyle(assets.appCss)}</style>
 </head>

@@ -8,13 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PageAssets } from './html-page.ts';
 
-export function readPageAssets(): PageAssets {
+/** `script`: the page's own script in ./page/ (report.js, or fleet.js for `report --fleet`). */
+export function readPageAssets(script: 'report.js' | 'fleet.js' = 'report.js'): PageAssets {
   const here = dirname(fileURLToPath(import.meta.url));
   const uplotDist = dirname(createRequire(import.meta.url).resolve('uplot'));
   return {
     chartJs: readFileSync(join(uplotDist, 'uPlot.iife.min.js'), 'utf8'),
     chartCss: readFileSync(join(uplotDist, 'uPlot.min.css'), 'utf8'),
-    appJs: readFileSync(join(here, 'page', 'report.js'), 'utf8'),
+    appJs: readFileSync(join(here, 'page', script), 'utf8'),
     appCss: readFileSync(join(here, 'page', 'report.css'), 'utf8'),
   };
 }

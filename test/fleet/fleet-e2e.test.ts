@@ -104,6 +104,8 @@ test('(2) a ban decided on A is in the nft sets of B and C within about a second
   const fanout = Date.now() - tBan;
   process.stdout.write(`# fan-out A → B, C (nft sets, polled every 100 ms): ${fanout} ms after the ban command returned (${tBan - t0} ms for the command)\n`);
   assert.ok(fanout < 2000, `fan-out took ${fanout} ms`);
+  // An operator's ban is published as such (the fleet report counts it as "operator", not "local").
+  assert.match(db.psql(`SELECT origin_id FROM sshwarden.decisions WHERE server = 'web-a' AND kind = 'ban' AND target = '${target}'`, 'sshwarden').trim(), /^manual:ban:198\.51\.100\.9:\d+$/);
 });
 
 test('(3) a user who logged in on A and then fails passwords on B is not banned on B', async () => {

@@ -43,11 +43,11 @@ test('fleet init creates the schema and one role per server; running it again ch
   const r = cli(['fleet', 'init', db.url('postgres'), '--server', 'web-a', '--server', 'web-b', '--server', 'web-c', '--password-dir', dir, '--json'], { PGPASSWORD: db.superPassword });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(out.schema, { from: 0, to: 1 });
+  assert.deepEqual(out.schema, { from: 0, to: 3 });
   assert.deepEqual(out.servers.map((s: { role: string }) => s.role), ['sshwarden_web_a', 'sshwarden_web_b', 'sshwarden_web_c']);
   const again = cli(['fleet', 'init', db.url('postgres'), '--server', 'web-a', '--password-dir', dir, '--json'], { PGPASSWORD: db.superPassword });
   assert.equal(again.status, 0, again.stderr);
-  assert.deepEqual(JSON.parse(again.stdout).schema, { from: 1, to: 1 });
+  assert.deepEqual(JSON.parse(again.stdout).schema, { from: 3, to: 3 });
   assert.equal(db.psql("SELECT count(*) FROM sshwarden.servers", 'sshwarden').trim(), '4'); // 3 + the fleet rule
 });
 
@@ -150,7 +150,7 @@ test('bad input: a password in the URL, a wrong password, a newer schema: one li
   try {
     const newer = cli(['fleet', 'init', db.url('postgres')], { PGPASSWORD: db.superPassword });
     assert.equal(newer.status, 4);
-    assert.match(newer.stderr, /schema is version 99, newer than this sshwarden knows \(1\)/);
+    assert.match(newer.stderr, /schema is version 99, newer than this sshwarden knows \(3\)/);
   } finally {
     db.psql('DELETE FROM sshwarden.schema_migrations WHERE version = 99', 'sshwarden');
   }

@@ -4,7 +4,8 @@
  * and failed: the page must not make any (the test asserts that the only one is the page itself).
  * Console errors, page errors and dialogs are recorded so a test can assert there were none.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,6 +76,16 @@ export class TestBrowser {
     return { page, errors, dialogs, requests, loadMs };
   }
 
+  /** Opens a report page and asserts it is self-contained and clean: nothing referenced from elsewhere, no request but itself, no error, no dialog. */
+  async openClean(file: string): Promise<OpenedPage> {
+    assert.ok(!/<(script|link|img)[^>]+(src|href)=/i.test(readFileSync(file, 'utf8')), 'nothing loaded from elsewhere');
+    const o = await this.open(file);
+    assert.deepEqual(o.errors, []);
+    assert.deepEqual(o.dialogs, []);
+    assert.deepEqual([...new Set(o.requests)], [o.page.url()], 'the only request is the page itself');
+    return o;
+  }
+
   async close(): Promise<void> {
     try {
       await this.context?.close();
@@ -100,4 +111,10 @@ export async function canvasInkPixels(page: Page, selector: string): Promise<num
     for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
     return n;
   });
+}
+
+/** The numbers shown in elements with data-num, as numbers. */
+export async function shownNumbers(page: Page): Promise<Record<string, number>> {
+  const pairs = await page.$$eval('[data-num]', (els) => els.map((e) => [e.getAttribute('data-num'), e.textContent] as [string, string]));
+  return Object.fromEntries(pairs.map(([k, v]) => [k, Number(v.replace(/,/g, ''))]));
 }

@@ -7,10 +7,11 @@ import { colors } from '../terminal.ts';
 import { UserError } from '../user-error.ts';
 import { EXIT } from '../exit-codes.ts';
 import { readConfigOrFail } from '../../guard/cli-support.ts';
+import { parseDuration } from '../../guard/duration.ts';
 import { clientConfig, redact, SERVER_NAME, type FleetDatabase } from '../../fleet/connect.ts';
 
 /** Connects (one line on failure), runs `fn`, always closes. */
-async function withClient<T>(db: FleetDatabase, fn: (c: import('pg').Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(db: FleetDatabase, fn: (c: import('pg').Client) => Promise<T>): Promise<T> {
   const pg = (await import('pg')).default;
   let cfg;
   try {
@@ -37,7 +38,7 @@ async function withClient<T>(db: FleetDatabase, fn: (c: import('pg').Client) => 
 }
 
 /** The database to use: --database, else the guard config's fleet section. */
-function databaseFrom(opts: { database?: string; passwordFile?: string; config?: string }): FleetDatabase {
+export function databaseFrom(opts: { database?: string; passwordFile?: string; config?: string }): FleetDatabase {
   if (opts.database) return { url: opts.database, passwordFile: opts.passwordFile };
   const { path, config } = readConfigOrFail(opts.config);
   if (!config.fleet) throw new UserError(`${path}: no fleet section; give --database URL`, EXIT.USAGE);
@@ -59,7 +60,8 @@ export function registerFleet(program: Command): void {
 Examples:
   sshwarden fleet init postgres://admin@db.example.org/sshwarden --server web-17 --server web-18
   sshwarden fleet status
-  sshwarden fleet why 198.51.100.7`);
+  sshwarden fleet why 198.51.100.7
+  sshwarden fleet prune postgres://admin@db.example.org/sshwarden --older-than 30d`);
 
   fleet
     .command('init')
@@ -67,27 +69,26 @@ Examples:
     .argument('<url>', 'postgres:// URL of a role that may create schemas and roles (password: PGPASSWORD, PGPASSFILE or ~/.pgpass)')
     .option('--server <name>', 'register a server (repeatable); its role may only publish in its own name', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--password-dir <dir>', "where each server's password file goes (NAME.password, mode 0600; an existing file's password is kept)", '.')
+    .option('--reader', 'also create the read-only reporting role sshwarden-report (password in report.password) for `report --fleet`')
     .option('--json', 'machine-readable output')
     .action(async (url, opts) => {
       for (const s of opts.server) if (!SERVER_NAME.test(s) || s === 'fleet') throw new UserError(`--server: not a server name (lower-case letters, digits, . _ -; "fleet" is reserved): ${JSON.stringify(s)}`);
-      const { migrate, registerServer } = await import('../../fleet/migrate.ts');
+      const { migrate, registerReader, registerServer } = await import('../../fleet/migrate.ts');
       const result = await withClient({ url }, async (client) => {
         const m = await migrate(client);
         const servers = [];
         for (const name of opts.server) {
-          mkdirSync(opts.passwordDir, { recursive: true, mode: 0o700 });
-          const file = join(opts.passwordDir, `${name}.password`);
-          let password: string;
-          if (existsSync(file)) password = readFileSync(file, 'utf8').split('\n')[0];
-          else {
-            password = randomBytes(24).toString('base64url');
-            writeFileSync(file, `${password}\n`, { mode: 0o600 });
-          }
-          chmodSync(file, 0o600);
+          const { file, password } = passwordFile(opts.passwordDir, name);
           const r = await registerServer(client, name, password);
           servers.push({ server: name, role: r.role, created: r.created, passwordFile: file });
         }
-        return { schema: m, servers };
+        let reader = null;
+        if (opts.reader) {
+          const { file, password } = passwordFile(opts.passwordDir, 'report');
+          const r = await registerReader(client, password);
+          reader = { role: r.role, created: r.created, passwordFile: file };
+        }
+        return { schema: m, servers, reader };
       });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -99,7 +100,38 @@ Examples:
         out.push(`  on ${s.server}: install -m 600 ${s.passwordFile} /etc/sshwarden/fleet.password, then in /etc/sshwarden/config.yaml:`);
         out.push(`    fleet:\n      database: ${serverUrl(url, s.role)}\n      password_file: /etc/sshwarden/fleet.password\n      server: ${s.server}`);
       }
+      if (result.reader) {
+        out.push(`reporting role ${colors.bold(result.reader.role)}${result.reader.created ? ' created' : ' updated'} (read-only); password in ${result.reader.passwordFile}`);
+        out.push(`  sshwarden report --fleet ${serverUrl(url, result.reader.role)} --password-file ${result.reader.passwordFile} -o fleet.html`);
+      }
       process.stdout.write(`${out.join('\n')}\n`);
+    });
+
+  fleet
+    .command('prune')
+    .description('Retention: delete score summaries and decisions older than --older-than that no longer decide anything (bans in force, logins that still protect, allow entries stay).')
+    .argument('<url>', 'postgres:// URL of the role that ran `fleet init` (password: PGPASSWORD, PGPASSFILE or ~/.pgpass)')
+    .option('--older-than <duration>', 'how much history to keep, e.g. 30d, 12w (at least 1h)', '30d')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Examples:
+  sshwarden fleet prune postgres://admin@db.example.org/sshwarden --older-than 30d
+  # daily, from cron or a systemd timer on the database host:
+  0 4 * * * sshwarden fleet prune postgres://admin@localhost/sshwarden --older-than 30d`)
+    .action(async (url, opts) => {
+      const ms = parseDuration(opts.olderThan);
+      if (ms === null || ms < 3_600_000) throw new UserError(`--older-than: a duration of at least 1h (e.g. 30d): ${JSON.stringify(opts.olderThan)}`);
+      const { prune, schemaProblem, schemaVersion } = await import('../../fleet/migrate.ts');
+      const r = await withClient({ url }, async (client) => {
+        const problem = schemaProblem(await schemaVersion(client));
+        if (problem) throw new UserError(problem, EXIT.RUNTIME);
+        return prune(client, ms / 1000);
+      });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ olderThanSeconds: ms / 1000, removed: r }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`removed ${r.scores} score summaries and ${r.decisions} decisions older than ${opts.olderThan}\n`);
     });
 
   fleet
@@ -155,6 +187,20 @@ Examples:
       }
       process.stdout.write(`${out.join('\n')}\n`);
     });
+}
+
+/** NAME.password in `dir` (mode 0600): an existing file's password is kept, else a new random one. */
+function passwordFile(dir: string, name: string): { file: string; password: string } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${name}.password`);
+  let password: string;
+  if (existsSync(file)) password = readFileSync(file, 'utf8').split('\n')[0];
+  else {
+    password = randomBytes(24).toString('base64url');
+    writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  }
+  chmodSync(file, 0o600);
+  return { file, password };
 }
 
 /** The URL a server uses: the admin URL with the server's role as user (no password). */

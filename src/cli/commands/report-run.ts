@@ -3,10 +3,10 @@
  * analyzeLogs (src/analyze/) → PageDataBuilder (report/page-data.ts) → one self-contained HTML page
  * (report/html-page.ts, assets read by report/page-assets.ts), written to -o.
  */
-import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { warn } from '../terminal.ts';
+import { PageOutput } from '../page-output.ts';
 import { logInputs } from '../log-inputs.ts';
 import { serverSettingsFor } from '../../analyze/server-settings.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
@@ -27,16 +27,8 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
   if (opts.output === undefined && opts.json !== true) throw new UserError('-o/--output: say where to write the page (e.g. -o ssh-report.html, or "-" for stdout)');
   const inputs = logInputs(files, opts);
   // Open the output first: a wrong path fails before minutes of reading.
-  const toStdout = opts.output === undefined || opts.output === '-';
-  let fd = 1;
-  if (!toStdout) {
-    try {
-      fd = openSync(opts.output!, 'w');
-    } catch (e) {
-      throw new UserError(`-o ${opts.output}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.USAGE);
-    }
-  }
-
+  const out = new PageOutput(opts.output);
+  let failed = true;
   try {
     const audit = opts.config !== undefined ? auditFor(opts.config) : null;
 
@@ -91,14 +83,11 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
       ...(audit !== null && arrivals !== null ? simulate(arrivals, audit.effective, audit.audit!.version) : {}),
     });
     const text = opts.json === true ? JSON.stringify(data) + '\n' : renderPage(data, readPageAssets());
-    const buf = Buffer.from(text, 'utf8');
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    out.write(text);
+    failed = false;
     return run.inputFailed ? EXIT.INPUT : EXIT.OK;
-  } catch (e) {
-    if (fd !== 1) unlinkSync(opts.output!); // no half-written page left behind
-    throw e;
   } finally {
-    if (fd !== 1) closeSync(fd);
+    out.close(failed);
   }
 }
 

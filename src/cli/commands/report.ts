@@ -4,6 +4,10 @@ import type { Command } from '@commander-js/extra-typings';
 import { addLogInputOptions, positiveInt } from '../log-inputs.ts';
 
 export interface ReportOpts {
+  /** --fleet: the report over the whole fleet from PostgreSQL (./report-fleet.ts). */
+  fleet?: string;
+  passwordFile?: string;
+  hours: number;
   output?: string;
   config?: string;
   format?: string;
@@ -32,6 +36,9 @@ export function registerReport(program: Command): void {
     .option('--config <sshd_config>', 'also audit this sshd_config and show its findings (and the MaxStartups simulation)')
     .option('--login-grace-time <seconds>', "sshd's LoginGraceTime, to recognise silent timeouts", positiveInt('--login-grace-time'), 120)
     .option('--json', "print the page's data (the aggregated JSON the page draws) instead of the page")
+    .option('--fleet <url>', 'the report over the whole fleet from its PostgreSQL (postgres:// URL, e.g. of the read-only role sshwarden-report) instead of log files')
+    .option('--password-file <file>', 'with --fleet: file whose first line is the password (else PGPASSFILE or ~/.pgpass)')
+    .option('--hours <n>', 'with --fleet: how far back (hours, 1 to 2160)', positiveInt('--hours'), 24)
     .addHelpText(
       'after',
       `
@@ -40,6 +47,7 @@ Examples:
   sshwarden report --journal --since "7 days ago" -o week.html
   sshwarden report auth.log --config /etc/ssh/sshd_config -o r.html   # adds the audit findings
   journalctl -u ssh -o json | sshwarden report - -o r.html
+  sshwarden report --fleet postgres://sshwarden-report@db.example.org/sshwarden --password-file report.password -o fleet.html
   sshwarden report auth.log --json > page-data.json          # the data behind the page
 
 The page holds aggregated data (time buckets, sources, findings), not every line: it stays small
@@ -47,6 +55,11 @@ for large logs, opens from disk in any current browser, and can be mailed or att
 Exit codes: 0 written, 2 usage error, 3 some input could not be read (the rest was reported).`,
     )
     .action(async (files, opts) => {
+      if ((opts as ReportOpts).fleet !== undefined) {
+        const { reportFleet } = await import('./report-fleet.ts');
+        process.exitCode = await reportFleet(files, opts as ReportOpts);
+        return;
+      }
       const { report } = await import('./report-run.ts');
       process.exitCode = await report(files, opts as ReportOpts);
     });
