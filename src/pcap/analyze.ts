@@ -184,6 +184,7 @@ export class PcapAnalyzer {
       f = new Flow(addressText(b, ca, s.addrLen), cp, addressText(b, sa, s.addrLen), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags, this.kex);
       f.setEnds(b, ca, sa, n);
       f.key = key;
+      f.firstFrame = this.reader.packets;
       if (typeof key === 'number') this.flows4.set(key, f);
       else {
         this.flows.set(key, f);

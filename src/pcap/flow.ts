@@ -130,6 +130,8 @@ export class Flow {
   /** The analyzer's bookkeeping: its map key, the IPv4 server address as a number, emitted already. */
   key: number | string = 0;
   done = false;
+  /** The capture's number of this flow's first packet (1-based, as Wireshark numbers frames). */
+  firstFrame = 0;
   /** Client then server address bytes. */
   private ends: Buffer = Buffer.alloc(0);
 

@@ -218,6 +218,7 @@ export function toRecord(f: Flow, opts: VerdictOptions, v: FlowVerdict = verdict
     start: isoTime(f.firstTs),
     end: isoTime(f.lastTs),
     durationMs: round(f.lastTs - f.firstTs),
+    frame: f.firstFrame,
     phase: j.phase,
     outcome: j.outcome,
     detail: j.detail,
