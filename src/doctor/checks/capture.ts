@@ -12,7 +12,7 @@ import type { CheckContext } from '../context.ts';
 import { clientMatcher } from '../context.ts';
 import type { CheckResult, Ev, Fact, WireFindingKind } from '../types.ts';
 import { InputError, openFile } from '../../sources/byte-sources.ts';
-import { PcapAnalyzer } from '../../pcap/analyze.ts';
+import { PcapAnalyzer, type PcapSummary } from '../../pcap/analyze.ts';
 import { joinWireWithLog, type JoinResult } from '../../pcap/join.ts';
 import type { WireConnection } from '../../pcap/types.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
@@ -92,29 +92,35 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-export async function checkCapture(ctx: CheckContext, o: CaptureCheckOptions): Promise<CheckResult> {
-  const check = 'capture';
-  const matcher = ctx.client ? clientMatcher(ctx.client) : null;
-  const { since, until } = ctx.window;
+/** What `readWire` gives: the connections kept (time order), the capture's summary, how many were not kept. */
+export interface WireRead {
+  wire: WireConnection[];
+  summary: PcapSummary;
+  notKept: number;
+}
+
+/**
+ * The I/O edge: reads a capture through the pcap engine, keeping the connections `keep` accepts
+ * (at most MAX_KEPT). A file that cannot be opened or is no capture: `{ error }` (one line).
+ */
+export async function readWire(file: string, o: { ports: readonly number[]; loginGraceTime: number; keep?: (c: WireConnection) => boolean }): Promise<WireRead | { error: string }> {
   const wire: WireConnection[] = [];
-  let dropped = 0;
+  let notKept = 0;
   const analyzer = new PcapAnalyzer({
-    ports: ctx.ports,
+    ports: o.ports,
     loginGraceTime: o.loginGraceTime,
     keepConnections: false,
     onConnection: (c) => {
-      if (matcher !== null && !matcher(c.client)) return;
-      const t = Date.parse(c.start);
-      if ((since !== null && t < since) || (until !== null && t >= until)) return;
+      if (o.keep !== undefined && !o.keep(c)) return;
       if (wire.length < MAX_KEPT) wire.push(c);
-      else dropped++;
+      else notKept++;
     },
   });
   let src;
   try {
-    src = await openFile(o.file);
+    src = await openFile(file);
   } catch (e) {
-    return { check, status: 'unchecked', reason: `${o.file}: ${e instanceof InputError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`, facts: [] };
+    return { error: `${file}: ${e instanceof InputError ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
   try {
     for await (const chunk of src.chunks(() => {})) {
@@ -125,19 +131,50 @@ export async function checkCapture(ctx: CheckContext, o: CaptureCheckOptions): P
     await src.close();
   }
   const result = analyzer.finish();
-  if (result.summary.format === null) return { check, status: 'unchecked', reason: `${o.file}: ${result.summary.error ?? 'not a capture file (pcap or pcapng)'}`, facts: [] };
+  if (result.summary.format === null) return { error: `${file}: ${result.summary.error ?? 'not a capture file (pcap or pcapng)'}` };
   wire.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return { wire, summary: result.summary, notKept };
+}
+
+/** The time span (ms) the log should be read over to join this capture: its first to last packet, widened for clock offsets. */
+export function joinSpan(wire: readonly WireConnection[]): { since: number; until: number } | null {
+  if (wire.length === 0) return null;
+  const first = Date.parse(wire[0].start);
+  const last = wire.reduce((m, w) => Math.max(m, Date.parse(w.end)), first);
+  return { since: first - SPAN_MARGIN_MS, until: last + SPAN_MARGIN_MS };
+}
+
+/** The clause the check's note and the report give about the join. */
+export function joinNote(join: JoinResult): string {
+  const off = join.clockOffsetMs;
+  return `joined with the log: ${join.both.length} both saw, ${join.wireOnly.length} only the wire, ${join.logOnly.length} only the log, ${plural(join.disagreements.length, 'disagreement')}; clock offset (log − capture) ${off === null ? 'unknown (no connection both saw)' : `${off >= 0 ? '+' : ''}${(off / 1000).toFixed(3)} s from ${plural(join.offsetPairs, 'connection')}`}`;
+}
+
+export async function checkCapture(ctx: CheckContext, o: CaptureCheckOptions): Promise<CheckResult> {
+  const check = 'capture';
+  const matcher = ctx.client ? clientMatcher(ctx.client) : null;
+  const { since, until } = ctx.window;
+  const read = await readWire(o.file, {
+    ports: ctx.ports,
+    loginGraceTime: o.loginGraceTime,
+    keep: (c) => {
+      if (matcher !== null && !matcher(c.client)) return false;
+      const t = Date.parse(c.start);
+      return !((since !== null && t < since) || (until !== null && t >= until));
+    },
+  });
+  if ('error' in read) return { check, status: 'unchecked', reason: read.error, facts: [] };
+  const { wire, summary } = read;
 
   // The log over the capture's span (both hosts' clocks may differ: a margin each side).
   let join: JoinResult | null = null;
   let logNote = 'no log to join';
-  if (ctx.logs.length > 0 && wire.length > 0) {
-    const first = Date.parse(wire[0].start);
-    const last = wire.reduce((m, w) => Math.max(m, Date.parse(w.end)), first);
+  const span = joinSpan(wire);
+  if (ctx.logs.length > 0 && span !== null) {
     const logConns: ConnectionRecord[] = [];
     const run = await analyzeLogs({
       inputs: ctx.logs,
-      window: { since: Math.max(first - SPAN_MARGIN_MS, since ?? -Infinity), until: Math.min(last + SPAN_MARGIN_MS, until ?? Infinity) },
+      window: { since: Math.max(span.since, since ?? -Infinity), until: Math.min(span.until, until ?? Infinity) },
       loginGraceTime: o.loginGraceTime,
       sourceFilter: matcher ?? undefined,
       onConnection: (c) => {
@@ -145,10 +182,9 @@ export async function checkCapture(ctx: CheckContext, o: CaptureCheckOptions): P
       },
     });
     join = joinWireWithLog(wire, { connections: logConns, logLevel: run.result.logLevel, events: run.result.events, era: run.result.era }, ctx.ports);
-    const off = join.clockOffsetMs;
-    logNote = `joined with the log: ${join.both.length} both saw, ${join.wireOnly.length} only the wire, ${join.logOnly.length} only the log, ${plural(join.disagreements.length, 'disagreement')}; clock offset (log − capture) ${off === null ? 'unknown (no connection both saw)' : `${off >= 0 ? '+' : ''}${(off / 1000).toFixed(3)} s from ${plural(join.offsetPairs, 'connection')}`}`;
+    logNote = joinNote(join);
   }
   const facts = wireFacts(o.file, wire, join);
-  const note = `${o.file}: ${result.summary.packets} packets, ${plural(wire.length, 'connection')}${matcher ? ` of ${ctx.client!.address}` : ''}${dropped ? ` (${dropped} more not kept)` : ''}${result.summary.error ? ` (${result.summary.error}; the packets before it were read)` : ''}; ${logNote}`;
+  const note = `${o.file}: ${summary.packets} packets, ${plural(wire.length, 'connection')}${matcher ? ` of ${ctx.client!.address}` : ''}${read.notKept ? ` (${read.notKept} more not kept)` : ''}${summary.error ? ` (${summary.error}; the packets before it were read)` : ''}; ${logNote}`;
   return { check, status: 'looked', note, facts };
 }
