@@ -29,7 +29,7 @@ export class Direction {
   /** Highest sequence end seen, to tell retransmissions. */
   high = -1;
   readonly ssh: SshStream;
-  private held: { seq: number; data: Buffer; ts: number }[] = [];
+  private held: { seq: number; data: Buffer; ts: number }[] | null = null;
 
   constructor(server: boolean, kex: KexCache) {
     this.ssh = new SshStream(server, kex);
@@ -78,16 +78,17 @@ export class Direction {
     const ahead = (seq - this.next) | 0;
     if (ahead > 0) {
       // a segment before this one is missing (lost in the capture, or reordered)
-      if (this.held.length < MAX_HELD) this.held.push({ seq, data: Buffer.from(s.buf.subarray(s.payloadAt, s.payloadEnd)), ts });
+      const held = (this.held ??= []);
+      if (held.length < MAX_HELD) held.push({ seq, data: Buffer.from(s.buf.subarray(s.payloadAt, s.payloadEnd)), ts });
       else {
         this.ssh.gap();
-        this.held = [];
+        this.held = null;
       }
       return;
     }
     this.deliver(s.buf.subarray(s.payloadAt + Math.min(-ahead, captured), s.payloadEnd), seq, n, ts);
     // drain held segments that are now in order
-    for (let progress = true; progress && this.held.length > 0 && this.ssh.active; ) {
+    for (let progress = true; progress && this.held !== null && this.held.length > 0 && this.ssh.active; ) {
       progress = false;
       for (let i = 0; i < this.held.length; i++) {
         const h = this.held[i];
@@ -108,6 +109,11 @@ export class Direction {
     if (bytes.length < ((end - this.next) | 0)) this.ssh.gap(); // the snap length cut this segment
     this.next = end;
   }
+}
+
+/** Four bytes big-endian as a signed 32-bit integer (no bounds-checked Buffer method on the per-packet path). */
+export function u32(b: Buffer, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
 export class Flow {
@@ -132,19 +138,28 @@ export class Flow {
   done = false;
   /** The capture's number of this flow's first packet (1-based, as Wireshark numbers frames). */
   firstFrame = 0;
-  /** Client then server address bytes. */
-  private ends: Buffer = Buffer.alloc(0);
+  /** IPv4: both addresses as 32-bit integers (no object per flow); IPv6: client then server address bytes. */
+  private c4 = 0;
+  private s4 = 0;
+  private ends6: Buffer | null = null;
 
   setEnds(b: Buffer, ca: number, sa: number, n: number): void {
-    this.ends = Buffer.allocUnsafe(2 * n);
-    b.copy(this.ends, 0, ca, ca + n);
-    b.copy(this.ends, n, sa, sa + n);
+    if (n === 4) {
+      this.c4 = u32(b, ca);
+      this.s4 = u32(b, sa);
+      return;
+    }
+    const e = (this.ends6 = Buffer.allocUnsafe(2 * n));
+    b.copy(e, 0, ca, ca + n);
+    b.copy(e, n, sa, sa + n);
   }
 
   /** Whether this flow is between these addresses and ports (client first). */
   sameEnds(b: Buffer, ca: number, sa: number, n: number, cp: number, sp: number): boolean {
-    const e = this.ends;
-    if (cp !== this.clientPort || sp !== this.serverPort || e.length !== 2 * n) return false;
+    if (cp !== this.clientPort || sp !== this.serverPort) return false;
+    const e = this.ends6;
+    if (n === 4) return e === null && u32(b, ca) === this.c4 && u32(b, sa) === this.s4;
+    if (e === null || e.length !== 2 * n) return false;
     for (let i = 0; i < n; i++) if (e[i] !== b[ca + i] || e[n + i] !== b[sa + i]) return false;
     return true;
   }

@@ -5,7 +5,7 @@
  * NEWKEYS. Uses the probe's own wire code (src/probe/ssh-wire.ts). Pure; bounded: it keeps at
  * most MAX_PENDING unparsed bytes and stops reading after NEWKEYS.
  */
-import { parseIdentification, readPacket, SSH_MSG_DISCONNECT, SSH_MSG_KEXINIT, type KexInit, type SshIdentification } from '../probe/ssh-wire.ts';
+import { readPacket, SSH_MSG_DISCONNECT, SSH_MSG_KEXINIT, type KexInit, type SshIdentification } from '../probe/ssh-wire.ts';
 import type { KexCache } from './kex-cache.ts';
 
 const SSH_MSG_NEWKEYS = 21;
@@ -40,12 +40,15 @@ export interface SshStreamFacts {
   packets: number;
 }
 
+/** The shared empty preLines (most streams have none): replaced by a fresh array on the first line, never pushed to. */
+const NO_LINES: string[] = [];
+
 export class SshStream {
   readonly facts: SshStreamFacts = {
     ident: null,
     parsedIdent: null,
     identTs: null,
-    preLines: [],
+    preLines: NO_LINES,
     instead: null,
     insteadText: null,
     sni: null,
@@ -119,13 +122,15 @@ export class SshStream {
     const line = buf.toString('latin1', pos, Math.min(lineEnd, pos + MAX_LINE)).replace(/\r$/, '');
     const used = (nl < 0 ? buf.length : nl + 1) - pos;
     if (line.startsWith('SSH-')) {
-      f.ident = printable(line);
+      const id = this.kex.ident(line, printable);
+      f.ident = id.text;
       f.identTs = ts;
-      f.parsedIdent = parseIdentification(line);
+      f.parsedIdent = id.parsed;
       this.phase = 'packets';
       return used;
     }
     if (this.server && f.preLines.length < MAX_PRE_LINES) {
+      if (f.preLines === NO_LINES) f.preLines = [];
       f.preLines.push(printable(line));
       return used;
     }

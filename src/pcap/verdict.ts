@@ -15,7 +15,6 @@
  */
 import { isoTime } from '../connections/iso-time.ts';
 import type { Outcome, Phase } from '../classify/vocabulary.ts';
-import { KEX_MARKERS } from '../probe/algorithm-notes.ts';
 import type { Direction, Flow } from './flow.ts';
 import type { ConnState, KexFacts, SideFacts, WireConnection } from './types.ts';
 
@@ -96,26 +95,11 @@ function kexFacts(f: Flow): KexFacts | undefined {
   const ck = f.c.ssh.facts.kexinit;
   const sk = f.s.ssh.facts.kexinit;
   if (ck === null && sk === null) return undefined;
-  const clientMarkers = ck === null ? [] : ck.kex.filter((a) => KEX_MARKERS.has(a));
-  const serverMarkers = sk === null ? [] : sk.kex.filter((a) => KEX_MARKERS.has(a));
   const cNk = f.c.ssh.facts.newkeysTs;
   const sNk = f.s.ssh.facts.newkeysTs;
   const completed = cNk !== null && sNk !== null;
-  const out: KexFacts = {
-    negotiated: [],
-    noCommon: [],
-    clientMarkers,
-    serverMarkers,
-    strictKex: clientMarkers.includes('kex-strict-c-v00@openssh.com') && serverMarkers.includes('kex-strict-s-v00@openssh.com'),
-    completed,
-  };
-  if (ck !== null && sk !== null) {
-    const comp = f.kex.negotiate(ck, sk, f.c.ssh.facts.ident ?? 'client');
-    for (const r of comp.categories) {
-      out.negotiated.push(r.chosen === null && r.relevant ? { category: r.category, chosen: null, relevant: true, client: r.client, server: r.server } : { category: r.category, chosen: r.chosen, relevant: r.relevant });
-    }
-    out.noCommon = comp.mismatched;
-  }
+  // what the pair says is the same for every connection with that pair (cached, shared)
+  const out: KexFacts = { ...f.kex.pairFacts(ck, sk, f.c.ssh.facts.ident ?? 'client'), completed };
   if (completed) {
     const startK = Math.min(f.c.ssh.facts.kexinitTs ?? Infinity, f.s.ssh.facts.kexinitTs ?? Infinity);
     if (Number.isFinite(startK)) out.durationMs = round(Math.max(cNk, sNk) - startK);
