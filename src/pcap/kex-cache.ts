@@ -15,7 +15,8 @@ const MAX_ENTRIES = 512;
 export type PairFacts = Omit<KexFacts, 'completed' | 'durationMs'>;
 
 export class KexCache {
-  private parsed = new Map<string, KexInit>();
+  /** By a hash of the payload after its cookie (no string made per KEXINIT); each entry keeps those bytes to compare. */
+  private parsed = new Map<number, { bytes: Buffer; kex: KexInit }[]>();
   private idents = new Map<string, { text: string; parsed: SshIdentification | null }>();
   private pairs = new WeakMap<KexInit, Map<KexInit, PairFacts>>();
 
@@ -66,16 +67,23 @@ export class KexCache {
   /** parseKexInit (throws the same way), cached by the payload without its cookie. */
   parse(payload: Buffer): KexInit {
     if (payload.length < 17 || payload.length > 64 * 1024) return parseKexInit(payload);
-    const key = payload.toString('latin1', 17);
-    const hit = this.parsed.get(key);
-    if (hit !== undefined) return hit;
+    let h = 0x811c9dc5;
+    for (let i = 17; i < payload.length; i++) h = Math.imul(h ^ payload[i], 0x01000193);
+    const key = h & 0x3fffffff;
+    const list = this.parsed.get(key);
+    if (list !== undefined) {
+      for (const e of list) if (e.bytes.length === payload.length - 17 && payload.compare(e.bytes, 0, e.bytes.length, 17) === 0) return e.kex;
+    }
     const k = parseKexInit(payload);
     if (this.parsed.size >= MAX_ENTRIES) {
       this.parsed = new Map();
       this.negotiated = new WeakMap();
       this.pairs = new WeakMap();
     }
-    this.parsed.set(key, k);
+    const entry = { bytes: Buffer.from(payload.subarray(17)), kex: k };
+    const again = this.parsed.get(key);
+    if (again === undefined) this.parsed.set(key, [entry]);
+    else if (again.length < 8) again.push(entry);
     return k;
   }
 

@@ -60,19 +60,29 @@ function closedState(f: Flow): ConnState {
 }
 
 function firstClose(f: Flow): WireConnection['firstClose'] {
-  let best: WireConnection['firstClose'] = null;
-  let bestTs = Number.POSITIVE_INFINITY;
-  const consider = (ts: number | null, by: 'client' | 'server', kind: 'FIN' | 'RST') => {
-    if (ts !== null && ts < bestTs) {
-      bestTs = ts;
-      best = { by, kind, afterMs: round(ts - f.firstTs) };
-    }
-  };
-  consider(f.c.finTs, 'client', 'FIN');
-  consider(f.c.rstTs, 'client', 'RST');
-  consider(f.s.finTs, 'server', 'FIN');
-  consider(f.s.rstTs, 'server', 'RST');
-  return best;
+  // no closure, no object until the answer (this runs once per connection)
+  let ts = Number.POSITIVE_INFINITY;
+  let which = -1;
+  const c = f.c;
+  const sv = f.s;
+  if (c.finTs !== null && c.finTs < ts) {
+    ts = c.finTs;
+    which = 0;
+  }
+  if (c.rstTs !== null && c.rstTs < ts) {
+    ts = c.rstTs;
+    which = 1;
+  }
+  if (sv.finTs !== null && sv.finTs < ts) {
+    ts = sv.finTs;
+    which = 2;
+  }
+  if (sv.rstTs !== null && sv.rstTs < ts) {
+    ts = sv.rstTs;
+    which = 3;
+  }
+  if (which < 0) return null;
+  return { by: which < 2 ? 'client' : 'server', kind: which % 2 === 0 ? 'FIN' : 'RST', afterMs: round(ts - f.firstTs) };
 }
 
 function round(ms: number): number {
