@@ -4,8 +4,11 @@
  * SshStream until it turns encrypted. Sequence numbers are compared modulo 2^32. Pure.
  */
 import { ACK, FIN, RST, SYN, type TcpSegment } from './decode.ts';
-import type { KexCache } from './kex-cache.ts';
+import { KexCache } from './kex-cache.ts';
 import { SshStream } from './ssh-stream.ts';
+
+/** What a direction that sent no payload says: nothing (never fed, never changed; frozen so a slip would throw). */
+const EMPTY_STREAM = Object.freeze(new SshStream(false, new KexCache())) as SshStream;
 
 /** Out-of-order segments held per direction while its SSH bytes are still read. */
 const MAX_HELD = 16;
@@ -28,11 +31,15 @@ export class Direction {
   next = -1;
   /** Highest sequence end seen, to tell retransmissions. */
   high = -1;
-  readonly ssh: SshStream;
+  /** The SSH reader, made at this direction's first payload byte (until then the shared, never-fed EMPTY_STREAM). */
+  ssh: SshStream = EMPTY_STREAM;
+  private readonly server: boolean;
+  private readonly kex: KexCache;
   private held: { seq: number; data: Buffer; ts: number }[] | null = null;
 
   constructor(server: boolean, kex: KexCache) {
-    this.ssh = new SshStream(server, kex);
+    this.server = server;
+    this.kex = kex;
   }
 
   segment(s: TcpSegment, ts: number): void {
@@ -70,6 +77,7 @@ export class Direction {
     this.lastDataTs = ts;
     const captured = s.payloadEnd - s.payloadAt;
     if (captured < n) this.cut = true;
+    if (this.ssh === EMPTY_STREAM) this.ssh = new SshStream(this.server, this.kex);
     if (!this.ssh.active) {
       this.next = end;
       return;

@@ -43,22 +43,27 @@ export interface SshStreamFacts {
 /** The shared empty preLines (most streams have none): replaced by a fresh array on the first line, never pushed to. */
 const NO_LINES: string[] = [];
 
-export class SshStream {
-  readonly facts: SshStreamFacts = {
-    ident: null,
-    parsedIdent: null,
-    identTs: null,
-    preLines: NO_LINES,
-    instead: null,
-    insteadText: null,
-    sni: null,
-    kexinit: null,
-    kexinitTs: null,
-    newkeysTs: null,
-    disconnect: null,
-    broken: null,
-    packets: 0,
-  };
+/** The facts are the stream's own fields (one object per stream, not two: every connection has two streams). */
+export class SshStream implements SshStreamFacts {
+  ident: string | null = null;
+  parsedIdent: SshIdentification | null = null;
+  identTs: number | null = null;
+  preLines: string[] = NO_LINES;
+  instead: SentInstead | null = null;
+  insteadText: string | null = null;
+  sni: string | null = null;
+  kexinit: KexInit | null = null;
+  kexinitTs: number | null = null;
+  newkeysTs: number | null = null;
+  disconnect: { code: number; message: string } | null = null;
+  broken: string | null = null;
+  packets = 0;
+
+  /** What this direction said (SshStreamFacts). */
+  get facts(): SshStreamFacts {
+    return this;
+  }
+
   /** False once the stream is encrypted, not SSH, or unreadable: the caller stops feeding it. */
   active = true;
   private readonly server: boolean;
