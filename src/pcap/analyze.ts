@@ -159,6 +159,7 @@ export class PcapAnalyzer {
     else return this.skip('other_port');
     this.sshPackets++;
     const ts = p.ts;
+    s.ts = ts;
     if (ts < this.firstTs) this.firstTs = ts;
     if (ts > this.lastTs) this.lastTs = ts;
     const b = s.buf;
@@ -178,7 +179,7 @@ export class PcapAnalyzer {
       if (hit !== undefined || this.flows.has(k)) key = k;
     }
     let f = typeof key === 'number' ? this.flows4.get(key) : this.flows.get(key);
-    if (f !== undefined && fromClient && f.isNewConnection(s.flags, s.seq)) {
+    if (f !== undefined && fromClient && f.isNewConnection(s)) {
       this.emit(f);
       this.remove(key);
       f = undefined;
@@ -196,7 +197,7 @@ export class PcapAnalyzer {
       }
       this.order.push(f);
     }
-    f.segment(s, fromClient, ts);
+    f.segment(s, fromClient);
     if (++this.sinceSweep >= SWEEP_EVERY) {
       this.sinceSweep = 0;
       this.sweep(ts);

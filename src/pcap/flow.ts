@@ -27,10 +27,12 @@ export class Direction {
   lastDataTs = -1;
   /** Payload cut by the snap length. */
   cut = false;
-  /** Next in-order sequence number (null until known). */
-  next = -1;
-  /** Highest sequence end seen, to tell retransmissions. */
-  high = -1;
+  /** Next in-order sequence number (valid once hasNext). Sequence numbers are kept as signed 32-bit integers (small integers to V8: no heap number per packet) and compared modulo 2^32. */
+  next = 0;
+  hasNext = false;
+  /** Highest sequence end seen, to tell retransmissions (valid once hasHigh). */
+  high = 0;
+  hasHigh = false;
   /** The SSH reader, made at this direction's first payload byte (until then the shared, never-fed EMPTY_STREAM). */
   ssh: SshStream = EMPTY_STREAM;
   private readonly server: boolean;
@@ -42,36 +44,44 @@ export class Direction {
     this.kex = kex;
   }
 
-  segment(s: TcpSegment, ts: number): void {
+  /** One segment of this direction (its time in `s.ts`). */
+  segment(s: TcpSegment): void {
+    const ts = s.ts;
     this.packets++;
     if (s.flags & SYN) {
       if (this.synTs === null) this.synTs = ts;
-      this.next = (s.seq + 1) >>> 0;
-      if (this.high === -1) this.high = this.next;
+      this.next = (s.seq + 1) | 0;
+      this.hasNext = true;
+      if (!this.hasHigh) {
+        this.high = this.next;
+        this.hasHigh = true;
+      }
     }
     if (s.flags & RST && this.rstTs === null) this.rstTs = ts;
     if (s.window === 0 && !(s.flags & (RST | SYN))) this.zeroWindow++;
     const n = s.payloadLen;
-    if (n > 0) this.data(s, n, ts);
+    if (n > 0) this.data(s, n);
     if (s.flags & FIN && this.finTs === null) this.finTs = ts;
   }
 
-  private data(s: TcpSegment, n: number, ts: number): void {
+  private data(s: TcpSegment, n: number): void {
+    const ts = s.ts;
     const seq = s.seq;
-    const end = (seq + n) >>> 0;
-    const behindHigh = this.high !== -1 && ((end - this.high) | 0) <= 0;
+    const end = (seq + n) | 0;
+    const behindHigh = this.hasHigh && ((end - this.high) | 0) <= 0;
     if (behindHigh) {
       // Nothing beyond the highest byte seen: a retransmission, unless it fills a hole that an
       // earlier-captured later segment left (reordering): then the SSH reader still needs it.
-      const fillsHole = this.ssh.active && this.next !== -1 && ((end - this.next) | 0) > 0;
+      const fillsHole = this.ssh.active && this.hasNext && ((end - this.next) | 0) > 0;
       if (!fillsHole) {
         this.retransmissions++;
         return;
       }
       this.bytes += Math.min(n, (end - this.next) | 0);
     } else {
-      this.bytes += this.high === -1 ? n : Math.min(n, (end - this.high) | 0);
+      this.bytes += this.hasHigh ? Math.min(n, (end - this.high) | 0) : n;
       this.high = end;
+      this.hasHigh = true;
     }
     if (this.firstDataTs === -1) this.firstDataTs = ts;
     this.lastDataTs = ts;
@@ -80,9 +90,13 @@ export class Direction {
     if (this.ssh === EMPTY_STREAM) this.ssh = new SshStream(this.server, this.kex);
     if (!this.ssh.active) {
       this.next = end;
+      this.hasNext = true;
       return;
     }
-    if (this.next === -1) this.next = seq; // capture started mid-connection
+    if (!this.hasNext) {
+      this.next = seq; // capture started mid-connection
+      this.hasNext = true;
+    }
     const ahead = (seq - this.next) | 0;
     if (ahead > 0) {
       // a segment before this one is missing (lost in the capture, or reordered)
@@ -112,7 +126,7 @@ export class Direction {
   }
 
   private deliver(bytes: Buffer, seq: number, n: number, ts: number): void {
-    const end = (seq + n) >>> 0;
+    const end = (seq + n) | 0;
     if (bytes.length > 0) this.ssh.push(bytes, ts);
     if (bytes.length < ((end - this.next) | 0)) this.ssh.gap(); // the snap length cut this segment
     this.next = end;
@@ -187,16 +201,16 @@ export class Flow {
     this.midstream = !(firstFlags & SYN);
   }
 
-  /** A packet of this flow; `fromClient` tells the direction. */
-  segment(s: TcpSegment, fromClient: boolean, ts: number): void {
-    this.lastTs = ts;
+  /** A packet of this flow (its time in `s.ts`); `fromClient` tells the direction. */
+  segment(s: TcpSegment, fromClient: boolean): void {
+    this.lastTs = s.ts;
     if (fromClient) {
       if (s.flags & SYN && !(s.flags & ACK) && this.clientIsn === null) this.clientIsn = s.seq;
       if (this.synAck && !this.established && s.flags & ACK && !(s.flags & (SYN | RST))) this.established = true;
-      this.c.segment(s, ts);
+      this.c.segment(s);
     } else {
       if ((s.flags & (SYN | ACK)) === (SYN | ACK)) this.synAck = true;
-      this.s.segment(s, ts);
+      this.s.segment(s);
     }
     if (this.midstream && !this.established && s.payloadLen > 0) this.established = true;
   }
@@ -207,7 +221,9 @@ export class Flow {
   }
 
   /** Whether a client SYN with this ISN starts a new connection on the same address and ports. */
-  isNewConnection(flags: number, seq: number): boolean {
+  isNewConnection(s: TcpSegment): boolean {
+    const flags = s.flags;
+    const seq = s.seq;
     if (!(flags & SYN) || flags & ACK) return false;
     if (this.closed) return true;
     if (this.clientIsn === null) return this.c.packets > 0;
