@@ -108,7 +108,7 @@ export class Direction {
       }
       return;
     }
-    this.deliver(s.buf.subarray(s.payloadAt + Math.min(-ahead, captured), s.payloadEnd), seq, n, ts);
+    this.deliver(s.buf, s.payloadAt + Math.min(-ahead, captured), s.payloadEnd, seq, n, ts);
     // drain held segments that are now in order
     for (let progress = true; progress && this.held !== null && this.held.length > 0 && this.ssh.active; ) {
       progress = false;
@@ -117,7 +117,7 @@ export class Direction {
         const d = ((h.seq - this.next) | 0);
         if (d <= 0) {
           this.held.splice(i, 1);
-          if (((h.seq + h.data.length - this.next) | 0) > 0) this.deliver(h.data.subarray(-d), h.seq, h.data.length, h.ts);
+          if (((h.seq + h.data.length - this.next) | 0) > 0) this.deliver(h.data, -d, h.data.length, h.seq, h.data.length, h.ts);
           progress = true;
           break;
         }
@@ -125,12 +125,14 @@ export class Direction {
     }
   }
 
-  private deliver(bytes: Buffer, seq: number, n: number, ts: number): void {
-    const end = (seq + n) | 0;
-    if (bytes.length > 0) this.ssh.push(bytes, ts);
-    if (bytes.length < ((end - this.next) | 0)) this.ssh.gap(); // the snap length cut this segment
-    this.next = end;
+  /** Bytes buf[start, end) of the segment that began at `seq` with `n` payload bytes (the capture may hold fewer). */
+  private deliver(buf: Buffer, start: number, end: number, seq: number, n: number, ts: number): void {
+    const last = (seq + n) | 0;
+    if (end > start) this.ssh.push(buf, start, end, ts);
+    if (end - start < ((last - this.next) | 0)) this.ssh.gap(); // the snap length cut this segment
+    this.next = last;
   }
+
 }
 
 /** Four bytes big-endian as a signed 32-bit integer (no bounds-checked Buffer method on the per-packet path). */
