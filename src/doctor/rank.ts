@@ -23,6 +23,7 @@ import { addressFamilyAdvice } from '../advice/address-family.ts';
 import { tcpWrappersAdvice } from '../advice/tcp-wrappers.ts';
 import { accessRulesAdvice } from '../advice/access-rules.ts';
 import { configInvalidAdvice, configNotReloadedAdvice } from '../advice/config-state.ts';
+import { nonSshClientAdvice, synRejectedAdvice, synUnansweredAdvice } from '../advice/tcp-refusals.ts';
 import type { ClientSpec } from './context.ts';
 import type { BanSystem, Cause, CauseId, Ev, Fact, FixStep } from './types.ts';
 
@@ -214,6 +215,8 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
       [rateLimitAdvice({ tool: f.tool, match: f.match, family: f.place.family, table: f.place.table, chain: f.place.chain, handle: f.place.handle, rule: f.place.rule, exempt: who })], { addresses: who ? [who] : undefined }));
   }
 
+  wireCauses(facts, causes, { client, who, legit, cfg, ms });
+
   // the client side
   for (const f of of(facts, 'probe')) {
     const map: Record<string, [CauseId, number]> = {
@@ -262,7 +265,83 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
   return { causes, verdict };
 }
 
-const ORDER: readonly CauseId[] = ['sshd_not_running', 'config_invalid', 'banned', 'wrong_service', 'port_translation', 'config_not_reloaded', 'not_listening', 'address_family', 'maxstartups', 'per_source_maxstartups', 'per_source_penalties', 'match_denies', 'algorithm_mismatch', 'tcp_wrappers', 'host_keys', 'privsep_dir_missing', 'resources', 'mac_denial', 'socket_activation', 'rate_limit_rule', 'login_grace_time', 'unknown', 'scanners_only'];
+const ALGORITHM_KEYWORD: Record<string, AlgorithmKeyword> = { kex: 'KexAlgorithms', hostKey: 'HostKeyAlgorithms', ciphers: 'Ciphers', macs: 'MACs' };
+
+/**
+ * The wire's findings (doctor --pcap) into causes: for a client, its own flows; for the server,
+ * your users' (addresses that logged in, by the log or the joined view), except a port where
+ * nothing accepted anyone. Evidence a cause from the log already has is added to it (the wire
+ * confirms it); a cause the log could not see is new.
+ */
+function wireCauses(facts: Fact[], causes: Cause[], o: { client: ClientSpec | null; who: string | null; legit: Set<string>; cfg: F<'config'> | null; ms: MaxStartups | null }): void {
+  const ov = of(facts, 'wire_overview')[0];
+  if (ov === undefined) return;
+  const { client, who, cfg } = o;
+  const legit = new Set([...o.legit, ...ov.legitAddresses]);
+  const off = ov.clockOffsetMs;
+  const clock: Ev[] = off === null ? [] : [{ where: ov.file, text: `clock: log time − capture time = ${off >= 0 ? '+' : ''}${(off / 1000).toFixed(3)} s (from ${plural(ov.offsetPairs, 'connection')} both saw)` }];
+  const attach = (id: CauseId, ev: Ev[], confidence: number): Cause | null => {
+    const c = causes.find((x) => x.id === id);
+    if (c === undefined) return null;
+    for (const e of ev) if (c.evidence.length < 10 && !c.evidence.some((x) => x.where === e.where && x.text === e.text)) c.evidence.push(e);
+    c.confidence = Math.max(c.confidence, confidence);
+    return c;
+  };
+  for (const f of of(facts, 'wire_finding')) {
+    const everyone = f.kind === 'syn_rejected' && f.served === false;
+    const addrs = Object.keys(f.byAddress).filter((a) => client !== null || everyone || legit.has(a));
+    const n = addrs.reduce((s, a) => s + f.byAddress[a], 0);
+    if (n === 0) continue;
+    const unlogged = addrs.reduce((s, a) => s + (f.unlogged[a] ?? 0), 0);
+    const mine = new Set(addrs);
+    const ev = [...f.samples.filter((s) => mine.has(s.address)).map((s) => s.ev).slice(0, 5), ...clock];
+    const whom = client ? `${who}` : `${plural(addrs.length, 'address', 'addresses')} of your users (${addrs.slice(0, 5).join(', ')})`;
+    const seen = `on the wire (${f.file})`;
+    const notLogged = unlogged ? `; the log has no line for ${unlogged === n ? (n === 1 ? 'it' : 'any of them') : `${unlogged} of them`}` : '';
+    const affects = { addresses: addrs.slice(0, 50), connections: n };
+    if (f.kind === 'dropped') {
+      const summary = `${whom} ${client || addrs.length === 1 ? 'was' : 'were'} refused by the listener (MaxStartups) ${plural(n, 'time')} ${seen}${notLogged}${unlogged ? ' (at LogLevel INFO sshd logs only the first drop of a throttling episode)' : ''}`;
+      const c = causes.find((x) => x.id === 'maxstartups');
+      if (c !== undefined && c.confidence < 0.85) {
+        // the log could only say "maybe your users": the wire says whose
+        c.summary = summary;
+        c.affects = affects;
+        c.fix.unshift(...step(maxStartupsAdvice({ current: o.ms, ownUsersDropped: n })));
+        c.verify = [...new Set([...(maxStartupsAdvice({ current: o.ms, ownUsersDropped: n })?.verify ?? []), ...c.verify])];
+      }
+      if (attach('maxstartups', ev, 0.9) === null) {
+        causes.push(cause('maxstartups', 0.85, summary, ev, [maxStartupsAdvice({ current: o.ms, ownUsersDropped: n }), unlogged ? logLevelAdvice({ current: null, why: 'logs only the first drop of each throttling episode' }) : null], affects));
+      }
+    } else if (f.kind === 'syn_unanswered') {
+      if (client !== null && attach('banned', ev, 0.95) !== null) continue;
+      causes.push(cause('syn_unanswered', client ? 0.8 : 0.75, `${whom}: ${plural(n, 'connection')} got no answer to ${n === 1 ? 'its' : 'their'} SYN ${seen}: a firewall rule or a ban DROPs ${client ? 'this address' : addrs.length === 1 ? 'it' : 'them'}, or the client uses the wrong address or port; sshd never saw ${n === 1 ? 'it' : 'them'}, so its log cannot tell`,
+        ev, [synUnansweredAdvice({ port: f.port, addresses: addrs })], affects));
+    } else if (f.kind === 'syn_rejected') {
+      if (client !== null && attach('banned', ev, 0.95) !== null) continue;
+      const summary = f.served
+        ? `${whom}: ${plural(n, 'SYN')} answered with a reset ${seen} while sshd accepted other clients on port ${f.port}: a rule REJECTs ${client ? 'this address' : addrs.length === 1 ? 'it' : 'them'} (a ban or a firewall REJECT)`
+        : `nothing accepted connections on port ${f.port} ${seen}: ${plural(n, 'SYN')} answered with a reset (sshd does not listen there, or a port translation sends the port elsewhere)`;
+      if (!f.served && attach('not_listening', ev, 0.9) !== null) continue;
+      causes.push(cause('syn_rejected', f.served ? 0.75 : 0.8, summary, ev, [synRejectedAdvice({ port: f.port, addresses: addrs, served: f.served === true })], f.served ? affects : { ...affects, all: true }));
+    } else if (f.kind === 'no_common_algorithm') {
+      if (attach('algorithm_mismatch', ev, 0.9) !== null) continue;
+      const first = f.noCommon?.[0];
+      const keyword = first ? ALGORITHM_KEYWORD[first.category] ?? null : null;
+      const theirs = first?.clientOffers[0] ?? null;
+      const current = cfg && keyword ? cfg.algorithms[keyword.toLowerCase()] ?? [] : [];
+      const adv = keyword && theirs && cfg ? algorithmsAdvice(cfg.version, [{ keyword, defaults: current, wanted: [...current, theirs], removed: [] }]) : null;
+      causes.push(cause('algorithm_mismatch', 0.85, `${whom} failed the key exchange ${plural(n, 'time')} ${seen}: no common ${(f.noCommon ?? []).map((x) => `${x.category} algorithm (the client offers ${x.clientOffers.join(', ')})`).join(', no common ')}; updating the client is better than enabling an old algorithm`, ev, [adv], affects));
+    } else if (f.kind === 'non_ssh') {
+      const kind = /\((http|tls|junk), /.exec(f.samples.find((s) => mine.has(s.address))?.ev.text ?? '')?.[1] ?? 'junk';
+      causes.push(cause('non_ssh_client', client ? 0.7 : 0.4, `${whom} sent ${kind === 'http' ? 'HTTP' : kind === 'tls' ? 'TLS' : 'non-SSH bytes'} to the SSH port ${plural(n, 'time')} ${seen}`, ev, [nonSshClientAdvice({ port: f.port, kind, addresses: addrs })], affects));
+    } else if (f.kind === 'timeout') {
+      if (attach('login_grace_time', ev, 0.5) !== null) continue;
+      causes.push(cause('login_grace_time', 0.45, `${plural(n, 'connection')} of ${whom} timed out before authenticating ${seen}${notLogged}`, ev, [loginGraceTimeAdvice({ current: cfg?.loginGraceTime ?? null })], affects));
+    }
+  }
+}
+
+const ORDER: readonly CauseId[] = ['sshd_not_running', 'config_invalid', 'banned', 'wrong_service', 'port_translation', 'config_not_reloaded', 'not_listening', 'address_family', 'maxstartups', 'per_source_maxstartups', 'per_source_penalties', 'match_denies', 'algorithm_mismatch', 'tcp_wrappers', 'host_keys', 'privsep_dir_missing', 'resources', 'mac_denial', 'socket_activation', 'rate_limit_rule', 'syn_unanswered', 'syn_rejected', 'login_grace_time', 'non_ssh_client', 'unknown', 'scanners_only'];
 function CAUSE_ORDER(id: CauseId): number {
   return ORDER.indexOf(id);
 }

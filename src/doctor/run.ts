@@ -19,6 +19,7 @@ import { checkNftables } from './checks/nftables.ts';
 import { checkIptables } from './checks/iptables.ts';
 import { checkIpset } from './checks/ipset.ts';
 import { checkListeners } from './checks/listeners.ts';
+import { checkCapture } from './checks/capture.ts';
 import { checkHostKeys, checkPrivsep, checkSshdSession, checkResources, checkMac, checkTcpWrappers } from './checks/host.ts';
 
 export interface ServerDoctorOptions {
@@ -34,6 +35,8 @@ export interface ServerDoctorOptions {
   logTimeoutMs?: number;
   fail2banSocket?: string;
   guardBans?: GuardBans;
+  /** A capture (pcap/pcapng) to join with the logs: the wire as one more witness (checks/capture.ts). */
+  pcap?: string;
 }
 
 /** A check's result, or "timed out" when it takes longer than `ms`. */
@@ -91,6 +94,10 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
     loginGraceTime: cfgFact?.loginGraceTime || 120,
     admission: cfgFact ? { values: { maxstartups: cfgFact.maxStartups, persourcemaxstartups: cfgFact.perSourceMaxStartups ?? undefined, persourcepenalties: cfgFact.perSourcePenalties ?? undefined }, version: cfgFact.version } : undefined,
   })));
+  if (o.pcap !== undefined) {
+    const file = o.pcap;
+    tasks.push(bounded('capture', o.logTimeoutMs ?? 120_000, () => checkCapture(ctx, { file, loginGraceTime: cfgFact?.loginGraceTime || 120 })));
+  }
   const results = [config, ...(await Promise.all(tasks))];
   return assemble(results, { side: 'server', client: o.client, windowText: o.windowText, window: o.window, offline: o.offline });
 }

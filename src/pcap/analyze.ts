@@ -14,7 +14,7 @@ import { SourceStats, type SourceRecord } from '../classify/source.ts';
 import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../classify/vocabulary.ts';
 import { CaptureReader, type CapturedPacket, type CaptureFormat } from './capture-reader.ts';
 import { decodeTcp, LINK_TYPES, newSegment, type DecodeSkip } from './decode.ts';
-import { Flow } from './flow.ts';
+import { Flow, u32 } from './flow.ts';
 import { KexCache } from './kex-cache.ts';
 import type { ConnState, WireConnection } from './types.ts';
 import { toRecord, verdictOf } from './verdict.ts';
@@ -74,6 +74,8 @@ const IDLE_HANDSHAKE_MS = 60_000;
 /** An established flow with no packet for this long is emitted (Zeek's tcp_inactivity_timeout is 5 min; sessions idle longer). */
 const IDLE_MS = 3_600_000;
 const SWEEP_EVERY = 16_384;
+/** Address texts remembered at most. */
+const ADDRESS_CACHE = 65_536;
 
 export class PcapAnalyzer {
   private readonly reader: CaptureReader;
@@ -90,6 +92,8 @@ export class PcapAnalyzer {
   private order: Flow[] = [];
   private lastLink = -1;
   private readonly kex = new KexCache();
+  private readonly v4Text = new Map<number, string>();
+  private readonly v6Text = new Map<string, string>();
   /** Flows kept by string key after a hash collision (see packet()). */
   private byString = 0;
   private readonly kept: WireConnection[] = [];
@@ -155,6 +159,7 @@ export class PcapAnalyzer {
     else return this.skip('other_port');
     this.sshPackets++;
     const ts = p.ts;
+    s.ts = ts;
     if (ts < this.firstTs) this.firstTs = ts;
     if (ts > this.lastTs) this.lastTs = ts;
     const b = s.buf;
@@ -166,7 +171,7 @@ export class PcapAnalyzer {
     // the flow's own address bytes and ports; a collision goes to a map keyed by the bytes.
     const n = s.addrLen;
     let h = Math.imul(cp, 0x9e3779b1) ^ sp;
-    for (let i = 0; i < n; i += 4) h = Math.imul(h ^ b.readInt32BE(ca + i), 0x85ebca6b) ^ b.readInt32BE(sa + i);
+    for (let i = 0; i < n; i += 4) h = Math.imul(h ^ u32(b, ca + i), 0x85ebca6b) ^ u32(b, sa + i);
     let key: number | string = (h ^ (h >>> 15)) & 0x3fffffff;
     const hit = this.flows4.get(key);
     if (hit === undefined ? this.byString > 0 : !hit.sameEnds(b, ca, sa, n, cp, sp)) {
@@ -174,16 +179,17 @@ export class PcapAnalyzer {
       if (hit !== undefined || this.flows.has(k)) key = k;
     }
     let f = typeof key === 'number' ? this.flows4.get(key) : this.flows.get(key);
-    if (f !== undefined && fromClient && f.isNewConnection(s.flags, s.seq)) {
+    if (f !== undefined && fromClient && f.isNewConnection(s)) {
       this.emit(f);
       this.remove(key);
       f = undefined;
     }
     if (f === undefined) {
       if (this.openFlows >= this.maxFlows) this.evictOldest();
-      f = new Flow(addressText(b, ca, s.addrLen), cp, addressText(b, sa, s.addrLen), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags, this.kex);
+      f = new Flow(this.addressOf(b, ca, n), cp, this.addressOf(b, sa, n), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags, this.kex);
       f.setEnds(b, ca, sa, n);
       f.key = key;
+      f.firstFrame = this.reader.packets;
       if (typeof key === 'number') this.flows4.set(key, f);
       else {
         this.flows.set(key, f);
@@ -191,11 +197,31 @@ export class PcapAnalyzer {
       }
       this.order.push(f);
     }
-    f.segment(s, fromClient, ts);
+    f.segment(s, fromClient);
     if (++this.sinceSweep >= SWEEP_EVERY) {
       this.sinceSweep = 0;
       this.sweep(ts);
     }
+  }
+
+  /** addressText, remembered: a capture's connections come from far fewer addresses (bounded: forgotten past ADDRESS_CACHE). */
+  private addressOf(b: Buffer, at: number, n: number): string {
+    if (n === 4) {
+      const k = u32(b, at);
+      let t = this.v4Text.get(k);
+      if (t === undefined) {
+        if (this.v4Text.size >= ADDRESS_CACHE) this.v4Text.clear();
+        this.v4Text.set(k, (t = addressText(b, at, 4)));
+      }
+      return t;
+    }
+    const k = b.toString('latin1', at, at + n);
+    let t = this.v6Text.get(k);
+    if (t === undefined) {
+      if (this.v6Text.size >= ADDRESS_CACHE) this.v6Text.clear();
+      this.v6Text.set(k, (t = addressText(b, at, n)));
+    }
+    return t;
   }
 
   private remove(key: number | string): void {

@@ -122,7 +122,10 @@ export class CaptureReader {
   }
 
   private u32(buf: Buffer, at: number): number {
-    return this.le ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
+    // by hand: Buffer's readUInt32LE/BE check their bounds on every call (the callers have checked)
+    return this.le
+      ? (buf[at] | (buf[at + 1] << 8) | (buf[at + 2] << 16)) + buf[at + 3] * 0x1000000
+      : buf[at] * 0x1000000 + ((buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]);
   }
 
   private u16(buf: Buffer, at: number): number {

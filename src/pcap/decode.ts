@@ -20,6 +20,7 @@ export interface TcpSegment {
   addrLen: number;
   srcPort: number;
   dstPort: number;
+  /** As signed 32-bit integers (compare modulo 2^32). */
   seq: number;
   ack: number;
   /** TCP flag bits (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32, ECE 64, CWR 128). */
@@ -30,6 +31,8 @@ export interface TcpSegment {
   payloadEnd: number;
   /** Payload bytes the IP header declares (≥ payloadEnd − payloadAt; larger when the snap length cut it). */
   payloadLen: number;
+  /** Capture time (ms), set by the analyzer: read from here, not passed as an argument (a double argument is boxed on every call). */
+  ts: number;
 }
 
 export const FIN = 1;
@@ -42,7 +45,7 @@ export type DecodeSkip = 'link' | 'not_ip' | 'not_tcp' | 'fragment' | 'truncated
 const EMPTY = Buffer.alloc(0);
 
 export function newSegment(): TcpSegment {
-  return { family: 4, buf: EMPTY, srcAt: 0, dstAt: 0, addrLen: 4, srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, payloadAt: 0, payloadEnd: 0, payloadLen: 0 };
+  return { family: 4, buf: EMPTY, srcAt: 0, dstAt: 0, addrLen: 4, srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, payloadAt: 0, payloadEnd: 0, payloadLen: 0, ts: 0.5 };
 }
 
 /** The link types we read, by LINKTYPE number. */
@@ -174,8 +177,9 @@ function tcp(d: Buffer, at: number, ipEnd: number, end: number, out: TcpSegment)
   if (end < at + 20) return 'truncated';
   out.srcPort = (d[at] << 8) | d[at + 1];
   out.dstPort = (d[at + 2] << 8) | d[at + 3];
-  out.seq = d.readUInt32BE(at + 4);
-  out.ack = d.readUInt32BE(at + 8);
+  // signed 32-bit (small integers to V8; the flow compares them modulo 2^32)
+  out.seq = (d[at + 4] << 24) | (d[at + 5] << 16) | (d[at + 6] << 8) | d[at + 7];
+  out.ack = (d[at + 8] << 24) | (d[at + 9] << 16) | (d[at + 10] << 8) | d[at + 11];
   const off = (d[at + 12] >> 4) * 4;
   out.flags = d[at + 13];
   out.window = (d[at + 14] << 8) | d[at + 15];

@@ -5,7 +5,7 @@
  * NEWKEYS. Uses the probe's own wire code (src/probe/ssh-wire.ts). Pure; bounded: it keeps at
  * most MAX_PENDING unparsed bytes and stops reading after NEWKEYS.
  */
-import { parseIdentification, readPacket, SSH_MSG_DISCONNECT, SSH_MSG_KEXINIT, type KexInit, type SshIdentification } from '../probe/ssh-wire.ts';
+import { packetExtent, packetProblem, SSH_MSG_DISCONNECT, SSH_MSG_KEXINIT, type KexInit, type SshIdentification } from '../probe/ssh-wire.ts';
 import type { KexCache } from './kex-cache.ts';
 
 const SSH_MSG_NEWKEYS = 21;
@@ -40,22 +40,30 @@ export interface SshStreamFacts {
   packets: number;
 }
 
-export class SshStream {
-  readonly facts: SshStreamFacts = {
-    ident: null,
-    parsedIdent: null,
-    identTs: null,
-    preLines: [],
-    instead: null,
-    insteadText: null,
-    sni: null,
-    kexinit: null,
-    kexinitTs: null,
-    newkeysTs: null,
-    disconnect: null,
-    broken: null,
-    packets: 0,
-  };
+/** The shared empty preLines (most streams have none): replaced by a fresh array on the first line, never pushed to. */
+const NO_LINES: string[] = [];
+
+/** The facts are the stream's own fields (one object per stream, not two: every connection has two streams). */
+export class SshStream implements SshStreamFacts {
+  ident: string | null = null;
+  parsedIdent: SshIdentification | null = null;
+  identTs: number | null = null;
+  preLines: string[] = NO_LINES;
+  instead: SentInstead | null = null;
+  insteadText: string | null = null;
+  sni: string | null = null;
+  kexinit: KexInit | null = null;
+  kexinitTs: number | null = null;
+  newkeysTs: number | null = null;
+  disconnect: { code: number; message: string } | null = null;
+  broken: string | null = null;
+  packets = 0;
+
+  /** What this direction said (SshStreamFacts). */
+  get facts(): SshStreamFacts {
+    return this;
+  }
+
   /** False once the stream is encrypted, not SSH, or unreadable: the caller stops feeding it. */
   active = true;
   private readonly server: boolean;
@@ -68,21 +76,25 @@ export class SshStream {
     this.kex = kex;
   }
 
-  /** In-order bytes of this direction. */
-  push(bytes: Buffer, ts: number): void {
-    if (!this.active || bytes.length === 0) return;
-    let buf = this.pending === null ? bytes : Buffer.concat([this.pending, bytes]);
+  /** In-order bytes of this direction: buf[start, end) (no view is made of them: a capture has many). */
+  push(bytes: Buffer, start: number, end: number, ts: number): void {
+    if (!this.active || end <= start) return;
+    let buf = bytes;
+    if (this.pending !== null) {
+      buf = Buffer.concat([this.pending, bytes.subarray(start, end)]);
+      start = 0;
+      end = buf.length;
+    }
     this.pending = null;
-    let pos = 0;
-    while (this.active && pos < buf.length) {
-      const used = this.phase === 'ident' ? this.identStep(buf, pos, ts) : this.packetStep(buf, pos, ts);
+    let pos = start;
+    while (this.active && pos < end) {
+      const used = this.phase === 'ident' ? this.identStep(buf, pos, end, ts) : this.packetStep(buf, pos, end, ts);
       if (used === 0) break;
       pos += used;
     }
-    if (this.active && pos < buf.length) {
-      if (buf.length - pos > MAX_PENDING) return this.stop('too_long');
-      buf = buf.subarray(pos);
-      this.pending = Buffer.from(buf);
+    if (this.active && pos < end) {
+      if (end - pos > MAX_PENDING) return this.stop('too_long');
+      this.pending = Buffer.from(buf.subarray(pos, end));
     }
   }
 
@@ -97,35 +109,49 @@ export class SshStream {
     this.pending = null;
   }
 
-  private identStep(buf: Buffer, pos: number, ts: number): number {
+  private identStep(buf: Buffer, pos: number, end: number, ts: number): number {
     const f = this.facts;
     if (!this.server && f.ident === null && f.preLines.length === 0) {
       // A client's first bytes: TLS and binary junk have no line end to wait for.
-      if (buf[pos] === 0x16 && buf.length - pos >= 2 && buf[pos + 1] === 0x03) {
+      if (buf[pos] === 0x16 && end - pos >= 2 && buf[pos + 1] === 0x03) {
         f.instead = 'tls';
-        f.sni = clientHelloSni(buf.subarray(pos));
+        f.sni = clientHelloSni(buf.subarray(pos, end));
         f.insteadText = `TLS handshake${f.sni ? ` (SNI ${f.sni})` : ''}`;
         this.active = false;
-        return buf.length - pos;
+        return end - pos;
       }
     }
-    const nl = buf.indexOf(10, pos);
-    const lineEnd = nl < 0 ? buf.length : nl;
-    if (nl < 0 && buf.length - pos < MAX_LINE) {
+    // the line end, looked for in [pos, end) and no further than a line may be long
+    let nl = -1;
+    for (let i = pos, stop = Math.min(end, pos + MAX_LINE + 1); i < stop; i++) {
+      if (buf[i] === 10) {
+        nl = i;
+        break;
+      }
+    }
+    if (nl < 0 && end - pos > MAX_LINE + 1) {
+      // a line longer than any we keep: it still ends at its newline (if one is in these bytes)
+      const k = buf.indexOf(10, pos + MAX_LINE + 1);
+      nl = k >= 0 && k < end ? k : -1;
+    }
+    const lineEnd = nl < 0 ? end : nl;
+    if (nl < 0 && end - pos < MAX_LINE) {
       // Not a whole line yet; junk that cannot become an identification is decided now.
-      if (!this.server && f.ident === null && !couldBeText(buf, pos, lineEnd)) return this.junk(buf, pos);
+      if (!this.server && f.ident === null && !couldBeText(buf, pos, lineEnd)) return this.junk(buf, pos, end);
       return 0;
     }
     const line = buf.toString('latin1', pos, Math.min(lineEnd, pos + MAX_LINE)).replace(/\r$/, '');
-    const used = (nl < 0 ? buf.length : nl + 1) - pos;
+    const used = (nl < 0 ? end : nl + 1) - pos;
     if (line.startsWith('SSH-')) {
-      f.ident = printable(line);
+      const id = this.kex.ident(line, printable);
+      f.ident = id.text;
       f.identTs = ts;
-      f.parsedIdent = parseIdentification(line);
+      f.parsedIdent = id.parsed;
       this.phase = 'packets';
       return used;
     }
     if (this.server && f.preLines.length < MAX_PRE_LINES) {
+      if (f.preLines === NO_LINES) f.preLines = [];
       f.preLines.push(printable(line));
       return used;
     }
@@ -134,31 +160,33 @@ export class SshStream {
     if (/^(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|CONNECT|PATCH|TRACE|PRI) /.test(line) || line.includes(' HTTP/1.')) {
       f.instead = 'http';
       f.insteadText = printable(line).slice(0, 200);
-    } else return this.junk(buf, pos);
+    } else return this.junk(buf, pos, end);
     this.active = false;
-    return buf.length - pos;
+    return end - pos;
   }
 
-  private junk(buf: Buffer, pos: number): number {
+  private junk(buf: Buffer, pos: number, end: number): number {
     this.facts.instead = 'junk';
-    this.facts.insteadText = printable(buf.toString('latin1', pos, Math.min(buf.length, pos + 64)));
+    this.facts.insteadText = printable(buf.toString('latin1', pos, Math.min(end, pos + 64)));
     this.active = false;
-    return buf.length - pos;
+    return end - pos;
   }
 
-  private packetStep(buf: Buffer, pos: number, ts: number): number {
-    const r = readPacket(buf.subarray(pos));
-    if (r.kind === 'need-more') return 0;
-    if (r.kind === 'invalid') {
-      this.stop(`bad_packet: ${r.reason}`);
+  private packetStep(buf: Buffer, pos: number, end: number, ts: number): number {
+    const n = packetExtent(buf, pos, end);
+    if (n === 0) return 0;
+    if (n < 0) {
+      this.stop(`bad_packet: ${packetProblem(buf, pos)}`);
       return 0;
     }
     const f = this.facts;
     f.packets++;
-    const type = r.payload.length > 0 ? r.payload[0] : -1;
+    // the payload is buf[pos + 5, payloadEnd): a view only for the packets we read (KEXINIT, DISCONNECT)
+    const payloadEnd = pos + n - buf[pos + 4];
+    const type = payloadEnd > pos + 5 ? buf[pos + 5] : -1;
     if (type === SSH_MSG_KEXINIT && f.kexinit === null) {
       try {
-        f.kexinit = this.kex.parse(r.payload);
+        f.kexinit = this.kex.parse(buf.subarray(pos + 5, payloadEnd));
         f.kexinitTs = ts;
       } catch (e) {
         this.stop(`bad_kexinit: ${(e as Error).message}`);
@@ -169,12 +197,13 @@ export class SshStream {
       this.active = false; // encrypted from here on
       this.pending = null;
       return 0;
-    } else if (type === SSH_MSG_DISCONNECT && r.payload.length >= 9) {
-      const code = r.payload.readUInt32BE(1);
-      const len = r.payload.readUInt32BE(5);
-      f.disconnect = { code, message: printable(r.payload.toString('utf8', 9, Math.min(r.payload.length, 9 + Math.min(len, 512)))) };
+    } else if (type === SSH_MSG_DISCONNECT && payloadEnd - pos - 5 >= 9) {
+      const payload = buf.subarray(pos + 5, payloadEnd);
+      const code = payload.readUInt32BE(1);
+      const len = payload.readUInt32BE(5);
+      f.disconnect = { code, message: printable(payload.toString('utf8', 9, Math.min(payload.length, 9 + Math.min(len, 512)))) };
     }
-    return r.consumed;
+    return n;
   }
 }
 

@@ -29,6 +29,8 @@ export interface WireConnection {
   start: string;
   end: string;
   durationMs: number;
+  /** The number of the connection's first packet in the capture (1-based, Wireshark's frame number), for evidence. */
+  frame: number;
   phase: Phase;
   outcome: Outcome;
   /** Finer outcome: `maxstartups`, `no_banner`, `http`, `tls`, `junk`, `no_common_kex`, `bad_packet`, `server_closed_after_silence`, `syn_unanswered`, … */

@@ -15,7 +15,6 @@
  */
 import { isoTime } from '../connections/iso-time.ts';
 import type { Outcome, Phase } from '../classify/vocabulary.ts';
-import { KEX_MARKERS } from '../probe/algorithm-notes.ts';
 import type { Direction, Flow } from './flow.ts';
 import type { ConnState, KexFacts, SideFacts, WireConnection } from './types.ts';
 
@@ -61,19 +60,29 @@ function closedState(f: Flow): ConnState {
 }
 
 function firstClose(f: Flow): WireConnection['firstClose'] {
-  let best: WireConnection['firstClose'] = null;
-  let bestTs = Number.POSITIVE_INFINITY;
-  const consider = (ts: number | null, by: 'client' | 'server', kind: 'FIN' | 'RST') => {
-    if (ts !== null && ts < bestTs) {
-      bestTs = ts;
-      best = { by, kind, afterMs: round(ts - f.firstTs) };
-    }
-  };
-  consider(f.c.finTs, 'client', 'FIN');
-  consider(f.c.rstTs, 'client', 'RST');
-  consider(f.s.finTs, 'server', 'FIN');
-  consider(f.s.rstTs, 'server', 'RST');
-  return best;
+  // no closure, no object until the answer (this runs once per connection)
+  let ts = Number.POSITIVE_INFINITY;
+  let which = -1;
+  const c = f.c;
+  const sv = f.s;
+  if (c.finTs !== null && c.finTs < ts) {
+    ts = c.finTs;
+    which = 0;
+  }
+  if (c.rstTs !== null && c.rstTs < ts) {
+    ts = c.rstTs;
+    which = 1;
+  }
+  if (sv.finTs !== null && sv.finTs < ts) {
+    ts = sv.finTs;
+    which = 2;
+  }
+  if (sv.rstTs !== null && sv.rstTs < ts) {
+    ts = sv.rstTs;
+    which = 3;
+  }
+  if (which < 0) return null;
+  return { by: which < 2 ? 'client' : 'server', kind: which % 2 === 0 ? 'FIN' : 'RST', afterMs: round(ts - f.firstTs) };
 }
 
 function round(ms: number): number {
@@ -96,26 +105,11 @@ function kexFacts(f: Flow): KexFacts | undefined {
   const ck = f.c.ssh.facts.kexinit;
   const sk = f.s.ssh.facts.kexinit;
   if (ck === null && sk === null) return undefined;
-  const clientMarkers = ck === null ? [] : ck.kex.filter((a) => KEX_MARKERS.has(a));
-  const serverMarkers = sk === null ? [] : sk.kex.filter((a) => KEX_MARKERS.has(a));
   const cNk = f.c.ssh.facts.newkeysTs;
   const sNk = f.s.ssh.facts.newkeysTs;
   const completed = cNk !== null && sNk !== null;
-  const out: KexFacts = {
-    negotiated: [],
-    noCommon: [],
-    clientMarkers,
-    serverMarkers,
-    strictKex: clientMarkers.includes('kex-strict-c-v00@openssh.com') && serverMarkers.includes('kex-strict-s-v00@openssh.com'),
-    completed,
-  };
-  if (ck !== null && sk !== null) {
-    const comp = f.kex.negotiate(ck, sk, f.c.ssh.facts.ident ?? 'client');
-    for (const r of comp.categories) {
-      out.negotiated.push(r.chosen === null && r.relevant ? { category: r.category, chosen: null, relevant: true, client: r.client, server: r.server } : { category: r.category, chosen: r.chosen, relevant: r.relevant });
-    }
-    out.noCommon = comp.mismatched;
-  }
+  // what the pair says is the same for every connection with that pair (cached, shared)
+  const out: KexFacts = { ...f.kex.pairFacts(ck, sk, f.c.ssh.facts.ident ?? 'client'), completed };
   if (completed) {
     const startK = Math.min(f.c.ssh.facts.kexinitTs ?? Infinity, f.s.ssh.facts.kexinitTs ?? Infinity);
     if (Number.isFinite(startK)) out.durationMs = round(Math.max(cNk, sNk) - startK);
@@ -218,6 +212,7 @@ export function toRecord(f: Flow, opts: VerdictOptions, v: FlowVerdict = verdict
     start: isoTime(f.firstTs),
     end: isoTime(f.lastTs),
     durationMs: round(f.lastTs - f.firstTs),
+    frame: f.firstFrame,
     phase: j.phase,
     outcome: j.outcome,
     detail: j.detail,

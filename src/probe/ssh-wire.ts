@@ -90,15 +90,32 @@ export const MAX_PACKET = 256 * 1024;
 
 /** Reads one unencrypted binary packet from the start of `buf`. */
 export function readPacket(buf: Buffer): PacketRead {
-  if (buf.length < 5) return { kind: 'need-more' };
-  const packetLength = buf.readUInt32BE(0);
-  if (packetLength > MAX_PACKET) return { kind: 'invalid', reason: `packet too large: length ${packetLength} is over the ${MAX_PACKET / 1024} KB limit` };
-  if (packetLength < 5) return { kind: 'invalid', reason: `packet length ${packetLength} out of range` };
-  if (buf.length < 4 + packetLength) return { kind: 'need-more' };
-  const padding = buf[4];
-  if (padding + 1 > packetLength) return { kind: 'invalid', reason: `padding length ${padding} exceeds packet length ${packetLength}` };
-  const payload = buf.subarray(5, 4 + packetLength - padding);
-  return { kind: 'packet', payload, consumed: 4 + packetLength };
+  const n = packetExtent(buf, 0, buf.length);
+  if (n === 0) return { kind: 'need-more' };
+  if (n < 0) return { kind: 'invalid', reason: packetProblem(buf, 0) };
+  return { kind: 'packet', payload: buf.subarray(5, n - buf[4]), consumed: n };
+}
+
+/**
+ * readPacket's framing without making anything (for a reader that sees every packet of a
+ * capture): the packet at buf[at, end) is `4 + packet_length` bytes long (returned), its payload
+ * buf[at + 5, at + length − padding); 0: more bytes are needed; −1: not a packet (packetProblem says why).
+ */
+export function packetExtent(buf: Buffer, at: number, end: number): number {
+  if (end - at < 5) return 0;
+  const packetLength = buf.readUInt32BE(at);
+  if (packetLength > MAX_PACKET || packetLength < 5) return -1;
+  if (end - at < 4 + packetLength) return 0;
+  if (buf[at + 4] + 1 > packetLength) return -1;
+  return 4 + packetLength;
+}
+
+/** Why the bytes at `at` are not a packet (when packetExtent said −1). */
+export function packetProblem(buf: Buffer, at: number): string {
+  const packetLength = buf.readUInt32BE(at);
+  if (packetLength > MAX_PACKET) return `packet too large: length ${packetLength} is over the ${MAX_PACKET / 1024} KB limit`;
+  if (packetLength < 5) return `packet length ${packetLength} out of range`;
+  return `padding length ${buf[at + 4]} exceeds packet length ${packetLength}`;
 }
 
 class Reader {

@@ -12,6 +12,7 @@ import type { AnalysisResult, ConnectionRecord, ServerEvent } from '../engine/ty
 import { flatCopy } from '../classify/source.ts';
 import { cidrContains, parseCidr, type Cidr } from '../net/address.ts';
 import { TimeBuckets, type BucketSeries } from './time-buckets.ts';
+import type { WireSection } from './page-wire.ts';
 
 /** Rows of the sources table at most (most connections first; every source that logged in is kept). */
 export const MAX_SOURCE_ROWS = 5000;
@@ -60,6 +61,8 @@ export interface PageData {
   /** Why there is no simulation although --config was given (e.g. a setting the simulator cannot read). */
   simulationError: string | null;
   about: { logLevel: AnalysisResult['logLevel']; era: AnalysisResult['era']; blindSpots: string[]; unattributed: AnalysisResult['unattributed']; unrecognised: number; eventsOmitted: number };
+  /** What a capture saw, joined with this log (`report --pcap`; ./page-wire.ts). */
+  wire?: WireSection;
 }
 
 /** One ranked cause, as `doctor` gives it (src/doctor/types.ts Cause), for the page. */

@@ -158,7 +158,7 @@ function must(cond: boolean, what: string): void {
 }
 
 /** Real tcpdump in the server's namespace (ended by the Lab on failure; by its PID). */
-async function startCapture(srv: Host, file: string): Promise<{ file: string; stop: () => Promise<void> }> {
+export async function startCapture(srv: Host, file: string): Promise<{ file: string; stop: () => Promise<void> }> {
   const child = srv.spawn('tcpdump', ['-i', 'any', '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', file, 'tcp port 22']);
   let err = '';
   const listening = new Promise<void>((resolve, reject) => {

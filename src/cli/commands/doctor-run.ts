@@ -19,6 +19,7 @@ export interface DoctorOpts {
   log?: string[];
   config?: string;
   offline?: boolean;
+  pcap?: string;
   fail2banSocket?: string;
   port?: string;
   sshConfigFile?: string;
@@ -32,7 +33,7 @@ export async function runDoctor(target: string | undefined, opts: DoctorOpts, pa
   const runner = realRunner();
   let report;
   if (target !== undefined) {
-    if (opts.client || opts.log || opts.offline) throw new UserError('a target (user@host) diagnoses from the client side: --client, --log and --offline are for the server side');
+    if (opts.client || opts.log || opts.offline || opts.pcap) throw new UserError('a target (user@host) diagnoses from the client side: --client, --log, --pcap and --offline are for the server side');
     try {
       report = await doctorClient({
         runner, target, port: opts.port, sshConfigFile: opts.sshConfigFile, timeoutSeconds: timeout,
@@ -68,7 +69,7 @@ export async function runDoctor(target: string | undefined, opts: DoctorOpts, pa
     }
     report = await doctorServer({
       runner, client, window: { since, until }, windowText: windowText(since, until, now), config: opts.config ?? (opts.offline ? '' : '/etc/ssh/sshd_config'), logs, offline: opts.offline === true,
-      timeoutMs: timeout * 1000, fail2banSocket: opts.fail2banSocket,
+      timeoutMs: timeout * 1000, fail2banSocket: opts.fail2banSocket, pcap: opts.pcap,
     });
   }
   if (opts.json) {

@@ -16,6 +16,7 @@ export function registerDoctor(program: Command): void {
     .option('--until <time>', 'end of the log window (default: now)')
     .option('--log <file>', 'read this log instead of the system one (repeatable; default: auth.log files or the journal, as the guard picks)', collect)
     .option('--config <file>', 'sshd_config to check (default: /etc/ssh/sshd_config; with --offline, none unless given: this host\'s config need not be the log\'s)')
+    .option('--pcap <file>', 'also read this capture (tcpdump -w; pcap or pcapng, .gz too): what the wire saw and the log could not (unlogged drops, unanswered or reset SYNs, no common algorithm), joined with the logs')
     .option('--offline', 'only the logs and config given: no live checks of this host')
     .option('--fail2ban-socket <path>', "fail2ban's socket when not at its default place")
     .option('-p, --port <port>', 'with a target: its port')
@@ -32,6 +33,7 @@ Examples:
   sshwarden doctor --since "2 hours ago" --json        # scripting; same causes and evidence
   sshwarden doctor --log /srv/ssh/auth.log --config /srv/ssh/sshd_config
   sshwarden doctor --offline --log auth.log --config sshd_config
+  sshwarden doctor --offline --log auth.log --pcap ssh.pcap --client 198.51.100.7   # the wire too
 
 doctor never changes the host: it prints the fix commands, it does not run them.
 Without root some checks cannot look (bans, firewall, host keys); they are listed with the reason.

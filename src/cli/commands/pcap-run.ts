@@ -7,14 +7,11 @@ import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { colors, warn } from '../terminal.ts';
 import { describeFsError, InputError, openFile, stdinSource, type ByteSource } from '../../sources/byte-sources.ts';
-import { readInputs } from '../../sources/read-inputs.ts';
-import { Analyzer } from '../../engine/analyzer.ts';
 import { PcapAnalyzer } from '../../pcap/analyze.ts';
 import { joinWireWithLog, type JoinResult } from '../../pcap/join.ts';
 import { renderPcapText, type Paint } from '../../pcap/render.ts';
 import type { WireConnection } from '../../pcap/types.ts';
 import type { PcapOpts } from './pcap.ts';
-import { stdoutWriter } from './analyze-run.ts';
 
 export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
   if (file === '-' && process.stdin.isTTY) throw new UserError('pcap: "-" reads a capture from stdin, but stdin is a terminal (pipe tcpdump -w - into it)');
@@ -38,18 +35,19 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
 
   // Without --log, JSON connections are written as they close (memory bounded by open flows);
   // to a file or /dev/null with synchronous writes, to a pipe through process.stdout (analyze's writer).
-  const writer = stdoutWriter();
+  // The log engine and analyze's writer load only when used (start-up time is part of every run).
+  const stream = json && !joining;
+  const writer = stream ? (await import('./analyze-run.ts')).stdoutWriter() : null;
   let streamed = 0;
   const out: string[] = [];
   let pendingWrite: Promise<void> | null = null;
   const flush = () => {
     if (out.length === 0) return;
-    const ok = writer.write(Buffer.from(out.join('')));
+    const ok = writer!.write(Buffer.from(out.join('')));
     out.length = 0;
     if (!ok && pendingWrite === null) pendingWrite = new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
   };
   const listed: WireConnection[] = [];
-  const stream = json && !joining;
   if (stream) out.push('{"connections":[');
   const analyzer = new PcapAnalyzer({
     ports,
@@ -95,6 +93,8 @@ export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
 
   let join: JoinResult | null = null;
   if (joining) {
+    const { Analyzer } = await import('../../engine/analyzer.ts');
+    const { readInputs } = await import('../../sources/read-inputs.ts');
     const engine = new Analyzer({ keepConnections: true, loginGraceTime: opts.loginGraceTime ?? 120 });
     const reader = readInputs(opts.log as string[], {
       onError: (f, line, message) => {

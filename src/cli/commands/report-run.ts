@@ -21,6 +21,10 @@ import { rank } from '../../doctor/rank.ts';
 import { windowText } from '../../doctor/window.ts';
 import { admissionSettings, admissionValuesOf, ArrivalCollector, recommend, SettingsError } from '../../simulate/index.ts';
 import { simulationSection } from '../../report/page-simulation.ts';
+import { joinSpan, readWire, wireFacts, type WireRead } from '../../doctor/checks/capture.ts';
+import { joinWireWithLog } from '../../pcap/join.ts';
+import { wireSection } from '../../report/page-wire.ts';
+import type { ConnectionRecord } from '../../engine/types.ts';
 import type { ReportOpts } from './report.ts';
 
 export async function report(files: string[], opts: ReportOpts): Promise<number> {
@@ -41,6 +45,16 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     // The same server settings as `analyze` (LoginGraceTime, MaxStartups, MaxAuthTries), so the page tells what analyze tells.
     const server = serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
     if (server !== null && 'unreadable' in server) throw new UserError(`--config: ${server.unreadable}`, EXIT.INPUT);
+    // --pcap: the capture first (its span says which log connections the join needs).
+    const ports = (audit?.effective.get('port') ?? ['22']).map(Number).filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+    let wire: WireRead | null = null;
+    if (opts.pcap !== undefined) {
+      const read = await readWire(opts.pcap, { ports: ports.length ? ports : [22], loginGraceTime: opts.loginGraceTime });
+      if ('error' in read) throw new UserError(read.error, EXIT.INPUT);
+      wire = read;
+    }
+    const span = wire === null ? null : joinSpan(wire.wire);
+    const logConns: ConnectionRecord[] = [];
     const run = await analyzeLogs({
       inputs,
       format: opts.format as LogFormat | undefined,
@@ -53,13 +67,18 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
         page.connection(c);
         tallyConnection(tally, c, maxStartupsBegin);
         arrivals?.add(c);
+        if (span !== null && logConns.length < 200_000) {
+          const t = Date.parse(c.start ?? c.end ?? '');
+          if (t >= span.since && t <= span.until) logConns.push(c);
+        }
       },
       onError: (file, line, message) => warn(`${file}${line === null ? '' : `:${line}`}: ${message}`),
     });
     const rc = run.readCounts;
     const { first, last } = run.timeRange;
 
-    const facts = [...runFacts(run, tally), ...(audit !== null ? configFacts(audit.run, null) : [])];
+    const join = wire === null ? null : joinWireWithLog(wire.wire, { connections: logConns, logLevel: run.result.logLevel, events: run.result.events, era: run.result.era }, ports);
+    const facts = [...runFacts(run, tally), ...(audit !== null ? configFacts(audit.run, null) : []), ...(wire !== null ? wireFacts(opts.pcap!, wire.wire, join) : [])];
     const ranked = rank({ facts, client: null, side: 'server', windowText: windowText(null, null, 0) });
     const data = page.finish(run.result, {
       doctor: {
@@ -82,6 +101,7 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
       auditError: audit?.error ?? null,
       ...(audit !== null && arrivals !== null ? simulate(arrivals, audit.effective, audit.audit!.version) : {}),
     });
+    if (wire !== null) data.wire = wireSection(opts.pcap!, wire.summary, wire.wire, join);
     const text = opts.json === true ? JSON.stringify(data) + '\n' : renderPage(data, readPageAssets());
     out.write(text);
     failed = false;
@@ -126,5 +146,6 @@ function commandLine(files: string[], opts: ReportOpts): string {
   if (opts.since !== undefined) parts.push('--since', JSON.stringify(opts.since));
   if (opts.until !== undefined) parts.push('--until', JSON.stringify(opts.until));
   if (opts.config !== undefined) parts.push('--config', opts.config);
+  if (opts.pcap !== undefined) parts.push('--pcap', opts.pcap);
   return parts.join(' ');
 }

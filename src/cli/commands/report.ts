@@ -19,6 +19,7 @@ export interface ReportOpts {
   unit?: string[];
   loginGraceTime: number;
   json?: boolean;
+  pcap?: string;
 }
 
 export function registerReport(program: Command): void {
@@ -35,6 +36,7 @@ export function registerReport(program: Command): void {
     .option('-o, --output <file>', 'where to write the page ("-" for stdout)')
     .option('--config <sshd_config>', 'also audit this sshd_config and show its findings (and the MaxStartups simulation)')
     .option('--login-grace-time <seconds>', "sshd's LoginGraceTime, to recognise silent timeouts", positiveInt('--login-grace-time'), 120)
+    .option('--pcap <file>', 'also read this capture (tcpdump -w, pcap or pcapng): a section with what the wire saw, joined with the log (and the ranking uses it)')
     .option('--json', "print the page's data (the aggregated JSON the page draws) instead of the page")
     .option('--fleet <url>', 'the report over the whole fleet from its PostgreSQL (postgres:// URL, e.g. of the read-only role sshwarden-report) instead of log files')
     .option('--password-file <file>', 'with --fleet: file whose first line is the password (else PGPASSFILE or ~/.pgpass)')
@@ -49,6 +51,7 @@ Examples:
   journalctl -u ssh -o json | sshwarden report - -o r.html
   sshwarden report --fleet postgres://sshwarden-report@db.example.org/sshwarden --password-file report.password -o fleet.html
   sshwarden report auth.log --json > page-data.json          # the data behind the page
+  sshwarden report auth.log --pcap ssh.pcap -o r.html        # adds what the wire saw (tcpdump -w ssh.pcap 'tcp port 22')
 
 The page holds aggregated data (time buckets, sources, findings), not every line: it stays small
 for large logs, opens from disk in any current browser, and can be mailed or attached to a ticket.

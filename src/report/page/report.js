@@ -478,6 +478,49 @@
     if (D.usersOmitted) sUsers.appendChild(note(plural(D.usersOmitted, 'more source') + ' that logged in (those with the fewest refused or failed connections) are not listed here; `sshwarden analyze --json` has them all.'));
   }
 
+  // ---- 5b. the wire (report --pcap) ------------------------------------------------------------
+  if (D.wire) {
+    var W = D.wire;
+    var sWire = section('sec-wire', 'What the wire saw');
+    sWire.appendChild(el('p', null, 'Capture ', el('code', null, W.file), ': ' + plural(W.packets, 'packet') + ', ' + plural(W.connections, 'SSH connection') +
+      (W.first !== null ? ', ' + time(W.first) + ' – ' + time(W.last) : '') + '.'));
+    if (W.error) sWire.appendChild(el('p', { class: 'warning' }, W.error + ' (the packets before it were read).'));
+    if (W.joined) {
+      var off = W.clockOffsetMs;
+      sWire.appendChild(el('p', { id: 'wire-clock' }, 'Joined with the log: ' + plural(W.both, 'connection') + ' both saw, ' + num(W.wireOnly.total) + ' only the wire, ' + num(W.logOnly) + ' only the log. ' +
+        (off === null ? 'Clock offset between the capture and the log: unknown (no connection both saw).' : 'Clock offset (log time − capture time): ' + (off >= 0 ? '+' : '') + (off / 1000).toFixed(3) + ' s, from ' + plural(W.offsetPairs, 'connection') + ' both saw.')));
+    } else sWire.appendChild(note('No connection of the log falls in the capture\'s time, so the two could not be joined.'));
+    var wo = el('tbody');
+    Object.keys(W.outcomes).sort(function (a, b) { return W.outcomes[b] - W.outcomes[a]; }).forEach(function (o) {
+      wo.appendChild(el('tr', { 'data-outcome': o }, el('td', null, OUTCOME_WORDS[o] || o), el('td', { class: 'num' }, num(W.outcomes[o]))));
+    });
+    var ws = el('tbody');
+    Object.keys(W.connStates).sort(function (a, b) { return W.connStates[b] - W.connStates[a]; }).forEach(function (k) {
+      ws.appendChild(el('tr', { 'data-state': k }, el('td', null, el('code', null, k)), el('td', { class: 'num' }, num(W.connStates[k]))));
+    });
+    sWire.appendChild(el('div', { class: 'table-wrap' },
+      el('table', { id: 'wire-outcomes' }, el('thead', null, el('tr', null, el('th', null, 'Outcome on the wire'), el('th', null, 'Connections'))), wo),
+      el('table', { id: 'wire-states' }, el('thead', null, el('tr', null, el('th', null, 'TCP state (Zeek conn_state)'), el('th', null, 'Connections'))), ws)));
+    if (W.joined) {
+      sWire.appendChild(el('h3', null, 'Connections only the wire saw'));
+      if (W.wireOnly.total === 0) sWire.appendChild(el('p', { class: 'empty' }, 'None: the log has a line for every connection of the capture.'));
+      else {
+        var wb = el('tbody');
+        W.wireOnly.rows.forEach(function (r) {
+          wb.appendChild(el('tr', { 'data-client': r[1] }, el('td', null, time(r[0])), el('td', null, r[1] + ' port ' + r[2]), el('td', null, OUTCOME_WORDS[r[3]] || r[3]), el('td', null, r[4]), el('td', { class: 'num' }, String(r[5])), el('td', null, r[6])));
+        });
+        sWire.appendChild(el('div', { class: 'table-wrap' }, el('table', { id: 'wire-only' }, el('thead', null, el('tr', null, el('th', null, 'When'), el('th', null, 'Client'), el('th', null, 'Outcome'), el('th', null, 'Detail'), el('th', null, 'Frame'), el('th', null, 'Why the log has no line'))), wb)));
+        if (W.wireOnly.total > W.wireOnly.rows.length) sWire.appendChild(note(plural(W.wireOnly.total - W.wireOnly.rows.length, 'more wire-only connection') + ' not kept on this page: `sshwarden pcap FILE --log LOG --json` has them all.'));
+      }
+      if (W.disagreements.total) {
+        sWire.appendChild(el('h3', null, 'Where the wire and the log disagree'));
+        var db = el('tbody');
+        W.disagreements.rows.forEach(function (r) { db.appendChild(el('tr', null, el('td', null, time(r[0])), el('td', null, r[1] + ' port ' + r[2]), el('td', null, OUTCOME_WORDS[r[3]] || r[3]), el('td', null, OUTCOME_WORDS[r[4]] || r[4]), el('td', { class: 'num' }, String(r[5])))); });
+        sWire.appendChild(el('div', { class: 'table-wrap' }, el('table', { id: 'wire-disagreements' }, el('thead', null, el('tr', null, el('th', null, 'When'), el('th', null, 'Client'), el('th', null, 'The wire'), el('th', null, 'The log'), el('th', null, 'Frame'))), db)));
+      }
+    }
+  }
+
   // ---- 6. configuration -------------------------------------------------------------------------
   var sCfg = section('sec-config', 'Configuration');
   if (D.auditError) sCfg.appendChild(el('p', { class: 'warning' }, D.auditError));
