@@ -29,6 +29,8 @@ export interface AnalyzeLogsOptions {
   window?: { since: number | null; until: number | null };
   /** Only connections and sources whose address this accepts (unattributed connections are left out too). */
   sourceFilter?: (address: string) => boolean;
+  /** The bound on connections open at once (default: connections/tracker.ts MAX_OPEN). */
+  maxOpenConnections?: number;
   /** Keep up to this many closed connections in `connections` (default 0). */
   keepConnections?: number;
   /** Put the line text into evidence (default false). */
@@ -72,7 +74,7 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
     onNotice: o.onNotice,
     onProgress: o.onProgress,
   });
-  const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, server: o.server, evidenceText: o.evidenceText });
+  const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, server: o.server, evidenceText: o.evidenceText, maxOpenConnections: o.maxOpenConnections });
   const keep = o.keepConnections ?? 0;
   const filter = o.sourceFilter;
   const connections: ConnectionRecord[] = [];

@@ -41,6 +41,7 @@ export class SourceColumns {
   private keyAccepted = new Int32Array(0);
   private preLogSessions = new Int32Array(0);
   private wrappersDrops = new Int32Array(0);
+  private evicted = new Int32Array(0);
   /** LoginGraceTime expiries that overlapped an earlier one of the same source (slots held at once), and when the latest ends. */
   private overlappingTimeouts = new Int32Array(0);
   private timeoutEndMs = new Float64Array(0);
@@ -74,6 +75,7 @@ export class SourceColumns {
     if (t.keyAccepted) this.keyAccepted[slot]++;
     if (t.preLogSession) this.preLogSessions[slot]++;
     if (t.wrappersDrop) this.wrappersDrops[slot]++;
+    if (t.evicted) this.evicted[slot]++;
     if (t.timeoutSpan !== null) {
       if (t.timeoutSpan[0] < this.timeoutEndMs[slot]) this.overlappingTimeouts[slot]++;
       if (t.timeoutSpan[1] > this.timeoutEndMs[slot]) this.timeoutEndMs[slot] = t.timeoutSpan[1];
@@ -113,6 +115,7 @@ export class SourceColumns {
       s.keyAccepted = this.keyAccepted[slot];
       s.preLogSessions = this.preLogSessions[slot];
       s.wrappersDrops = this.wrappersDrops[slot];
+      s.evicted = this.evicted[slot];
       s.overlappingTimeouts = this.overlappingTimeouts[slot];
       const set = this.users[slot];
       if (set !== undefined) for (const u of set) s.users.push(u);
@@ -203,6 +206,7 @@ export class SourceColumns {
     this.keyAccepted = i32(this.keyAccepted);
     this.preLogSessions = i32(this.preLogSessions);
     this.wrappersDrops = i32(this.wrappersDrops);
+    this.evicted = i32(this.evicted);
     this.overlappingTimeouts = i32(this.overlappingTimeouts);
     this.timeoutEndMs = f64(this.timeoutEndMs);
     this.firstMs = f64(this.firstMs);

@@ -37,6 +37,8 @@ export interface TextReportInput {
     sshdLikeExample?: { file: string; line: number; program: string; text: string } | null;
   };
   timeRange: { first: number | null; last: number | null };
+  /** The bound on connections open at once, and how many were let go at it (connections/tracker.ts). */
+  openConnections?: { max: number; evicted: number };
 }
 
 export const OUTCOME_WORDS: Record<Outcome, string> = {
@@ -134,6 +136,9 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
   out.push(`  OpenSSH:  ${p.cyan(result.era.range)} ${p.dim(`— ${result.era.clues.slice(0, 3).join('; ')}`)}`);
   const rc = input.readCounts;
   out.push(p.dim(`  Read ${rc.lines} lines: ${rc.framed} from sshd, ${rc.skipped} from other programs, ${rc.malformed} malformed.`));
+  const oc = input.openConnections;
+  if (oc !== undefined && oc.evicted > 0)
+    out.push(wrap(p.yellow(`  ${plural(oc.evicted, 'connection')} let go while still open: more than ${oc.max.toLocaleString('en-US')} were open at once (the memory bound); their outcome is unknown (detail "evicted").`), '  '));
   if (rc.sshdLike && rc.sshdLikeExample) {
     const ex = rc.sshdLikeExample;
     out.push(
