@@ -98,6 +98,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
         otherProgramsSshdLike: rc.sshdLike,
         malformed: rc.malformed,
         failedInputs: rc.failedInputs,
+        untrustedJournalRecords: rc.untrusted,
       },
       openConnections: { max: maxOpen, evicted },
     });
