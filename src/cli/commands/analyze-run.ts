@@ -34,7 +34,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   });
 
   // The server's settings: --config, or this machine's sshd_config when the logs are this machine's.
-  const server = serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
+  const server = await serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
   if (server !== null && 'unreadable' in server) throw new UserError(`--config: ${server.unreadable}`, EXIT.INPUT);
 
   const started = Date.now();
