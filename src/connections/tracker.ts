@@ -138,14 +138,14 @@ export interface TrackerOptions {
 }
 
 /**
- * The memory bound: at most this many connections open at once (about 1.7 KB each, so ~170 MB).
+ * The memory bound: at most this many connections open at once (about 1.7 KB each, so ~85 MB).
  * `analyze` takes a lower one from SSHWARDEN_ANALYZE_MAX_OPEN (for the fault test, see
  * cli/commands/analyze-run.ts).
  * A real sshd holds at most MaxStartups unauthenticated connections plus its sessions, far fewer;
  * only a log of millions of distinct sources whose ends were never logged reaches it. Past it the
  * oldest open connection is closed with outcome unknown (detail `evicted`) and counted.
  */
-export const MAX_OPEN = 100_000;
+export const MAX_OPEN = 50_000;
 
 /** How long a finished connection stays joinable by trailer lines (pam session close, …). */
 const TRAILER_WINDOW_MS = 60_000;
