@@ -136,10 +136,7 @@ export class Analyzer {
     this.out = [];
     this.tracker.finish();
     const finalUpdates = this.out;
-    let kexSources = 0;
-    const all = this.sources.toStats();
-    for (const s of all) if (s.kexConnections > 0) kexSources++;
-    const sources = all.map((s) => s.toRecord());
+    const { records: sources, kexSources } = this.sources.toRecords();
     sources.sort((a, b) => b.connections - a.connections || (a.address < b.address ? -1 : 1));
     const classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, 0])) as Record<SourceClass, number>;
     let droppedFromLegit = 0;
