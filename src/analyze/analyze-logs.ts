@@ -15,6 +15,8 @@ import type { LogFormat } from '../framing/index.ts';
 import { Analyzer } from '../engine/analyzer.ts';
 import type { AnalysisResult, ConnectionRecord, EngineUpdate, ServerSettings } from '../engine/types.ts';
 import { readInputs, type InputSpec, type ReadCounts } from '../sources/read-inputs.ts';
+import type { JournalTrust } from '../framing/journal-json-framer.ts';
+import { sshdUids } from '../guard/sshd-users.ts';
 
 export interface AnalyzeLogsOptions {
   inputs: readonly InputSpec[];
@@ -29,6 +31,14 @@ export interface AnalyzeLogsOptions {
   window?: { since: number | null; until: number | null };
   /** Only connections and sources whose address this accepts (unattributed connections are left out too). */
   sourceFilter?: (address: string) => boolean;
+  /** The bound on connections open at once (default: connections/tracker.ts MAX_OPEN). */
+  maxOpenConnections?: number;
+  /**
+   * Journal JSON (an export or --journal): who may speak as sshd. Default: the guard's rule with
+   * this machine's sshd users (root and the privilege-separation user); null believes
+   * SYSLOG_IDENTIFIER (any local user can forge it with `logger -t sshd`).
+   */
+  journalTrust?: JournalTrust | null;
   /** Keep up to this many closed connections in `connections` (default 0). */
   keepConnections?: number;
   /** Put the line text into evidence (default false). */
@@ -71,8 +81,9 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
     },
     onNotice: o.onNotice,
     onProgress: o.onProgress,
+    journalTrust: o.journalTrust === undefined ? { uids: sshdUids() } : (o.journalTrust ?? undefined),
   });
-  const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, server: o.server, evidenceText: o.evidenceText });
+  const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, server: o.server, evidenceText: o.evidenceText, maxOpenConnections: o.maxOpenConnections });
   const keep = o.keepConnections ?? 0;
   const filter = o.sourceFilter;
   const connections: ConnectionRecord[] = [];

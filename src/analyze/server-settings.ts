@@ -20,9 +20,9 @@ export function inputsAreThisHost(inputs: readonly InputSpec[]): boolean {
 }
 
 /** Settings from `file`, or `{ unreadable }` with sshd_config's own words for why it cannot be read. */
-export function readServerSettings(file: string, loginGraceOverride?: number): ServerSettings | { unreadable: string } {
+export async function readServerSettings(file: string, loginGraceOverride?: number): Promise<ServerSettings | { unreadable: string }> {
   const local = localSshd();
-  const run = auditConfig({ file, version: local?.version, clients: [], spec: null, useSshd: false, live: false });
+  const run = await auditConfig({ file, version: local?.version, clients: [], spec: null, useSshd: false, live: false });
   if ('unreadable' in run) return run;
   const v = (k: string) => run.effective.get(k)?.values[0];
   const lgt = Number(v('logingracetime') ?? '120');
@@ -42,10 +42,10 @@ export function readServerSettings(file: string, loginGraceOverride?: number): S
  * The settings for a run of `analyze` or `report`: `--config FILE` (unreadable: `{ unreadable }`), else this
  * machine's sshd_config when the logs are this machine's (unreadable: no settings), else none.
  */
-export function serverSettingsFor(inputs: readonly InputSpec[], config: string | undefined, loginGraceOverride?: number): ServerSettings | null | { unreadable: string } {
+export async function serverSettingsFor(inputs: readonly InputSpec[], config: string | undefined, loginGraceOverride?: number): Promise<ServerSettings | null | { unreadable: string }> {
   const file = config ?? (inputsAreThisHost(inputs) && existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null);
   if (file === null) return null;
-  const s = readServerSettings(file, loginGraceOverride);
+  const s = await readServerSettings(file, loginGraceOverride);
   if ('unreadable' in s) return config !== undefined ? s : null;
   return s;
 }

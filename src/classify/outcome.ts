@@ -25,6 +25,8 @@ export interface ConnectionFacts {
 
 /** What the source classification reads from a connection's detail. */
 export const DETAIL_KEY_ACCEPTED = 'authorized_key_not_finished';
+/** An open connection let go at the tracker's memory bound (connections/tracker.ts MAX_OPEN): its outcome is unknown. */
+export const DETAIL_EVICTED = 'evicted';
 export const DETAIL_LOGGED_IN_BEFORE_LOG = 'logged_in_before_log';
 
 /** Packet errors that mean the client went away, not that key exchange failed on algorithms. */
@@ -150,7 +152,7 @@ export function settleOutcome(c: ConnectionFacts, ev: SshdEvent | null, ending: 
       reason: 'no closing line within LoginGraceTime: this sshd logs nothing when LoginGraceTime expires',
     };
   }
-  return { outcome: 'unknown', detail: ending === 'end-of-log' ? 'open_at_end_of_log' : ending === 'evicted' ? 'evicted' : 'no_close_line' };
+  return { outcome: 'unknown', detail: ending === 'end-of-log' ? 'open_at_end_of_log' : ending === 'evicted' ? DETAIL_EVICTED : 'no_close_line' };
 }
 
 function sessionEndDetail(ev: SshdEvent): string {

@@ -10,7 +10,7 @@
  */
 import type { ConnectionRecord } from '../connections/types.ts';
 import { OUTCOMES } from './vocabulary.ts';
-import { MAX_SOURCE_USERS, SourceStats, flatCopy, tallyConnection } from './source.ts';
+import { MAX_SOURCE_USERS, SourceStats, flatCopy, tallyConnection, type SourceRecord } from './source.ts';
 
 const N_OUTCOMES = OUTCOMES.length;
 const OUTCOME_INDEX: ReadonlyMap<string, number> = new Map(OUTCOMES.map((o, i) => [o, i]));
@@ -41,6 +41,7 @@ export class SourceColumns {
   private keyAccepted = new Int32Array(0);
   private preLogSessions = new Int32Array(0);
   private wrappersDrops = new Int32Array(0);
+  private evicted = new Int32Array(0);
   /** LoginGraceTime expiries that overlapped an earlier one of the same source (slots held at once), and when the latest ends. */
   private overlappingTimeouts = new Int32Array(0);
   private timeoutEndMs = new Float64Array(0);
@@ -74,6 +75,7 @@ export class SourceColumns {
     if (t.keyAccepted) this.keyAccepted[slot]++;
     if (t.preLogSession) this.preLogSessions[slot]++;
     if (t.wrappersDrop) this.wrappersDrops[slot]++;
+    if (t.evicted) this.evicted[slot]++;
     if (t.timeoutSpan !== null) {
       if (t.timeoutSpan[0] < this.timeoutEndMs[slot]) this.overlappingTimeouts[slot]++;
       if (t.timeoutSpan[1] > this.timeoutEndMs[slot]) this.timeoutEndMs[slot] = t.timeoutSpan[1];
@@ -97,28 +99,47 @@ export class SourceColumns {
   /** Every source as a SourceStats (for classification and records), in slot order. */
   toStats(): SourceStats[] {
     const out: SourceStats[] = new Array(this.n);
-    for (let slot = 0; slot < this.n; slot++) {
-      const s = new SourceStats(this.addresses[slot]);
-      s.graceMs = this.graceMs;
-      s.connections = this.connections[slot];
-      for (let i = 0; i < N_OUTCOMES; i++) s.counts[i] = this.counts[slot * N_OUTCOMES + i];
-      s.firstMs = this.firstMs[slot];
-      s.lastMs = this.lastMs[slot];
-      s.failures = this.failures[slot];
-      s.kexConnections = this.kexConnections[slot];
-      s.usersOmitted = this.usersOmitted[slot];
-      s.attempts = this.attempts[slot];
-      s.attemptsFloored = this.attemptsFloored[slot];
-      s.secretAttempts = this.secretAttempts[slot];
-      s.keyAccepted = this.keyAccepted[slot];
-      s.preLogSessions = this.preLogSessions[slot];
-      s.wrappersDrops = this.wrappersDrops[slot];
-      s.overlappingTimeouts = this.overlappingTimeouts[slot];
-      const set = this.users[slot];
-      if (set !== undefined) for (const u of set) s.users.push(u);
-      out[slot] = s;
-    }
+    for (let slot = 0; slot < this.n; slot++) out[slot] = this.statsAt(slot);
     return out;
+  }
+
+  /**
+   * Every source's record, in slot order, and how many sources had an address-less kex line. One
+   * SourceStats at a time: with millions of sources, holding them all beside their records doubled
+   * the peak.
+   */
+  toRecords(): { records: SourceRecord[]; kexSources: number } {
+    const records: SourceRecord[] = new Array(this.n);
+    let kexSources = 0;
+    for (let slot = 0; slot < this.n; slot++) {
+      const s = this.statsAt(slot);
+      if (s.kexConnections > 0) kexSources++;
+      records[slot] = s.toRecord();
+    }
+    return { records, kexSources };
+  }
+
+  private statsAt(slot: number): SourceStats {
+    const s = new SourceStats(this.addresses[slot]);
+    s.graceMs = this.graceMs;
+    s.connections = this.connections[slot];
+    for (let i = 0; i < N_OUTCOMES; i++) s.counts[i] = this.counts[slot * N_OUTCOMES + i];
+    s.firstMs = this.firstMs[slot];
+    s.lastMs = this.lastMs[slot];
+    s.failures = this.failures[slot];
+    s.kexConnections = this.kexConnections[slot];
+    s.usersOmitted = this.usersOmitted[slot];
+    s.attempts = this.attempts[slot];
+    s.attemptsFloored = this.attemptsFloored[slot];
+    s.secretAttempts = this.secretAttempts[slot];
+    s.keyAccepted = this.keyAccepted[slot];
+    s.preLogSessions = this.preLogSessions[slot];
+    s.wrappersDrops = this.wrappersDrops[slot];
+    s.evicted = this.evicted[slot];
+    s.overlappingTimeouts = this.overlappingTimeouts[slot];
+    const set = this.users[slot];
+    if (set !== undefined) for (const u of set) s.users.push(u);
+    return s;
   }
 
   private slotOf(src: string): number {
@@ -203,6 +224,7 @@ export class SourceColumns {
     this.keyAccepted = i32(this.keyAccepted);
     this.preLogSessions = i32(this.preLogSessions);
     this.wrappersDrops = i32(this.wrappersDrops);
+    this.evicted = i32(this.evicted);
     this.overlappingTimeouts = i32(this.overlappingTimeouts);
     this.timeoutEndMs = f64(this.timeoutEndMs);
     this.firstMs = f64(this.firstMs);

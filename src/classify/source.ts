@@ -6,7 +6,7 @@
 import { isoTime } from '../connections/iso-time.ts';
 import type { ConnectionRecord } from '../connections/types.ts';
 import { OUTCOMES, type Outcome, type SourceClass } from './vocabulary.ts';
-import { DETAIL_KEY_ACCEPTED, DETAIL_LOGGED_IN_BEFORE_LOG } from './outcome.ts';
+import { DETAIL_EVICTED, DETAIL_KEY_ACCEPTED, DETAIL_LOGGED_IN_BEFORE_LOG } from './outcome.ts';
 
 export interface SourceRecord {
   address: string;
@@ -49,6 +49,8 @@ export interface ConnectionTally {
   keyAccepted: boolean;
   preLogSession: boolean;
   wrappersDrop: boolean;
+  /** Let go still open at the tracker's memory bound (detail `evicted`): its outcome is unknown. */
+  evicted: boolean;
   /** A LoginGraceTime expiry: the span it held its slot. */
   timeoutSpan: [number, number] | null;
 }
@@ -57,7 +59,7 @@ export interface ConnectionTally {
 export type TalliedConnection = Pick<ConnectionRecord, 'outcome' | 'failures' | 'users'> & Partial<Pick<ConnectionRecord, 'attemptsAtLeast' | 'detail' | 'inferred' | 'methods'>>;
 
 export function tallyConnection(rec: TalliedConnection, startMs: number | null, endMs: number | null, graceMs: number): ConnectionTally {
-  const t: ConnectionTally = { attempts: 0, floored: false, secretAttempts: 0, keyAccepted: false, preLogSession: false, wrappersDrop: false, timeoutSpan: null };
+  const t: ConnectionTally = { attempts: 0, floored: false, secretAttempts: 0, keyAccepted: false, preLogSession: false, wrappersDrop: false, evicted: false, timeoutSpan: null };
   if (rec.outcome === 'auth_failed' || rec.failures > 0) {
     const floor = rec.attemptsAtLeast ?? 0;
     t.attempts = Math.max(rec.failures, floor, rec.outcome === 'auth_failed' ? 1 : 0);
@@ -68,6 +70,7 @@ export function tallyConnection(rec: TalliedConnection, startMs: number | null, 
   if (rec.detail === DETAIL_KEY_ACCEPTED) t.keyAccepted = true;
   else if (rec.detail === DETAIL_LOGGED_IN_BEFORE_LOG) t.preLogSession = true;
   else if (rec.outcome === 'dropped' && rec.detail === 'tcp_wrappers') t.wrappersDrop = true;
+  else if (rec.outcome === 'unknown' && rec.detail === DETAIL_EVICTED) t.evicted = true;
   else if (rec.outcome === 'timeout') {
     const begin = startMs ?? endMs;
     // A silent expiry is logged (or inferred) at its last line: it held its slot until LoginGraceTime.
@@ -114,6 +117,8 @@ export class SourceStats {
   keyAccepted = 0;
   preLogSessions = 0;
   wrappersDrops = 0;
+  /** Connections let go still open at the memory bound (tracker.ts MAX_OPEN). */
+  evicted = 0;
   /** LoginGraceTime expiries that began while an earlier one of this source still held its slot. */
   overlappingTimeouts = 0;
   /** End of the latest LoginGraceTime expiry span (for the overlap count). */
@@ -148,6 +153,7 @@ export class SourceStats {
     if (t.keyAccepted) this.keyAccepted++;
     if (t.preLogSession) this.preLogSessions++;
     if (t.wrappersDrop) this.wrappersDrops++;
+    if (t.evicted) this.evicted++;
     if (t.timeoutSpan !== null) {
       if (t.timeoutSpan[0] < this.timeoutEndMs) this.overlappingTimeouts++;
       if (t.timeoutSpan[1] > this.timeoutEndMs) this.timeoutEndMs = t.timeoutSpan[1];
@@ -215,6 +221,9 @@ export class SourceStats {
     if (o.dropped === n && n > 0) {
       if (this.wrappersDrops === n) return { class: 'unknown', why: `all ${plural(n, 'connection')} refused by TCP wrappers (hosts.deny) before sshd read anything`, detail: 'tcp_wrappers' };
       return { class: 'unknown', why: `all ${plural(n, 'connection')} dropped by the server (${this.wrappersDrops ? `${this.wrappersDrops} by TCP wrappers, ${n - this.wrappersDrops} by MaxStartups/penalties` : 'MaxStartups/penalties'}) before sshd read anything`, detail: null };
+    }
+    if (this.evicted === n && n > 0) {
+      return { class: 'unknown', why: `${plural(n, 'connection')} let go while still open: more connections were open at once than analyze keeps (the memory bound), so their end was not followed`, detail: DETAIL_EVICTED };
     }
     return { class: 'unknown', why: `${plural(n, 'connection')}; the log does not show what they did`, detail: null };
   }

@@ -21,6 +21,8 @@ export class IntMap<V> {
   private seqs: Float64Array;
   private nextSeq = 0;
   private mask: number;
+  /** 32 - log2(capacity): the slot is the product's top bits (Fibonacci hashing). */
+  private shift: number;
   private count = 0;
   /** Out-of-range keys, with their insertion numbers. */
   private other: Map<number, { value: V; seq: number }> | null = null;
@@ -32,14 +34,20 @@ export class IntMap<V> {
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.seqs = new Float64Array(cap);
     this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
   }
 
   get size(): number {
     return this.count + (this.other?.size ?? 0);
   }
 
+  /**
+   * The home slot: the top log2(capacity) bits of the product. (Taking a fixed 16 bits gave only
+   * 65,536 homes, so past that many entries the probe runs merged and every operation went linear:
+   * 100,000 open connections took 30 s.)
+   */
   private slot(key: number): number {
-    return (Math.imul(key, 0x9e3779b1) >>> 16) & this.mask;
+    return Math.imul(key, 0x9e3779b1) >>> this.shift;
   }
 
   get(key: number): V | undefined {
@@ -153,6 +161,7 @@ export class IntMap<V> {
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.seqs = new Float64Array(cap);
     this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
     for (let i = 0; i < oldKeys.length; i++) {
       const key = oldKeys[i];
       if (key === EMPTY) continue;

@@ -88,7 +88,7 @@ export class Analyzer {
       listenerLine: (line, ev, evidence) => self.onListener(line, ev, evidence),
       trailer: () => {},
     };
-    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true, maxAuthTries: opts.maxAuthTries ?? this.server?.maxAuthTries });
+    this.tracker = new ConnectionTracker(sink, { graceMs: this.graceMs, evidenceText: opts.evidenceText === true, maxAuthTries: opts.maxAuthTries ?? this.server?.maxAuthTries, maxOpen: opts.maxOpenConnections });
   }
 
   /** Feeds one framed line; returns what changed because of it. Lines of non-sshd programs are ignored. */
@@ -107,7 +107,7 @@ export class Analyzer {
     if (this.out.length === 0) return NO_UPDATES;
     if (++this.linesSinceSweep >= SWEEP_EVERY_LINES) {
       this.linesSinceSweep = 0;
-      if (this.tracker.maxTs !== null) this.tracker.sweep(this.tracker.maxTs);
+      this.tracker.sweepAfterLines(SWEEP_EVERY_LINES);
     }
     return this.out;
   }
@@ -136,10 +136,7 @@ export class Analyzer {
     this.out = [];
     this.tracker.finish();
     const finalUpdates = this.out;
-    let kexSources = 0;
-    const all = this.sources.toStats();
-    for (const s of all) if (s.kexConnections > 0) kexSources++;
-    const sources = all.map((s) => s.toRecord());
+    const { records: sources, kexSources } = this.sources.toRecords();
     sources.sort((a, b) => b.connections - a.connections || (a.address < b.address ? -1 : 1));
     const classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, 0])) as Record<SourceClass, number>;
     let droppedFromLegit = 0;

@@ -20,6 +20,8 @@ export interface AnalyzerOptions {
   server?: ServerSettings | null;
   /** Put the line text into evidence (default false: file and line number only). */
   evidenceText?: boolean;
+  /** Most connections kept open at once (default: connections/tracker.ts MAX_OPEN); past it the oldest is evicted (outcome unknown, counted). */
+  maxOpenConnections?: number;
   /** How many unrecognised sshd lines to keep as examples (default 20). */
   unrecognisedExamples?: number;
   /**

@@ -1,4 +1,5 @@
 import type { FramedLine } from './framed-line.ts';
+import type { JournalTrust } from './journal-json-framer.ts';
 
 /** What a framer counted so far (one framer per input). */
 export interface FramerCounts {
@@ -47,6 +48,8 @@ export interface FramerOptions {
   referenceTime?: number;
   /** IANA zone for zone-less timestamps; default: this machine's zone. */
   timezone?: string;
+  /** Journal JSON: who may speak as sshd (the guard's rule, see JournalTrust); absent: SYSLOG_IDENTIFIER is believed. */
+  journalTrust?: JournalTrust;
 }
 
 export function newCounts(): FramerCounts {

@@ -26,7 +26,7 @@ export function createFramer(format: LogFormat, file: string, opts: FramerOption
   switch (format) {
     case 'journal-json':
     case 'journal-json-seq':
-      return new JournalJsonFramer(file);
+      return new JournalJsonFramer(file, opts.journalTrust ?? null);
     case 'journal-cat':
       return new PlainFramer(file, false);
     case 'sshd-stderr':

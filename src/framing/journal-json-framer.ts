@@ -162,6 +162,8 @@ export class JournalJsonFramer implements Framer {
   untrusted = 0;
   /** The last of them (identifier, process, user), for the log. */
   lastUntrusted: { identifier: string | null; comm: string | null; exe: string | null; uid: number | null; line: number } | null = null;
+  /** The first of them (what `analyze` shows). */
+  firstUntrusted: JournalJsonFramer['lastUntrusted'] = null;
 
   constructor(file: string, trust: JournalTrust | null = null) {
     this.file = file;
@@ -244,6 +246,7 @@ export class JournalJsonFramer implements Framer {
         this.untrusted++;
         this.counts.skipped++;
         this.lastUntrusted = { identifier: program, comm, exe, uid, line: lineNo };
+        this.firstUntrusted ??= this.lastUntrusted;
         return null;
       }
     }

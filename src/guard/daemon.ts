@@ -24,7 +24,7 @@ import { Decider, type BanDecision, type Decision } from './decide.ts';
 import { createFirewall, type FirewallBackend, type FirewallEntry } from './firewall/index.ts';
 import { serveControl, type ControlRequest } from './control.ts';
 import { jsonLogger, type Logger } from './log.ts';
-import { banDurationProblem } from './duration.ts';
+import { banDurationProblem, formatDuration } from './duration.ts';
 import { broadAllowProblem, broadBanProblem } from './broad-prefix.ts';
 import { GuardMetrics } from './metrics.ts';
 import { GuardStore } from './store.ts';
@@ -69,6 +69,8 @@ interface SourceInput {
 }
 
 const TICK_MS = 1000;
+/** How often bans longer than the firewall's longest entry timeout (ipset) are re-added (see renewLongBans). */
+const RENEW_EVERY_MS = 3_600_000;
 /** Wait before restarting a follower that ended. */
 const FOLLOWER_RETRY_MS = 5000;
 
@@ -91,6 +93,8 @@ export class GuardDaemon {
   private decider!: Decider;
   private analyzer!: LineAnalyzer;
   private readonly activeBans = new Map<string, number>();
+  /** When renewLongBans last ran (the start counts: reconcile then set every entry). */
+  private lastRenew = 0;
   private readonly allow = new NetworkSet();
   private readonly own = new NetworkSet();
   /** Allow entries published by other servers of the fleet: target → server. */
@@ -153,6 +157,7 @@ export class GuardDaemon {
     if (!this.opts.dryRun && (this.store.created || this.store.startedEmpty)) await this.rebuildFromFirewall(now);
     const bans = this.store.activeBans(now);
     for (const b of bans) this.activeBans.set(b.target, b.until);
+    this.lastRenew = now; // the reconcile below sets every entry
     try {
       await this.reconcile();
       this.log.log('info', 'firewall reconciled', { backend: this.fw.name, bans: bans.length });
@@ -572,7 +577,36 @@ export class GuardDaemon {
 
   // ---- firewall queue ------------------------------------------------------------------------
 
+  /**
+   * The kernel keeps an ipset entry at most `maxTimeoutSeconds` (about 24.8 days): a longer ban
+   * is capped there (said once, here) and re-added every hour by renewLongBans until it ends, the
+   * last time with its exact remaining time.
+   */
+  private noteCapped(add: readonly FirewallEntry[], now: number): void {
+    const max = this.fw.maxTimeoutSeconds;
+    if (max === undefined) return;
+    for (const a of add)
+      if (a.until - now > max * 1000)
+        this.log.log('info', `ban longer than ${this.fw.name} keeps an entry (${formatDuration(max * 1000)}): the kernel entry is capped there and the guard re-adds it every hour until the ban ends`, { target: a.target, until: isoTime(a.until) });
+  }
+
+  /** Re-adds every ban the kernel would drop before it ends (see noteCapped). */
+  private renewLongBans(now: number): void {
+    const max = this.fw.maxTimeoutSeconds;
+    if (max === undefined) return;
+    // Remaining time above max less two renewal periods: the last re-add then sets the exact end.
+    const renew = this.store
+      .activeBans(now)
+      .filter((r) => r.until - now > max * 1000 - 2 * RENEW_EVERY_MS && parseCidr(r.target)?.text === r.target)
+      .map((r) => ({ target: r.target, family: r.family, until: r.until }));
+    if (renew.length) {
+      this.log.log('info', 'long bans re-added to the firewall before their capped entry runs out', { backend: this.fw.name, bans: renew.length });
+      this.enqueue(withoutCovered(renew), []);
+    }
+  }
+
   private enqueue(add: FirewallEntry[], remove: FirewallEntry[]): void {
+    this.noteCapped(add, this.now());
     this.fwQueue.add.push(...add);
     this.fwQueue.remove.push(...remove);
     for (let i = 0; i < add.length; i++) this.fwQueue.readAt.push(this.readAt);
@@ -707,6 +741,10 @@ export class GuardDaemon {
       if (this.fw.name === 'command') removes.push({ target: r.target, family: r.family, until: r.until });
     }
     if (removes.length) this.enqueue([], removes);
+    if (this.fw.maxTimeoutSeconds !== undefined && now - this.lastRenew >= RENEW_EVERY_MS) {
+      this.lastRenew = now;
+      this.renewLongBans(now);
+    }
     if (++this.tickCount % 10 === 0) this.decider.prune(now);
     if (this.tickCount % 600 === 0) {
       this.store.pruneAuthenticated(now - this.cfg.never_ban.authenticated_for);

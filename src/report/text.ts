@@ -35,8 +35,13 @@ export interface TextReportInput {
     /** Other programs' lines that read like sshd's (see framing/sshd-like.ts), and the first. */
     sshdLike?: number;
     sshdLikeExample?: { file: string; line: number; program: string; text: string } | null;
+    /** Journal records that claimed to be sshd's but failed the trust rule, and the first. */
+    untrusted?: number;
+    untrustedExample?: { file: string; line: number; identifier: string | null; comm: string | null; uid: number | null } | null;
   };
   timeRange: { first: number | null; last: number | null };
+  /** The bound on connections open at once, and how many were let go at it (connections/tracker.ts). */
+  openConnections?: { max: number; evicted: number };
 }
 
 export const OUTCOME_WORDS: Record<Outcome, string> = {
@@ -134,6 +139,20 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
   out.push(`  OpenSSH:  ${p.cyan(result.era.range)} ${p.dim(`— ${result.era.clues.slice(0, 3).join('; ')}`)}`);
   const rc = input.readCounts;
   out.push(p.dim(`  Read ${rc.lines} lines: ${rc.framed} from sshd, ${rc.skipped} from other programs, ${rc.malformed} malformed.`));
+  if (rc.untrusted) {
+    const ex = rc.untrustedExample;
+    const first = ex ? ` (first: ${ex.file}:${ex.line}, identifier ${JSON.stringify(ex.identifier)}, process ${ex.comm === null ? 'unknown' : JSON.stringify(ex.comm)}, uid ${ex.uid ?? 'none'})` : '';
+    out.push(
+      wrap(
+        p.yellow(`  ${plural(rc.untrusted, 'journal record')} claimed to be sshd's but ${rc.untrusted === 1 ? 'was' : 'were'} not written by sshd${first}: not counted.`) +
+          ' A record is sshd\'s when journald\'s trusted fields say so: process (_COMM/_EXE) sshd, sshd-session or sshd-auth, and user (_UID) root or sshd\'s privilege-separation user, as the guard decides.',
+        '  ',
+      ),
+    );
+  }
+  const oc = input.openConnections;
+  if (oc !== undefined && oc.evicted > 0)
+    out.push(wrap(p.yellow(`  ${plural(oc.evicted, 'connection')} let go while still open: more than ${oc.max.toLocaleString('en-US')} were open at once (the memory bound); their outcome is unknown (detail "evicted").`), '  '));
   if (rc.sshdLike && rc.sshdLikeExample) {
     const ex = rc.sshdLikeExample;
     out.push(

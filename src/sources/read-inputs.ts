@@ -37,6 +37,7 @@ import type { Readable } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import type { FramedLine } from '../framing/framed-line.ts';
 import { createFramer, detectFormat, isLogFormat, isValidTimeZone, type Framer, type LogFormat } from '../framing/index.ts';
+import { JournalJsonFramer, type JournalTrust } from '../framing/journal-json-framer.ts';
 import { openFile, stdinSource, journalSource, InputError, type ByteSource, type JournalQuery } from './byte-sources.ts';
 import { orderInputs } from './input-order.ts';
 
@@ -63,6 +64,8 @@ export interface ReadInputsOptions {
   stdin?: Readable;
   /** journalctl program (default `journalctl` from PATH). */
   journalctl?: string;
+  /** Journal JSON (a file or the journal): believe a record is sshd's only by journald's trusted fields (see JournalTrust). */
+  journalTrust?: JournalTrust;
 }
 
 export interface ReadCounts {
@@ -80,6 +83,9 @@ export interface ReadCounts {
   /** Of `skipped`: other programs' lines whose message reads like sshd's, and the first of them. */
   sshdLike: number;
   sshdLikeExample: { file: string; line: number; program: string; text: string } | null;
+  /** Of `skipped`: journal records that claimed to be sshd's but failed the trust rule (see JournalTrust), and the first of them. */
+  untrusted: number;
+  untrustedExample: { file: string; line: number; identifier: string | null; comm: string | null; uid: number | null } | null;
   /** Raw bytes read (compressed bytes for .gz). */
   bytes: number;
   /** Format used for each input that was read. */
@@ -94,7 +100,7 @@ const PIECE = 64 * 1024;
 const SNIFF_LINES = 200;
 
 export class InputReader implements AsyncIterable<FramedLine> {
-  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, bytes: 0, formats: [], empty: [] };
+  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, untrusted: 0, untrustedExample: null, bytes: 0, formats: [], empty: [] };
   private readonly inputs: InputSpec[];
   private readonly opts: ReadInputsOptions;
   private started = false;
@@ -154,7 +160,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
       return;
     }
     const now = this.opts.now ?? Date.now();
-    let framer: Framer | null = typeof spec === 'string' ? null : createFramer('journal-json', name);
+    let framer: Framer | null = typeof spec === 'string' ? null : createFramer('journal-json', name, { journalTrust: this.opts.journalTrust });
     if (framer !== null) c.formats.push({ file: name, format: 'journal-json' });
     let lineNo = 0;
     let carry: Buffer | null = null;
@@ -171,6 +177,11 @@ export class InputReader implements AsyncIterable<FramedLine> {
       c.sshdLike += f.counts.sshdLike;
       const ex = f.counts.sshdLikeExample;
       if (c.sshdLikeExample === null && ex !== null) c.sshdLikeExample = { file: name, ...ex };
+      if (f instanceof JournalJsonFramer && f.untrusted > 0) {
+        c.untrusted += f.untrusted;
+        const u = f.firstUntrusted;
+        if (c.untrustedExample === null && u !== null) c.untrustedExample = { file: name, line: u.line, identifier: u.identifier, comm: u.comm, uid: u.uid };
+      }
     };
     let head: Buffer | null = null;
     try {
@@ -326,6 +337,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
       timezone: this.opts.timezone,
       year: this.opts.year,
       referenceTime: src.mtime ?? now,
+      journalTrust: this.opts.journalTrust,
     });
   }
 }

@@ -4,7 +4,7 @@
  * the live listeners and ssh.socket when the config is the live one, then the pure audit
  * (./audit.ts) and, when asked, the hardening drop-in checked with `sshd -t`.
  *
- *   const r = auditConfig({ file: '/etc/ssh/sshd_config', clients: [], spec: null });
+ *   const r = await auditConfig({ file: '/etc/ssh/sshd_config', clients: [], spec: null });
  *   if ('unreadable' in r) …; else r.report.findings, r.sshd?.accepted
  */
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
@@ -64,7 +64,7 @@ export interface AuditConfigRun {
   sshdSkipped: string | null;
 }
 
-export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadable: string } {
+export async function auditConfig(o: AuditConfigOptions): Promise<AuditConfigRun | { unreadable: string }> {
   const root = resolve(o.file);
   const local = o.useSshd === false ? null : localSshd();
   const version = o.version ?? local?.version ?? NEWEST;
@@ -83,16 +83,16 @@ export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadabl
     let sshdSkipped: string | null = null;
     if (sameAsLocal) {
       key = tempHostKey();
-      const dflt = localDefaults(key.key, local.path);
+      const dflt = await localDefaults(key.key, local.path);
       if (dflt) {
         defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')?.[0]?.split(','), ciphers: dflt.get('ciphers')?.[0]?.split(','), macs: dflt.get('macs')?.[0]?.split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')?.[0]?.split(',') } };
       }
       // A file larger than any sshd configuration (Include /dev/zero, a 200 MB file): sshd would read it all.
       if (fs.tooLarge.length) sshdSkipped = `sshd -t not run: ${fs.tooLarge[0]} is larger than any sshd configuration (sshd would read it all)`;
-      const t = fs.tooLarge.length ? null : sshdTest(root, key.key, local.path);
+      const t = fs.tooLarge.length ? null : await sshdTest(root, key.key, local.path);
       sshdCheck = t && { ok: t.ok, stderr: t.stderr };
       if (o.specText !== undefined && o.specText !== null && t?.ok) {
-        const d = sshdDump(root, key.key, o.specText || null, local.path);
+        const d = await sshdDump(root, key.key, o.specText || null, local.path);
         if (d.ok) sshdEffective = parseSshdT(d.stdout);
       }
     }
@@ -116,7 +116,7 @@ export function auditConfig(o: AuditConfigOptions): AuditConfigRun | { unreadabl
       if (h.stillIncompatible.length) error = `cannot keep ${h.stillIncompatible.join(', ')} able to connect with this sshd's algorithms`;
       if (!cfg.verdict.accepted) error = `the configuration itself is rejected by sshd (${cfg.verdict.message}); fix that first: a drop-in cannot`;
       if (!error && sameAsLocal && key) {
-        const v = validateDropIn(root, h.text, key.key, local.path);
+        const v = await validateDropIn(root, h.text, key.key, local.path);
         if (!v.ok) error = `sshd -t rejects the configuration with this drop-in: ${v.stderr.trim().split('\n')[0]}`;
       } else if (!error && !sameAsLocal) warning = `no local sshd ${version} to validate the drop-in with sshd -t; checked offline only`;
       harden = { text: error ? null : h.text, error, warning, hasDropInInclude: hasDropInInclude(cfg) };
@@ -150,7 +150,7 @@ function hasDropInInclude(cfg: { directives: { key: string; args: string[]; bloc
 }
 
 /** sshd -t on a temporary copy: the drop-in first (as sshd_config.d is included first), then the whole configuration. */
-function validateDropIn(root: string, dropIn: string, key: string, sshd: string): { ok: boolean; stderr: string } {
+async function validateDropIn(root: string, dropIn: string, key: string, sshd: string): Promise<{ ok: boolean; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sshwarden-harden-'));
   try {
     const di = join(dir, '50-hardening.conf');
@@ -158,7 +158,7 @@ function validateDropIn(root: string, dropIn: string, key: string, sshd: string)
     const main = join(dir, 'sshd_config');
     const text = existsSync(root) ? readFileSync(root, 'latin1') : '';
     writeFileSync(main, `Include ${di}\n${text}`);
-    const r = sshdTest(main, key, sshd);
+    const r = await sshdTest(main, key, sshd);
     return { ok: r.ok, stderr: r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

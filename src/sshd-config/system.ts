@@ -1,14 +1,14 @@
 /**
  * The I/O edge of `audit`: reading config files, the local sshd binary (version, `sshd -t`,
  * `sshd -T -C`), the sockets the system listens on (`ss -ltn`) and systemd's ssh.socket.
- * Every external command runs through execFile/spawnSync with an argument array.
+ * Every external command runs through spawn/spawnSync with an argument array.
  */
-import { readFileSync, globSync, mkdtempSync, rmSync, existsSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { readFileSync, globSync, mkdtempSync, rmSync, existsSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFileBounded, TooLargeError } from '../sources/bounded-read.ts';
 
 /** Largest config file read (sshd itself stops far below a real config's size limits; /dev/zero never ends). */
 const MAX_CONFIG_FILE = 16 * 1024 * 1024;
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigSource } from './parse.ts';
@@ -30,6 +30,9 @@ export function fsSource(): ConfigSource & { tooLarge: string[] } {
     tooLarge,
     read(path) {
       try {
+        // A FIFO or socket would block this read until a writer comes (a device is bounded below).
+        const st = statSync(path);
+        if (st.isFIFO() || st.isSocket()) return { error: `${st.isFIFO() ? 'a FIFO' : 'a socket'}, not a file: not read (sshd would wait on it too)` };
         return { text: readFileBounded(path, MAX_CONFIG_FILE).toString('latin1') };
       } catch (e) {
         if (e instanceof TooLargeError) {
@@ -100,6 +103,7 @@ export function tempHostKey(): { key: string; dir: string; cleanup: () => void }
   const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [
     sig,
     () => {
+      killRunningSshd();
       cleanup();
       process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
     },
@@ -144,29 +148,79 @@ function ensurePrivsepDir(): void {
   if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
 }
 
-/** `sshd -t -f FILE -h KEY` (test mode). */
-export function sshdTest(file: string, hostKey: string, sshd = SSHD): SshdRun {
+/** `sshd -t/-T` children running now: a signal kills them by PID before the audit exits (tempHostKey). */
+const runningSshd = new Set<ChildProcess>();
+/** Most output kept from one `sshd -t/-T` (a real effective configuration is a few KB). */
+const MAX_SSHD_OUTPUT = 4 << 20;
+const SSHD_TIMEOUT_MS = 20_000;
+
+function killRunningSshd(): void {
+  for (const c of runningSshd) if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  runningSshd.clear();
+}
+
+/**
+ * Runs sshd with `args` without blocking the event loop, so that SIGINT / SIGTERM during a slow
+ * `sshd -t` are handled at once (a synchronous child would hold them until it ends): the handler
+ * kills the child by its PID and removes the key directory. Bounded in time and output.
+ */
+function runSshd(sshd: string, args: string[]): Promise<SshdRun> {
   ensurePrivsepDir();
-  const r = spawnSync(sshd, ['-t', '-f', file, '-h', hostKey], { encoding: 'utf8', timeout: 20000 });
-  return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  return new Promise((resolve) => {
+    const child = spawn(sshd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    runningSshd.add(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    const keep = (list: Buffer[]) => (d: Buffer) => {
+      if (size >= MAX_SSHD_OUTPUT) return;
+      size += d.length;
+      list.push(d);
+    };
+    child.stdout!.on('data', keep(out));
+    child.stderr!.on('data', keep(err));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, SSHD_TIMEOUT_MS);
+    const done = (status: number | null, error?: Error) => {
+      clearTimeout(timer);
+      runningSshd.delete(child);
+      let stderr = Buffer.concat(err).toString('utf8') + (error ? `${error.message}\n` : '');
+      if (timedOut) stderr += `sshd did not finish within ${SSHD_TIMEOUT_MS / 1000} s (killed)\n`;
+      resolve({ ok: status === 0, status, stdout: Buffer.concat(out).toString('utf8'), stderr });
+    };
+    child.on('error', (e) => done(null, e));
+    child.on('close', (code) => done(code));
+  });
+}
+
+/** `sshd -t -f FILE -h KEY` (test mode). */
+export function sshdTest(file: string, hostKey: string, sshd = SSHD): Promise<SshdRun> {
+  return runSshd(sshd, ['-t', '-f', file, '-h', hostKey]);
 }
 
 /** `sshd -T -f FILE -h KEY [-C spec]` (extended test mode: the effective configuration). */
-export function sshdDump(file: string, hostKey: string, spec: string | null, sshd = SSHD): SshdRun {
-  ensurePrivsepDir();
+export function sshdDump(file: string, hostKey: string, spec: string | null, sshd = SSHD): Promise<SshdRun> {
   const args = ['-T', '-f', file, '-h', hostKey];
   if (spec) args.push('-C', spec);
-  const r = spawnSync(sshd, args, { encoding: 'utf8', timeout: 20000 });
-  return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  return runSshd(sshd, args);
 }
 
 /** The local build's compiled-in defaults: `sshd -T` on an empty config. */
-export function localDefaults(hostKey: string, sshd = SSHD): Map<string, string[]> | null {
+export async function localDefaults(hostKey: string, sshd = SSHD): Promise<Map<string, string[]> | null> {
   const dir = mkdtempSync(join(tmpdir(), 'sshwarden-empty-'));
   try {
     const f = join(dir, 'empty');
     writeFileSync(f, '');
-    const r = sshdDump(f, hostKey, null, sshd);
+    const r = await sshdDump(f, hostKey, null, sshd);
     if (!r.ok) return null;
     const out = new Map<string, string[]>();
     for (const line of r.stdout.split('\n')) {

@@ -49,7 +49,7 @@ test('client profiles: audit predictions match real ssh logins against a real ss
       const sshd = await startSshd(srv, { port, options });
       try {
         if (!defaults) {
-          const dflt = localDefaults(join(sshd.dir, 'ssh_host_ed25519_key'))!;
+          const dflt = (await localDefaults(join(sshd.dir, 'ssh_host_ed25519_key')))!;
           defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')![0].split(','), ciphers: dflt.get('ciphers')![0].split(','), macs: dflt.get('macs')![0].split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')![0].split(',') } };
         }
         const cfg = parseConfig(sshd.configPath, fsSource(), { version: local.version, flavour: local.flavour, extraAlgorithms: extra });

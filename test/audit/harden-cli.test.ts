@@ -43,7 +43,7 @@ test('seed 001: MaxStartups 3:100:60 explained, ok for OpenSSH 8.2 with 8.2 keyw
   assert.match(c92.failure, /no matching host key type/);
 });
 
-test('--harden output is accepted by sshd -t with the configuration and keeps named clients', () => {
+test('--harden output is accepted by sshd -t with the configuration and keeps named clients', async () => {
   const key = tempHostKey();
   const dir = mkdtempSync(join(tmpdir(), 'sw-harden-'));
   try {
@@ -58,7 +58,7 @@ test('--harden output is accepted by sshd -t with the configuration and keeps na
       writeFileSync(di, r.stdout);
       const main = join(dir, `${f}.main`);
       writeFileSync(main, `Include ${di}\n${readFileSync(join(FIX, f), 'latin1')}`);
-      const t = sshdTest(main, key.key);
+      const t = await sshdTest(main, key.key);
       assert.ok(t.ok, `${f}: sshd -t rejects hardened config: ${t.stderr}`);
       const a = run(['audit', main, '--json', '--clients', 'openssh-7.4,putty-0.76,paramiko-2.9,jsch-0.1.55']);
       const j = JSON.parse(a.stdout);

@@ -50,7 +50,7 @@ function sample(k: string): string {
   return 'no';
 }
 
-test('every keyword of the 9.2 table: sshd -t agrees on validity and on Match scope', () => {
+test('every keyword of the 9.2 table: sshd -t agrees on validity and on Match scope', async () => {
   const extra = localAlgorithms();
   const kws = keywordsIn(local!.version, local!.flavour);
   assert.ok(kws.length > 120, `table has ${kws.length} keywords`);
@@ -62,7 +62,7 @@ test('every keyword of the 9.2 table: sshd -t agrees on validity and on Match sc
       const f = join(dir, `${kw.key}-${inMatch ? 'm' : 'g'}.conf`);
       writeFileSync(f, inMatch ? `Match User nobody-here\n\t${kw.name} ${v}\n` : `${kw.name} ${v}\n`);
       const ours = parseConfig(f, fsSource(), { version: local!.version, flavour: local!.flavour, extraAlgorithms: extra });
-      const real = sshdTest(f, key.key);
+      const real = await sshdTest(f, key.key);
       n++;
       if (ours.verdict.accepted !== real.ok) wrong.push(`${kw.name} ${v}${inMatch ? ' (in Match)' : ''}: sshd ${real.ok ? 'accepts' : `rejects: ${real.stderr.trim().split('\n')[0]}`}; table ${ours.verdict.accepted ? 'accepts' : `rejects: ${ours.verdict.message}`}`);
     }
@@ -71,11 +71,11 @@ test('every keyword of the 9.2 table: sshd -t agrees on validity and on Match sc
   assert.deepEqual(wrong, []);
 });
 
-test('removed and future keywords are rejected by the real sshd as the table says', () => {
+test('removed and future keywords are rejected by the real sshd as the table says', async () => {
   for (const word of ['PerSourcePenalties', 'PerSourcePenaltyExemptList', 'RefuseConnection', 'SshdSessionPath', 'NoSuchKeyword']) {
     const f = join(dir, `${word}.conf`);
     writeFileSync(f, `${word} no\n`);
-    const real = sshdTest(f, key.key);
+    const real = await sshdTest(f, key.key);
     assert.equal(real.ok, false, word);
     assert.match(real.stderr, new RegExp(`line 1: Bad configuration option: ${word}`));
     assert.equal(lookupKeyword(word, local!.version, local!.flavour), null, word);

@@ -50,9 +50,9 @@ function sshdErrorLocation(stderr: string): { file: string; line: number } | nul
 
 const SPECS = ['user=alice,addr=198.51.100.20,host=client.example.org,laddr=192.0.2.1,lport=22', 'user=alice,addr=203.0.113.9,host=x.example.org,laddr=192.0.2.1,lport=2222', 'user=deploy,addr=198.51.100.7,host=h,laddr=192.0.2.1,lport=22', 'user=root,addr=192.0.2.50,host=a.b,laddr=192.0.2.1,lport=22', 'user=backup,addr=198.51.100.1,host=h,laddr=192.0.2.1,lport=22'];
 
-test('audit agrees with sshd -t (accept/reject, file and line) and sshd -T -C (effective values)', () => {
+test('audit agrees with sshd -t (accept/reject, file and line) and sshd -T -C (effective values)', async () => {
   const extra = localAlgorithms();
-  const dflt = localDefaults(key.key)!;
+  const dflt = (await localDefaults(key.key))!;
   assert.ok(dflt, 'sshd -T on an empty config works');
   const defaults: Defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')![0].split(','), ciphers: dflt.get('ciphers')![0].split(','), macs: dflt.get('macs')![0].split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')![0].split(',') } };
   const files = readdirSync(dir).filter((f) => f.endsWith('.conf')).sort();
@@ -61,7 +61,7 @@ test('audit agrees with sshd -t (accept/reject, file and line) and sshd -T -C (e
   for (const f of files) {
     const path = join(dir, f);
     const cfg = parseConfig(path, fsSource(), { version: local!.version, flavour: local!.flavour, extraAlgorithms: extra });
-    const real = sshdTest(path, key.key);
+    const real = await sshdTest(path, key.key);
     if (real.ok === cfg.verdict.accepted) verdictAgree++;
     else disagreements.push(`${f}: sshd ${real.ok ? 'accepts' : 'rejects'} (${real.stderr.trim().split('\n').pop()}), audit ${cfg.verdict.accepted ? 'accepts' : `rejects at line ${cfg.verdict.line}`}`);
     if (!real.ok && !cfg.verdict.accepted) {
@@ -80,7 +80,7 @@ test('audit agrees with sshd -t (accept/reject, file and line) and sshd -T -C (e
     }
     if (real.ok) {
       for (const spec of SPECS) {
-        const t = sshdDump(path, key.key, spec);
+        const t = await sshdDump(path, key.key, spec);
         assert.ok(t.ok, `sshd -T -C ${spec} on ${f}: ${t.stderr}`);
         const sshdT = parseSshdT(t.stdout);
         const eff = effectiveConfig(cfg, parseConnectionSpec(spec), { defaults, groupsOf });

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAIN } from '../guard/guard-lab.ts';
@@ -90,6 +90,73 @@ test('issue 10 "a killed audit leaves its throwaway host key in /tmp": removed o
       const next = await sshwarden(['audit', small], { timeoutMs: 60_000 });
       assert.ok(next.status !== null);
       assert.deepEqual(keyDirsOf(pid), [], 'removed by the next audit');
+    }
+  }
+});
+
+/** The `sshd -t -f <file>` children of `pid`, from /proc. */
+function sshdTestsOf(pid: number, file: string): number[] {
+  const out: number[] = [];
+  for (const n of readdirSync('/proc')) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+      if (!m || m[1] !== 'sshd' || Number(m[2]) !== pid) continue;
+      const argv = readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('-t') && argv.includes(file)) out.push(Number(n));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+test('issue 10 "a killed audit": SIGTERM / SIGINT while a real `sshd -t` runs kill that sshd by its PID, remove the key directory, exit 143 / 130 at once', async () => {
+  // sshd -t made slow for real: it opens an Included FIFO no one writes, and waits (the audit itself refuses to read a FIFO).
+  const fifo = join(dir, 'never-written.fifo');
+  const mk = spawnSync('mkfifo', [fifo]);
+  assert.equal(mk.status, 0, 'mkfifo');
+  const cfg = join(dir, 'fifo-include.conf');
+  writeFileSync(cfg, `Port 22\nInclude ${fifo}\n`);
+  for (const [sig, want] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, 'audit', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const pid = child.pid!;
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    let sshd: number[] = [];
+    try {
+      for (let i = 0; i < 1200 && sshd.length === 0 && child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        sshd = sshdTestsOf(pid, cfg);
+      }
+      assert.equal(sshd.length, 1, `${sig}: the audit's sshd -t is running (${stderr})`);
+      assert.equal(keyDirsOf(pid).length, 1, `${sig}: its key directory exists`);
+      await new Promise((r) => setTimeout(r, 300)); // mid-run: sshd -t is waiting on the FIFO
+      assert.ok(alive(sshd[0]), 'sshd -t still waiting');
+      const t0 = Date.now();
+      child.kill(sig);
+      const code = await Promise.race([exited, new Promise<'slow'>((r) => setTimeout(() => r('slow'), 10_000))]);
+      const ms = Date.now() - t0;
+      assert.notEqual(code, 'slow', `${sig}: the audit did not exit within 10 s`);
+      assert.equal(code, want, `${sig}: exit ${code} (${stderr})`);
+      process.stdout.write(`# ${sig}: exit ${code} ${ms} ms after the signal\n`);
+      for (let i = 0; i < 100 && alive(sshd[0]); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(!alive(sshd[0]), `${sig}: sshd -t (pid ${sshd[0]}) was killed`);
+      assert.deepEqual(keyDirsOf(pid), [], `${sig}: key directory removed`);
+      assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const p of sshd) if (alive(p)) process.kill(p, 'SIGKILL');
     }
   }
 });

@@ -12,11 +12,11 @@ export interface Run {
 }
 
 /** Runs the CLI; `feed` writes its stdin; samples VmHWM until it exits (bounded by `timeoutMs`). */
-export function sshwarden(args: string[], opts: { feed?: (w: NodeJS.WritableStream) => void; timeoutMs?: number; shell?: string } = {}): Promise<Run> {
+export function sshwarden(args: string[], opts: { feed?: (w: NodeJS.WritableStream) => void; timeoutMs?: number; shell?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   const t0 = Date.now();
   const child = opts.shell
-    ? spawn('bash', ['-c', opts.shell, 'sh', process.execPath, MAIN], { stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    ? spawn('bash', ['-c', opts.shell, 'sh', process.execPath, MAIN], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env })
+    : spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env });
   let stdout = '';
   let stderr = '';
   let peakKb = 0;

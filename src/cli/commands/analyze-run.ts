@@ -25,6 +25,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
     if (source === null) throw new UserError(`--source: "${opts.source}" is not an IP address`);
   }
   const inputs = logInputs(files, opts);
+  const maxOpen = maxOpenFromEnv();
 
   // A reader that stops early (`| head`) closes the pipe: stop quietly, as other Unix tools do.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -33,7 +34,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   });
 
   // The server's settings: --config, or this machine's sshd_config when the logs are this machine's.
-  const server = serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
+  const server = await serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
   if (server !== null && 'unreadable' in server) throw new UserError(`--config: ${server.unreadable}`, EXIT.INPUT);
 
   const started = Date.now();
@@ -50,6 +51,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
     year: opts.year,
     loginGraceTime: opts.loginGraceTime,
     server,
+    maxOpenConnections: maxOpen,
     sourceFilter: source !== null ? (a) => a === source : undefined,
     keepConnections: stream === null && wantList ? Math.max(opts.limit, 1) : 0,
     onConnection: stream !== null ? (c) => stream.connection(c) : undefined,
@@ -78,7 +80,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   const { result, readCounts: rc, inputs: inputsInfo, connections: listed } = run;
   const evicted = run.evictedConnections;
   if (evicted > 0)
-    warn(`${evicted} connection${evicted === 1 ? ' was' : 's were'} let go while still open: more than ${MAX_OPEN.toLocaleString('en-US')} were open at once (the memory bound); their outcome is "unknown" (detail "evicted")`);
+    warn(`${evicted} connection${evicted === 1 ? ' was' : 's were'} let go while still open: more than ${maxOpen.toLocaleString('en-US')} were open at once (the memory bound); their outcome is "unknown" (detail "evicted")`);
   const listedTotal = run.connectionsMatched;
   // Nothing could be read at all (missing file, binary file, …): the error said it; a report of
   // nothing would only bury it.
@@ -96,7 +98,9 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
         otherProgramsSshdLike: rc.sshdLike,
         malformed: rc.malformed,
         failedInputs: rc.failedInputs,
+        untrustedJournalRecords: rc.untrusted,
       },
+      openConnections: { max: maxOpen, evicted },
     });
     await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));
   } else {
@@ -111,6 +115,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
         inputs: [...inputsInfo, ...rc.empty.map((file) => ({ file, format: 'empty' }))],
         readCounts: rc,
         timeRange: run.timeRange,
+        openConnections: { max: maxOpen, evicted },
       },
       paint,
     );
@@ -118,6 +123,18 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
     if (wantList && listedTotal > listed.length && source === null) process.stdout.write(colors.dim(`(${listedTotal - listed.length} more connections not listed)\n`));
   }
   return run.inputFailed ? EXIT.INPUT : EXIT.OK;
+}
+
+/**
+ * The bound on connections open at once: connections/tracker.ts MAX_OPEN, or a lower one from
+ * SSHWARDEN_ANALYZE_MAX_OPEN (undocumented for users: the fault test uses it to reach the bound
+ * with a small input, test/faults/analyze-bound.test.ts).
+ */
+function maxOpenFromEnv(): number {
+  const v = process.env.SSHWARDEN_ANALYZE_MAX_OPEN;
+  if (v === undefined || v === '') return MAX_OPEN;
+  if (!/^\d{1,9}$/.test(v) || Number(v) < 1 || Number(v) > MAX_OPEN) throw new UserError(`SSHWARDEN_ANALYZE_MAX_OPEN: "${v}" is not a whole number from 1 to ${MAX_OPEN}`);
+  return Number(v);
 }
 
 /**

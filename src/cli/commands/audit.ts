@@ -40,7 +40,7 @@ Client profiles: ${profileNames().join(', ')}
 Exit codes: 0 nothing needs attention, 1 errors found (or --harden refused), 2 usage, 3 file unreadable.`,
     )
     .action(async (file, opts) => {
-      const code = audit(file, opts);
+      const code = await audit(file, opts);
       process.exitCode = code;
     });
 }
@@ -55,7 +55,7 @@ interface Opts {
   json?: boolean;
 }
 
-function audit(file: string, opts: Opts): number {
+async function audit(file: string, opts: Opts): Promise<number> {
   let version: string | undefined;
   if (opts.openssh) {
     const v = normaliseVersion(opts.openssh);
@@ -88,7 +88,7 @@ function audit(file: string, opts: Opts): number {
       return EXIT.INPUT;
     }
   }
-  const run = auditConfig({ file, version, clients, spec, specText: opts.effective ?? null, useSshd: opts.sshd !== false, harden: opts.harden ? { exempt } : undefined });
+  const run = await auditConfig({ file, version, clients, spec, specText: opts.effective ?? null, useSshd: opts.sshd !== false, harden: opts.harden ? { exempt } : undefined });
   if ('unreadable' in run) {
     // the top file itself could not be read: one clear line
     process.stderr.write(`sshwarden: ${run.unreadable}\n`);

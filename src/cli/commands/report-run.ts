@@ -34,7 +34,7 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
   const out = new PageOutput(opts.output);
   let failed = true;
   try {
-    const audit = opts.config !== undefined ? auditFor(opts.config) : null;
+    const audit = opts.config !== undefined ? await auditFor(opts.config) : null;
 
     const page = new PageDataBuilder();
     // doctor's ranking from the same pass: its tally of sshd's refusals (MaxStartups start from the config when given).
@@ -43,7 +43,7 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     // The simulator replays every connection: its collector keeps a small row of each, only when it will run.
     const arrivals = audit !== null ? new ArrivalCollector({ loginGraceTime: opts.loginGraceTime }) : null;
     // The same server settings as `analyze` (LoginGraceTime, MaxStartups, MaxAuthTries), so the page tells what analyze tells.
-    const server = serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
+    const server = await serverSettingsFor(inputs, opts.config, opts.loginGraceTime);
     if (server !== null && 'unreadable' in server) throw new UserError(`--config: ${server.unreadable}`, EXIT.INPUT);
     // --pcap: the capture first (its span says which log connections the join needs).
     const ports = (audit?.effective.get('port') ?? ['22']).map(Number).filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
@@ -126,8 +126,8 @@ function simulate(collector: ArrivalCollector, effective: ReadonlyMap<string, re
 }
 
 /** The sshd_config audit, as `sshwarden audit FILE` makes it (with the local sshd's own check when it can). */
-function auditFor(file: string): { audit: PageData['audit']; error: string | null; effective: Map<string, string[]>; run: AuditConfigRun } {
-  const run = auditConfig({ file, clients: [], spec: null });
+async function auditFor(file: string): Promise<{ audit: PageData['audit']; error: string | null; effective: Map<string, string[]>; run: AuditConfigRun }> {
+  const run = await auditConfig({ file, clients: [], spec: null });
   if ('unreadable' in run) throw new UserError(`--config: ${run.unreadable}`, EXIT.USAGE);
   const r = run.report;
   const sshd = run.sshd === null ? null : { version: run.sshd.version, accepted: run.sshd.accepted, message: run.sshd.message };

@@ -98,9 +98,9 @@ export async function checkConfig(ctx: CheckContext, o: { live: boolean; audit?:
   if (ctx.config === '') return { check, status: 'unchecked', reason: '--offline without --config: this host\'s sshd_config need not be the one the logs were written under (give --config FILE)', facts: [], ports: [22], listenAddresses: [] };
   const spec: ConnectionSpec | null = ctx.client ? { addr: ctx.client.address, user: ctx.client.user ?? undefined } : null;
   const specText = ctx.client ? `addr=${ctx.client.address}${ctx.client.user ? `,user=${ctx.client.user}` : ',user=root'},host=${ctx.client.address},laddr=0.0.0.0,lport=22` : null;
-  let run: ReturnType<typeof auditConfig>;
+  let run: Awaited<ReturnType<typeof auditConfig>>;
   try {
-    run = (o.audit ?? auditConfig)({ file: ctx.config, clients: [], spec, specText, live: o.live, useSshd: true });
+    run = await (o.audit ?? auditConfig)({ file: ctx.config, clients: [], spec, specText, live: o.live, useSshd: true });
   } catch (e) {
     return { check, status: 'unchecked', reason: (e as Error).message, facts: [], ports: [22], listenAddresses: [] };
   }

@@ -38,6 +38,12 @@ export interface FirewallOptions {
 
 export interface FirewallBackend {
   readonly name: string;
+  /**
+   * The longest timeout the kernel keeps on an entry, in seconds, when it is shorter than the
+   * longest ban (ipset: 2,147,483 s, about 24.8 days). The backend caps entries at it and the
+   * guard re-adds longer bans before their entry runs out (daemon.ts renewLongBans).
+   */
+  readonly maxTimeoutSeconds?: number;
   reconcile(entries: readonly FirewallEntry[], now: number): Promise<void>;
   apply(changes: FirewallChanges, now: number): Promise<void>;
   /** Targets currently in the firewall. */
@@ -59,7 +65,8 @@ export class FirewallError extends Error {
  * permanent one, and at most the 365-day ban limit (a date stored by an older version, or
  * anything not finite, must never reach nft as "value too large").
  */
-export function timeoutSeconds(until: number, now: number): number {
+export function timeoutSeconds(until: number, now: number, max = MAX_BAN_MS / 1000): number {
+  const cap = Math.min(max, MAX_BAN_MS / 1000);
   const s = Math.ceil((until - now) / 1000);
-  return Number.isFinite(s) ? Math.min(MAX_BAN_MS / 1000, Math.max(1, s)) : MAX_BAN_MS / 1000;
+  return Number.isFinite(s) ? Math.min(cap, Math.max(1, s)) : cap;
 }

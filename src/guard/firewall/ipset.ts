@@ -8,8 +8,12 @@
 import { checkProgram, runProgram } from './run.ts';
 import { timeoutSeconds, type FirewallBackend, type FirewallChanges, type FirewallEntry, type FirewallOptions } from './backend.ts';
 
+/** The kernel's limit on an ipset entry's timeout (seconds, INT_MAX / 1000: about 24.8 days); larger values are refused. */
+export const IPSET_MAX_TIMEOUT = 2_147_483;
+
 export class IpsetBackend implements FirewallBackend {
   readonly name = 'ipset';
+  readonly maxTimeoutSeconds = IPSET_MAX_TIMEOUT;
   private readonly opts: FirewallOptions;
   private readonly pre: readonly string[];
 
@@ -42,7 +46,7 @@ export class IpsetBackend implements FirewallBackend {
       await this.setupFamily(family);
       const tmp = `${this.set(family)}t`;
       const lines = [`create ${tmp} hash:net family ${family === 4 ? 'inet' : 'inet6'} timeout 0 maxelem 1048576`, `flush ${tmp}`];
-      for (const e of entries) if (e.family === family && e.until > now) lines.push(`add ${tmp} ${e.target} timeout ${timeoutSeconds(e.until, now)}`);
+      for (const e of entries) if (e.family === family && e.until > now) lines.push(`add ${tmp} ${e.target} timeout ${timeoutSeconds(e.until, now, IPSET_MAX_TIMEOUT)}`);
       lines.push(`swap ${tmp} ${this.set(family)}`, `destroy ${tmp}`);
       await checkProgram([...this.pre, 'ipset', 'restore', '-exist'], `${lines.join('\n')}\n`);
     }
@@ -51,7 +55,7 @@ export class IpsetBackend implements FirewallBackend {
   async apply(changes: FirewallChanges, now: number): Promise<void> {
     const lines: string[] = [];
     for (const e of changes.remove) lines.push(`del ${this.set(e.family)} ${e.target}`);
-    for (const e of changes.add) lines.push(`add ${this.set(e.family)} ${e.target} timeout ${timeoutSeconds(e.until, now)}`);
+    for (const e of changes.add) lines.push(`add ${this.set(e.family)} ${e.target} timeout ${timeoutSeconds(e.until, now, IPSET_MAX_TIMEOUT)}`);
     if (lines.length) await checkProgram([...this.pre, 'ipset', 'restore', '-exist'], `${lines.join('\n')}\n`);
   }
 
