@@ -3,25 +3,34 @@
  * generated auth.log (not a test: it prints figures and checks them against the goals).
  *
  *   node bench/analyze.ts [--lines 1000000] [--seed 42] [--format iso|bsd] [--file PATH]
- *                         [--runs 3] [--f2b-runs 1] [--skip fail2ban,sshguard,...]
+ *                         [--runs 3] [--f2b-runs 1] [--skip plain,gz,fail2ban,sshguard,zcat-pipe,stages,...]
  *                         [--profile] [--json-out bench/results/analyze-latest.json]
  *
- * Contestants (each timed wall-clock around the process, peak RSS from GNU time `-v`):
+ * Two inputs, each with its own table and ratios: the plain file and the same file gzipped
+ * (`--skip plain` / `--skip gz` leaves one out). Each contestant is timed wall-clock around its
+ * process, CPU and peak RSS from GNU time `-v`; ratios by median wall time (the goal), best wall
+ * time and best CPU time.
+ * Plain file:
  *  - node-baseline : `node bench/node-baseline.ts FILE` (read + split lines only: the ceiling)
  *  - sshwarden     : `./sshwarden analyze --json FILE > /dev/null`
  *  - sshguard      : `/usr/libexec/sshguard/sshg-parser < FILE > /dev/null` (Debian's sshguard)
  *  - fail2ban      : `fail2ban-regex FILE 'sshd[mode=aggressive]'` (Debian's fail2ban)
  *  - stage: read+frame / stage: +engine : the sshwarden pipeline cut after framing and after the
  *    engine (bench/analyze-stages.ts), so the differences give framing vs engine vs JSON output
+ * Gzipped file (FILE.gz, gzip's default level, made once in the cache):
+ *  - sshwarden     : `./sshwarden analyze --json FILE.gz` (reads .gz itself)
+ *  - sshwarden (zcat | analyze -) : the same through a pipe, for comparison
+ *  - sshguard      : `zcat FILE.gz | sshg-parser`
+ *  - fail2ban      : `zcat FILE.gz > TMP && fail2ban-regex TMP …` (it reads neither .gz nor a pipe)
  * After timing, sshwarden's per-outcome counts are checked against the generator's ground truth.
  * Goals: sshwarden >= 3 x sshguard's parser, >= 50 x fail2ban, peak RSS < 200 MB.
  * `--profile` also runs sshwarden once under `node --cpu-prof` and prints where the time goes
  * (bench/profile-summary.ts).
  * Generated logs are cached in /tmp/sshwarden-bench/ (deterministic: same options, same file).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, writeSync, readdirSync, statSync, rmSync, renameSync } from 'node:fs';
-import { join, dirname, resolve } from 'node:path';
+import { join, dirname, resolve, basename } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { GenerateStats, TimeFormat } from './generate-auth-log.ts';
@@ -196,6 +205,60 @@ async function profileSshwarden(file: string, nodeBin: string): Promise<string> 
   return text;
 }
 
+/** `FILE.gz` in the cache, made once with gzip's default level (as logrotate compresses). */
+function gzipped(file: string): string {
+  const gz = join(CACHE, `${basename(file)}.gz`);
+  if (existsSync(gz) && statSync(gz).mtimeMs >= statSync(file).mtimeMs) return gz;
+  process.stderr.write(`bench: gzip ${file} -> ${gz} ...\n`);
+  const tmp = `${gz}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const r = spawnSync('gzip', ['-c', '--', file], { stdio: ['ignore', fd, 'inherit'] });
+    if (r.status !== 0) throw new Error(`gzip ${file} failed (${r.error?.message ?? `exit ${r.status}`})`);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, gz);
+  return gz;
+}
+
+/** The table and goal lines of one input: ratios by best wall, median wall and best CPU. */
+function groupReport(name: string, input: string, results: Measurement[], lines: number): { table: string[]; goals: string[] } {
+  const sw = results.find((r) => r.tool === 'sshwarden');
+  const by = (t: string) => results.find((r) => r.tool === t);
+  const ratio = (t: string, k: 'wallS' | 'medianS' | 'cpuBestS'): number | null => {
+    const o = by(t);
+    return sw && o && !sw.note && !o.note && sw[k] > 0 ? round(o[k] / sw[k], 2) : null;
+  };
+  const fmt = (x: number | null) => (x === null ? 'n/a' : `${x} x`);
+  const table = [
+    `### ${name}: ${input} (${lines} lines, ${(statSync(input).size / 1e6).toFixed(1)} MB)`,
+    '',
+    '| tool | runs | wall s (best) | wall s (median) | lines/s (median wall) | CPU s (best) | peak RSS MB | sshwarden speed-up (median wall) | (best wall) | (CPU) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...results.map((r) => {
+      const other = r.tool === 'sshguard' || r.tool === 'fail2ban' || r.tool === 'node-baseline';
+      const cell = (k: 'wallS' | 'medianS' | 'cpuBestS') => (r.tool === 'sshwarden' ? '1' : other ? fmt(ratio(r.tool, k)) : '—');
+      return `| ${r.tool}${r.note ? ' (failed)' : ''} | ${r.runs} | ${r.wallS} | ${r.medianS} | ${Math.round(lines / r.medianS).toLocaleString('en-US')} | ${r.cpuBestS} | ${r.peakRssMb} | ${cell('medianS')} | ${cell('wallS')} | ${cell('cpuBestS')} |`;
+    }),
+  ];
+  const goals: string[] = [];
+  if (sw) {
+    const line = (t: string, goal: number, label: string) => {
+      const m = ratio(t, 'medianS');
+      if (m === null) return;
+      goals.push(`${m >= goal ? 'PASS' : 'MISS'}  ${name}: sshwarden >= ${goal} x ${label}: ${m} x by median wall time (best ${ratio(t, 'wallS')} x, CPU ${ratio(t, 'cpuBestS')} x)`);
+    };
+    line('sshguard', GOALS.vsSshguard, 'sshguard parser');
+    line('fail2ban', GOALS.vsFail2ban, 'fail2ban-regex aggressive');
+    goals.push(`${sw.peakRssMb < GOALS.maxRssMb ? 'PASS' : 'MISS'}  ${name}: sshwarden peak RSS < ${GOALS.maxRssMb} MB: ${sw.peakRssMb} MB`);
+    const base = by('node-baseline');
+    if (base && !sw.note) goals.push(`info  ${name}: sshwarden reaches ${Math.round((base.medianS / sw.medianS) * 100)}% of the Node read+split ceiling (${Math.round(lines / base.medianS).toLocaleString('en-US')} lines/s)`);
+    if (sw.note) goals.push(`MISS  ${name}: sshwarden failed: ${sw.note}`);
+  }
+  return { table, goals };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -220,7 +283,6 @@ async function main(): Promise<void> {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
   const lines = countLines(file); // also pulls the file into the page cache before the first timed run
   const nodeBin = process.execPath;
-  const results: Measurement[] = [];
 
   if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is missing (peak memory comes from GNU time -v): apt-get install -y time');
   for (const [tool, path] of [
@@ -232,53 +294,56 @@ async function main(): Promise<void> {
     }
   }
 
-  if (!skip.has('node-baseline')) results.push(await measure('node-baseline', [nodeBin, join(ROOT, 'bench/node-baseline.ts'), file], runs, lines, {}));
-  if (!skip.has('sshwarden')) results.push(await measure('sshwarden', [join(ROOT, 'sshwarden'), 'analyze', '--json', file], runs, lines, {}, [0, 1]));
-  if (!skip.has('stages')) {
-    results.push(await measure('stage: read+frame', [nodeBin, '--disable-warning=ExperimentalWarning', join(ROOT, 'bench/analyze-stages.ts'), 'read', file], runs, lines, {}));
-    results.push(await measure('stage: +engine (no output)', [nodeBin, '--disable-warning=ExperimentalWarning', join(ROOT, 'bench/analyze-stages.ts'), 'engine', file], runs, lines, {}));
+  const gz = gzipped(file);
+  const groups: { name: string; input: string; results: Measurement[] }[] = [];
+  if (!skip.has('plain')) {
+    const results: Measurement[] = [];
+    if (!skip.has('node-baseline')) results.push(await measure('node-baseline', [nodeBin, join(ROOT, 'bench/node-baseline.ts'), file], runs, lines, {}));
+    if (!skip.has('sshwarden')) results.push(await measure('sshwarden', [join(ROOT, 'sshwarden'), 'analyze', '--json', file], runs, lines, {}, [0, 1]));
+    if (!skip.has('stages')) {
+      results.push(await measure('stage: read+frame', [nodeBin, '--disable-warning=ExperimentalWarning', join(ROOT, 'bench/analyze-stages.ts'), 'read', file], runs, lines, {}));
+      results.push(await measure('stage: +engine (no output)', [nodeBin, '--disable-warning=ExperimentalWarning', join(ROOT, 'bench/analyze-stages.ts'), 'engine', file], runs, lines, {}));
+    }
+    if (!skip.has('sshguard')) results.push(await measure('sshguard', ['/usr/libexec/sshguard/sshg-parser'], runs, lines, { stdinFile: file }));
+    if (!skip.has('fail2ban')) results.push(await measure('fail2ban', ['fail2ban-regex', file, 'sshd[mode=aggressive]'], f2bRuns, lines, {}));
+    groups.push({ name: 'plain', input: file, results });
   }
-  if (!skip.has('sshguard')) results.push(await measure('sshguard', ['/usr/libexec/sshguard/sshg-parser'], runs, lines, { stdinFile: file }));
-  if (!skip.has('fail2ban')) results.push(await measure('fail2ban', ['fail2ban-regex', file, 'sshd[mode=aggressive]'], f2bRuns, lines, {}));
+  if (!skip.has('gz')) {
+    // The same log gzipped (as logrotate leaves it). sshwarden reads .gz itself; sshguard's parser
+    // reads stdin, so it gets `zcat FILE |`; fail2ban-regex cannot read .gz or a pipe (it takes a
+    // non-file argument as a log line), so it gets the file decompressed first, timed with it.
+    // The file name goes to sh as an argument ("$1"), never into the command text.
+    const results: Measurement[] = [];
+    const sh = (cmd: string, ...args: string[]) => ['/bin/sh', '-c', cmd, 'sh', ...args];
+    if (!skip.has('sshwarden')) {
+      results.push(await measure('sshwarden', [join(ROOT, 'sshwarden'), 'analyze', '--json', gz], runs, lines, {}, [0, 1]));
+      if (!skip.has('zcat-pipe'))
+        results.push(await measure('sshwarden (zcat | analyze -)', sh('zcat -- "$1" | "$2" analyze --json -', gz, join(ROOT, 'sshwarden')), runs, lines, {}, [0, 1]));
+    }
+    if (!skip.has('sshguard')) results.push(await measure('sshguard', sh('zcat -- "$1" | /usr/libexec/sshguard/sshg-parser', gz), runs, lines, {}));
+    if (!skip.has('fail2ban')) {
+      const tmp = join(CACHE, `f2b-gunzipped-${process.pid}.log`);
+      try {
+        results.push(await measure('fail2ban', sh('zcat -- "$1" > "$2" && fail2ban-regex "$2" "sshd[mode=aggressive]"', gz, tmp), f2bRuns, lines, {}));
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+    }
+    groups.push({ name: 'gzipped', input: gz, results });
+  }
 
-  const sw = results.find((r) => r.tool === 'sshwarden');
-  const by = (t: string) => results.find((r) => r.tool === t);
-  const ratio = (t: string): number | null => {
-    const o = by(t);
-    return sw && o && !sw.note && !o.note ? round(o.wallS / sw.wallS, 2) : null;
-  };
-  const cpuRatio = (t: string): number | null => {
-    const o = by(t);
-    return sw && o && !sw.note && !o.note && sw.cpuBestS > 0 ? round(o.cpuBestS / sw.cpuBestS, 2) : null;
-  };
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const table = [
-    `input: ${file} (${lines} lines, ${(statSync(file).size / 1e6).toFixed(1)} MB); node ${process.version}; ${new Date().toISOString()}; load average at the end ${load} on ${availableParallelism()} CPUs`,
-    '',
-    '| tool | runs | wall s (best) | wall s (median) | lines/s (best wall) | CPU s (best) | peak RSS MB | sshwarden speed-up (wall) | sshwarden speed-up (CPU) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...results.map((r) => {
-      const fmt = (x: number | null) => (x === null ? 'n/a' : `${x} x`);
-      const stage = r.tool.startsWith('stage');
-      const x = r.tool === 'sshwarden' ? '1' : stage ? '—' : fmt(ratio(r.tool));
-      const c = r.tool === 'sshwarden' ? '1' : stage ? '—' : fmt(cpuRatio(r.tool));
-      return `| ${r.tool}${r.note ? ' (failed)' : ''} | ${r.runs} | ${r.wallS} | ${r.medianS} | ${r.linesPerS.toLocaleString('en-US')} | ${r.cpuBestS} | ${r.peakRssMb} | ${x} | ${c} |`;
-    }),
-  ];
+  const out: string[] = [];
   const goals: string[] = [];
-  if (sw) {
-    const vsSg = ratio('sshguard');
-    const vsF2b = ratio('fail2ban');
-    const base = by('node-baseline');
-    const cSg = cpuRatio('sshguard');
-    const cF2b = cpuRatio('fail2ban');
-    if (vsSg !== null) goals.push(`${vsSg >= GOALS.vsSshguard ? 'PASS' : 'MISS'}  sshwarden >= ${GOALS.vsSshguard} x sshguard parser: ${vsSg} x by wall time, ${cSg} x by CPU time`);
-    if (vsF2b !== null) goals.push(`${vsF2b >= GOALS.vsFail2ban ? 'PASS' : 'MISS'}  sshwarden >= ${GOALS.vsFail2ban} x fail2ban-regex aggressive: ${vsF2b} x by wall time, ${cF2b} x by CPU time`);
-    goals.push(`${sw.peakRssMb < GOALS.maxRssMb ? 'PASS' : 'MISS'}  sshwarden peak RSS < ${GOALS.maxRssMb} MB: ${sw.peakRssMb} MB`);
-    if (base && !sw.note) goals.push(`info  sshwarden reaches ${Math.round((base.wallS / sw.wallS) * 100)}% of the Node read+split ceiling (${base.linesPerS.toLocaleString('en-US')} lines/s)`);
-    if (sw.note) goals.push(`MISS  sshwarden failed: ${sw.note}`);
+  for (const g of groups) {
+    const { table, goals: gGoals } = groupReport(g.name, g.input, g.results, lines);
+    out.push(table.join('\n'));
+    goals.push(...gGoals);
   }
-  process.stdout.write(`${table.join('\n')}\n\n${goals.join('\n')}\n`);
+  out.push(`node ${process.version}; ${new Date().toISOString()}; load average at the end ${load} on ${availableParallelism()} CPUs`);
+  const sw = groups.find((g) => g.name === 'plain')?.results.find((r) => r.tool === 'sshwarden');
+  const results = groups.flatMap((g) => g.results.map((r) => ({ ...r, input: g.name })));
+  process.stdout.write(`${out.join('\n\n')}\n\n${goals.join('\n')}\n`);
   let truth: string | undefined;
   if (generated && sw && !sw.note) {
     truth = await groundTruthCheck(file, generated.stats);
@@ -290,9 +355,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${profileText}\n`);
   }
   if (values['json-out']) {
-    const out = resolve(values['json-out']);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify({ file, lines, node: process.version, date: new Date().toISOString(), results, goals, groundTruth: truth, profile: profileText }, null, 2)}\n`);
+    const jsonOut = resolve(values['json-out']);
+    mkdirSync(dirname(jsonOut), { recursive: true });
+    writeFileSync(jsonOut, `${JSON.stringify({ file, lines, node: process.version, date: new Date().toISOString(), results, goals, groundTruth: truth, profile: profileText }, null, 2)}\n`);
   }
 }
 
