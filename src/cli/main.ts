@@ -21,7 +21,21 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
   return program;
 }
 
+/**
+ * A reader that went away (`sshwarden … --help | head`) ends the output, not the program with a
+ * stack trace: stop quietly, as `cat` does on SIGPIPE. Other stream errors are reported in one line.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream, name: string): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK);
+    if (name !== 'stderr') process.stderr.write(`sshwarden: cannot write to ${name}: ${err.message}\n`);
+    process.exit(EXIT.RUNTIME);
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe(process.stdout, 'stdout');
+  quietOnClosedPipe(process.stderr, 'stderr');
   const program = await buildProgram(argv.slice(2));
   if (argv.length <= 2) {
     // No command: usage on stderr, exit 2 (README "Exit codes").

@@ -89,3 +89,12 @@ test('a throttling episode of sshd\'s "00:00:00" reads "less than a second"; wit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a reader that closes the pipe early (`sshwarden … --help | head -1`) ends the output quietly: no stack trace, exit 0', () => {
+  for (const args of [['analyze', '--help'], ['doctor', '--help'], ['analyze', 'samples/auth.log', '--json']]) {
+    // The pipe's reader is `head -c 1`; the arguments are fixed strings of this test, not data.
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$@" | head -c 1 >/dev/null', 'pipe', './sshwarden', ...args], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, `${args.join(' ')}: exit ${r.status}, stderr: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /Unhandled|node:events|at .*\.js:\d+/, `${args.join(' ')}: ${r.stderr}`);
+  }
+});
