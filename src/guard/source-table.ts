@@ -6,8 +6,10 @@
  * numbers, backward-shift deletion: no tombstones), and its window is one row of typed-array
  * columns (first-seen, score, event count, first evidence as interned string ids). No object,
  * no string per source: about 37 bytes a row plus 4-8 bytes of hash index (bench/guard-load.ts
- * `sources`). Rows stay dense (a deleted row is filled with the last one), so expiry is a sweep
- * over the columns, and the columns shrink again after a flood has expired.
+ * `sources`). The columns live in fixed blocks of 16,384 rows (one ArrayBuffer each), added as
+ * the table grows and never copied: growing by doubling whole arrays left the old copies for the
+ * next full GC and malloc, which doubled the RSS. Rows stay dense (a deleted row is filled with
+ * the last one), so expiry is a sweep over the columns, and emptied blocks are released.
  * Evidence beyond the first event lives in a side map for the (few) sources that come back.
  * Pure data structure: no I/O, no clock (times are passed in).
  */
@@ -26,29 +28,58 @@ export interface SourceWindow {
   evidence: LabelledEvidence[];
 }
 
-const MIN_ROWS = 1024;
+const BLOCK_SHIFT = 14;
+const BLOCK_ROWS = 1 << BLOCK_SHIFT;
+const IN_BLOCK = BLOCK_ROWS - 1;
+const MIN_SLOTS = 1 << 12;
 const EMPTY = 0;
 /** Interned-string id meaning "too many distinct strings: see the side map". */
 const OVERFLOW = 0xffff;
+
+/** The columns of BLOCK_ROWS rows, views on one ArrayBuffer. */
+class Block {
+  readonly start: Float64Array;
+  readonly score: Float64Array;
+  readonly key: Uint32Array;
+  readonly events: Uint32Array;
+  readonly firstLine: Int32Array;
+  readonly firstFile: Uint16Array;
+  readonly firstLabel: Uint16Array;
+  readonly family: Uint8Array;
+  constructor(keyWords: number) {
+    const n = BLOCK_ROWS;
+    const buf = new ArrayBuffer(n * Block.rowBytes(keyWords));
+    let at = 0;
+    const take = <T>(make: (o: number) => T, bytes: number): T => {
+      const v = make(at);
+      at += n * bytes;
+      return v;
+    };
+    this.start = take((o) => new Float64Array(buf, o, n), 8);
+    this.score = take((o) => new Float64Array(buf, o, n), 8);
+    this.key = take((o) => new Uint32Array(buf, o, n * keyWords), 4 * keyWords);
+    this.events = take((o) => new Uint32Array(buf, o, n), 4);
+    this.firstLine = take((o) => new Int32Array(buf, o, n), 4);
+    this.firstFile = take((o) => new Uint16Array(buf, o, n), 2);
+    this.firstLabel = take((o) => new Uint16Array(buf, o, n), 2);
+    this.family = take((o) => new Uint8Array(buf, o, n), 1);
+  }
+
+  static rowBytes(keyWords: number): number {
+    return 8 + 8 + 4 * keyWords + 4 + 4 + 2 + 2 + 1;
+  }
+}
 
 export class SourceTable {
   /** 32-bit words per key: 2 covers IPv4 and IPv6 prefixes up to /64, 4 any IPv6 prefix. */
   readonly keyWords: 2 | 4;
   private readonly maxEvidence: number;
   /** Hash index: row + 1, or 0 for an empty slot. Power-of-two length, at most 3/4 full. */
-  private index = new Int32Array(0);
-  private mask = -1;
-  /** Row columns (length `cap`, the first `n` rows in use). */
-  private cap = 0;
+  private index = new Int32Array(MIN_SLOTS);
+  private mask = MIN_SLOTS - 1;
+  /** Row r lives in blocks[r >>> BLOCK_SHIFT] at r & IN_BLOCK; rows 0..n-1 are in use. */
+  private readonly blocks: Block[] = [];
   private n = 0;
-  private family = new Uint8Array(0);
-  private key = new Uint32Array(0);
-  private start = new Float64Array(0);
-  private score = new Float64Array(0);
-  private events = new Uint32Array(0);
-  private firstLine = new Int32Array(0);
-  private firstFile = new Uint16Array(0);
-  private firstLabel = new Uint16Array(0);
   /** Interned file names and labels (a handful in practice: log files, outcome names). */
   private readonly strings: string[] = [''];
   private readonly stringIds = new Map<string, number>([['', 0]]);
@@ -60,7 +91,6 @@ export class SourceTable {
   constructor(keyWords: 2 | 4 = 2, maxEvidence = 6) {
     this.keyWords = keyWords;
     this.maxEvidence = maxEvidence;
-    this.resize(MIN_ROWS);
   }
 
   get size(): number {
@@ -69,7 +99,7 @@ export class SourceTable {
 
   /** Bytes held by the columns and the index (for the RSS breakdown). */
   get bytes(): number {
-    return this.index.byteLength + this.cap * (1 + 4 * this.keyWords + 8 + 8 + 4 + 4 + 2 + 2);
+    return this.index.byteLength + this.blocks.length * BLOCK_ROWS * Block.rowBytes(this.keyWords);
   }
 
   /** The row of key (`family`, `w`: the network's words, bits past the prefix cleared), or -1. */
@@ -88,7 +118,7 @@ export class SourceTable {
     let row: number;
     if (slot >= 0) {
       row = this.index[slot] - 1;
-      if (ts - this.start[row] > windowMs) {
+      if (ts - this.blocks[row >>> BLOCK_SHIFT].start[row & IN_BLOCK] > windowMs) {
         this.more.delete(row);
         this.reset(row, ts, label, e);
       }
@@ -96,8 +126,10 @@ export class SourceTable {
       row = this.insert(family, w);
       this.reset(row, ts, label, e);
     }
-    this.score[row] += weight;
-    const n = ++this.events[row];
+    const b = this.blocks[row >>> BLOCK_SHIFT];
+    const i = row & IN_BLOCK;
+    b.score[i] += weight;
+    const n = ++b.events[i];
     if (n > 1) {
       let m = this.more.get(row);
       if (!m) this.more.set(row, (m = []));
@@ -108,22 +140,24 @@ export class SourceTable {
   }
 
   scoreAt(row: number): number {
-    return this.score[row];
+    return this.blocks[row >>> BLOCK_SHIFT].score[row & IN_BLOCK];
   }
 
   eventsAt(row: number): number {
-    return this.events[row];
+    return this.blocks[row >>> BLOCK_SHIFT].events[row & IN_BLOCK];
   }
 
   startAt(row: number): number {
-    return this.start[row];
+    return this.blocks[row >>> BLOCK_SHIFT].start[row & IN_BLOCK];
   }
 
   /** Copies the key of `row` into `out`; returns its family. */
   keyAt(row: number, out: Uint32Array): 4 | 6 {
+    const b = this.blocks[row >>> BLOCK_SHIFT];
+    const i = row & IN_BLOCK;
     const k = this.keyWords;
-    for (let i = 0; i < 4; i++) out[i] = i < k ? this.key[row * k + i] : 0;
-    return this.family[row] as 4 | 6;
+    for (let j = 0; j < 4; j++) out[j] = j < k ? b.key[i * k + j] : 0;
+    return b.family[i] as 4 | 6;
   }
 
   /**
@@ -132,18 +166,20 @@ export class SourceTable {
    * deciding line's).
    */
   describe(row: number): SourceWindow {
+    const b = this.blocks[row >>> BLOCK_SHIFT];
+    const i = row & IN_BLOCK;
     const flat = this.more.get(row) ?? [];
     const more: LabelledEvidence[] = [];
-    for (let i = 0; i < flat.length; i += 3) more.push({ label: flat[i] as string, e: { file: flat[i + 1] as string, line: flat[i + 2] as number } });
-    const n = this.events[row];
+    for (let j = 0; j < flat.length; j += 3) more.push({ label: flat[j] as string, e: { file: flat[j + 1] as string, line: flat[j + 2] as number } });
+    const n = b.events[i];
     let evidence = more;
     if (n - more.length === 1) {
       const rare = this.rare.get(row);
-      const file = this.firstFile[row] === OVERFLOW && rare ? rare[0] : this.strings[this.firstFile[row]];
-      const label = this.firstLabel[row] === OVERFLOW && rare ? rare[1] : this.strings[this.firstLabel[row]];
-      evidence = [{ label, e: { file, line: this.firstLine[row] } }, ...more];
+      const file = b.firstFile[i] === OVERFLOW && rare ? rare[0] : this.strings[b.firstFile[i]];
+      const label = b.firstLabel[i] === OVERFLOW && rare ? rare[1] : this.strings[b.firstLabel[i]];
+      evidence = [{ label, e: { file, line: b.firstLine[i] } }, ...more];
     }
-    return { start: this.start[row], score: this.score[row], events: n, evidence };
+    return { start: b.start[i], score: b.score[i], events: n, evidence };
   }
 
   /** Forgets the key's window; true when there was one. */
@@ -159,16 +195,16 @@ export class SourceTable {
     let dropped = 0;
     // Backwards: removing row r moves the last row (already looked at) into r.
     for (let r = this.n - 1; r >= 0; r--) {
-      if (this.start[r] < before) {
+      if (this.blocks[r >>> BLOCK_SHIFT].start[r & IN_BLOCK] < before) {
         this.removeAt(this.slotOfRow(r));
         dropped++;
       }
     }
-    if (this.cap > MIN_ROWS && this.n * 4 < this.cap) {
-      let cap = this.cap;
-      while (cap > MIN_ROWS && this.n * 4 < cap) cap >>= 1;
-      this.resize(cap);
-    }
+    // Release emptied blocks (one spare kept) and a mostly empty index.
+    while (this.blocks.length > 1 && (this.blocks.length - 2) * BLOCK_ROWS >= this.n) this.blocks.pop();
+    let slots = this.index.length;
+    while (slots > MIN_SLOTS && this.n * 8 < slots) slots >>= 1;
+    if (slots !== this.index.length) this.rehash(slots);
     return dropped;
   }
 
@@ -186,14 +222,18 @@ export class SourceTable {
   }
 
   private hashOfRow(row: number): number {
-    return this.hash(this.family[row], this.key, row * this.keyWords);
+    const b = this.blocks[row >>> BLOCK_SHIFT];
+    const i = row & IN_BLOCK;
+    return this.hash(b.family[i], b.key, i * this.keyWords);
   }
 
   private same(row: number, family: number, w: ArrayLike<number>): boolean {
-    if (this.family[row] !== family) return false;
+    const b = this.blocks[row >>> BLOCK_SHIFT];
+    const i = row & IN_BLOCK;
+    if (b.family[i] !== family) return false;
     const k = this.keyWords;
-    const base = row * k;
-    for (let i = 0; i < k; i++) if (this.key[base + i] !== w[i] >>> 0) return false;
+    const base = i * k;
+    for (let j = 0; j < k; j++) if (b.key[base + j] !== w[j] >>> 0) return false;
     return true;
   }
 
@@ -213,11 +253,14 @@ export class SourceTable {
   }
 
   private insert(family: 4 | 6, w: ArrayLike<number>): number {
-    if (this.n === this.cap) this.resize(this.cap * 2);
     const row = this.n++;
-    this.family[row] = family;
+    if (row >>> BLOCK_SHIFT === this.blocks.length) this.blocks.push(new Block(this.keyWords));
+    if (this.n * 4 > this.index.length * 3) this.rehash(this.index.length * 2);
+    const b = this.blocks[row >>> BLOCK_SHIFT];
+    const i = row & IN_BLOCK;
+    b.family[i] = family;
     const k = this.keyWords;
-    for (let i = 0; i < k; i++) this.key[row * k + i] = w[i];
+    for (let j = 0; j < k; j++) b.key[i * k + j] = w[j];
     this.place(row);
     return row;
   }
@@ -227,6 +270,14 @@ export class SourceTable {
     let s = this.hashOfRow(row);
     while (this.index[s] !== EMPTY) s = (s + 1) & this.mask;
     this.index[s] = row + 1;
+  }
+
+  /** A new index of `slots` slots holding rows 0..n-1 (the row being inserted is placed by the caller). */
+  private rehash(slots: number): void {
+    this.index = new Int32Array(slots);
+    this.mask = slots - 1;
+    const placed = this.n;
+    for (let r = 0; r < placed; r++) if (this.blocks[r >>> BLOCK_SHIFT].family[r & IN_BLOCK] !== 0) this.place(r);
   }
 
   /** Removes the row at index slot `slot`: backward-shift the probe run, then fill the row with the last one. */
@@ -252,20 +303,27 @@ export class SourceTable {
       idx[this.slotOfRow(last)] = row + 1;
       this.copyRow(last, row);
     }
-    this.firstFile[last] = 0;
-    this.firstLabel[last] = 0;
+    const b = this.blocks[last >>> BLOCK_SHIFT];
+    const i = last & IN_BLOCK;
+    b.family[i] = 0;
+    b.firstFile[i] = 0;
+    b.firstLabel[i] = 0;
   }
 
   private copyRow(from: number, to: number): void {
+    const f = this.blocks[from >>> BLOCK_SHIFT];
+    const fi = from & IN_BLOCK;
+    const t = this.blocks[to >>> BLOCK_SHIFT];
+    const ti = to & IN_BLOCK;
     const k = this.keyWords;
-    this.family[to] = this.family[from];
-    this.key.copyWithin(to * k, from * k, from * k + k);
-    this.start[to] = this.start[from];
-    this.score[to] = this.score[from];
-    this.events[to] = this.events[from];
-    this.firstLine[to] = this.firstLine[from];
-    this.firstFile[to] = this.firstFile[from];
-    this.firstLabel[to] = this.firstLabel[from];
+    t.family[ti] = f.family[fi];
+    for (let j = 0; j < k; j++) t.key[ti * k + j] = f.key[fi * k + j];
+    t.start[ti] = f.start[fi];
+    t.score[ti] = f.score[fi];
+    t.events[ti] = f.events[fi];
+    t.firstLine[ti] = f.firstLine[fi];
+    t.firstFile[ti] = f.firstFile[fi];
+    t.firstLabel[ti] = f.firstLabel[fi];
     const m = this.more.get(from);
     if (m) {
       this.more.delete(from);
@@ -281,14 +339,16 @@ export class SourceTable {
   // ---- rows ----------------------------------------------------------------------------------
 
   private reset(row: number, ts: number, label: string, e: Evidence): void {
-    this.start[row] = ts;
-    this.score[row] = 0;
-    this.events[row] = 0;
-    this.firstLine[row] = e.line;
+    const b = this.blocks[row >>> BLOCK_SHIFT];
+    const i = row & IN_BLOCK;
+    b.start[i] = ts;
+    b.score[i] = 0;
+    b.events[i] = 0;
+    b.firstLine[i] = e.line;
     const file = this.intern(e.file);
     const lab = this.intern(label);
-    this.firstFile[row] = file;
-    this.firstLabel[row] = lab;
+    b.firstFile[i] = file;
+    b.firstLabel[i] = lab;
     if (file === OVERFLOW || lab === OVERFLOW) this.rare.set(row, [e.file, label]);
     else this.rare.delete(row);
   }
@@ -300,29 +360,5 @@ export class SourceTable {
     this.strings.push(s);
     this.stringIds.set(s, this.strings.length - 1);
     return this.strings.length - 1;
-  }
-
-  /** New column length `cap` (≥ n), and an index sized for it (at most 3/4 full when the columns are). */
-  private resize(cap: number): void {
-    const k = this.keyWords;
-    const copy = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, make: (len: number) => T, per = 1): T => {
-      const b = make(cap * per);
-      b.set(a.subarray(0, this.n * per) as never);
-      return b;
-    };
-    this.family = copy(this.family, (l) => new Uint8Array(l));
-    this.key = copy(this.key, (l) => new Uint32Array(l), k);
-    this.start = copy(this.start, (l) => new Float64Array(l));
-    this.score = copy(this.score, (l) => new Float64Array(l));
-    this.events = copy(this.events, (l) => new Uint32Array(l));
-    this.firstLine = copy(this.firstLine, (l) => new Int32Array(l));
-    this.firstFile = copy(this.firstFile, (l) => new Uint16Array(l));
-    this.firstLabel = copy(this.firstLabel, (l) => new Uint16Array(l));
-    this.cap = cap;
-    let slots = 1;
-    while (slots * 3 < cap * 4) slots *= 2;
-    this.index = new Int32Array(slots);
-    this.mask = slots - 1;
-    for (let r = 0; r < this.n; r++) this.place(r);
   }
 }
