@@ -8,7 +8,11 @@
  * time from the 3rd line's write to the address appearing in that tool's nft set, observed with
  * `nft monitor` in each namespace.
  *
- *   sudo node bench/guard-reaction.ts [attackers=40] [gapMs=600]
+ *   sudo node bench/guard-reaction.ts [attackers=40] [gapMs=600] [bans=0]
+ *
+ * `bans`: that many bans already in sshwarden's sets before the first attacker (IPv6 addresses
+ * of 2001:db8:ffff::/48 in its `ban6` set), as on a server that has been up for a while: each
+ * change must not cost more with a full set (nft's `--echo` made it load every element).
  *
  * Prints p50/p90/p99/max per tool and the ratios. Needs root, nftables, fail2ban, sshguard,
  * python3-pyinotify (fail2ban's inotify backend).
@@ -22,6 +26,7 @@ import { startGuard } from '../test/guard/guard-lab.ts';
 
 const ATTACKERS = Number(process.argv[2] ?? 40);
 const GAP_MS = Number(process.argv[3] ?? 600);
+const PREFILL = Number(process.argv[4] ?? 0);
 const SSHG = '/usr/libexec/sshguard';
 
 const dir = mkdtempSync(join(tmpdir(), 'sshwarden-bench-reaction-'));
@@ -104,6 +109,11 @@ async function main(): Promise<void> {
   );
   for (const t of Object.keys(hosts) as Tool[]) monitor(t);
   const guard = await startGuard(hosts.sshwarden, cfg);
+  for (let i = 0; i < PREFILL; i += 5000) {
+    const els: string[] = [];
+    for (let j = i; j < Math.min(PREFILL, i + 5000); j++) els.push(`2001:db8:ffff::${(j >> 16).toString(16)}:${(j & 0xffff).toString(16)} timeout 3600s`);
+    hosts.sshwarden.check('nft', ['-f', '-'], { input: `add element inet sshwarden ban6 { ${els.join(', ')} }\n`, timeoutMs: 60_000 });
+  }
   await startFail2ban(hosts.fail2ban);
   startSshguard(hosts.sshguard);
   await new Promise((r) => setTimeout(r, 1500));
@@ -139,14 +149,14 @@ async function main(): Promise<void> {
     results[t] = { ...stats(xs.length ? xs : [NaN]), missed };
   }
   const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-  process.stdout.write(`Reaction time (ms) from writing the deciding line to the address in the nft set; ${ATTACKERS} attackers, same lines, one run\n`);
+  process.stdout.write(`Reaction time (ms) from writing the deciding line to the address in the nft set; ${ATTACKERS} attackers, same lines, one run${PREFILL ? `; ${PREFILL} bans already in sshwarden's set` : ''}\n`);
   process.stdout.write(`tool        n   missed  p50     p90     p99     max     mean\n`);
   for (const [t, r] of Object.entries(results)) {
     process.stdout.write(`${t.padEnd(10)} ${String(r.n).padStart(3)} ${String(r.missed).padStart(6)}  ${fmt(r.p50).padStart(6)}  ${fmt(r.p90).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(r.max).padStart(6)}  ${fmt(r.mean).padStart(6)}\n`);
   }
   const sw = results.sshwarden;
   process.stdout.write(`ratios (median): sshguard/sshwarden = ${(results.sshguard.p50 / sw.p50).toFixed(1)}x, fail2ban/sshwarden = ${(results.fail2ban.p50 / sw.p50).toFixed(1)}x\n`);
-  process.stdout.write(`${JSON.stringify({ attackers: ATTACKERS, results })}\n`);
+  process.stdout.write(`${JSON.stringify({ attackers: ATTACKERS, prefilledBans: PREFILL, results })}\n`);
   await guard.stop();
 }
 

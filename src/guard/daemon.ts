@@ -478,7 +478,6 @@ export class GuardDaemon {
       now,
     );
     this.metrics.decisions.inc({ action: 'ban', origin });
-    this.log.log('info', 'ban', { target: d.target, until: isoTime(d.until), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
     const removes: FirewallEntry[] = [];
     for (const r of d.replaces) {
       if (r === d.target) continue;
@@ -490,6 +489,8 @@ export class GuardDaemon {
     }
     this.activeBans.set(d.target, d.until);
     this.enqueue([{ target: d.target, family: d.family, until: d.until }], removes);
+    // Logged after the change went to the firewall (its write to nft happens in enqueue): not on the reaction path.
+    this.log.log('info', 'ban', { target: d.target, until: isoTime(d.until), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
     if (origin !== 'fleet') this.fleet?.publishBan(d.target, now, d.until, d.reason, d.evidence as unknown[], origin);
   }
 
@@ -760,6 +761,7 @@ export class GuardDaemon {
     this.metrics.activeBans.set({ backend: this.fw.name }, this.activeBans.size);
     this.metrics.pendingBans.set(this.store.countUnapplied(now));
     this.metrics.tracked.set(this.decider.trackedSources);
+    this.metrics.trackedBytes.set(this.decider.sourceTableBytes);
     if (this.fleet) this.metrics.fleetUp.set(this.fleet.up ? 1 : 0);
     if (now - this.lastCursorSave > 5000) for (const f of this.files) this.saveFilePosition(f, true);
   }

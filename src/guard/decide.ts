@@ -12,13 +12,17 @@
  * - Ban time escalates for repeat offenders: duration × escalation^(prior bans), capped.
  * - Optionally, once `ipv4_subnet_after` addresses of one IPv4 /24 are banned, the /24 is banned.
  *
- * Memory: one small record per source with a live window (pruned on `prune`), so a million
- * scanning addresses fit in well under 300 MB (measured in bench/guard-load.ts).
+ * Memory: one row of typed-array columns per source with a live window, keyed by the source's
+ * address words (source-table.ts; pruned on `prune`), so a million scanning sources take about
+ * 50 MB (measured in bench/guard-load.ts). Addresses are parsed into words without objects
+ * (src/net/address-words.ts); the only strings made per event are the canonical address and,
+ * for IPv6, its network's text (for the ban lookups).
  */
-import { canonicalAddress, cidrContains, familyOf, isLoopback, parseCidr, prefixOf, type NetworkSet } from '../net/address.ts';
+import { cidrContains, familyOf, isLoopback, parseCidr, prefixOf, type NetworkSet } from '../net/address.ts';
+import { addressWords, formatNetwork, formatWords, maskWords } from '../net/address-words.ts';
 import type { GuardConfig } from './config.ts';
 import type { Evidence, GuardUpdate } from './updates.ts';
-import { SourceTable, type LabelledEvidence } from './source-table.ts';
+import { SourceTable, type SourceWindow } from './source-table.ts';
 
 export interface BanDecision {
   readonly type: 'ban';
@@ -66,7 +70,9 @@ const MAX_EVIDENCE = 6;
 export class Decider {
   private cfg: GuardConfig;
   private readonly ctx: DeciderContext;
-  private readonly sources = new SourceTable(MAX_EVIDENCE);
+  private sources: SourceTable;
+  /** Scratch: the current event's address as words (no object per event). */
+  private readonly words = new Uint32Array(4);
   /** Sources that logged in: address → last login (ms). */
   private readonly authenticated = new Map<string, number>();
   /** Connections whose failed attempts were counted: `addr port` → time, so the close does not count again. */
@@ -75,10 +81,18 @@ export class Decider {
   constructor(cfg: GuardConfig, ctx: DeciderContext) {
     this.cfg = cfg;
     this.ctx = ctx;
+    this.sources = new SourceTable(keyWordsFor(cfg), MAX_EVIDENCE);
   }
 
+  /** A new config; the scoring windows stay, unless the IPv6 prefix no longer fits their keys (then they start over). */
   setConfig(cfg: GuardConfig): void {
     this.cfg = cfg;
+    if (keyWordsFor(cfg) !== this.sources.keyWords) this.sources = new SourceTable(keyWordsFor(cfg), MAX_EVIDENCE);
+  }
+
+  /** Bytes held by the source table's columns (for the metrics' memory breakdown). */
+  get sourceTableBytes(): number {
+    return this.sources.bytes;
   }
 
   get trackedSources(): number {
@@ -127,36 +141,40 @@ export class Decider {
     const w = this.cfg.policy.weights;
     switch (u.kind) {
       case 'auth-success': {
-        const address = canonicalAddress(u.address);
-        if (!address) return [];
+        const family = addressWords(u.address, this.words);
+        if (family === 0) return [];
+        const address = formatWords(family, this.words);
         const ts = useLogTime && u.ts !== null ? u.ts : now;
         this.learnAuthenticated(address, ts);
-        this.sources.delete(this.sourceKey(address));
+        this.sourceWords(family);
+        this.sources.delete(family, this.words);
         return [{ type: 'authenticated', address, user: u.user, ts }];
       }
       case 'auth-failure': {
-        const address = canonicalAddress(u.address);
-        if (!address) return [];
+        const family = addressWords(u.address, this.words);
+        if (family === 0) return [];
+        const address = formatWords(family, this.words);
         this.countedConnections.set(`${address} ${u.port}`, now);
         // "Invalid user U from A" (no method) is the probe of a user name; each "Failed <method> for
         // [invalid user] U" is one attempt. Both count, as in fail2ban.
         const probe = u.invalidUser && u.method === null;
         const weight = probe ? w.invalid_user : w.auth_failure;
         const label = probe ? 'invalid user' : this.failureLabel(u.method ?? 'auth', u.invalidUser);
-        return this.score(address, weight, label, u.evidence, useLogTime && u.ts !== null ? u.ts : now, now);
+        return this.score(family, address, weight, label, u.evidence, useLogTime && u.ts !== null ? u.ts : now, now);
       }
       case 'connection-closed': {
         const c = u.connection;
         if (!c.src) return [];
-        const address = canonicalAddress(c.src);
-        if (!address) return [];
+        const family = addressWords(c.src, this.words);
+        if (family === 0) return [];
+        const address = formatWords(family, this.words);
         const key = `${address} ${c.srcPort ?? ''}`;
         if (this.countedConnections.delete(key) && c.outcome === 'auth_failed') return [];
         const weight = (w as Record<string, number>)[c.outcome] ?? 0;
         if (weight <= 0) return [];
         const label = c.outcome; // an interned constant: no string per event
         const ev = c.evidence[c.evidence.length - 1] ?? { file: '?', line: 0 };
-        return this.score(address, weight, label, ev, now, now);
+        return this.score(family, address, weight, label, ev, now, now);
       }
       default:
         return [];
@@ -175,21 +193,29 @@ export class Decider {
     return l;
   }
 
-  private sourceKey(address: string): string {
-    return familyOf(address) === 6 ? prefixOf(address, this.cfg.aggregate.ipv6_prefix) : address;
+  /** Turns `this.words` (the event's address) into its source's key: the address, or its IPv6 network. */
+  private sourceWords(family: 4 | 6): void {
+    if (family === 6) maskWords(6, this.words, this.cfg.aggregate.ipv6_prefix);
   }
 
-  private score(address: string, weight: number, label: string, evidence: Evidence, eventTs: number, now: number): Decision[] {
+  /** `this.words` holds the event's address (of `family`, canonical text `address`). */
+  private score(family: 4 | 6, address: string, weight: number, label: string, evidence: Evidence, eventTs: number, now: number): Decision[] {
     if (weight <= 0) return [];
-    const key = this.sourceKey(address);
+    this.sourceWords(family);
+    const key = family === 6 ? formatNetwork(6, this.words, this.cfg.aggregate.ipv6_prefix) : address;
     if (this.isBanned(key, address)) return [];
+    const row = this.sources.add(family, this.words, eventTs, this.cfg.policy.window, weight, label, evidence);
+    const score = this.sources.scoreAt(row);
+    let s: SourceWindow | null = null;
+    if (score >= this.cfg.policy.threshold) {
+      s = this.sources.describe(row);
+      this.sources.delete(family, this.words);
+    }
+    // After the table is done with `this.words` (the hook may feed another event in).
     this.ctx.onScore?.(key, weight);
-    const r = this.sources.add(key, eventTs, this.cfg.policy.window, weight, label, evidence);
-    if (r.score < this.cfg.policy.threshold) return [];
-    const s = this.sources.describe(r.slot);
+    if (s === null) return [];
     // The deciding line with its text (earlier events keep file and line only).
     if (s.evidence.length > 0) s.evidence[s.evidence.length - 1] = { label, e: evidence };
-    this.sources.delete(key);
     return this.decideBan(key, address, s, now);
   }
 
@@ -202,7 +228,7 @@ export class Decider {
     return false;
   }
 
-  private decideBan(key: string, address: string, s: WindowSummary, now: number): Decision[] {
+  private decideBan(key: string, address: string, s: SourceWindow, now: number): Decision[] {
     const evidence = s.evidence.map((x) => x.e);
     const summary = summarise(s, this.cfg);
     const prot = this.protectedReason(address, now);
@@ -258,13 +284,12 @@ export class Decider {
   }
 }
 
-interface WindowSummary {
-  score: number;
-  events: number;
-  evidence: LabelledEvidence[];
+/** Words per source key: IPv6 networks up to /64 fit in two 32-bit words (IPv4 in one). */
+function keyWordsFor(cfg: GuardConfig): 2 | 4 {
+  return cfg.aggregate.ipv6_prefix <= 64 ? 2 : 4;
 }
 
-function summarise(s: WindowSummary, cfg: GuardConfig): string {
+function summarise(s: SourceWindow, cfg: GuardConfig): string {
   const counts = new Map<string, number>();
   for (const x of s.evidence) {
     const k = x.label.replace(/ \(.*\)$/, '');

@@ -16,6 +16,7 @@ export class GuardMetrics {
   readonly following = new Gauge({ name: 'sshwarden_guard_sources_following', help: 'Log sources being followed now (0: not following anything, the guard sees no attacks)', registers: [this.registry] });
   readonly sourceFailures = new Counter({ name: 'sshwarden_guard_source_failures_total', help: 'Log followers that ended and were restarted (journalctl exited, ...)', labelNames: ['source'] as const, registers: [this.registry] });
   readonly tracked = new Gauge({ name: 'sshwarden_guard_tracked_sources', help: 'Sources with a live scoring window', registers: [this.registry] });
+  readonly trackedBytes = new Gauge({ name: 'sshwarden_guard_source_table_bytes', help: 'Bytes held by the table of scoring windows (columns and hash index)', registers: [this.registry] });
   readonly reaction = new Histogram({
     name: 'sshwarden_guard_reaction_seconds',
     help: 'From reading the deciding log line to the firewall confirming the ban',

@@ -3,7 +3,10 @@
  * `WatchdogSec=`) for the guard. Node.js cannot send a datagram on a Unix socket itself, so each
  * notification runs `systemd-notify` (argument list, no shell); systemd 252's systemd-notify
  * waits until the manager has processed the message, so a short-lived sender is still credited
- * to the unit. Without NOTIFY_SOCKET (not under systemd) every call does nothing.
+ * to the unit. Notifications go out one at a time, in order: two `systemd-notify` processes
+ * started together may reach the manager in either order, so a quick `ready` + status change
+ * could leave the older status line showing. Without NOTIFY_SOCKET (not under systemd) every call
+ * does nothing.
  */
 import { spawn } from 'node:child_process';
 
@@ -13,6 +16,9 @@ export class SystemdNotifier {
   private timer: NodeJS.Timeout | null = null;
   private lastStatus = '';
   private failed = false;
+  /** Notifications waiting for the one in flight (bounded: the oldest are dropped). */
+  private readonly queue: string[][] = [];
+  private sending = false;
   private readonly onError: (message: string) => void;
 
   constructor(env: NodeJS.ProcessEnv, onError: (message: string) => void) {
@@ -49,10 +55,31 @@ export class SystemdNotifier {
 
   private send(args: string[]): void {
     if (!this.enabled) return;
+    this.queue.push(args);
+    if (this.queue.length > 16) this.queue.shift();
+    this.next();
+  }
+
+  private next(): void {
+    if (this.sending) return;
+    const args = this.queue.shift();
+    if (!args) return;
+    this.sending = true;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.sending = false;
+      this.next();
+    };
     const child = spawn('systemd-notify', args, { stdio: 'ignore', timeout: 10_000 });
-    child.on('error', (e) => this.fail(`systemd-notify: ${e.message}`));
+    child.on('error', (e) => {
+      this.fail(`systemd-notify: ${e.message}`);
+      finish();
+    });
     child.on('exit', (code, signal) => {
       if (code !== 0) this.fail(`systemd-notify ${args[0]} exited (${signal ?? code})`);
+      finish();
     });
   }
 

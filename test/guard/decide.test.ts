@@ -123,3 +123,30 @@ test('already banned sources are not re-decided; garbage addresses are ignored',
   assert.equal(feed(d, Array.from({ length: 10 }, (_, i) => fail('198.51.100.50', i + 1))).length, 0);
   assert.equal(feed(d, [fail('not-an-ip', 1), fail('1.2.3', 1), fail('010.1.1.1', 1)]).length, 0);
 });
+
+test('IPv6 sources by prefix (binary keys): /64 by default, any prefix length, IPv4-mapped is IPv4; a reload that changes the key width starts over', () => {
+  const { d } = setup();
+  // Five different addresses of one /64 (written in different forms) are one source; a neighbour /64 is another.
+  const addrs = ['2001:db8:5:6::1', '2001:DB8:5:6::2', '2001:0db8:0005:0006:0:0:0:3', '2001:db8:5:6:ffff::4', '2001:db8:5:6::5'];
+  assert.equal(feed(d, [fail('2001:db8:5:7::1', 1)]).length, 0);
+  assert.equal(feed(d, addrs.slice(0, 4).map((a, i) => fail(a, 10 + i))).length, 0);
+  const ban = feed(d, [fail(addrs[4], 20)]);
+  assert.equal(ban[0].type, 'ban');
+  assert.equal((ban[0] as { target: string }).target, '2001:db8:5:6::/64');
+  assert.equal(d.trackedSources, 1, 'the neighbour /64 is still tracked, the banned one is gone');
+  // ::ffff:a.b.c.d scores as a.b.c.d.
+  const { d: d4 } = setup();
+  feed(d4, [1, 2, 3, 4].map((p) => fail('::ffff:198.51.100.44', p)));
+  assert.equal((feed(d4, [fail('198.51.100.44', 5)])[0] as { target: string }).target, '198.51.100.44');
+  // /128: every address its own source (four-word keys).
+  const { d: d128, cfg } = setup('aggregate:\n  ipv6_prefix: 128\n');
+  assert.equal(feed(d128, addrs.map((a, i) => fail(a, 30 + i))).length, 0);
+  assert.equal(d128.trackedSources, 5);
+  // Reload to /64: the keys no longer fit the table's width, the windows start over.
+  d128.setConfig(parseConfig('aggregate:\n  ipv6_prefix: 64\n', 't.yaml'));
+  assert.equal(d128.trackedSources, 0);
+  d128.setConfig(cfg);
+  feed(d128, [fail(addrs[0], 40)]);
+  d128.setConfig(parseConfig('aggregate:\n  ipv6_prefix: 96\n', 't.yaml'));
+  assert.equal(d128.trackedSources, 1, 'same width (four words): windows kept');
+});
