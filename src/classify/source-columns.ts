@@ -9,7 +9,7 @@
  * connection touches one hash-table entry and a few array cells.
  */
 import type { ConnectionRecord } from '../connections/types.ts';
-import { OUTCOMES } from './vocabulary.ts';
+import { OUTCOMES, SOURCE_CLASSES, type SourceClass } from './vocabulary.ts';
 import { MAX_SOURCE_USERS, SourceStats, flatCopy, tallyConnection, type SourceRecord } from './source.ts';
 
 const N_OUTCOMES = OUTCOMES.length;
@@ -104,19 +104,48 @@ export class SourceColumns {
   }
 
   /**
-   * Every source's record, in slot order, and how many sources had an address-less kex line. One
-   * SourceStats at a time: with millions of sources, holding them all beside their records doubled
-   * the peak.
+   * At most `max` records (the others only counted): with millions of distinct sources (a
+   * spoofed-source flood, a botnet) one record each would grow without bound (issue 10: 2M
+   * sources took 2 GB). Each source is classified once (pass 1, one record at a time, nothing
+   * kept but a byte of priority and the totals the summary needs); pass 2 builds records for the
+   * `max` that matter most: sources that logged in first (they are the ones a person asks about),
+   * then sources whose end was followed before evicted ones, then most connections, then address.
+   * `classes`, `details` and the three most persistent guessers cover every source.
    */
-  toRecords(): { records: SourceRecord[]; kexSources: number } {
-    const records: SourceRecord[] = new Array(this.n);
+  toBoundedRecords(max: number, wrappersDropsOf: (address: string) => number): BoundedRecords {
+    const classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, 0])) as Record<SourceClass, number>;
+    const details: Record<string, number> = {};
+    const legitDropped = { sources: 0, connections: 0 };
     let kexSources = 0;
+    const prio = new Uint8Array(this.n);
+    const topGuessers: SourceRecord[] = [];
     for (let slot = 0; slot < this.n; slot++) {
       const s = this.statsAt(slot);
       if (s.kexConnections > 0) kexSources++;
-      records[slot] = s.toRecord();
+      const r = s.toRecord();
+      classes[r.class]++;
+      if (r.detail !== null) details[r.detail] = (details[r.detail] ?? 0) + 1;
+      const dropped = (r.outcomes.dropped ?? 0) - wrappersDropsOf(r.address);
+      if (r.class === 'legit' && dropped > 0) {
+        legitDropped.sources++;
+        legitDropped.connections += dropped;
+      }
+      prio[slot] = r.class === 'legit' ? 0 : r.detail === 'evicted' ? 2 : 1;
+      if (r.class === 'bruteforce') keepTop(topGuessers, r, 3);
     }
-    return { records, kexSources };
+    let chosen: ArrayLike<number>;
+    if (this.n <= max) chosen = { length: this.n } as ArrayLike<number>;
+    else {
+      const order = new Uint32Array(this.n);
+      for (let i = 0; i < this.n; i++) order[i] = i;
+      const conns = this.connections;
+      const addr = this.addresses;
+      order.sort((a, b) => prio[a] - prio[b] || conns[b] - conns[a] || (addr[a] < addr[b] ? -1 : addr[a] > addr[b] ? 1 : 0));
+      chosen = order.subarray(0, max);
+    }
+    const records: SourceRecord[] = new Array(chosen.length);
+    for (let i = 0; i < chosen.length; i++) records[i] = this.statsAt(this.n <= max ? i : chosen[i]).toRecord();
+    return { records, omitted: this.n - records.length, total: this.n, kexSources, classes, details, legitDropped, topGuessers };
   }
 
   private statsAt(slot: number): SourceStats {
@@ -248,4 +277,34 @@ function ipv4Value(a: string): number {
     else return -1;
   }
   return dots === 3 ? v * 256 + octet : -1;
+}
+
+/** Sources as records, at most a bound of them; the counts cover every source (toBoundedRecords). */
+export interface BoundedRecords {
+  records: SourceRecord[];
+  /** Sources counted but without a record (0 under the bound). */
+  omitted: number;
+  total: number;
+  kexSources: number;
+  classes: Record<SourceClass, number>;
+  /** Sources per `detail` word. */
+  details: Record<string, number>;
+  /** Legitimate sources with MaxStartups drops (TCP-wrappers refusals are not drops), and those drops. */
+  legitDropped: { sources: number; connections: number };
+  /** The three brute-forcing sources with the most attempts (then most connections, then address). */
+  topGuessers: SourceRecord[];
+}
+
+/** Keeps in `list` the `n` records with most attempts (then most connections, then address), in that order. */
+function keepTop(list: SourceRecord[], r: SourceRecord, n: number): void {
+  // The order of the full list sorted by attempts (stable over connections, then address).
+  const before = (a: SourceRecord, b: SourceRecord) =>
+    a.attempts > b.attempts || (a.attempts === b.attempts && (a.connections > b.connections || (a.connections === b.connections && a.address < b.address)));
+  if (list.length === n && !before(r, list[n - 1])) return;
+  let i = list.length === n ? n - 1 : list.length;
+  while (i > 0 && before(r, list[i - 1])) {
+    if (i < n) list[i] = list[i - 1];
+    i--;
+  }
+  list[i] = r;
 }

@@ -15,7 +15,10 @@ import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
 import { logLevelAdvice } from '../advice/log-level.ts';
 
 export interface SummaryInput extends Omit<Summary, 'findings' | 'blindSpots' | 'advice'> {
-  sourcesList: readonly SourceRecord[];
+  /** Sources per `detail` word, over every source (the list may be bounded). */
+  sourceDetails: Readonly<Record<string, number>>;
+  /** The three brute-forcing sources with the most attempts, over every source. */
+  topGuessers: readonly SourceRecord[];
   logLevel: LogLevelFinding;
   era: EraFinding;
   traits: LogTraits;
@@ -30,13 +33,13 @@ type Counts = Omit<Summary, 'findings' | 'blindSpots' | 'advice'>;
  * raised only when your own users were dropped by it, per-source caps and a shorter LoginGraceTime
  * when sources held slots, LogLevel VERBOSE when the log is at INFO.
  */
-function adviceFor(counts: Counts, sources: readonly SourceRecord[], level: LogLevelFinding, traits: LogTraits, server: ServerSettings | null): Advice[] {
+function adviceFor(counts: Counts, details: Readonly<Record<string, number>>, level: LogLevelFinding, traits: LogTraits, server: ServerSettings | null): Advice[] {
   const out: Advice[] = [];
   const d = counts.drops;
   const range = traits.range();
   const version = server?.version ?? (range ? versionText(range[1]) : null);
   const ownDropped = d.fromLegitSources;
-  const floods = sources.filter((s) => s.detail === 'slot_holding_flood').length;
+  const floods = details.slot_holding_flood ?? 0;
   const ms = maxStartupsAdvice({ current: server?.maxStartups ?? null, ownUsersDropped: ownDropped });
   if (ms) out.push(ms);
   if ((ownDropped > 0 || floods > 0) && version !== null) {
@@ -77,8 +80,8 @@ const NON_SSH_WORDS: Record<string, string> = {
 };
 
 export function buildSummary(input: SummaryInput): Summary {
-  const { sourcesList, logLevel, era, traits, unattributed, server, ...counts } = input;
-  const advice = adviceFor(counts, sourcesList, logLevel, traits, server);
+  const { sourceDetails, topGuessers, logLevel, era, traits, unattributed, server, ...counts } = input;
+  const advice = adviceFor(counts, sourceDetails, logLevel, traits, server);
   const said = (id: string) => advice.find((a) => a.id === id);
   const findings: string[] = [];
   const o = counts.outcomes;
@@ -128,15 +131,15 @@ export function buildSummary(input: SummaryInput): Summary {
     findings.push(
       `${plural(counts.sources, 'source address', 'source addresses')}: ${c.legit} legitimate (logged in), ${c.bruteforce} brute-forcing (tried to log in, never succeeded), ${c.scanner} scanners (never tried to log in), ${c.unknown} unclear.`,
     );
-    const brute = sourcesList.filter((s) => s.class === 'bruteforce').sort((a, b) => b.attempts - a.attempts).slice(0, 3);
+    const brute = topGuessers;
     if (brute.length) findings.push(`Most persistent guessers: ${brute.map((s) => `${s.address} (${s.attemptsAtLeast ? 'at least ' : ''}${plural(s.attempts, 'attempt')})`).join(', ')}.`);
-    const wrong = sourcesList.filter((s) => s.detail === 'wrong_key_or_client').length;
-    const keys = sourcesList.filter((s) => s.detail === 'authorized_key').length;
+    const wrong = sourceDetails.wrong_key_or_client ?? 0;
+    const keys = sourceDetails.authorized_key ?? 0;
     if (wrong) findings.push(`${plural(wrong, 'source')} failed to log in only once or twice, with one user name: a wrong key or password or a misconfigured client until it repeats — not counted as brute force.`);
     if (keys) findings.push(`${plural(keys, 'source')} held a key sshd accepted (it is in authorized_keys) but did not finish logging in (a passphrase or agent prompt that outlasted LoginGraceTime?) — not brute force.`);
-    const floods = sourcesList.filter((s) => s.detail === 'slot_holding_flood').length;
+    const floods = sourceDetails.slot_holding_flood ?? 0;
     if (floods) findings.push(`${plural(floods, 'source')} held several unauthenticated slots at once until LoginGraceTime expired (slot-holding flood)${said('per-source-maxstartups.set') ? `: ${adviceLine(said('per-source-maxstartups.set')!)}` : ''}.`);
-    const pre = sourcesList.filter((s) => s.detail === 'logged_in_before_log').length;
+    const pre = sourceDetails.logged_in_before_log ?? 0;
     if (pre) findings.push(`${plural(pre, 'source')} logged in before this log starts: only their session ends are here (lines without [preauth], which since OpenSSH 7.5 only a logged-in session writes).`);
   }
   if (o.kex_failed > 0) findings.push(`${plural(o.kex_failed, 'connection')} failed key exchange (${describeKexFailures(counts.kexFailures)}).`);

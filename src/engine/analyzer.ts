@@ -26,6 +26,11 @@ const SWEEP_EVERY_LINES = 4096;
 /** Returned by push() for the (common) lines that change nothing visible: no allocation per line. */
 const NO_UPDATES: EngineUpdate[] = Object.freeze([]) as unknown as EngineUpdate[];
 const MAX_EVENTS = 10_000;
+/**
+ * Most sources given a record in `finish().sources` (the rest are counted in the summary and in
+ * `sourcesOmitted`): a record is about 0.5 KB, so 100,000 stay near 50 MB whatever the log holds.
+ */
+export const MAX_SOURCE_RECORDS = 100_000;
 
 export class Analyzer {
   private readonly keep: boolean;
@@ -33,6 +38,7 @@ export class Analyzer {
   private readonly graceMs: number;
   private readonly server: ServerSettings | null;
   private readonly maxExamples: number;
+  private readonly maxSourceRecords: number;
   private readonly tracker: ConnectionTracker;
   private out: EngineUpdate[] = [];
   /** The event of the line being pushed: reused, because nothing keeps an event past push(). */
@@ -76,6 +82,7 @@ export class Analyzer {
     this.graceMs = (opts.loginGraceTime ?? this.server?.loginGraceTime ?? 120) * 1000;
     this.sources = new SourceColumns(this.graceMs);
     this.maxExamples = opts.unrecognisedExamples ?? 20;
+    this.maxSourceRecords = opts.maxSourceRecords ?? MAX_SOURCE_RECORDS;
     const self = this;
     const sink: TrackerSink = {
       connectionClosed: (rec, state) => self.onClosed(rec, state),
@@ -136,26 +143,18 @@ export class Analyzer {
     this.out = [];
     this.tracker.finish();
     const finalUpdates = this.out;
-    const { records: sources, kexSources } = this.sources.toRecords();
+    const all = this.sources.toBoundedRecords(this.maxSourceRecords, (a) => this.wrappersDrops.get(a) ?? 0);
+    const { records: sources, kexSources, classes } = all;
     sources.sort((a, b) => b.connections - a.connections || (a.address < b.address ? -1 : 1));
-    const classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, 0])) as Record<SourceClass, number>;
-    let droppedFromLegit = 0;
-    let legitDropped = 0;
-    for (const s of sources) {
-      classes[s.class]++;
-      const dropped = (s.outcomes.dropped ?? 0) - (this.wrappersDrops.get(s.address) ?? 0);
-      if (s.class === 'legit' && dropped > 0) {
-        droppedFromLegit += dropped;
-        legitDropped++;
-      }
-    }
+    const droppedFromLegit = all.legitDropped.connections;
+    const legitDropped = all.legitDropped.sources;
     const logLevel = this.traits.logLevel();
     const era = this.traits.era();
     const summary = buildSummary({
       lines: { sshd: this.sshdLines, recognised: this.sshdLines - this.unrecognisedLines, unrecognised: this.unrecognisedLines, debug: this.debugLines },
       connections: this.connectionCount,
       outcomes: this.outcomes,
-      sources: sources.length,
+      sources: all.total,
       classes,
       kexIdentification: {
         lines: this.kexLines,
@@ -177,7 +176,8 @@ export class Analyzer {
       restarts: this.restarts,
       inferredTimeouts: this.inferredTimeouts,
       kexFailures: this.kexFailures,
-      sourcesList: sources,
+      sourceDetails: all.details,
+      topGuessers: all.topGuessers,
       logLevel,
       era,
       traits: this.traits,
@@ -196,6 +196,7 @@ export class Analyzer {
       unrecognised: { count: this.unrecognisedLines, examples: this.unrecognisedExamples },
       finalUpdates,
     };
+    if (all.omitted > 0) result.sourcesOmitted = all.omitted;
     if (this.keep) result.connections = this.connections;
     return result;
   }

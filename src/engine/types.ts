@@ -22,6 +22,8 @@ export interface AnalyzerOptions {
   evidenceText?: boolean;
   /** Most connections kept open at once (default: connections/tracker.ts MAX_OPEN); past it the oldest is evicted (outcome unknown, counted). */
   maxOpenConnections?: number;
+  /** Most sources given a record in `finish().sources` (default MAX_SOURCE_RECORDS); the others are counted only (`sourcesOmitted`). */
+  maxSourceRecords?: number;
   /** How many unrecognised sshd lines to keep as examples (default 20). */
   unrecognisedExamples?: number;
   /**
@@ -137,6 +139,11 @@ export interface AnalysisResult {
   /** Only when `keepConnections` is not false. */
   connections?: ConnectionRecord[];
   sources: SourceRecord[];
+  /**
+   * Sources past `maxSourceRecords`, counted in the summary but without a record (absent when
+   * none): the ones kept are those that logged in, then the most active.
+   */
+  sourcesOmitted?: number;
   events: ServerEvent[];
   eventsOmitted: number;
   summary: Summary;

@@ -150,6 +150,9 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
       ),
     );
   }
+  const omitted = input.result.sourcesOmitted ?? 0;
+  if (omitted > 0)
+    out.push(wrap(p.yellow(`  ${plural(omitted, 'source address', 'source addresses')} counted but not listed: more than ${input.result.sources.length.toLocaleString('en-US')} sources (the memory bound); those listed are the ones that logged in, then the most active.`), '  '));
   const oc = input.openConnections;
   if (oc !== undefined && oc.evicted > 0)
     out.push(wrap(p.yellow(`  ${plural(oc.evicted, 'connection')} let go while still open: more than ${oc.max.toLocaleString('en-US')} were open at once (the memory bound); their outcome is unknown (detail "evicted").`), '  '));
