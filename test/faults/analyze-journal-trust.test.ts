@@ -35,3 +35,12 @@ test('issue 10 "local users can forge sshd in journal mode" (analyze): forged jo
   assert.match(t.stdout.replace(/\s+/g, ' '), /2 journal records claimed to be sshd's but were not written by sshd \(first: \S*journal-forged\.json:8, identifier "sshd", process "logger", uid 1000\): not counted/);
   assert.doesNotMatch(t.stdout + t.stderr, /^\s+at /m);
 });
+
+test('doctor on the same export: the forged records are said in what it checked, and accuse or protect nobody', async () => {
+  const r = await sshwarden(['doctor', '--offline', '--log', SAMPLE, '--json']);
+  // 3: --offline without --config could not read a config (README, doctor's exit codes); never a usage or runtime error.
+  assert.ok(r.status === 0 || r.status === 1 || r.status === 3, `exit ${r.status}: ${r.stderr}`);
+  const text = r.stdout;
+  assert.match(text, /2 journal records claimed to be sshd's but failed the trust rule and were not read \(first: [^)]*journal-forged\.json:\d+, process logger, uid 1000\)/);
+  assert.doesNotMatch(text, /192\.0\.2\.77/, 'the forged failure names nobody');
+});

@@ -192,6 +192,10 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
     const ev = clientConns.slice(-3).flatMap((c) => c.evidence.slice(-2).map((e) => ({ where: `${e.file}:${e.line}`, text: e.text ?? '' })));
     facts.push({ type: 'log_client', address: ctx.client.address, connections: run.connectionsMatched, authenticated: outcomes.authenticated ?? 0, outcomes, evidence: ev });
   }
-  const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${simulated}${errors.length ? ` (${errors.join('; ')})` : ''}`;
+  // Journal records that named sshd but were not sshd's (a local `logger -t sshd`): not read, and said.
+  const u = run.readCounts.untrusted;
+  const ux = run.readCounts.untrustedExample;
+  const untrusted = u > 0 ? `; ${u} journal record${u === 1 ? '' : 's'} claimed to be sshd's but failed the trust rule and ${u === 1 ? 'was' : 'were'} not read${ux ? ` (first: ${ux.file}:${ux.line}, process ${ux.comm ?? 'unknown'}, uid ${ux.uid ?? 'unknown'})` : ''}` : '';
+  const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${simulated}${untrusted}${errors.length ? ` (${errors.join('; ')})` : ''}`;
   return { check, status: 'looked', note, facts };
 }
