@@ -14,7 +14,7 @@ import { SourceStats, type SourceRecord } from '../classify/source.ts';
 import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../classify/vocabulary.ts';
 import { CaptureReader, type CapturedPacket, type CaptureFormat } from './capture-reader.ts';
 import { decodeTcp, LINK_TYPES, newSegment, type DecodeSkip } from './decode.ts';
-import { Flow, u32 } from './flow.ts';
+import { Flow, FlowTimes, u32 } from './flow.ts';
 import { KexCache } from './kex-cache.ts';
 import type { ConnState, WireConnection } from './types.ts';
 import { toRecord, verdictOf } from './verdict.ts';
@@ -92,6 +92,8 @@ export class PcapAnalyzer {
   private order: Flow[] = [];
   private lastLink = -1;
   private readonly kex = new KexCache();
+  /** Open flows' timestamps (one typed array, not a heap number per field per flow). */
+  private readonly times = new FlowTimes();
   private readonly v4Text = new Map<number, string>();
   private readonly v6Text = new Map<string, string>();
   /** Flows kept by string key after a hash collision (see packet()). */
@@ -186,7 +188,7 @@ export class PcapAnalyzer {
     }
     if (f === undefined) {
       if (this.openFlows >= this.maxFlows) this.evictOldest();
-      f = new Flow(this.addressOf(b, ca, n), cp, this.addressOf(b, sa, n), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags, this.kex);
+      f = new Flow(this.addressOf(b, ca, n), cp, this.addressOf(b, sa, n), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags, this.kex, this.times);
       f.setEnds(b, ca, sa, n);
       f.key = key;
       f.firstFrame = this.reader.packets;
@@ -264,6 +266,12 @@ export class PcapAnalyzer {
   private emit(f: Flow): void {
     if (f.done) return;
     f.done = true;
+    this.tally(f);
+    f.release();
+  }
+
+  /** Counts an emitted flow and builds its record when someone takes it. */
+  private tally(f: Flow): void {
     const opts = { graceMs: this.graceMs };
     const v = verdictOf(f, opts);
     const outcome = v.judged.outcome;
