@@ -39,6 +39,12 @@ export class FlowTimes {
   /** A fresh slot's base index. */
   take(): number {
     const base = this.free.length > 0 ? (this.free.pop() as number) : this.grow();
+    this.clear(base);
+    return base;
+  }
+
+  /** A slot as new: times 0, SYN/FIN/RST not seen, no payload. */
+  clear(base: number): void {
     const a = this.a;
     a[base + FIRST] = 0;
     a[base + LAST] = 0;
@@ -49,7 +55,6 @@ export class FlowTimes {
       a[d + FIRST_DATA] = -1;
       a[d + LAST_DATA] = -1;
     }
-    return base;
   }
 
   /** The slot of an emitted flow, for reuse (the flow must not be read again). */
@@ -97,6 +102,21 @@ export class Direction {
     this.kex = kex;
     this.times = times;
     this.at = at;
+  }
+
+  /** As new, for the next flow that reuses this object (its times are cleared by the flow). */
+  reset(): void {
+    this.packets = 0;
+    this.bytes = 0;
+    this.retransmissions = 0;
+    this.zeroWindow = 0;
+    this.cut = false;
+    this.next = 0;
+    this.hasNext = false;
+    this.high = 0;
+    this.hasHigh = false;
+    this.ssh = EMPTY_STREAM;
+    this.held = null;
   }
 
   get synTs(): number | null {
@@ -222,18 +242,23 @@ export function u32(b: Buffer, at: number): number {
   return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
+/**
+ * A flow object outlives its connection: the analyzer reuses emitted ones (reuse()), so that the
+ * few thousand open at a time are made once and grow old, instead of one new object graph per
+ * connection promoted by every young GC. Nothing may keep a Flow past its emission.
+ */
 export class Flow {
-  readonly client: string;
-  readonly server: string;
-  readonly clientPort: number;
-  readonly serverPort: number;
+  client = '';
+  server = '';
+  clientPort = 0;
+  serverPort = 0;
   readonly c: Direction;
   readonly s: Direction;
   /** Timestamps in this flow's slot of `times` (given back by release()). */
   private readonly times: FlowTimes;
   private readonly at: number;
   /** The first packet was not a SYN: the capture began after the connection did. */
-  readonly midstream: boolean;
+  midstream = false;
   /** The client's SYN was answered by a SYN-ACK. */
   synAck = false;
   /** The client's ACK completed the handshake. */
@@ -279,6 +304,29 @@ export class Flow {
     const at = (this.at = times.take());
     this.c = new Direction(false, kex, times, at + CLIENT);
     this.s = new Direction(true, kex, times, at + SERVER);
+    this.begin(client, clientPort, server, serverPort, ts, firstFlags);
+  }
+
+  /** This object as a new flow (the previous one was emitted and is no longer read). */
+  reuse(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number): void {
+    this.times.clear(this.at);
+    this.c.reset();
+    this.s.reset();
+    this.synAck = false;
+    this.established = false;
+    this.clientIsn = null;
+    this.key = 0;
+    this.done = false;
+    this.firstFrame = 0;
+    this.c4 = 0;
+    this.s4 = 0;
+    this.ends6 = null;
+    this.begin(client, clientPort, server, serverPort, ts, firstFlags);
+  }
+
+  private begin(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number): void {
+    const times = this.times;
+    const at = this.at;
     this.client = client;
     this.server = server;
     this.clientPort = clientPort;
