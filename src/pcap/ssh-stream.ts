@@ -140,7 +140,9 @@ export class SshStream implements SshStreamFacts {
       if (!this.server && f.ident === null && !couldBeText(buf, pos, lineEnd)) return this.junk(buf, pos, end);
       return 0;
     }
-    const line = buf.toString('latin1', pos, Math.min(lineEnd, pos + MAX_LINE)).replace(/\r$/, '');
+    let lineStop = Math.min(lineEnd, pos + MAX_LINE);
+    if (lineStop > pos && buf[lineStop - 1] === 13) lineStop--; // without its CR (no regex per line)
+    const line = buf.toString('latin1', pos, lineStop);
     const used = (nl < 0 ? end : nl + 1) - pos;
     if (line.startsWith('SSH-')) {
       const id = this.kex.ident(line, printable);
