@@ -96,6 +96,8 @@ export class Direction {
   private readonly server: boolean;
   private readonly kex: KexCache;
   private held: { seq: number; data: Buffer; ts: number }[] | null = null;
+  /** The SshStream object this direction made once and reuses (see Flow.reuse). */
+  private own: SshStream | null = null;
 
   constructor(server: boolean, kex: KexCache, times: FlowTimes, at: number) {
     this.server = server;
@@ -117,6 +119,14 @@ export class Direction {
     this.hasHigh = false;
     this.ssh = EMPTY_STREAM;
     this.held = null;
+  }
+
+  /** This direction's SSH reader at its first payload byte: the one an earlier connection used, reset, or a new one. */
+  private ownStream(): SshStream {
+    let own = this.own;
+    if (own === null) own = this.own = new SshStream(this.server, this.kex);
+    else own.reset();
+    return own;
   }
 
   get synTs(): number | null {
@@ -189,7 +199,7 @@ export class Direction {
     a[this.at + LAST_DATA] = ts;
     const captured = s.payloadEnd - s.payloadAt;
     if (captured < n) this.cut = true;
-    if (this.ssh === EMPTY_STREAM) this.ssh = new SshStream(this.server, this.kex);
+    if (this.ssh === EMPTY_STREAM) this.ssh = this.ownStream();
     if (!this.ssh.active) {
       this.next = end;
       this.hasNext = true;

@@ -76,6 +76,26 @@ export class SshStream implements SshStreamFacts {
     this.kex = kex;
   }
 
+  /** As new, for the next connection (a Flow's direction reuses its stream; records keep no part that is changed in place). */
+  reset(): void {
+    this.ident = null;
+    this.parsedIdent = null;
+    this.identTs = null;
+    this.preLines = NO_LINES;
+    this.instead = null;
+    this.insteadText = null;
+    this.sni = null;
+    this.kexinit = null;
+    this.kexinitTs = null;
+    this.newkeysTs = null;
+    this.disconnect = null;
+    this.broken = null;
+    this.packets = 0;
+    this.active = true;
+    this.pending = null;
+    this.phase = 'ident';
+  }
+
   /** In-order bytes of this direction: buf[start, end) (no view is made of them: a capture has many). */
   push(bytes: Buffer, start: number, end: number, ts: number): void {
     if (!this.active || end <= start) return;
