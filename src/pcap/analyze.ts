@@ -288,7 +288,9 @@ export class PcapAnalyzer {
   /** Counts an emitted flow and builds its record when someone takes it. */
   private tally(f: Flow): void {
     const opts = { graceMs: this.graceMs };
-    const v = verdictOf(f, opts);
+    // The full record only when someone takes it (the text report lists a few).
+    const give = this.onConnection !== null && this.wantRecord();
+    const v = verdictOf(f, opts, give || this.keep);
     const outcome = v.judged.outcome;
     this.connections++;
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
@@ -299,8 +301,6 @@ export class PcapAnalyzer {
     let src = this.sources.get(f.client);
     if (src === undefined) this.sources.set(f.client, (src = new SourceStats(f.client)));
     src.add({ outcome, failures: 0, users: NO_USERS }, f.firstTs, f.lastTs);
-    // The full record only when someone takes it (the text report lists a few).
-    const give = this.onConnection !== null && this.wantRecord();
     if (!this.keep && !give) return;
     const rec = toRecord(f, opts, v);
     if (this.keep) this.kept.push(rec);
