@@ -48,7 +48,7 @@ export class FlowTimes {
     const a = this.a;
     a[base + FIRST] = 0;
     a[base + LAST] = 0;
-    for (const d of [base + CLIENT, base + SERVER]) {
+    for (let d = base + CLIENT; d <= base + SERVER; d += SERVER - CLIENT) {
       a[d + SYN_TS] = Number.NaN;
       a[d + FIN_TS] = Number.NaN;
       a[d + RST_TS] = Number.NaN;
