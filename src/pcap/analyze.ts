@@ -14,7 +14,7 @@ import { SourceStats, type SourceRecord } from '../classify/source.ts';
 import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../classify/vocabulary.ts';
 import { CaptureReader, type CapturedPacket, type CaptureFormat } from './capture-reader.ts';
 import { decodeTcp, LINK_TYPES, newSegment, type DecodeSkip } from './decode.ts';
-import { Flow, u32 } from './flow.ts';
+import { Flow, FlowTimes, u32 } from './flow.ts';
 import { KexCache } from './kex-cache.ts';
 import type { ConnState, WireConnection } from './types.ts';
 import { toRecord, verdictOf } from './verdict.ts';
@@ -74,6 +74,8 @@ const IDLE_HANDSHAKE_MS = 60_000;
 /** An established flow with no packet for this long is emitted (Zeek's tcp_inactivity_timeout is 5 min; sessions idle longer). */
 const IDLE_MS = 3_600_000;
 const SWEEP_EVERY = 16_384;
+/** Emitted flow objects kept for reuse at most. */
+const MAX_SPARE = 16_384;
 /** Address texts remembered at most. */
 const ADDRESS_CACHE = 65_536;
 
@@ -92,6 +94,10 @@ export class PcapAnalyzer {
   private order: Flow[] = [];
   private lastLink = -1;
   private readonly kex = new KexCache();
+  /** Open flows' timestamps (one typed array, not a heap number per field per flow). */
+  private readonly times = new FlowTimes();
+  /** Emitted flows for reuse (see Flow): no new object graph per connection. */
+  private readonly spare: Flow[] = [];
   private readonly v4Text = new Map<number, string>();
   private readonly v6Text = new Map<string, string>();
   /** Flows kept by string key after a hash collision (see packet()). */
@@ -186,7 +192,13 @@ export class PcapAnalyzer {
     }
     if (f === undefined) {
       if (this.openFlows >= this.maxFlows) this.evictOldest();
-      f = new Flow(this.addressOf(b, ca, n), cp, this.addressOf(b, sa, n), sp, ts, fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags, this.kex);
+      const firstFlags = fromClient ? s.flags : s.flags & 16 ? s.flags & ~2 : s.flags;
+      const reused = this.spare.pop();
+      if (reused === undefined) f = new Flow(this.addressOf(b, ca, n), cp, this.addressOf(b, sa, n), sp, ts, firstFlags, this.kex, this.times);
+      else {
+        f = reused;
+        f.reuse(this.addressOf(b, ca, n), cp, this.addressOf(b, sa, n), sp, ts, firstFlags);
+      }
       f.setEnds(b, ca, sa, n);
       f.key = key;
       f.firstFrame = this.reader.packets;
@@ -254,18 +266,31 @@ export class PcapAnalyzer {
     this.compact();
   }
 
-  /** Drops emitted flows from the start-order list. */
+  /** Drops emitted flows from the start-order list; they are kept for reuse (bounded), being nowhere else. */
   private compact(): void {
     let j = 0;
-    for (let i = 0; i < this.order.length; i++) if (!this.order[i].done) this.order[j++] = this.order[i];
-    this.order.length = j;
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) {
+      const f = order[i];
+      if (!f.done) order[j++] = f;
+      else if (this.spare.length < MAX_SPARE) this.spare.push(f);
+      else f.release();
+    }
+    order.length = j;
   }
 
   private emit(f: Flow): void {
     if (f.done) return;
     f.done = true;
+    this.tally(f);
+  }
+
+  /** Counts an emitted flow and builds its record when someone takes it. */
+  private tally(f: Flow): void {
     const opts = { graceMs: this.graceMs };
-    const v = verdictOf(f, opts);
+    // The full record only when someone takes it (the text report lists a few).
+    const give = this.onConnection !== null && this.wantRecord();
+    const v = verdictOf(f, opts, give || this.keep);
     const outcome = v.judged.outcome;
     this.connections++;
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
@@ -276,8 +301,6 @@ export class PcapAnalyzer {
     let src = this.sources.get(f.client);
     if (src === undefined) this.sources.set(f.client, (src = new SourceStats(f.client)));
     src.add({ outcome, failures: 0, users: NO_USERS }, f.firstTs, f.lastTs);
-    // The full record only when someone takes it (the text report lists a few).
-    const give = this.onConnection !== null && this.wantRecord();
     if (!this.keep && !give) return;
     const rec = toRecord(f, opts, v);
     if (this.keep) this.kept.push(rec);

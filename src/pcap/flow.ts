@@ -13,18 +13,76 @@ const EMPTY_STREAM = Object.freeze(new SshStream(false, new KexCache())) as SshS
 /** Out-of-order segments held per direction while its SSH bytes are still read. */
 const MAX_HELD = 16;
 
+/** A flow's timestamps in its slot of a FlowTimes: the flow's first and last packet, then each direction's. */
+const FIRST = 0;
+const LAST = 1;
+const CLIENT = 2;
+const SERVER = 7;
+/** A direction's timestamps, from its base: SYN, FIN, RST (NaN until seen), first and last new payload (-1 until then). */
+const SYN_TS = 0;
+const FIN_TS = 1;
+const RST_TS = 2;
+const FIRST_DATA = 3;
+const LAST_DATA = 4;
+const SLOT = 12;
+
+/**
+ * Every open flow's timestamps, in one Float64Array of fixed-size slots (a free list reuses the
+ * slots of emitted flows). Timestamps are fractional milliseconds: as object fields each would be
+ * a heap number of its own, and flows live long enough to be promoted with them (GC time).
+ */
+export class FlowTimes {
+  a = new Float64Array(SLOT * 1024);
+  private readonly free: number[] = [];
+  private used = 0;
+
+  /** A fresh slot's base index. */
+  take(): number {
+    const base = this.free.length > 0 ? (this.free.pop() as number) : this.grow();
+    this.clear(base);
+    return base;
+  }
+
+  /** A slot as new: times 0, SYN/FIN/RST not seen, no payload. */
+  clear(base: number): void {
+    const a = this.a;
+    a[base + FIRST] = 0;
+    a[base + LAST] = 0;
+    for (let d = base + CLIENT; d <= base + SERVER; d += SERVER - CLIENT) {
+      a[d + SYN_TS] = Number.NaN;
+      a[d + FIN_TS] = Number.NaN;
+      a[d + RST_TS] = Number.NaN;
+      a[d + FIRST_DATA] = -1;
+      a[d + LAST_DATA] = -1;
+    }
+  }
+
+  /** The slot of an emitted flow, for reuse (the flow must not be read again). */
+  give(base: number): void {
+    this.free.push(base);
+  }
+
+  private grow(): number {
+    const base = this.used;
+    this.used += SLOT;
+    if (this.used > this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    return base;
+  }
+}
+
 export class Direction {
   packets = 0;
   /** Payload bytes, retransmissions not counted twice. */
   bytes = 0;
   retransmissions = 0;
   zeroWindow = 0;
-  synTs: number | null = null;
-  finTs: number | null = null;
-  rstTs: number | null = null;
-  /** Times of the first and last new payload, -1 until then. Plain numbers, never null: V8 then updates them in place instead of allocating a heap number per packet. */
-  firstDataTs = -1;
-  lastDataTs = -1;
+  /** This direction's timestamps: times.a[at + SYN_TS …] (see FlowTimes). */
+  private readonly times: FlowTimes;
+  private readonly at: number;
   /** Payload cut by the snap length. */
   cut = false;
   /** Next in-order sequence number (valid once hasNext). Sequence numbers are kept as signed 32-bit integers (small integers to V8: no heap number per packet) and compared modulo 2^32. */
@@ -38,18 +96,71 @@ export class Direction {
   private readonly server: boolean;
   private readonly kex: KexCache;
   private held: { seq: number; data: Buffer; ts: number }[] | null = null;
+  /** The SshStream object this direction made once and reuses (see Flow.reuse). */
+  private own: SshStream | null = null;
 
-  constructor(server: boolean, kex: KexCache) {
+  constructor(server: boolean, kex: KexCache, times: FlowTimes, at: number) {
     this.server = server;
     this.kex = kex;
+    this.times = times;
+    this.at = at;
+  }
+
+  /** As new, for the next flow that reuses this object (its times are cleared by the flow). */
+  reset(): void {
+    this.packets = 0;
+    this.bytes = 0;
+    this.retransmissions = 0;
+    this.zeroWindow = 0;
+    this.cut = false;
+    this.next = 0;
+    this.hasNext = false;
+    this.high = 0;
+    this.hasHigh = false;
+    this.ssh = EMPTY_STREAM;
+    this.held = null;
+  }
+
+  /** This direction's SSH reader at its first payload byte: the one an earlier connection used, reset, or a new one. */
+  private ownStream(): SshStream {
+    let own = this.own;
+    if (own === null) own = this.own = new SshStream(this.server, this.kex);
+    else own.reset();
+    return own;
+  }
+
+  get synTs(): number | null {
+    const t = this.times.a[this.at + SYN_TS];
+    return t === t ? t : null;
+  }
+
+  get finTs(): number | null {
+    const t = this.times.a[this.at + FIN_TS];
+    return t === t ? t : null;
+  }
+
+  get rstTs(): number | null {
+    const t = this.times.a[this.at + RST_TS];
+    return t === t ? t : null;
+  }
+
+  /** Times of the first and last new payload, -1 until then. */
+  get firstDataTs(): number {
+    return this.times.a[this.at + FIRST_DATA];
+  }
+
+  get lastDataTs(): number {
+    return this.times.a[this.at + LAST_DATA];
   }
 
   /** One segment of this direction (its time in `s.ts`). */
   segment(s: TcpSegment): void {
     const ts = s.ts;
+    const a = this.times.a;
+    const at = this.at;
     this.packets++;
     if (s.flags & SYN) {
-      if (this.synTs === null) this.synTs = ts;
+      if (a[at + SYN_TS] !== a[at + SYN_TS]) a[at + SYN_TS] = ts;
       this.next = (s.seq + 1) | 0;
       this.hasNext = true;
       if (!this.hasHigh) {
@@ -57,11 +168,11 @@ export class Direction {
         this.hasHigh = true;
       }
     }
-    if (s.flags & RST && this.rstTs === null) this.rstTs = ts;
+    if (s.flags & RST && a[at + RST_TS] !== a[at + RST_TS]) a[at + RST_TS] = ts;
     if (s.window === 0 && !(s.flags & (RST | SYN))) this.zeroWindow++;
     const n = s.payloadLen;
     if (n > 0) this.data(s, n);
-    if (s.flags & FIN && this.finTs === null) this.finTs = ts;
+    if (s.flags & FIN && a[at + FIN_TS] !== a[at + FIN_TS]) a[at + FIN_TS] = ts;
   }
 
   private data(s: TcpSegment, n: number): void {
@@ -83,11 +194,12 @@ export class Direction {
       this.high = end;
       this.hasHigh = true;
     }
-    if (this.firstDataTs === -1) this.firstDataTs = ts;
-    this.lastDataTs = ts;
+    const a = this.times.a;
+    if (a[this.at + FIRST_DATA] === -1) a[this.at + FIRST_DATA] = ts;
+    a[this.at + LAST_DATA] = ts;
     const captured = s.payloadEnd - s.payloadAt;
     if (captured < n) this.cut = true;
-    if (this.ssh === EMPTY_STREAM) this.ssh = new SshStream(this.server, this.kex);
+    if (this.ssh === EMPTY_STREAM) this.ssh = this.ownStream();
     if (!this.ssh.active) {
       this.next = end;
       this.hasNext = true;
@@ -140,17 +252,23 @@ export function u32(b: Buffer, at: number): number {
   return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
+/**
+ * A flow object outlives its connection: the analyzer reuses emitted ones (reuse()), so that the
+ * few thousand open at a time are made once and grow old, instead of one new object graph per
+ * connection promoted by every young GC. Nothing may keep a Flow past its emission.
+ */
 export class Flow {
-  readonly client: string;
-  readonly server: string;
-  readonly clientPort: number;
-  readonly serverPort: number;
+  client = '';
+  server = '';
+  clientPort = 0;
+  serverPort = 0;
   readonly c: Direction;
   readonly s: Direction;
-  readonly firstTs: number;
-  lastTs: number;
+  /** Timestamps in this flow's slot of `times` (given back by release()). */
+  private readonly times: FlowTimes;
+  private readonly at: number;
   /** The first packet was not a SYN: the capture began after the connection did. */
-  readonly midstream: boolean;
+  midstream = false;
   /** The client's SYN was answered by a SYN-ACK. */
   synAck = false;
   /** The client's ACK completed the handshake. */
@@ -190,22 +308,60 @@ export class Flow {
 
   readonly kex: KexCache;
 
-  constructor(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number, kex: KexCache) {
+  constructor(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number, kex: KexCache, times: FlowTimes) {
     this.kex = kex;
-    this.c = new Direction(false, kex);
-    this.s = new Direction(true, kex);
+    this.times = times;
+    const at = (this.at = times.take());
+    this.c = new Direction(false, kex, times, at + CLIENT);
+    this.s = new Direction(true, kex, times, at + SERVER);
+    this.begin(client, clientPort, server, serverPort, ts, firstFlags);
+  }
+
+  /** This object as a new flow (the previous one was emitted and is no longer read). */
+  reuse(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number): void {
+    this.times.clear(this.at);
+    this.c.reset();
+    this.s.reset();
+    this.synAck = false;
+    this.established = false;
+    this.clientIsn = null;
+    this.key = 0;
+    this.done = false;
+    this.firstFrame = 0;
+    this.c4 = 0;
+    this.s4 = 0;
+    this.ends6 = null;
+    this.begin(client, clientPort, server, serverPort, ts, firstFlags);
+  }
+
+  private begin(client: string, clientPort: number, server: string, serverPort: number, ts: number, firstFlags: number): void {
+    const times = this.times;
+    const at = this.at;
     this.client = client;
     this.server = server;
     this.clientPort = clientPort;
     this.serverPort = serverPort;
-    this.firstTs = ts;
-    this.lastTs = ts;
+    times.a[at + FIRST] = ts;
+    times.a[at + LAST] = ts;
     this.midstream = !(firstFlags & SYN);
   }
 
   /** A packet of this flow (its time in `s.ts`); `fromClient` tells the direction. */
+  get firstTs(): number {
+    return this.times.a[this.at + FIRST];
+  }
+
+  get lastTs(): number {
+    return this.times.a[this.at + LAST];
+  }
+
+  /** Gives the timestamp slot back: call once, after the flow's last read (its times are gone). */
+  release(): void {
+    this.times.give(this.at);
+  }
+
   segment(s: TcpSegment, fromClient: boolean): void {
-    this.lastTs = s.ts;
+    this.times.a[this.at + LAST] = s.ts;
     if (fromClient) {
       if (s.flags & SYN && !(s.flags & ACK) && this.clientIsn === null) this.clientIsn = s.seq;
       if (this.synAck && !this.established && s.flags & ACK && !(s.flags & (SYN | RST))) this.established = true;

@@ -14,6 +14,9 @@ const MAX_ENTRIES = 512;
 /** What a KEXINIT pair says, the same for every connection with that pair (shared, never changed by its users). */
 export type PairFacts = Omit<KexFacts, 'completed' | 'durationMs'>;
 
+/** Bytes hashed from each end of a KEXINIT payload to pick its cache bucket. */
+const HASHED = 64;
+
 export class KexCache {
   /** By a hash of the payload after its cookie (no string made per KEXINIT); each entry keeps those bytes to compare. */
   private parsed = new Map<number, { bytes: Buffer; kex: KexInit }[]>();
@@ -67,8 +70,13 @@ export class KexCache {
   /** parseKexInit (throws the same way), cached by the payload without its cookie. */
   parse(payload: Buffer): KexInit {
     if (payload.length < 17 || payload.length > 64 * 1024) return parseKexInit(payload);
-    let h = 0x811c9dc5;
-    for (let i = 17; i < payload.length; i++) h = Math.imul(h ^ payload[i], 0x01000193);
+    // The hash only picks the bucket (entries are compared byte for byte): the length and at most
+    // HASHED bytes from each end of the name-lists are enough to tell a capture's few KEXINITs apart.
+    const n = payload.length;
+    let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+    const head = Math.min(n, 17 + HASHED);
+    for (let i = 17; i < head; i++) h = Math.imul(h ^ payload[i], 0x01000193);
+    for (let i = Math.max(head, n - HASHED); i < n; i++) h = Math.imul(h ^ payload[i], 0x01000193);
     const key = h & 0x3fffffff;
     const list = this.parsed.get(key);
     if (list !== undefined) {

@@ -76,6 +76,26 @@ export class SshStream implements SshStreamFacts {
     this.kex = kex;
   }
 
+  /** As new, for the next connection (a Flow's direction reuses its stream; records keep no part that is changed in place). */
+  reset(): void {
+    this.ident = null;
+    this.parsedIdent = null;
+    this.identTs = null;
+    this.preLines = NO_LINES;
+    this.instead = null;
+    this.insteadText = null;
+    this.sni = null;
+    this.kexinit = null;
+    this.kexinitTs = null;
+    this.newkeysTs = null;
+    this.disconnect = null;
+    this.broken = null;
+    this.packets = 0;
+    this.active = true;
+    this.pending = null;
+    this.phase = 'ident';
+  }
+
   /** In-order bytes of this direction: buf[start, end) (no view is made of them: a capture has many). */
   push(bytes: Buffer, start: number, end: number, ts: number): void {
     if (!this.active || end <= start) return;
@@ -140,7 +160,9 @@ export class SshStream implements SshStreamFacts {
       if (!this.server && f.ident === null && !couldBeText(buf, pos, lineEnd)) return this.junk(buf, pos, end);
       return 0;
     }
-    const line = buf.toString('latin1', pos, Math.min(lineEnd, pos + MAX_LINE)).replace(/\r$/, '');
+    let lineStop = Math.min(lineEnd, pos + MAX_LINE);
+    if (lineStop > pos && buf[lineStop - 1] === 13) lineStop--; // without its CR (no regex per line)
+    const line = buf.toString('latin1', pos, lineStop);
     const used = (nl < 0 ? end : nl + 1) - pos;
     if (line.startsWith('SSH-')) {
       const id = this.kex.ident(line, printable);

@@ -109,7 +109,9 @@ function kexFacts(f: Flow): KexFacts | undefined {
   const sNk = f.s.ssh.facts.newkeysTs;
   const completed = cNk !== null && sNk !== null;
   // what the pair says is the same for every connection with that pair (cached, shared)
-  const out: KexFacts = { ...f.kex.pairFacts(ck, sk, f.c.ssh.facts.ident ?? 'client'), completed };
+  const p = f.kex.pairFacts(ck, sk, f.c.ssh.facts.ident ?? 'client');
+  // the pair's keys in PairFacts order, then completed (no object spread: it is slow before V8 optimizes this)
+  const out: KexFacts = { negotiated: p.negotiated, noCommon: p.noCommon, clientMarkers: p.clientMarkers, serverMarkers: p.serverMarkers, strictKex: p.strictKex, completed };
   if (completed) {
     const startK = Math.min(f.c.ssh.facts.kexinitTs ?? Infinity, f.s.ssh.facts.kexinitTs ?? Infinity);
     if (Number.isFinite(startK)) out.durationMs = round(Math.max(cNk, sNk) - startK);
@@ -125,7 +127,8 @@ interface Judged {
   inferred?: boolean;
 }
 
-function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstClose'], opts: VerdictOptions): Judged {
+/** `reasons` false: the reason texts built from numbers are left empty (nobody reads them: the text report counts most connections). */
+function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstClose'], opts: VerdictOptions, reasons: boolean): Judged {
   const c = f.c.ssh.facts;
   const s = f.s.ssh.facts;
   if (!f.established && !f.midstream) {
@@ -143,22 +146,22 @@ function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstC
   if (s.ident === null && serverClosedFirst) {
     const text = s.preLines.join(' ');
     const detail = /MaxStartups/i.test(text) ? 'maxstartups' : /Not allowed at this time/i.test(text) ? 'penalty' : 'no_banner';
-    const quick = close.afterMs <= 1000 ? ` ${close.afterMs.toFixed(1)} ms after the connection opened` : ` after ${(close.afterMs / 1000).toFixed(1)} s`;
-    return { outcome: 'dropped', phase: 'tcp', detail, reason: `the server closed (${close.kind})${quick} without an SSH identification${text ? `, saying "${text}"` : ''}: MaxStartups, PerSourcePenalties or TCP wrappers` };
+    const quick = !reasons ? '' : close.afterMs <= 1000 ? ` ${close.afterMs.toFixed(1)} ms after the connection opened` : ` after ${(close.afterMs / 1000).toFixed(1)} s`;
+    return { outcome: 'dropped', phase: 'tcp', detail, reason: !reasons ? '' : `the server closed (${close.kind})${quick} without an SSH identification${text ? `, saying "${text}"` : ''}: MaxStartups, PerSourcePenalties or TCP wrappers` };
   }
   if (c.ident !== null) {
     const id = c.parsedIdent;
     if (id === null || (id.protoVersion !== '2.0' && id.protoVersion !== '1.99')) {
-      return { outcome: 'protocol_mismatch', phase: 'identification', detail: id === null ? 'malformed_ssh' : `ssh_${id.protoVersion}`, reason: `the client's identification "${c.ident}" is not one sshd accepts (SSH-2.0-software)` };
+      return { outcome: 'protocol_mismatch', phase: 'identification', detail: id === null ? 'malformed_ssh' : `ssh_${id.protoVersion}`, reason: !reasons ? '' : `the client's identification "${c.ident}" is not one sshd accepts (SSH-2.0-software)` };
     }
   }
-  if (kex?.completed) return { outcome: 'authenticated_or_failed', phase: 'auth', detail: 'kex_completed', reason: `key exchange completed${kex.durationMs === undefined ? '' : ` in ${kex.durationMs.toFixed(1)} ms`}; the rest is encrypted (the log tells a login from a failure)` };
+  if (kex?.completed) return { outcome: 'authenticated_or_failed', phase: 'auth', detail: 'kex_completed', reason: !reasons ? '' : `key exchange completed${kex.durationMs === undefined ? '' : ` in ${kex.durationMs.toFixed(1)} ms`}; the rest is encrypted (the log tells a login from a failure)` };
   if (kex !== undefined && kex.noCommon.length > 0) {
     const names = kex.noCommon.map((k) => (k === 'hostKey' ? 'host key' : k));
-    return { outcome: 'kex_failed', phase: 'kex', detail: `no_common_${kex.noCommon[0]}`, reason: `no common ${names.join(', no common ')} algorithm` };
+    return { outcome: 'kex_failed', phase: 'kex', detail: `no_common_${kex.noCommon[0]}`, reason: !reasons ? '' : `no common ${names.join(', no common ')} algorithm` };
   }
-  if (c.ident !== null && c.broken !== null && c.broken.startsWith('bad_')) return { outcome: 'kex_failed', phase: 'kex', detail: 'bad_packet', reason: `the client sent an unreadable packet after its identification (${c.broken})` };
-  if (c.ident !== null && s.disconnect !== null) return { outcome: 'kex_failed', phase: 'kex', detail: 'server_disconnect', reason: `the server disconnected: ${s.disconnect.message} (code ${s.disconnect.code})` };
+  if (c.ident !== null && c.broken !== null && c.broken.startsWith('bad_')) return { outcome: 'kex_failed', phase: 'kex', detail: 'bad_packet', reason: !reasons ? '' : `the client sent an unreadable packet after its identification (${c.broken})` };
+  if (c.ident !== null && s.disconnect !== null) return { outcome: 'kex_failed', phase: 'kex', detail: 'server_disconnect', reason: !reasons ? '' : `the server disconnected: ${s.disconnect.message} (code ${s.disconnect.code})` };
   if (close === null) {
     return { outcome: 'unknown', phase: c.ident === null ? 'tcp' : 'identification', detail: 'open_at_end', reason: 'still open when the capture ended' };
   }
@@ -168,22 +171,22 @@ function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstC
     const silence = closeTs - lastClient;
     const limit = opts.graceMs === null ? INFERRED_TIMEOUT_SILENCE_MS : opts.graceMs * 0.9;
     if (silence >= limit) {
-      const r: Judged = { outcome: 'timeout', phase: c.ident === null ? 'identification' : c.kexinit === null ? 'identification' : 'kex', detail: 'server_closed_after_silence', reason: `the server closed after ${(silence / 1000).toFixed(1)} s of client silence (LoginGraceTime)` };
+      const r: Judged = { outcome: 'timeout', phase: c.ident === null ? 'identification' : c.kexinit === null ? 'identification' : 'kex', detail: 'server_closed_after_silence', reason: !reasons ? '' : `the server closed after ${(silence / 1000).toFixed(1)} s of client silence (LoginGraceTime)` };
       if (opts.graceMs === null) r.inferred = true;
       return r;
     }
   }
   if (c.ident === null) {
     return close.by === 'client'
-      ? { outcome: close.kind === 'RST' ? 'reset_before_ident' : 'closed_before_ident', phase: 'tcp', detail: s.ident === null ? 'before_banner' : 'after_banner', reason: `the client ${close.kind === 'RST' ? 'reset' : 'closed'} the connection ${close.afterMs.toFixed(1)} ms after it opened, without sending anything` }
-      : { outcome: 'unknown', phase: 'identification', detail: 'server_closed', reason: `the server closed (${close.kind}) before the client sent anything` };
+      ? { outcome: close.kind === 'RST' ? 'reset_before_ident' : 'closed_before_ident', phase: 'tcp', detail: s.ident === null ? 'before_banner' : 'after_banner', reason: !reasons ? '' : `the client ${close.kind === 'RST' ? 'reset' : 'closed'} the connection ${close.afterMs.toFixed(1)} ms after it opened, without sending anything` }
+      : { outcome: 'unknown', phase: 'identification', detail: 'server_closed', reason: !reasons ? '' : `the server closed (${close.kind}) before the client sent anything` };
   }
   const afterKexinit = c.kexinit !== null;
   return {
     outcome: 'closed_after_ident',
     phase: afterKexinit ? 'kex' : 'identification',
     detail: afterKexinit ? 'closed_in_kex' : 'closed_after_ident',
-    reason: `${close.by === 'client' ? 'the client' : 'the server'} closed (${close.kind}) after the client's identification${afterKexinit ? ' and KEXINIT, before key exchange completed (a banner or key scan)' : ''}`,
+    reason: !reasons ? '' : `${close.by === 'client' ? 'the client' : 'the server'} closed (${close.kind}) after the client's identification${afterKexinit ? ' and KEXINIT, before key exchange completed (a banner or key scan)' : ''}`,
   };
 }
 
@@ -194,11 +197,11 @@ export interface FlowVerdict {
   connState: ConnState;
 }
 
-/** The outcome and TCP state of a finished flow (what the counts need, without the full record). */
-export function verdictOf(f: Flow, opts: VerdictOptions): FlowVerdict {
+/** The outcome and TCP state of a finished flow (what the counts need, without the full record); `reasons` false: judged.reason may be empty (no record will be built from it). */
+export function verdictOf(f: Flow, opts: VerdictOptions, reasons = true): FlowVerdict {
   const kex = kexFacts(f);
   const close = firstClose(f);
-  return { judged: judge(f, kex, close, opts), kex, close, connState: connState(f) };
+  return { judged: judge(f, kex, close, opts, reasons), kex, close, connState: connState(f) };
 }
 
 export function toRecord(f: Flow, opts: VerdictOptions, v: FlowVerdict = verdictOf(f, opts)): WireConnection {
