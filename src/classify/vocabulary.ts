@@ -27,3 +27,19 @@ export type Outcome = (typeof OUTCOMES)[number];
 /** What kind of source an address is, judged over all its connections. */
 export const SOURCE_CLASSES = ['legit', 'bruteforce', 'scanner', 'unknown'] as const;
 export type SourceClass = (typeof SOURCE_CLASSES)[number];
+
+/** Each outcome in a few plain words (the text reports of analyze and pcap). */
+export const OUTCOME_WORDS: Record<Outcome, string> = {
+  dropped: 'refused by sshd (MaxStartups, penalties or TCP wrappers) before any exchange',
+  closed_before_ident: 'closed before sending an SSH identification',
+  reset_before_ident: 'reset before sending an SSH identification',
+  non_ssh: 'spoke HTTP, TLS or other non-SSH data',
+  protocol_mismatch: 'sent an unacceptable SSH identification',
+  closed_after_ident: 'identified / exchanged keys, never tried to log in',
+  kex_failed: 'key exchange failed (see the reason: no common algorithm, corrupted packets, protocol errors)',
+  timeout: 'LoginGraceTime expired',
+  auth_failed: 'tried to log in and failed',
+  authenticated: 'logged in',
+  unknown: 'the log does not tell',
+  authenticated_or_failed: 'completed key exchange; logged in or failed (encrypted: only the log tells)',
+};

@@ -4,7 +4,7 @@
  * in as functions (identity when stdout is not a TTY).
  */
 import type { AnalysisResult, ConnectionRecord, SourceRecord } from '../engine/types.ts';
-import { OUTCOMES, type Outcome } from '../classify/vocabulary.ts';
+import { OUTCOMES, OUTCOME_WORDS, type Outcome } from '../classify/vocabulary.ts';
 import { plural } from '../diagnosis/summary.ts';
 
 export interface Paint {
@@ -43,21 +43,6 @@ export interface TextReportInput {
   /** The bound on connections open at once, and how many were let go at it (connections/tracker.ts). */
   openConnections?: { max: number; evicted: number };
 }
-
-export const OUTCOME_WORDS: Record<Outcome, string> = {
-  dropped: 'refused by sshd (MaxStartups, penalties or TCP wrappers) before any exchange',
-  closed_before_ident: 'closed before sending an SSH identification',
-  reset_before_ident: 'reset before sending an SSH identification',
-  non_ssh: 'spoke HTTP, TLS or other non-SSH data',
-  protocol_mismatch: 'sent an unacceptable SSH identification',
-  closed_after_ident: 'identified / exchanged keys, never tried to log in',
-  kex_failed: 'key exchange failed (see the reason: no common algorithm, corrupted packets, protocol errors)',
-  timeout: 'LoginGraceTime expired',
-  auth_failed: 'tried to log in and failed',
-  authenticated: 'logged in',
-  unknown: 'the log does not tell',
-  authenticated_or_failed: 'completed key exchange; logged in or failed (encrypted: only the log tells)',
-};
 
 function outcomeColour(p: Paint, o: Outcome): (s: string) => string {
   if (o === 'authenticated') return p.green;
