@@ -19,20 +19,9 @@ import type pg from 'pg';
 import { redact, type FleetDatabase } from './connect.ts';
 import { ListenConnection } from './listen.ts';
 import { addScore, drainQueue, enqueue, publishScores, readDecisions } from './statements.ts';
+import type { FleetDecision, PublishItem } from './decisions.ts';
 
-export type FleetKind = 'ban' | 'unban' | 'allow' | 'unallow' | 'login';
-
-/** A decision read from the fleet, for the guard to apply. */
-export interface FleetDecision {
-  readonly seq: number;
-  readonly server: string;
-  readonly kind: FleetKind;
-  /** Address or CIDR as PostgreSQL prints it (a host address without /32, /128). */
-  readonly target: string;
-  /** Milliseconds left until it ends, by the database's clock (null: no end). */
-  readonly remainingMs: number | null;
-  readonly reason: string;
-}
+export type { FleetDecision, FleetKind, PublishItem } from './decisions.ts';
 
 /** What the link needs from the guard (implemented by the daemon). */
 export interface FleetSink {
@@ -44,17 +33,6 @@ export interface FleetSink {
   /** Everything the guard holds that the fleet should know (active bans, recent logins): republished on every connect. */
   backlog(): PublishItem[];
   log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void;
-}
-
-export interface PublishItem {
-  kind: FleetKind;
-  target: string;
-  /** Duration in seconds (ban, login: how long it protects), or null. */
-  seconds: number | null;
-  reason: string;
-  evidence: unknown[];
-  /** Idempotency key, unique per server. */
-  originId: string;
 }
 
 export interface FleetLinkOptions {

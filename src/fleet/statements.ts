@@ -5,7 +5,7 @@
  * server's name comes from the role the connection logged in as (sshwarden.me()).
  */
 import type pg from 'pg';
-import type { FleetDecision, FleetKind, PublishItem } from './link.ts';
+import type { FleetDecision, FleetKind, PublishItem } from './decisions.ts';
 
 /** Publishes `batch` (at most 500; one round trip, publish() per row, in order); returns the refused bans and why. */
 export async function publishDecisions(client: pg.Client, batch: readonly PublishItem[]): Promise<{ target: string; reason: string }[]> {
