@@ -83,7 +83,7 @@ export async function auditConfig(o: AuditConfigOptions): Promise<AuditConfigRun
     let sshdSkipped: string | null = null;
     if (sameAsLocal) {
       key = tempHostKey();
-      const dflt = await localDefaults(key.key, local.path);
+      const dflt = await localDefaults(key.key, local.path, key.dir);
       if (dflt) {
         defaults = { all: extra, algorithms: { kexalgorithms: dflt.get('kexalgorithms')?.[0]?.split(','), ciphers: dflt.get('ciphers')?.[0]?.split(','), macs: dflt.get('macs')?.[0]?.split(','), hostkeyalgorithms: dflt.get('hostkeyalgorithms')?.[0]?.split(',') } };
       }

@@ -214,11 +214,16 @@ export function sshdDump(file: string, hostKey: string, spec: string | null, ssh
   return runSshd(sshd, args);
 }
 
-/** The local build's compiled-in defaults: `sshd -T` on an empty config. */
-export async function localDefaults(hostKey: string, sshd = SSHD): Promise<Map<string, string[]> | null> {
-  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-empty-'));
+/**
+ * The local build's compiled-in defaults: `sshd -T` on an empty config. The empty file goes into
+ * `workDir` when given (the audit passes its throw-away key's private directory, which the signal
+ * handlers of tempHostKey remove: a SIGTERM during this `sshd -T` leaves nothing behind), else
+ * into a temporary directory of its own.
+ */
+export async function localDefaults(hostKey: string, sshd = SSHD, workDir?: string): Promise<Map<string, string[]> | null> {
+  const dir = workDir ?? mkdtempSync(join(tmpdir(), 'sshwarden-empty-'));
+  const f = join(dir, 'empty-config');
   try {
-    const f = join(dir, 'empty');
     writeFileSync(f, '');
     const r = await sshdDump(f, hostKey, null, sshd);
     if (!r.ok) return null;
@@ -230,7 +235,7 @@ export async function localDefaults(hostKey: string, sshd = SSHD): Promise<Map<s
     }
     return out;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(workDir === undefined ? dir : f, { recursive: true, force: true });
   }
 }
 
