@@ -1,6 +1,8 @@
 /**
  * The fleet schema's versioned migrations: src/fleet/migrations/NNN_name.sql, applied in order,
- * each once, in one transaction under an advisory lock (two `fleet init` at once are safe).
+ * each once, in one transaction under an advisory lock (two `fleet init` at once are safe): a
+ * migration that fails leaves the schema at the version it had before (nothing of the run is kept)
+ * and the error names the migration.
  * `sshwarden.schema_migrations` records what was applied; a guard refuses a schema newer than
  * the migrations it knows (it keeps working locally and says so).
  */
@@ -41,8 +43,13 @@ export function schemaProblem(version: number | null): string | null {
   return null;
 }
 
-/** Applies the missing migrations; returns the versions before and after. Needs a role that may create schemas and roles. */
-export async function migrate(client: Client): Promise<{ from: number; to: number }> {
+/**
+ * Applies the missing migrations (up to `upTo`, default all: a smaller one makes the schema of an
+ * older sshwarden, for tests of the upgrade); returns the versions before and after. Needs a role
+ * that may create schemas and roles.
+ */
+export async function migrate(client: Client, opts: { upTo?: number } = {}): Promise<{ from: number; to: number }> {
+  const upTo = opts.upTo ?? SCHEMA_VERSION;
   await client.query('BEGIN');
   try {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('sshwarden.migrate'))`);
@@ -55,13 +62,20 @@ export async function migrate(client: Client): Promise<{ from: number; to: numbe
     await client.query('GRANT SELECT ON sshwarden.schema_migrations TO sshwarden_server');
     const from = (await client.query<{ v: number | null }>('SELECT max(version) AS v FROM sshwarden.schema_migrations')).rows[0].v ?? 0;
     if (from > SCHEMA_VERSION) throw new Error(schemaProblem(from)!);
+    let to = from;
     for (const m of migrations()) {
-      if (m.version <= from) continue;
-      await client.query(m.sql);
+      if (m.version <= from || m.version > upTo) continue;
+      try {
+        await client.query(m.sql);
+      } catch (e) {
+        const why = (e as Error).message.replace(/\s+/g, ' ');
+        throw new Error(`migration ${String(m.version).padStart(3, '0')}_${m.name}.sql failed, nothing changed (the schema stays at version ${from}): ${why}`);
+      }
       await client.query('INSERT INTO sshwarden.schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      to = m.version;
     }
     await client.query('COMMIT');
-    return { from, to: Math.max(from, SCHEMA_VERSION) };
+    return { from, to };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
     throw e;
