@@ -62,6 +62,15 @@ export async function migrate(client: Client, opts: { upTo?: number } = {}): Pro
     await client.query('GRANT SELECT ON sshwarden.schema_migrations TO sshwarden_server');
     const from = (await client.query<{ v: number | null }>('SELECT max(version) AS v FROM sshwarden.schema_migrations')).rows[0].v ?? 0;
     if (from > SCHEMA_VERSION) throw new Error(schemaProblem(from)!);
+    const mismatch = await client.query<{ version: number; name: string }>(
+      'SELECT a.version, a.name FROM sshwarden.schema_migrations a JOIN unnest($1::int[], $2::text[]) k(version, name) USING (version) WHERE a.name <> k.name ORDER BY a.version LIMIT 1',
+      [migrations().map((m) => m.version), migrations().map((m) => m.name)],
+    );
+    if (mismatch.rows[0]) {
+      const { version, name } = mismatch.rows[0];
+      const ours = migrations().find((m) => m.version === version)!.name;
+      throw new Error(`the fleet schema's migration ${version} is ${JSON.stringify(name)}, but this sshwarden's migration ${version} is ${JSON.stringify(ours)} (the database was made by a build of sshwarden with other migrations): nothing changed; migrate it by hand or start a new fleet database`);
+    }
     let to = from;
     for (const m of migrations()) {
       if (m.version <= from || m.version > upTo) continue;

@@ -18,12 +18,13 @@
  * And a migration that fails half-way (an object the migration makes was made by hand by a DBA)
  * changes nothing: the schema stays at the version it had, byte for byte, the old servers keep
  * publishing, the error is one line naming the migration; once the DBA's object is gone the
- * upgrade goes through.
+ * upgrade goes through. A database whose migration N is not this sshwarden's migration N (a build
+ * between two releases numbered them otherwise) is refused in one line, untouched.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -122,6 +123,8 @@ before(async () => {
   // A fresh fleet of the current version: the shape every upgrade must end in.
   db.psql('CREATE DATABASE fleet_fresh');
   cliJson(['fleet', 'init', db.url('postgres', 'fleet_fresh')]);
+  const objects = shape('fleet_fresh').split('\n');
+  assert.ok(objects.length > 80 && objects.some((o) => o.startsWith('trg CREATE TRIGGER decisions_order')), `the shape lists the schema's objects (${objects.length})`);
 });
 
 after(async () => {
@@ -297,4 +300,19 @@ test('a migration that fails half-way changes nothing: the schema stays at its v
   assert.equal(shape(database), shape('fleet_fresh'));
   await publishAsA('ban:4', '198.51.100.63');
   assert.equal(db.psql(`SELECT string_agg(origin_id, ',' ORDER BY seq) FROM sshwarden.decisions`, database).trim(), 'ban:1,ban:2,ban:3,ban:4');
+});
+
+test('a database whose migration 2 is not this build\'s migration 2 is refused in one line and left as it is', { timeout: 120_000 }, async () => {
+  // For a while, a development build's migration 2 was the reader role and retention (now 003).
+  const database = 'fleet_renumbered';
+  await oldFleet(database, 1, []);
+  db.psql(readFileSync(new URL('../../src/fleet/migrations/003_reader_retention.sql', import.meta.url), 'utf8'), database);
+  db.psql(`INSERT INTO sshwarden.schema_migrations (version, name) VALUES (2, 'reader_retention')`, database);
+  const shapeBefore = shape(database);
+  const r = cli(['fleet', 'init', db.url('postgres', database)]);
+  assert.equal(r.status, 4, r.stdout);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^sshwarden: fleet database .*: the fleet schema's migration 2 is "reader_retention", but this sshwarden's migration 2 is "commit_in_seq_order" .*nothing changed/);
+  assert.equal(version(database), 2);
+  assert.equal(shape(database), shapeBefore);
 });
