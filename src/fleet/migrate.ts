@@ -7,7 +7,7 @@
  * the migrations it knows (it keeps working locally and says so).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Client } from 'pg';
+import type { Client, QueryConfig } from 'pg';
 import { SERVER_NAME } from './connect.ts';
 
 const DIR = new URL('./migrations/', import.meta.url);
@@ -26,6 +26,23 @@ export function migrations(): Migration[] {
 }
 
 export const SCHEMA_VERSION = Math.max(...migrations().map((m) => m.version));
+
+/**
+ * How long a migration may work, and wait for a table. The guards' statements are bounded at 15 s
+ * (connect.ts, 20 s per round trip); a migration builds indexes over every decision the fleet
+ * holds (version 1 never pruned: 6 million decisions took 6 s here, warm cache; more rows on a
+ * slow disk take longer), so its work gets far longer, still bounded. Waiting for a lock is kept
+ * short instead: while a migration waits to alter a table, every guard's read of it waits behind
+ * it, so after LOCK_WAIT_MS the migration gives up (nothing changed; the message says why).
+ */
+export const MIGRATION_TIMEOUT_MS = 30 * 60_000;
+export const LOCK_WAIT_MS = 10_000;
+
+/** `sql` with node-postgres's per-query read timeout (not in its types) above MIGRATION_TIMEOUT_MS: the connection's is the guards' 20 s. */
+function long(sql: string): QueryConfig {
+  const query: QueryConfig & { query_timeout: number } = { text: sql, query_timeout: MIGRATION_TIMEOUT_MS + 60_000 };
+  return query;
+}
 
 /** The schema version in the database, or null when the fleet schema is not there. */
 export async function schemaVersion(client: Client): Promise<number | null> {
@@ -52,7 +69,9 @@ export async function migrate(client: Client, opts: { upTo?: number } = {}): Pro
   const upTo = opts.upTo ?? SCHEMA_VERSION;
   await client.query('BEGIN');
   try {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('sshwarden.migrate'))`);
+    await client.query(`SET LOCAL statement_timeout = ${MIGRATION_TIMEOUT_MS}`);
+    await client.query(long(`SELECT pg_advisory_xact_lock(hashtext('sshwarden.migrate'))`)); // another fleet init may be migrating
+    await client.query(`SET LOCAL lock_timeout = ${LOCK_WAIT_MS}`);
     await client.query('CREATE SCHEMA IF NOT EXISTS sshwarden');
     await client.query(`DO $$ BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sshwarden_server') THEN CREATE ROLE sshwarden_server NOLOGIN; END IF;
@@ -75,9 +94,10 @@ export async function migrate(client: Client, opts: { upTo?: number } = {}): Pro
     for (const m of migrations()) {
       if (m.version <= from || m.version > upTo) continue;
       try {
-        await client.query(m.sql);
+        await client.query(long(m.sql));
       } catch (e) {
-        const why = (e as Error).message.replace(/\s+/g, ' ');
+        let why = (e as Error).message.replace(/\s+/g, ' ');
+        if ((e as { code?: string }).code === '55P03') why += `: another session held a table it changes for more than ${LOCK_WAIT_MS / 1000} s (a long report or a backup?); run fleet init again once it is done`;
         throw new Error(`migration ${String(m.version).padStart(3, '0')}_${m.name}.sql failed, nothing changed (the schema stays at version ${from}): ${why}`);
       }
       await client.query('INSERT INTO sshwarden.schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);

@@ -316,3 +316,33 @@ test('a database whose migration 2 is not this build\'s migration 2 is refused i
   assert.equal(version(database), 2);
   assert.equal(shape(database), shapeBefore);
 });
+
+test('a migration that would wait long for a table (a backup or a long report holds it) gives up after 10 s, changing nothing; later it goes through', { timeout: 180_000 }, async () => {
+  const database = 'fleet_busy';
+  await oldFleet(database, 1, ['busy-a']);
+  // A backup or a report as a DBA runs it (psql, pg_dump: no statement bound) holds the decisions table.
+  const holder = new pg.Client({ host: db.socketDir, port: db.port, user: 'postgres', password: db.superPassword, database });
+  await holder.connect();
+  const shapeBefore = shape(database);
+  try {
+    const holding = holder.query(`BEGIN; LOCK TABLE sshwarden.decisions IN ACCESS SHARE MODE; SELECT pg_sleep(25); COMMIT`);
+    const held = () => db.psql(`SELECT count(*) FROM pg_locks WHERE relation = 'sshwarden.decisions'::regclass AND mode = 'AccessShareLock' AND granted`, database).trim() !== '0';
+    await until(held, 10_000, 'the decisions table is held');
+    const t0 = Date.now();
+    const r = cli(['fleet', 'init', db.url('postgres', database)]);
+    const took = Date.now() - t0;
+    assert.equal(r.status, 4, r.stdout);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /migration 002_commit_in_seq_order\.sql failed, nothing changed \(the schema stays at version 1\): canceling statement due to lock timeout: another session held a table it changes for more than 10 s/);
+    assert.ok(took >= 9_000 && took < 15_000, `gave up after the lock wait, before a guard's 15 s statement bound (${took} ms)`);
+    assert.ok(held(), 'the holder still holds it: the upgrade gave up first');
+    assert.equal(version(database), 1);
+    assert.equal(shape(database), shapeBefore, 'not one object changed');
+    await holding;
+  } finally {
+    await holder.end();
+  }
+  const up = cliJson<{ schema: { from: number; to: number } }>(['fleet', 'init', db.url('postgres', database)]);
+  assert.deepEqual(up.schema, { from: 1, to: SCHEMA_VERSION });
+  assert.equal(shape(database), shape('fleet_fresh'));
+});
