@@ -7,7 +7,7 @@
  * Times in the page data are epoch seconds (numbers); the page formats them.
  */
 import type { Advice } from '../advice/types.ts';
-import { OUTCOMES, SOURCE_CLASSES, type Outcome } from '../classify/vocabulary.ts';
+import { OUTCOMES, SOURCE_CLASSES, type Outcome } from '../vocabulary.ts';
 import type { AnalysisResult, ConnectionRecord, ServerEvent } from '../engine/types.ts';
 import { flatCopy } from '../classify/source.ts';
 import { cidrContains, parseCidr, type Cidr } from '../net/address.ts';

@@ -4,7 +4,7 @@
  * in as functions (identity when stdout is not a TTY).
  */
 import type { AnalysisResult, ConnectionRecord, SourceRecord } from '../engine/types.ts';
-import { OUTCOMES, OUTCOME_WORDS, type Outcome } from '../classify/vocabulary.ts';
+import { OUTCOMES, OUTCOME_WORDS, type Outcome } from '../vocabulary.ts';
 import { plural } from '../diagnosis/summary.ts';
 
 export interface Paint {

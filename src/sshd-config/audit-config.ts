@@ -17,7 +17,7 @@ import { buildHardening } from './harden.ts';
 import { penaltyState } from './findings.ts';
 import { parseSshdT, type Defaults, type Effective } from './effective.ts';
 import { NEWEST } from './keyword-table.ts';
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf, type LocalSshd } from './system.ts';
 import type { ClientProfile } from '../profiles/index.ts';
 
