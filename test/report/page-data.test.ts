@@ -14,7 +14,7 @@ import { Analyzer } from '../../src/engine/analyzer.ts';
 import { createFramer } from '../../src/framing/index.ts';
 import { frameText } from '../framing/frame-text.ts';
 
-const META: PageData['meta'] = { generated: null, command: 'sshwarden report test', inputs: [], lines: 0, sshdLines: 0, otherPrograms: 0, malformed: 0, failedInputs: 0, first: null, last: null };
+const META: PageData['meta'] = { generated: null, command: 'sshwarden report test', inputs: [], lines: 0, sshdLines: 0, otherPrograms: 0, malformed: 0, failedInputs: 0, untrustedJournalRecords: 0, untrustedJournalNote: null, first: null, last: null };
 
 test('time buckets: one second up to a week, never more than maxBuckets, totals kept exactly', () => {
   fc.assert(

@@ -80,6 +80,7 @@
     D.meta.generated ? 'Made ' + time(D.meta.generated) + ' by ' : 'Made by ', el('code', null, D.meta.command), '.'));
   root.appendChild(head);
   if (D.meta.failedInputs) head.appendChild(el('p', { class: 'warning' }, plural(D.meta.failedInputs, 'input') + ' could not be read (see the command\'s error output): this page shows the rest.'));
+  if (D.meta.untrustedJournalNote) head.appendChild(el('p', { class: 'warning', id: 'untrusted-journal' }, D.meta.untrustedJournalNote));
 
   // ---- 1. the answer ----------------------------------------------------------------------------
   var sAnswer = section('sec-answer', 'What happened');
