@@ -24,6 +24,7 @@ import { simulationSection } from '../../report/page-simulation.ts';
 import { joinSpan, readWire, wireFacts, type WireRead } from '../../doctor/checks/capture.ts';
 import { joinWireWithLog } from '../../pcap/join.ts';
 import { wireSection } from '../../report/page-wire.ts';
+import { untrustedJournalNote } from '../../report/untrusted-journal.ts';
 import type { ConnectionRecord } from '../../engine/types.ts';
 
 export interface ReportOpts {
@@ -112,6 +113,8 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
         otherPrograms: rc.skipped,
         malformed: rc.malformed,
         failedInputs: rc.failedInputs,
+        untrustedJournalRecords: rc.untrusted,
+        untrustedJournalNote: untrustedJournalNote(rc.untrusted, rc.untrustedExample),
         first: first === null ? null : first / 1000,
         last: last === null ? null : last / 1000,
       },
