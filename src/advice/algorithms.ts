@@ -6,7 +6,7 @@
  */
 import type { Advice } from './types.ts';
 import { sshdAdvice } from './sshd-drop-in.ts';
-import { cmpVersion } from '../sshd-config/versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 
 export type AlgorithmKeyword = 'KexAlgorithms' | 'Ciphers' | 'MACs' | 'HostKeyAlgorithms';
 

@@ -4,7 +4,7 @@
  */
 import type { Advice } from './types.ts';
 import { sshdAdvice } from './sshd-drop-in.ts';
-import { cmpVersion } from '../sshd-config/versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 
 /** The per-source cap for a MaxStartups start value: half of it, between 1 and 10. */
 export function perSourceLimit(maxStartupsBegin: number): number {

@@ -5,7 +5,7 @@
  */
 import type { Advice } from './types.ts';
 import { sshdAdvice } from './sshd-drop-in.ts';
-import { cmpVersion } from '../sshd-config/versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 import { parseCidr } from '../net/address.ts';
 
 export interface PenaltyFacts {

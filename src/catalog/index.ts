@@ -5,7 +5,7 @@
 import { CATALOG_SPECS } from './entries.ts';
 import { compileTemplate } from './template.ts';
 import type { CatalogEntry } from './types.ts';
-import { PHASES } from '../classify/vocabulary.ts';
+import { PHASES } from '../vocabulary.ts';
 
 export type { CatalogEntry, CatalogEntrySpec, Effect, FieldSpec, Level, Scope } from './types.ts';
 

@@ -2,7 +2,7 @@
  * Types of the sshd message catalog: one entry per message shape, kept as data
  * (see entries.ts). The engine never matches text itself; it only reads these entries.
  */
-import type { Outcome, Phase } from '../classify/vocabulary.ts';
+import type { Outcome, Phase } from '../vocabulary.ts';
 
 export interface FieldSpec {
   /** `addr`, `port`, `laddr`, `lport`, `user`, `banner`, `msg`, … */

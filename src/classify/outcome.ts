@@ -3,7 +3,7 @@
  * the line that ended it (or the absence of one). Pure rules, no state of its own.
  */
 import type { SshdEvent } from '../events/index.ts';
-import type { Outcome } from './vocabulary.ts';
+import type { Outcome } from '../vocabulary.ts';
 import { classifyBanner } from './banner.ts';
 
 /** What the tracker knows about a connection when it ends (see src/connections/tracker.ts). */

@@ -9,7 +9,7 @@
  * connection touches one hash-table entry and a few array cells.
  */
 import type { ConnectionRecord } from '../connections/types.ts';
-import { OUTCOMES, SOURCE_CLASSES, type SourceClass } from './vocabulary.ts';
+import { OUTCOMES, SOURCE_CLASSES, type SourceClass } from '../vocabulary.ts';
 import { MAX_SOURCE_USERS, SourceStats, flatCopy, tallyConnection, type SourceRecord } from './source.ts';
 
 const N_OUTCOMES = OUTCOMES.length;

@@ -5,7 +5,7 @@
  */
 import { isoTime } from '../connections/iso-time.ts';
 import type { ConnectionRecord } from '../connections/types.ts';
-import { OUTCOMES, type Outcome, type SourceClass } from './vocabulary.ts';
+import { OUTCOMES, type Outcome, type SourceClass } from '../vocabulary.ts';
 import { DETAIL_EVICTED, DETAIL_KEY_ACCEPTED, DETAIL_LOGGED_IN_BEFORE_LOG } from './outcome.ts';
 
 export interface SourceRecord {

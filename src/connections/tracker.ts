@@ -16,7 +16,7 @@
 import type { FramedLine } from '../framing/framed-line.ts';
 import type { SshdEvent } from '../events/index.ts';
 import { identOutcome, settleOutcome, type ConnectionFacts, type Ending } from '../classify/outcome.ts';
-import { PHASES, type Outcome } from '../classify/vocabulary.ts';
+import { PHASES, type Outcome } from '../vocabulary.ts';
 import { isoTime } from './iso-time.ts';
 import { ownString } from '../framing/own-string.ts';
 import { IntMap } from './int-map.ts';

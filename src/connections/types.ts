@@ -2,7 +2,7 @@
  * Connection records: the stable JSON of `analyze --json` `connections[]` (README "JSON output"),
  * and the mutable state the tracker keeps while a connection is open.
  */
-import type { Outcome, Phase } from '../classify/vocabulary.ts';
+import type { Outcome, Phase } from '../vocabulary.ts';
 
 /** Where a fact came from: input name and 1-based line number (text only when asked for). */
 export interface Evidence {

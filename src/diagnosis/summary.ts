@@ -3,7 +3,7 @@
  * first ("N kex_exchange_identification lines: M connections from K sources; X% silent scanners…"),
  * plus what this log cannot tell at its LogLevel and OpenSSH era. Pure.
  */
-import type { Outcome, SourceClass } from '../classify/vocabulary.ts';
+import type { Outcome, SourceClass } from '../vocabulary.ts';
 import type { SourceRecord } from '../classify/source.ts';
 import type { EraFinding, LogLevelFinding, ServerSettings, Summary, UnattributedSummary } from '../engine/types.ts';
 import { versionText, type LogTraits } from './log-traits.ts';

@@ -14,7 +14,7 @@ import { isSshdProgram, matchText, newScratchEvent, type SshdEvent } from '../ev
 import { ConnectionTracker, dropDetail, type OpenConnection, type TrackerSink } from '../connections/tracker.ts';
 import type { ConnectionRecord, Evidence } from '../connections/types.ts';
 import { SourceColumns } from '../classify/source-columns.ts';
-import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../classify/vocabulary.ts';
+import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../vocabulary.ts';
 import { LogTraits } from '../diagnosis/log-traits.ts';
 import { buildSummary } from '../diagnosis/summary.ts';
 import { ownString } from '../framing/own-string.ts';

@@ -3,7 +3,7 @@
  */
 import type { ConnectionRecord, Evidence } from '../connections/types.ts';
 import type { SourceRecord } from '../classify/source.ts';
-import type { Outcome, SourceClass } from '../classify/vocabulary.ts';
+import type { Outcome, SourceClass } from '../vocabulary.ts';
 import type { Advice } from '../advice/types.ts';
 
 export type { ConnectionRecord, Evidence } from '../connections/types.ts';

@@ -1,5 +1,4 @@
 import type { FramedLine } from './framed-line.ts';
-import type { JournalTrust } from './journal-json-framer.ts';
 
 /** What a framer counted so far (one framer per input). */
 export interface FramerCounts {
@@ -35,6 +34,18 @@ export interface Framer {
    * record's CR LF end, see plain-framer.ts), or null.
    */
   flush(): FramedLine | null;
+}
+
+/**
+ * Who may speak as sshd (the live guard): SYSLOG_IDENTIFIER is whatever the sender wrote
+ * (`logger -t sshd '...'` by any local user), but journald adds trusted fields from the
+ * sender's kernel credentials: `_COMM` / `_EXE` (the process) and `_UID`. With a trust rule a
+ * record counts as sshd's only when its process is sshd, sshd-session or sshd-auth (or journald
+ * could no longer read the process: it had exited) and its user is one of `uids` (root and sshd's
+ * privilege-separation user); others are counted in `untrusted` and skipped.
+ */
+export interface JournalTrust {
+  readonly uids: readonly number[];
 }
 
 export interface FramerOptions {

@@ -1,5 +1,7 @@
 import type { FramedLine } from './framed-line.ts';
-import { newCounts, type Framer, type FramerCounts } from './framer.ts';
+import { newCounts, type Framer, type FramerCounts, type JournalTrust } from './framer.ts';
+
+export type { JournalTrust } from './framer.ts';
 import { isSshdProgram } from './program-name.ts';
 import { ownString } from './own-string.ts';
 
@@ -58,18 +60,6 @@ function asPid(v: unknown): number | null {
 
 type Fields = Record<'SYSLOG_IDENTIFIER' | '_COMM' | 'MESSAGE' | 'SYSLOG_PID' | '_PID' | '__REALTIME_TIMESTAMP' | '_HOSTNAME' | '_TRANSPORT', unknown> &
   Partial<Record<'_EXE' | '_UID', unknown>>;
-
-/**
- * Who may speak as sshd (the live guard): SYSLOG_IDENTIFIER is whatever the sender wrote
- * (`logger -t sshd '...'` by any local user), but journald adds trusted fields from the
- * sender's kernel credentials: `_COMM` / `_EXE` (the process) and `_UID`. With a trust rule a
- * record counts as sshd's only when its process is sshd, sshd-session or sshd-auth (or journald
- * could no longer read the process: it had exited) and its user is one of `uids` (root and sshd's
- * privilege-separation user); others are counted in `untrusted` and skipped.
- */
-export interface JournalTrust {
-  readonly uids: readonly number[];
-}
 
 const SSHD_PROCESSES = new Set(['sshd', 'sshd-session', 'sshd-auth']);
 

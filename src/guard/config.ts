@@ -182,6 +182,9 @@ const Config = z.strictObject({
 });
 export type GuardConfig = z.infer<typeof Config>;
 
+/** Where the guard and its client commands look for the config when none is named. */
+export const DEFAULT_CONFIG = '/etc/sshwarden/config.yaml';
+
 export class ConfigError extends Error {
   readonly file: string;
   constructor(file: string, message: string) {

@@ -2,7 +2,7 @@
  * The part of the engine's output the guard acts on (a structural subset of `EngineUpdate` from
  * src/engine, see the engine contract), so the decision core does not depend on engine internals.
  */
-import type { Outcome } from '../classify/vocabulary.ts';
+import type { Outcome } from '../vocabulary.ts';
 
 export interface Evidence {
   readonly file: string;

@@ -11,7 +11,7 @@
  * past `maxFlows` open flows the least recently started are emitted early and counted (`evicted`).
  */
 import { SourceStats, type SourceRecord } from '../classify/source.ts';
-import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../classify/vocabulary.ts';
+import { OUTCOMES, SOURCE_CLASSES, type Outcome, type SourceClass } from '../vocabulary.ts';
 import { CaptureReader, type CapturedPacket, type CaptureFormat } from './capture-reader.ts';
 import { decodeTcp, LINK_TYPES, newSegment, type DecodeSkip } from './decode.ts';
 import { Flow, FlowTimes, u32 } from './flow.ts';

@@ -6,7 +6,7 @@
  * with no flow. The joined outcome is the more specific of the two. Pure.
  */
 import { SourceStats, type SourceRecord } from '../classify/source.ts';
-import type { Outcome } from '../classify/vocabulary.ts';
+import type { Outcome } from '../vocabulary.ts';
 import type { AnalysisResult, ConnectionRecord } from '../engine/types.ts';
 import type { WireConnection } from './types.ts';
 

@@ -3,7 +3,7 @@
  * connection (who closed first and when, bytes, identification lines, key exchange), sources,
  * and with `--log` the joined view. Pure: data and a paint in, text out.
  */
-import { OUTCOMES, OUTCOME_WORDS, type Outcome } from '../classify/vocabulary.ts';
+import { OUTCOMES, OUTCOME_WORDS, type Outcome } from '../vocabulary.ts';
 import type { PcapResult } from './analyze.ts';
 import type { JoinResult } from './join.ts';
 import type { WireConnection } from './types.ts';

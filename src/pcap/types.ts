@@ -2,7 +2,7 @@
  * The stable JSON of `sshwarden pcap --json` (README "pcap"): one record per TCP connection, in
  * analyze's outcome vocabulary (src/classify/vocabulary.ts), with the TCP facts beside it.
  */
-import type { Outcome, Phase } from '../classify/vocabulary.ts';
+import type { Outcome, Phase } from '../vocabulary.ts';
 import type { Category } from '../probe/negotiation.ts';
 
 /** Zeek's conn_state (what network people already read). */

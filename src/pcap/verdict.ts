@@ -14,7 +14,7 @@
  *   otherwise, client closed after identification/KEXINIT → closed_after_ident
  */
 import { isoTime } from '../connections/iso-time.ts';
-import type { Outcome, Phase } from '../classify/vocabulary.ts';
+import type { Outcome, Phase } from '../vocabulary.ts';
 import type { Direction, Flow } from './flow.ts';
 import type { ConnState, KexFacts, SideFacts, WireConnection } from './types.ts';
 

@@ -1,6 +1,7 @@
 /**
  * Reads what the HTML report inlines: uPlot's IIFE build and stylesheet (npm package `uplot`) and
- * the page's own script and stylesheet (./page/). I/O edge of the report; ./html-page.ts is pure.
+ * the page's own script and stylesheet (./page/), with the shared ./page/dom.js written in place of
+ * the script's `/* include dom.js *\/` line. I/O edge of the report; ./html-page.ts is pure.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +16,14 @@ export function readPageAssets(script: 'report.js' | 'fleet.js' = 'report.js'): 
   return {
     chartJs: readFileSync(join(uplotDist, 'uPlot.iife.min.js'), 'utf8'),
     chartCss: readFileSync(join(uplotDist, 'uPlot.min.css'), 'utf8'),
-    appJs: readFileSync(join(here, 'page', script), 'utf8'),
+    appJs: withIncludes(readFileSync(join(here, 'page', script), 'utf8'), (name) => readFileSync(join(here, 'page', name), 'utf8')),
     appCss: readFileSync(join(here, 'page', 'report.css'), 'utf8'),
   };
+}
+
+const INCLUDE = /^[ \t]*\/\* include ([a-z][a-z0-9-]*\.js) \*\/[ \t]*$/gm;
+
+/** `script` with each `/* include NAME.js *\/` line replaced by that file of ./page/ (one level: an included file includes nothing). */
+export function withIncludes(script: string, read: (name: string) => string): string {
+  return script.replace(INCLUDE, (_line, name: string) => read(name).replace(/\n$/, ''));
 }

@@ -7,7 +7,7 @@
  * Times in the page data are epoch seconds (numbers); the page formats them.
  */
 import type { Advice } from '../advice/types.ts';
-import { OUTCOMES, SOURCE_CLASSES, type Outcome } from '../classify/vocabulary.ts';
+import { OUTCOMES, SOURCE_CLASSES, type Outcome } from '../vocabulary.ts';
 import type { AnalysisResult, ConnectionRecord, ServerEvent } from '../engine/types.ts';
 import { flatCopy } from '../classify/source.ts';
 import { cidrContains, parseCidr, type Cidr } from '../net/address.ts';
@@ -33,7 +33,21 @@ export type Problem = [number | null, Outcome, string, string];
 
 export interface PageData {
   version: 1;
-  meta: { generated: number | null; command: string; inputs: { file: string; format: string }[]; lines: number; sshdLines: number; otherPrograms: number; malformed: number; failedInputs: number; first: number | null; last: number | null };
+  meta: {
+    generated: number | null;
+    command: string;
+    inputs: { file: string; format: string }[];
+    lines: number;
+    sshdLines: number;
+    otherPrograms: number;
+    malformed: number;
+    failedInputs: number;
+    /** Journal records that claimed to be sshd's but failed the trust rule (analyze's inputs.untrustedJournalRecords), and what the page says of them (null when none). */
+    untrustedJournalRecords: number;
+    untrustedJournalNote: string | null;
+    first: number | null;
+    last: number | null;
+  };
   /** The one-sentence answer and what follows, from `doctor` when given, else analyze's summary. */
   answer: { by: 'doctor' | 'analyze'; verdict: string; causes: PageCause[]; findings: string[] };
   totals: { connections: number; sources: number; outcomes: Record<Outcome, number>; classes: Record<string, number>; drops: AnalysisResult['summary']['drops']; penalties: number; restarts: number; inferredTimeouts: number };

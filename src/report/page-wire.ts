@@ -4,7 +4,7 @@
  * disagreements between the two views and the clock offset between the capture and the log.
  * Aggregated and bounded like the rest of the page data. Pure.
  */
-import type { Outcome } from '../classify/vocabulary.ts';
+import type { Outcome } from '../vocabulary.ts';
 import type { PcapSummary } from '../pcap/analyze.ts';
 import type { JoinResult } from '../pcap/join.ts';
 import type { WireConnection } from '../pcap/types.ts';

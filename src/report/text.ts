@@ -4,8 +4,9 @@
  * in as functions (identity when stdout is not a TTY).
  */
 import type { AnalysisResult, ConnectionRecord, SourceRecord } from '../engine/types.ts';
-import { OUTCOMES, OUTCOME_WORDS, type Outcome } from '../classify/vocabulary.ts';
+import { OUTCOMES, OUTCOME_WORDS, type Outcome } from '../vocabulary.ts';
 import { plural } from '../diagnosis/summary.ts';
+import { JOURNAL_TRUST_RULE, untrustedJournalSentence } from './untrusted-journal.ts';
 
 export interface Paint {
   bold(s: string): string;
@@ -124,17 +125,8 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
   out.push(`  OpenSSH:  ${p.cyan(result.era.range)} ${p.dim(`— ${result.era.clues.slice(0, 3).join('; ')}`)}`);
   const rc = input.readCounts;
   out.push(p.dim(`  Read ${rc.lines} lines: ${rc.framed} from sshd, ${rc.skipped} from other programs, ${rc.malformed} malformed.`));
-  if (rc.untrusted) {
-    const ex = rc.untrustedExample;
-    const first = ex ? ` (first: ${ex.file}:${ex.line}, identifier ${JSON.stringify(ex.identifier)}, process ${ex.comm === null ? 'unknown' : JSON.stringify(ex.comm)}, uid ${ex.uid ?? 'none'})` : '';
-    out.push(
-      wrap(
-        p.yellow(`  ${plural(rc.untrusted, 'journal record')} claimed to be sshd's but ${rc.untrusted === 1 ? 'was' : 'were'} not written by sshd${first}: not counted.`) +
-          ' A record is sshd\'s when journald\'s trusted fields say so: process (_COMM/_EXE) sshd, sshd-session or sshd-auth, and user (_UID) root or sshd\'s privilege-separation user, as the guard decides.',
-        '  ',
-      ),
-    );
-  }
+  const untrusted = untrustedJournalSentence(rc.untrusted ?? 0, rc.untrustedExample);
+  if (untrusted !== null) out.push(wrap(p.yellow(`  ${untrusted}`) + ` ${JOURNAL_TRUST_RULE}`, '  '));
   const omitted = input.result.sourcesOmitted ?? 0;
   if (omitted > 0)
     out.push(wrap(p.yellow(`  ${plural(omitted, 'source address', 'source addresses')} counted but not listed: more than ${input.result.sources.length.toLocaleString('en-US')} sources (the memory bound); those listed are the ones that logged in, then the most active.`), '  '));

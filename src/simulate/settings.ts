@@ -6,7 +6,7 @@
  *   10.3+:      invaliduser:5 (before, an invalid user's attempt counts as authfail)
  * Before 9.8 there are no penalties; PerSourceMaxStartups exists from 8.5.
  */
-import { cmpVersion, normaliseVersion } from '../sshd-config/versions.ts';
+import { cmpVersion, normaliseVersion } from '../openssh-versions.ts';
 import { convtime, parseMaxStartups } from '../sshd-config/value-syntax.ts';
 import { parseCidr } from '../net/address.ts';
 import type { AdmissionSettings, MaxStartups, PenaltySettings } from './types.ts';

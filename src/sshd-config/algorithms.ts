@@ -3,7 +3,7 @@
  * and how weak each one is, as data. `since`/`until` are OpenSSH releases (until = first release
  * without it). Boundaries marked "uncertain" were not checked against the source.
  */
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 
 export type AlgoKind = 'kex' | 'cipher' | 'mac' | 'key';
 export type Weakness = 'ok' | 'weak' | 'broken';

@@ -7,8 +7,7 @@
  *   const r = await auditConfig({ file: '/etc/ssh/sshd_config', clients: [], spec: null });
  *   if ('unreadable' in r) …; else r.report.findings, r.sshd?.accepted
  */
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseConfig, type ParsedConfig } from './parse.ts';
 import { runAudit, hostKeyTypes, type AuditReport } from './audit.ts';
@@ -17,7 +16,7 @@ import { buildHardening } from './harden.ts';
 import { penaltyState } from './findings.ts';
 import { parseSshdT, type Defaults, type Effective } from './effective.ts';
 import { NEWEST } from './keyword-table.ts';
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf, type LocalSshd } from './system.ts';
 import type { ClientProfile } from '../profiles/index.ts';
 
@@ -116,7 +115,7 @@ export async function auditConfig(o: AuditConfigOptions): Promise<AuditConfigRun
       if (h.stillIncompatible.length) error = `cannot keep ${h.stillIncompatible.join(', ')} able to connect with this sshd's algorithms`;
       if (!cfg.verdict.accepted) error = `the configuration itself is rejected by sshd (${cfg.verdict.message}); fix that first: a drop-in cannot`;
       if (!error && sameAsLocal && key) {
-        const v = await validateDropIn(root, h.text, key.key, local.path);
+        const v = await validateDropIn(root, h.text, key, local.path);
         if (!v.ok) error = `sshd -t rejects the configuration with this drop-in: ${v.stderr.trim().split('\n')[0]}`;
       } else if (!error && !sameAsLocal) warning = `no local sshd ${version} to validate the drop-in with sshd -t; checked offline only`;
       harden = { text: error ? null : h.text, error, warning, hasDropInInclude: hasDropInInclude(cfg) };
@@ -149,16 +148,21 @@ function hasDropInInclude(cfg: { directives: { key: string; args: string[]; bloc
   return cfg.directives.some((d) => d.key === 'include' && d.block === null && d.args.some((a) => a.includes('sshd_config.d')));
 }
 
-/** sshd -t on a temporary copy: the drop-in first (as sshd_config.d is included first), then the whole configuration. */
-async function validateDropIn(root: string, dropIn: string, key: string, sshd: string): Promise<{ ok: boolean; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-harden-'));
+/**
+ * sshd -t on a temporary copy: the drop-in first (as sshd_config.d is included first), then the
+ * whole configuration. The copy goes into the throw-away key's private directory, which the signal
+ * handlers of tempHostKey remove (a SIGTERM during this `sshd -t` leaves nothing behind).
+ */
+async function validateDropIn(root: string, dropIn: string, key: { key: string; dir: string }, sshd: string): Promise<{ ok: boolean; stderr: string }> {
+  const dir = join(key.dir, 'harden');
+  mkdirSync(dir);
   try {
     const di = join(dir, '50-hardening.conf');
     writeFileSync(di, dropIn);
     const main = join(dir, 'sshd_config');
     const text = existsSync(root) ? readFileSync(root, 'latin1') : '';
     writeFileSync(main, `Include ${di}\n${text}`);
-    const r = await sshdTest(main, key, sshd);
+    const r = await sshdTest(main, key.key, sshd);
     return { ok: r.ok, stderr: r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

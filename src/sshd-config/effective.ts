@@ -9,7 +9,7 @@ import { evaluateMatch, type ConnectionSpec } from './match.ts';
 import { assembleNames, supported, type AlgoKind } from './algorithms.ts';
 import { convtime, parseMaxStartups } from './value-syntax.ts';
 import { opensshServerDefaults } from '../profiles/index.ts';
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 
 export interface EffectiveValue {
   /** Value as `sshd -T` prints it (one entry per output line for multi-line keywords). */

@@ -8,7 +8,7 @@ import { parseMaxStartups, convtime } from './value-syntax.ts';
 import { algoInfo } from './algorithms.ts';
 import { negotiate, hostKeyAlgorithmsFor, type CompatResult } from './compat.ts';
 import type { ClientProfile } from '../profiles/index.ts';
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 import { addrMatchList } from './match.ts';
 import type { Listener, SocketActivation } from './system.ts';
 import { defaultAlgorithms, type AlgorithmKey, type Defaults } from './effective.ts';

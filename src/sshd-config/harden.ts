@@ -8,7 +8,7 @@ import type { ClientProfile } from '../profiles/index.ts';
 import { algoInfo, supported, type AlgoKind } from './algorithms.ts';
 import { negotiate, hostKeyAlgorithmsFor } from './compat.ts';
 import { parseMaxStartups } from './value-syntax.ts';
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 import { defaultAlgorithms, type Defaults } from './effective.ts';
 import type { Advice } from '../advice/types.ts';
 import { maxStartupsAdvice, maxStartupsFloor, DEFAULT_MAXSTARTUPS } from '../advice/maxstartups.ts';

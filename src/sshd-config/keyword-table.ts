@@ -6,7 +6,7 @@
  * DebianBanner); they are recognised when the flavour is `debian`.
  */
 import generated from './data/keywords.generated.json' with { type: 'json' };
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 
 type Scope = 'global' | 'all';
 export type KeywordStatus = 'ok' | 'deprecated' | 'ignored' | 'unsupported';

@@ -4,7 +4,7 @@
  * group membership comes from the caller.
  */
 import ipaddr from 'ipaddr.js';
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 import { wildcardMatch } from './algorithms.ts';
 import { strdelim } from './lexer.ts';
 

@@ -9,7 +9,7 @@ import { splitLine } from './lexer.ts';
 import { lookupKeyword, keywordHistory, keywordsIn, type Flavour, type KeywordInfo } from './keyword-table.ts';
 import { checkValue } from './value-syntax.ts';
 import { parseMatch, type ParsedMatch } from './match.ts';
-import { cmpVersion } from './versions.ts';
+import { cmpVersion } from '../openssh-versions.ts';
 import type { AlgoKind } from './algorithms.ts';
 
 export interface ConfigSource {

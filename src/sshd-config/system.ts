@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigSource } from './parse.ts';
 import type { AlgoKind } from './algorithms.ts';
-import { normaliseVersion } from './versions.ts';
+import { normaliseVersion } from '../openssh-versions.ts';
 
 const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'No such file or directory',

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OUTCOMES, PHASES, SOURCE_CLASSES } from '../../src/classify/vocabulary.ts';
+import { OUTCOMES, PHASES, SOURCE_CLASSES } from '../../src/vocabulary.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 let dir = '';

@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Outcome, SourceClass } from '../../src/classify/vocabulary.ts';
+import type { Outcome, SourceClass } from '../../src/vocabulary.ts';
 import { runCurl, runKeyscan, runRaw, runSsh, spawnRaw, startSsh, type RawResult } from '../lab/clients.ts';
 import { Lab, type Host } from '../lab/netns.ts';
 import { startRsyslog } from '../lab/rsyslog.ts';

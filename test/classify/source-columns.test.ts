@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SourceColumns } from '../../src/classify/source-columns.ts';
 import { SourceStats } from '../../src/classify/source.ts';
-import { OUTCOMES } from '../../src/classify/vocabulary.ts';
+import { OUTCOMES } from '../../src/vocabulary.ts';
 import type { ConnectionRecord } from '../../src/connections/types.ts';
 
 const v4 = fc.tuple(fc.constantFrom(0, 10, 192, 198, 203, 255), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 255 })).map((p) => p.join('.'));

@@ -41,6 +41,7 @@ test('doctor on the same export: the forged records are said in what it checked,
   // 3: --offline without --config could not read a config (README, doctor's exit codes); never a usage or runtime error.
   assert.ok(r.status === 0 || r.status === 1 || r.status === 3, `exit ${r.status}: ${r.stderr}`);
   const text = r.stdout;
-  assert.match(text, /2 journal records claimed to be sshd's but failed the trust rule and were not read \(first: [^)]*journal-forged\.json:\d+, process logger, uid 1000\)/);
+  const logs = (JSON.parse(text) as { checked: { check: string; note: string }[] }).checked.find((c) => c.check === 'logs');
+  assert.match(logs?.note ?? '', /2 journal records claimed to be sshd's but were not written by sshd \(first: [^)]*journal-forged\.json:\d+, identifier "sshd", process "logger", uid 1000\): not counted/);
   assert.doesNotMatch(text, /192\.0\.2\.77/, 'the forged failure names nobody');
 });

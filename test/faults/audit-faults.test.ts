@@ -1,15 +1,16 @@
 /**
  * Issue 10, "Reads without bounds" for `audit`: an Include of /dev/zero and of a 200 MB file,
  * 100,000 Match blocks (linear: 10k / 40k / 100k measured), and the throw-away host key removed
- * on every exit path (SIGTERM mid-run; a SIGKILLed audit's directory removed by the next one).
+ * on every exit path (SIGTERM mid-run; a SIGKILLed audit's directory removed by the next one), with
+ * `--harden`'s temporary copy of the configuration and its drop-in kept inside that directory.
  * The real sshd (`sshd -t`) runs where the audit runs it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MAIN } from '../guard/guard-lab.ts';
 import { sshwarden } from './run-cli.ts';
 
@@ -94,9 +95,9 @@ test('issue 10 "a killed audit leaves its throwaway host key in /tmp": removed o
   }
 });
 
-/** The `sshd -t -f <file>` children of `pid`, from /proc. */
-function sshdTestsOf(pid: number, file: string): number[] {
-  const out: number[] = [];
+/** The `sshd -t -f <file>` children of `pid`, from /proc: their PID and configuration file. */
+function sshdTestsOf(pid: number): { pid: number; file: string }[] {
+  const out: { pid: number; file: string }[] = [];
   for (const n of readdirSync('/proc')) {
     if (!/^\d+$/.test(n)) continue;
     try {
@@ -104,7 +105,8 @@ function sshdTestsOf(pid: number, file: string): number[] {
       const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
       if (!m || m[1] !== 'sshd' || Number(m[2]) !== pid) continue;
       const argv = readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('-t') && argv.includes(file)) out.push(Number(n));
+      const f = argv.indexOf('-f');
+      if (argv.includes('-t') && f >= 0 && f + 1 < argv.length) out.push({ pid: Number(n), file: argv[f + 1] });
     } catch {
       // gone
     }
@@ -137,7 +139,9 @@ test('issue 10 "a killed audit": SIGTERM / SIGINT while a real `sshd -t` runs ki
     try {
       for (let i = 0; i < 1200 && sshd.length === 0 && child.exitCode === null; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        sshd = sshdTestsOf(pid, cfg);
+        sshd = sshdTestsOf(pid)
+          .filter((t) => t.file === cfg)
+          .map((t) => t.pid);
       }
       assert.equal(sshd.length, 1, `${sig}: the audit's sshd -t is running (${stderr})`);
       assert.equal(keyDirsOf(pid).length, 1, `${sig}: its key directory exists`);
@@ -159,4 +163,57 @@ test('issue 10 "a killed audit": SIGTERM / SIGINT while a real `sshd -t` runs ki
       for (const p of sshd) if (alive(p)) process.kill(p, 'SIGKILL');
     }
   }
+});
+
+test('audit --harden: SIGTERM while the real `sshd -t` checks the drop-in removes the temporary copy with the key directory, exit 143', async () => {
+  const cfg = matchConfig(100_000); // sshd -t takes a moment on it: time to catch the drop-in's check
+  let caught = false;
+  // Catching that sshd -t is a matter of polling /proc while it runs (~0.4 s here): up to 3 tries, and it must happen.
+  for (let attempt = 1; attempt <= 3 && !caught; attempt++) {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, 'audit', cfg, '--harden'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const pid = child.pid!;
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    let check: { pid: number; file: string } | undefined;
+    let copy: string | null = null;
+    try {
+      for (let i = 0; i < 6000 && check === undefined && child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        check = sshdTestsOf(pid).find((t) => t.file !== cfg);
+      }
+      if (check === undefined) {
+        process.stdout.write(`# try ${attempt}: the audit (exit ${await exited}) ended before its drop-in check was caught\n`);
+        continue;
+      }
+      // Hold that sshd -t where it is (the audit keeps waiting on it), so the signal comes mid-check for certain.
+      try {
+        process.kill(check.pid, 'SIGSTOP');
+      } catch {
+        check = undefined;
+      }
+      if (check === undefined || !alive(check.pid)) {
+        process.stdout.write(`# try ${attempt}: the drop-in check ended before it could be held\n`);
+        await exited;
+        continue;
+      }
+      caught = true;
+      copy = dirname(check.file);
+      assert.ok(existsSync(join(copy, '50-hardening.conf')), `the drop-in's temporary copy is there while sshd -t checks it (${check.file})`);
+      child.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<'slow'>((r) => setTimeout(() => r('slow'), 10_000))]);
+      assert.equal(code, 143, `exit ${code} (${stderr})`);
+      for (let i = 0; i < 100 && alive(check.pid); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(!alive(check.pid), `the drop-in's sshd -t (pid ${check.pid}) was killed`);
+      assert.ok(!existsSync(copy), `${copy} removed`);
+      assert.deepEqual(keyDirsOf(pid), [], 'key directory removed');
+      assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('sshwarden-') && n.includes(String(pid))), [], `no /tmp/sshwarden-* of pid ${pid}`);
+      assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      if (check !== undefined && alive(check.pid)) process.kill(check.pid, 'SIGKILL');
+      if (copy !== null) rmSync(copy, { recursive: true, force: true }); // only ever there when the assertion above failed
+    }
+  }
+  assert.ok(caught, 'the drop-in check was caught running in one of 3 tries');
 });

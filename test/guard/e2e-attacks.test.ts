@@ -7,38 +7,29 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab } from '../lab/netns.ts';
-import { startRsyslog, type Rsyslog } from '../lab/rsyslog.ts';
-import { startSshd, type Sshd } from '../lab/sshd.ts';
+import { serverLab } from '../lab/server-lab.ts';
+import type { Rsyslog } from '../lab/rsyslog.ts';
+import type { Sshd } from '../lab/sshd.ts';
 import { runRaw, runSsh } from '../lab/clients.ts';
 import { attackUntilBanned, baseConfig, cli, guardDir, nftElements, reaches, startGuard, until, writeConfig, type RunningGuard } from './guard-lab.ts';
 
-const lab = Lab.create('gea');
-const srv = lab.host('srv', 1);
-const scanner = lab.host('scan', 21);
-const http = lab.host('http', 22);
-const brute = lab.host('brute', 23);
-const injector = lab.host('inj', 24);
-const v6scan = lab.host('scan6', 25);
-const user = lab.host('user', 31);
-const victim = lab.host('victim', 32); // the address the injector tries to get banned
+const L = serverLab('gea', { scan: 21, http: 22, brute: 23, inj: 24, scan6: 25, user: 31, victim: 32 }); // victim: the address the injector tries to get banned
+const { srv } = L;
+const { scan: scanner, http, brute, inj: injector, scan6: v6scan, user, victim } = L.hosts;
 let syslog: Rsyslog;
 let sshd: Sshd;
 let guard: RunningGuard;
 const dir = guardDir();
 
 before(async () => {
-  syslog = await startRsyslog();
-  sshd = await startSshd(srv, { syslog, options: { LogLevel: 'INFO', MaxStartups: '100:30:200', PasswordAuthentication: 'yes', UsePAM: 'no' } });
+  ({ syslog, sshd } = await L.start({ sshd: { LogLevel: 'INFO', MaxStartups: '100:30:200', PasswordAuthentication: 'yes', UsePAM: 'no' } }));
   const cfg = writeConfig(dir, baseConfig(dir, syslog.logFile, 'never_ban:\n  authenticated_for: 1d\n'));
   guard = await startGuard(srv, cfg);
 });
 
 after(async () => {
   await guard?.stop();
-  await sshd?.stop();
-  await syslog?.stop();
-  await lab.destroy();
+  await L.stop();
 });
 
 const banLog = (target: string) => (l: { msg: string; target?: unknown }) => l.msg === 'ban' && l.target === target;

@@ -8,20 +8,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, existsSync, readFileSync, renameSync, truncateSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lab } from '../lab/netns.ts';
-import { startRsyslog, type Rsyslog } from '../lab/rsyslog.ts';
-import { startSshd, type Sshd } from '../lab/sshd.ts';
+import { serverLab } from '../lab/server-lab.ts';
+import type { Rsyslog } from '../lab/rsyslog.ts';
+import type { Sshd } from '../lab/sshd.ts';
 import { runRaw } from '../lab/clients.ts';
 import { attackUntilBanned, baseConfig, cli, guardDir, MAIN, nftElements, reaches, startGuard, until, writeConfig, type RunningGuard } from './guard-lab.ts';
 
-const lab = Lab.create('ged');
-const srv = lab.host('srv', 1);
-const atkA = lab.host('a', 21);
-const atkB = lab.host('b', 22);
-const atkC = lab.host('c', 23);
-const atkD = lab.host('d', 24);
-const atkE = lab.host('e', 25);
-const dry = lab.host('dry', 2);
+const L = serverLab('ged', { a: 21, b: 22, c: 23, d: 24, e: 25, dry: 2 });
+const { srv } = L;
+const { a: atkA, b: atkB, c: atkC, d: atkD, e: atkE, dry } = L.hosts;
 let syslog: Rsyslog;
 let sshd: Sshd;
 let guard: RunningGuard;
@@ -32,17 +27,14 @@ const silent = (h: typeof atkA) => () => runRaw(h, { host: srv.v4, port: 22, wai
 const banLog = (target: string) => (l: { msg: string; target?: unknown }) => l.msg === 'ban' && l.target === target;
 
 before(async () => {
-  syslog = await startRsyslog();
-  sshd = await startSshd(srv, { syslog, options: { LogLevel: 'INFO', MaxStartups: '100:30:200' } });
+  ({ syslog, sshd } = await L.start({ sshd: { LogLevel: 'INFO', MaxStartups: '100:30:200' } }));
   cfgPath = writeConfig(dir, baseConfig(dir, syslog.logFile));
   guard = await startGuard(srv, cfgPath);
 });
 
 after(async () => {
   await guard?.stop();
-  await sshd?.stop();
-  await syslog?.stop();
-  await lab.destroy();
+  await L.stop();
 });
 
 test('SIGKILL, a wiped firewall and lines logged while down: bans re-applied, no decision lost', async () => {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runLab, type LogLevel, type TruthConn } from '../analyze-lab/scenarios.ts';
-import type { Outcome } from '../../src/classify/vocabulary.ts';
+import type { Outcome } from '../../src/vocabulary.ts';
 import type { WireConnection } from '../../src/pcap/types.ts';
 import type { JoinResult } from '../../src/pcap/join.ts';
 

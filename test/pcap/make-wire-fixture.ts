@@ -19,31 +19,23 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCurl, runSsh, spawnRaw } from '../lab/clients.ts';
-import { Lab } from '../lab/netns.ts';
-import { startRsyslog } from '../lab/rsyslog.ts';
-import { startSshd, type Sshd } from '../lab/sshd.ts';
+import { serverLab } from '../lab/server-lab.ts';
 import { startCapture } from '../analyze-lab/scenarios.ts';
 
 const out = resolve(process.argv[2] ?? join(import.meta.dirname, 'fixtures'));
 mkdirSync(out, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'sshwarden-wire-fixture-'));
-const lab = Lab.create('wf');
-const syslog = await startRsyslog({ hostname: 'srv' });
-let sshd: Sshd | null = null;
+const L = serverLab('wf', { alice: 41, bob: 42, carol: 43, flood: 44, http: 45 });
 const truth: { who: string; address: string; port: number; did: string; result: string }[] = [];
 try {
-  const srv = lab.host('srv', 1);
-  const alice = lab.host('alice', 41);
-  const bob = lab.host('bob', 42);
-  const carol = lab.host('carol', 43);
-  const flooder = lab.host('flood', 44);
-  const http = lab.host('http', 45);
+  const { srv } = L;
+  const { alice, bob, carol, flood: flooder, http } = L.hosts;
   const capture = await startCapture(srv, join(work, 'wire.pcap'));
-  sshd = await startSshd(srv, { syslog, options: { LogLevel: 'INFO', LoginGraceTime: 30, MaxStartups: '2:100:2' } });
+  const { syslog, sshd } = await L.start({ rsyslog: { hostname: 'srv' }, sshd: { LogLevel: 'INFO', LoginGraceTime: 30, MaxStartups: '2:100:2' } });
   const target = srv.v4;
   const port = sshd.port;
   const login = (h: typeof alice, who: string) => {
-    const r = runSsh(h, { target, port, user: 'root', key: sshd!.clientKey });
+    const r = runSsh(h, { target, port, user: 'root', key: sshd.clientKey });
     if (!r.loggedIn) throw new Error(`${who}: login failed: ${r.stderr}`);
     truth.push({ who, address: r.src, port: r.srcPort, did: 'login', result: 'authenticated' });
   };
@@ -87,8 +79,6 @@ try {
   writeFileSync(join(out, 'wire-doctor.json'), `${JSON.stringify({ server: srv.v4, port, truth }, null, 1)}\n`);
   console.log(`wrote ${out}/wire-doctor.{pcap,log,json}: ${truth.length} client connections`);
 } finally {
-  await sshd?.stop();
-  await syslog.stop();
-  await lab.destroy();
+  await L.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { Analyzer } from '../../src/engine/analyzer.ts';
 import { createFramer, type Framer, type LogFormat } from '../../src/framing/index.ts';
-import type { Outcome } from '../../src/classify/vocabulary.ts';
+import type { Outcome } from '../../src/vocabulary.ts';
 import { readCorpus, optionSetWithMode, runsUnder, expectedHost, type CorpusFile, type CorpusLine, type FilterOptions } from './fail2ban-corpus.ts';
 
 export type EngineUpdate = ReturnType<Analyzer['push']>[number];

@@ -9,11 +9,12 @@ import fc from 'fast-check';
 import { BUCKET_LADDER, TimeBuckets } from '../../src/report/time-buckets.ts';
 import { PageDataBuilder, type PageData } from '../../src/report/page-data.ts';
 import { renderPage, scriptSafeJson, inlineScript } from '../../src/report/html-page.ts';
+import { readPageAssets } from '../../src/report/page-assets.ts';
 import { Analyzer } from '../../src/engine/analyzer.ts';
 import { createFramer } from '../../src/framing/index.ts';
 import { frameText } from '../framing/frame-text.ts';
 
-const META: PageData['meta'] = { generated: null, command: 'sshwarden report test', inputs: [], lines: 0, sshdLines: 0, otherPrograms: 0, malformed: 0, failedInputs: 0, first: null, last: null };
+const META: PageData['meta'] = { generated: null, command: 'sshwarden report test', inputs: [], lines: 0, sshdLines: 0, otherPrograms: 0, malformed: 0, failedInputs: 0, untrustedJournalRecords: 0, untrustedJournalNote: null, first: null, last: null };
 
 test('time buckets: one second up to a week, never more than maxBuckets, totals kept exactly', () => {
   fc.assert(
@@ -110,6 +111,15 @@ test('the embedded JSON cannot end its script element, and parses back to the sa
   const html = renderPage(build(''), { chartJs: 'var a = 1;', chartCss: '', appJs: 'var b = "</SCRIPT>";', appCss: '' });
   assert.equal((html.match(/<\/script>/gi) ?? []).length, 3);
   assert.match(html, /Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+' 'sha256-[^']+'/);
+});
+
+test('both page scripts get the shared DOM helpers (page/dom.js) written in, once, inside their function', () => {
+  for (const page of ['report.js', 'fleet.js'] as const) {
+    const js = readPageAssets(page).appJs;
+    assert.ok(!/\/\* include [\w.-]+ \*\//.test(js), `${page}: no include line left`);
+    for (const fn of ['el', 'append', 'num', 'plural', 'time', 'figure', 'section']) assert.equal(js.split(`function ${fn}(`).length - 1, 1, `${page}: function ${fn} once`);
+    assert.ok(js.indexOf('function el(') > js.indexOf("'use strict'") && js.trimEnd().endsWith('})();'), `${page}: the helpers inside the page's function`);
+  }
 });
 
 test('page data: sources inside a block PerSourcePenalties activated are marked penalised; a full penalty table penalises nobody', () => {

@@ -255,6 +255,40 @@ test('an empty log and a log without sshd lines give a page that says so', async
   }
 });
 
+test('journal records that claimed to be sshd\'s but failed the trust rule: counted in --json and said on the page, as analyze says them', async () => {
+  // The forged-record export of the fault tests (two `logger -t sshd` records by uid 1000 among real sshd ones).
+  const sample = join(REPO, 'test/faults/data/journal-forged.json');
+  const analyzed = sshwarden(['analyze', sample, '--json']);
+  assert.equal(analyzed.status, 0, analyzed.stderr);
+  const untrusted = (JSON.parse(analyzed.stdout) as { inputs: { untrustedJournalRecords: number } }).inputs.untrustedJournalRecords;
+  assert.equal(untrusted, 2);
+  const sentence = /^2 journal records claimed to be sshd's but were not written by sshd \(first: \S*journal-forged\.json:8, identifier "sshd", process "logger", uid 1000\): not counted\. A record is sshd's when journald's trusted fields say so/;
+
+  const json = sshwarden(['report', sample, '--json']);
+  assert.equal(json.status, 0, json.stderr);
+  const meta = (JSON.parse(json.stdout) as { meta: { untrustedJournalRecords: number; untrustedJournalNote: string | null } }).meta;
+  assert.equal(meta.untrustedJournalRecords, untrusted, 'the same count as analyze');
+  assert.match(meta.untrustedJournalNote ?? '', sentence);
+  const analyzeText = sshwarden(['analyze', sample]).stdout.replace(/\s+/g, ' ');
+  assert.ok(analyzeText.includes(meta.untrustedJournalNote!), "in analyze's words");
+
+  const out = join(dir, 'journal-forged.html');
+  const r = sshwarden(['report', sample, '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const o = await browser.openClean(out);
+  try {
+    assert.match(await o.page.$eval('header #untrusted-journal', (e) => e.textContent ?? ''), sentence);
+    const page = await o.page.$eval('#report', (e) => e.textContent ?? '');
+    assert.doesNotMatch(page, /192\.0\.2\.77|198\.51\.100\.7(?!\d)/, 'the forged records accuse or protect nobody');
+  } finally {
+    await o.page.close();
+  }
+  // A log with no journal records says nothing of them.
+  const clean = JSON.parse(sshwarden(['report', join(REPO, 'samples/auth.log'), '--json']).stdout) as { meta: { untrustedJournalRecords: number; untrustedJournalNote: string | null } };
+  assert.equal(clean.meta.untrustedJournalRecords, 0);
+  assert.equal(clean.meta.untrustedJournalNote, null);
+});
+
 test("--config: doctor's ranked causes with their fix, the audit findings and the MaxStartups simulation table", async () => {
   const cfg = join(dir, 'sshd_config');
   writeFileSync(cfg, 'MaxStartups 3:50:6\nPermitRootLogin yes\nPasswordAuthentication yes\n');

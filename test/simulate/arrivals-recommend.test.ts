@@ -9,7 +9,7 @@ import { ArrivalCollector, arrivalsFromConnections, authTimesFrom, admissionSett
 import { maxStartupsSimulationAdvice } from '../../src/advice/maxstartups-simulation.ts';
 import { adviceLine } from '../../src/advice/index.ts';
 import type { ConnectionRecord } from '../../src/connections/types.ts';
-import type { Outcome } from '../../src/classify/vocabulary.ts';
+import type { Outcome } from '../../src/vocabulary.ts';
 import { Analyzer } from '../../src/engine/analyzer.ts';
 
 const T0 = Date.UTC(2026, 10, 21, 10, 0, 0);

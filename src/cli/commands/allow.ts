@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { UserError } from '../user-error.ts';
-import { ask, readConfigOrFail } from '../../guard/cli-support.ts';
+import { ask, readConfigOrFail } from '../guard-client.ts';
 import { parseCidr } from '../../net/address.ts';
-import { offlineAllow } from '../../guard/offline.ts';
+import { offlineAllow } from '../guard-offline.ts';
 import { broadAllowProblem } from '../../guard/broad-prefix.ts';
 
 export function registerAllow(program: Command): void {

@@ -16,7 +16,22 @@ import type { LogFormat } from '../../framing/index.ts';
 import { normaliseAddress } from '../../events/ip.ts';
 import { JsonStream, type ChunkWriter } from '../../report/json-stream.ts';
 import { renderText, type Paint } from '../../report/text.ts';
-import type { AnalyzeOpts } from './analyze.ts';
+
+export interface AnalyzeOpts {
+  format?: string;
+  timezone?: string;
+  year?: number;
+  json?: boolean;
+  source?: string;
+  connections?: boolean;
+  limit: number;
+  journal?: boolean;
+  since?: string;
+  until?: string;
+  unit?: string[];
+  loginGraceTime?: number;
+  config?: string;
+}
 
 export async function analyze(files: string[], opts: AnalyzeOpts): Promise<number> {
   let source: string | null = null;

@@ -2,22 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 // Only the option table is loaded with the CLI; the engine, framers and reports are imported when
 // `analyze` runs (./analyze-run.ts), so other commands and `--version` do not pay for them.
 import { addLogInputOptions, positiveInt } from '../log-inputs.ts';
-
-export interface AnalyzeOpts {
-  format?: string;
-  timezone?: string;
-  year?: number;
-  json?: boolean;
-  source?: string;
-  connections?: boolean;
-  limit: number;
-  journal?: boolean;
-  since?: string;
-  until?: string;
-  unit?: string[];
-  loginGraceTime?: number;
-  config?: string;
-}
+import type { AnalyzeOpts } from './analyze-run.ts';
 
 export function registerAnalyze(program: Command): void {
   addLogInputOptions(

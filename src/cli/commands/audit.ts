@@ -8,7 +8,7 @@ import { auditConfig, DEFAULT_CONFIG, type SshdVerdict } from '../../sshd-config
 import { parseConnectionSpec } from '../../sshd-config/match.ts';
 import { MODELLED } from '../../sshd-config/effective.ts';
 import { NEWEST, OLDEST } from '../../sshd-config/keyword-table.ts';
-import { normaliseVersion, cmpVersion } from '../../sshd-config/versions.ts';
+import { normaliseVersion, cmpVersion } from '../../openssh-versions.ts';
 import { getProfile, profileNames } from '../../profiles/index.ts';
 import type { Finding } from '../../sshd-config/findings.ts';
 

@@ -1,9 +1,9 @@
 import type { Command } from '@commander-js/extra-typings';
 import { UserError } from '../user-error.ts';
-import { ask, readConfigOrFail } from '../../guard/cli-support.ts';
+import { ask, readConfigOrFail } from '../guard-client.ts';
 import { banDurationProblem, parseDuration } from '../../guard/duration.ts';
 import { parseCidr } from '../../net/address.ts';
-import { offlineBan } from '../../guard/offline.ts';
+import { offlineBan } from '../guard-offline.ts';
 import { broadBanProblem } from '../../guard/broad-prefix.ts';
 
 export function registerBan(program: Command): void {

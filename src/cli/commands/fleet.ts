@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { colors } from '../terminal.ts';
 import { UserError } from '../user-error.ts';
 import { EXIT } from '../exit-codes.ts';
-import { readConfigOrFail } from '../../guard/cli-support.ts';
+import { readConfigOrFail } from '../guard-client.ts';
 import { parseDuration } from '../../guard/duration.ts';
 import { clientConfig, redact, SERVER_NAME, type FleetDatabase } from '../../fleet/connect.ts';
 

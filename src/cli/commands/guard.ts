@@ -4,7 +4,7 @@ import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { GuardDaemon, sourcePlan } from '../../guard/daemon.ts';
 import { createFirewall } from '../../guard/firewall/index.ts';
-import { ask, DEFAULT_CONFIG, readConfigOrFail } from '../../guard/cli-support.ts';
+import { ask, DEFAULT_CONFIG, readConfigOrFail } from '../guard-client.ts';
 import { jsonLogger } from '../../guard/log.ts';
 import { SystemdNotifier } from '../../guard/sd-notify.ts';
 

@@ -11,7 +11,15 @@ import { PcapAnalyzer } from '../../pcap/analyze.ts';
 import { joinWireWithLog, type JoinResult } from '../../pcap/join.ts';
 import { renderPcapText, type Paint } from '../../pcap/render.ts';
 import type { WireConnection } from '../../pcap/types.ts';
-import type { PcapOpts } from './pcap.ts';
+
+export interface PcapOpts {
+  port?: number[];
+  log?: string[];
+  json?: boolean;
+  limit: number;
+  loginGraceTime?: number;
+  maxFlows: number;
+}
 
 export async function runPcap(file: string, opts: PcapOpts): Promise<number> {
   if (file === '-' && process.stdin.isTTY) throw new UserError('pcap: "-" reads a capture from stdin, but stdin is a terminal (pipe tcpdump -w - into it)');

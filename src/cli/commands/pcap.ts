@@ -1,14 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { UserError } from '../user-error.ts';
-
-export interface PcapOpts {
-  port?: number[];
-  log?: string[];
-  json?: boolean;
-  limit: number;
-  loginGraceTime?: number;
-  maxFlows: number;
-}
+import type { PcapOpts } from './pcap-run.ts';
 
 function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {

@@ -8,7 +8,7 @@ import { UserError } from '../user-error.ts';
 import { redact } from '../../fleet/connect.ts';
 import { PageOutput } from '../page-output.ts';
 import { withClient } from './fleet.ts';
-import type { ReportOpts } from './report.ts';
+import type { ReportOpts } from './report-run.ts';
 
 export async function reportFleet(files: string[], opts: ReportOpts): Promise<number> {
   const url = opts.fleet!;

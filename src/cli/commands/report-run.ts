@@ -24,8 +24,27 @@ import { simulationSection } from '../../report/page-simulation.ts';
 import { joinSpan, readWire, wireFacts, type WireRead } from '../../doctor/checks/capture.ts';
 import { joinWireWithLog } from '../../pcap/join.ts';
 import { wireSection } from '../../report/page-wire.ts';
+import { untrustedJournalNote } from '../../report/untrusted-journal.ts';
 import type { ConnectionRecord } from '../../engine/types.ts';
-import type { ReportOpts } from './report.ts';
+
+export interface ReportOpts {
+  /** --fleet: the report over the whole fleet from PostgreSQL (./report-fleet.ts). */
+  fleet?: string;
+  passwordFile?: string;
+  hours: number;
+  output?: string;
+  config?: string;
+  format?: string;
+  timezone?: string;
+  year?: number;
+  journal?: boolean;
+  since?: string;
+  until?: string;
+  unit?: string[];
+  loginGraceTime: number;
+  json?: boolean;
+  pcap?: string;
+}
 
 export async function report(files: string[], opts: ReportOpts): Promise<number> {
   if (opts.output === undefined && opts.json !== true) throw new UserError('-o/--output: say where to write the page (e.g. -o ssh-report.html, or "-" for stdout)');
@@ -94,6 +113,8 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
         otherPrograms: rc.skipped,
         malformed: rc.malformed,
         failedInputs: rc.failedInputs,
+        untrustedJournalRecords: rc.untrusted,
+        untrustedJournalNote: untrustedJournalNote(rc.untrusted, rc.untrustedExample),
         first: first === null ? null : first / 1000,
         last: last === null ? null : last / 1000,
       },

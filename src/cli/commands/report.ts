@@ -2,25 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 // Only the option table is loaded with the CLI; the engine and the page are imported when `report`
 // runs (./report-run.ts).
 import { addLogInputOptions, positiveInt } from '../log-inputs.ts';
-
-export interface ReportOpts {
-  /** --fleet: the report over the whole fleet from PostgreSQL (./report-fleet.ts). */
-  fleet?: string;
-  passwordFile?: string;
-  hours: number;
-  output?: string;
-  config?: string;
-  format?: string;
-  timezone?: string;
-  year?: number;
-  journal?: boolean;
-  since?: string;
-  until?: string;
-  unit?: string[];
-  loginGraceTime: number;
-  json?: boolean;
-  pcap?: string;
-}
+import type { ReportOpts } from './report-run.ts';
 
 export function registerReport(program: Command): void {
   addLogInputOptions(

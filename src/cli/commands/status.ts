@@ -3,7 +3,7 @@ import { colors } from '../terminal.ts';
 import { UserError } from '../user-error.ts';
 import { EXIT } from '../exit-codes.ts';
 import { statSync } from 'node:fs';
-import { ask, readConfigOrFail, requireRootHint } from '../../guard/cli-support.ts';
+import { ask, readConfigOrFail, requireRootHint } from '../guard-client.ts';
 import { GuardStore, StoreError } from '../../guard/store.ts';
 import type { SourceState } from '../../guard/source-health.ts';
 import { banView, type BanView } from '../../guard/ban-view.ts';

@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { UserError } from '../user-error.ts';
-import { ask, readConfigOrFail } from '../../guard/cli-support.ts';
+import { ask, readConfigOrFail } from '../guard-client.ts';
 import { parseCidr } from '../../net/address.ts';
-import { offlineUnban } from '../../guard/offline.ts';
+import { offlineUnban } from '../guard-offline.ts';
 
 export function registerUnban(program: Command): void {
   program

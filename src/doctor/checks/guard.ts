@@ -15,8 +15,7 @@ export interface GuardBan {
 export type GuardBans = (now: number) => Promise<{ store: string; bans: GuardBan[] } | null | { error: string }>;
 
 export async function realGuardBans(now: number): Promise<{ store: string; bans: GuardBan[] } | null | { error: string }> {
-  const { loadConfig } = await import('../../guard/config.ts');
-  const { DEFAULT_CONFIG } = await import('../../guard/cli-support.ts');
+  const { DEFAULT_CONFIG, loadConfig } = await import('../../guard/config.ts');
   const { existsSync } = await import('node:fs');
   try {
     const cfg = loadConfig(DEFAULT_CONFIG, { optional: true });

@@ -11,6 +11,7 @@ import { analyzeLogs, type AnalyzeLogsRun } from '../../analyze/analyze-logs.ts'
 import type { ConnectionRecord } from '../../engine/types.ts';
 import { ArrivalCollector, admissionSettings, recommend, SettingsError, type AdmissionValues } from '../../simulate/index.ts';
 import { maxStartupsSimulationAdvice } from '../../advice/maxstartups-simulation.ts';
+import { untrustedJournalSentence } from '../../report/untrusted-journal.ts';
 
 const SAMPLES = 3;
 
@@ -193,9 +194,9 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
     facts.push({ type: 'log_client', address: ctx.client.address, connections: run.connectionsMatched, authenticated: outcomes.authenticated ?? 0, outcomes, evidence: ev });
   }
   // Journal records that named sshd but were not sshd's (a local `logger -t sshd`): not read, and said.
-  const u = run.readCounts.untrusted;
-  const ux = run.readCounts.untrustedExample;
-  const untrusted = u > 0 ? `; ${u} journal record${u === 1 ? '' : 's'} claimed to be sshd's but failed the trust rule and ${u === 1 ? 'was' : 'were'} not read${ux ? ` (first: ${ux.file}:${ux.line}, process ${ux.comm ?? 'unknown'}, uid ${ux.uid ?? 'unknown'})` : ''}` : '';
+  // The same words as `analyze` and the report (report/untrusted-journal.ts), without the full stop inside this note.
+  const sentence = untrustedJournalSentence(run.readCounts.untrusted, run.readCounts.untrustedExample);
+  const untrusted = sentence === null ? '' : `; ${sentence.replace(/\.$/, '')}`;
   const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${simulated}${untrusted}${errors.length ? ` (${errors.join('; ')})` : ''}`;
   return { check, status: 'looked', note, facts };
 }

@@ -2,7 +2,7 @@
  * sshwarden fleet report: the page script for `sshwarden report --fleet`. Reads the page data
  * (JSON in #report-data, built by src/fleet/report-queries.ts) and draws it with uPlot (inlined)
  * and the DOM; the stylesheet is the log report's (report.css). Every string from the data is
- * rendered with textContent (el() below), never as HTML: server names, reasons and addresses come
+ * rendered with textContent (el() of dom.js), never as HTML: server names, reasons and addresses come
  * from the fleet's servers.
  */
 (function () {
@@ -11,32 +11,7 @@
   var root = document.getElementById('report');
   root.textContent = '';
 
-  function el(tag, attrs) {
-    var e = document.createElement(tag);
-    if (attrs) for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k) && attrs[k] !== null && attrs[k] !== undefined) e.setAttribute(k, String(attrs[k]));
-    for (var i = 2; i < arguments.length; i++) append(e, arguments[i]);
-    return e;
-  }
-  function append(e, c) {
-    if (c === null || c === undefined || c === false) return;
-    if (Array.isArray(c)) { for (var i = 0; i < c.length; i++) append(e, c[i]); return; }
-    e.appendChild(typeof c === 'object' ? c : document.createTextNode(String(c)));
-  }
-  function num(n) { return Number(n).toLocaleString('en-US'); }
-  function plural(n, one, many) { return num(n) + ' ' + (n === 1 ? one : (many || one + 's')); }
-  function time(sec) {
-    if (sec === null || sec === undefined) return '—';
-    var s = new Date(sec * 1000).toISOString();
-    return s.slice(0, 10) + ' ' + s.slice(11, 19) + 'Z';
-  }
-  function figure(key, value, label) {
-    return el('div', { class: 'figure' }, el('span', { class: 'value', 'data-num': key }, num(value)), el('span', { class: 'label' }, label));
-  }
-  function section(id, title) {
-    var s = el('section', { id: id }, el('h2', null, title));
-    root.appendChild(s);
-    return s;
-  }
+  /* include dom.js */
   /** A table: columns [{label, num}], rows of cells (strings or numbers). */
   function table(id, columns, rows, rowClass) {
     var head = el('tr');

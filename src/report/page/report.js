@@ -1,7 +1,7 @@
 /*
  * sshwarden report: the page script. Reads the page data (JSON in #report-data, built by
  * src/report/page-data.ts) and draws the sections with uPlot (inlined) and the DOM.
- * Every string from the data is rendered with textContent (el() below), never as HTML:
+ * Every string from the data is rendered with textContent (el() of dom.js), never as HTML:
  * user names, client versions and messages are client-controlled text.
  */
 (function () {
@@ -11,26 +11,8 @@
   root.textContent = '';
 
   // ---- helpers ----------------------------------------------------------------------------------
-  /** el('p', {class: 'x'}, 'text', child…): strings become text nodes. */
-  function el(tag, attrs) {
-    var e = document.createElement(tag);
-    if (attrs) for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k) && attrs[k] !== null && attrs[k] !== undefined) e.setAttribute(k, String(attrs[k]));
-    for (var i = 2; i < arguments.length; i++) append(e, arguments[i]);
-    return e;
-  }
-  function append(e, c) {
-    if (c === null || c === undefined || c === false) return;
-    if (Array.isArray(c)) { for (var i = 0; i < c.length; i++) append(e, c[i]); return; }
-    e.appendChild(typeof c === 'object' ? c : document.createTextNode(String(c)));
-  }
-  function num(n) { return Number(n).toLocaleString('en-US'); }
-  function plural(n, one, many) { return num(n) + ' ' + (n === 1 ? one : (many || one + 's')); }
+  /* include dom.js */
   function pct(n, total) { if (!total) return '0%'; var p = 100 * n / total; return (p >= 10 || p === 0 ? Math.round(p) : p.toFixed(1)) + '%'; }
-  function time(sec) {
-    if (sec === null || sec === undefined) return '—';
-    var s = new Date(sec * 1000).toISOString();
-    return s.slice(0, 10) + ' ' + s.slice(11, 19) + 'Z';
-  }
   function duration(sec) {
     if (sec < 60) return Math.round(sec) + ' s';
     if (sec < 3600) return Math.round(sec / 60) + ' min';
@@ -43,14 +25,6 @@
     var out = [];
     for (var i = 0; i < parts.length; i++) out.push(i % 2 ? el('code', null, parts[i]) : parts[i]);
     return out;
-  }
-  function figure(key, value, label) {
-    return el('div', { class: 'figure' }, el('span', { class: 'value', 'data-num': key }, num(value)), el('span', { class: 'label' }, label));
-  }
-  function section(id, title) {
-    var s = el('section', { id: id }, el('h2', null, title));
-    root.appendChild(s);
-    return s;
   }
   function note(text) { return el('p', { class: 'note' }, prose(text)); }
 
@@ -106,6 +80,7 @@
     D.meta.generated ? 'Made ' + time(D.meta.generated) + ' by ' : 'Made by ', el('code', null, D.meta.command), '.'));
   root.appendChild(head);
   if (D.meta.failedInputs) head.appendChild(el('p', { class: 'warning' }, plural(D.meta.failedInputs, 'input') + ' could not be read (see the command\'s error output): this page shows the rest.'));
+  if (D.meta.untrustedJournalNote) head.appendChild(el('p', { class: 'warning', id: 'untrusted-journal' }, D.meta.untrustedJournalNote));
 
   // ---- 1. the answer ----------------------------------------------------------------------------
   var sAnswer = section('sec-answer', 'What happened');

@@ -4,15 +4,15 @@
  * firewall too (reconciled from the store), so it takes effect now.
  */
 import { existsSync } from 'node:fs';
-import { EXIT } from '../cli/exit-codes.ts';
-import { UserError } from '../cli/user-error.ts';
+import { EXIT } from './exit-codes.ts';
+import { UserError } from './user-error.ts';
 import { cidrCovers, NetworkSet, parseCidr } from '../net/address.ts';
 import { ownAddresses } from '../net/own-addresses.ts';
 import { resolveNames } from '../net/resolve-names.ts';
-import type { GuardConfig } from './config.ts';
-import { protectedNetwork } from './daemon.ts';
-import { createFirewall } from './firewall/index.ts';
-import { GuardStore, StoreError } from './store.ts';
+import type { GuardConfig } from '../guard/config.ts';
+import { protectedNetwork } from '../guard/daemon.ts';
+import { createFirewall } from '../guard/firewall/index.ts';
+import { GuardStore, StoreError } from '../guard/store.ts';
 
 function openStore(cfg: GuardConfig): GuardStore {
   try {

@@ -4,12 +4,12 @@
  * running.
  */
 import { existsSync } from 'node:fs';
-import { EXIT } from '../cli/exit-codes.ts';
-import { UserError } from '../cli/user-error.ts';
-import { ConfigError, loadConfig, type GuardConfig } from './config.ts';
-import { askDaemon, type ControlRequest } from './control.ts';
+import { EXIT } from './exit-codes.ts';
+import { UserError } from './user-error.ts';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, type GuardConfig } from '../guard/config.ts';
+import { askDaemon, type ControlRequest } from '../guard/control.ts';
 
-export const DEFAULT_CONFIG = '/etc/sshwarden/config.yaml';
+export { DEFAULT_CONFIG };
 
 export function readConfigOrFail(path: string | undefined): { path: string; config: GuardConfig } {
   const p = path ?? DEFAULT_CONFIG;
