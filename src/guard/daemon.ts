@@ -37,6 +37,7 @@ import { FleetSync, type FleetHost } from './fleet-sync.ts';
 import { VERSION } from '../version.ts';
 import { decisionView } from './status-view.ts';
 import { ResumePoint } from './resume-point.ts';
+import { BurstPolicy, releaseHeap } from './burst-release.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -120,6 +121,9 @@ export class GuardDaemon {
   /** When the line being processed was read (for the reaction-time metric). */
   private readAt: number | null = null;
   private sshdLines = 0;
+  /** Lines read from every source (for the burst release). */
+  private linesRead = 0;
+  private readonly burst = new BurstPolicy();
   /** Lines delivered while starting, handled once "guard started" is logged (null: not starting). */
   private held: (() => void)[] | null = null;
   private startedAt = 0;
@@ -392,6 +396,7 @@ export class GuardDaemon {
       return;
     }
     this.readAt = performance.now();
+    this.linesRead += lines.length;
     if (!input.framer) {
       for (let i = 0; i < lines.length; i++) input.pending.push({ text: lines[i], line: first + i });
       const fmt = detectFormat(input.pending.slice(0, 50).map((p) => p.text));
@@ -772,6 +777,11 @@ export class GuardDaemon {
     this.metrics.trackedBytes.set(this.decider.sourceTableBytes);
     if (this.fleet) this.metrics.fleetUp.set(this.fleet.up ? 1 : 0);
     if (now - this.lastCursorSave > 5000) for (const f of this.files) this.saveFilePosition(f, true);
+    if (this.burst.onTick(this.linesRead)) {
+      const before = process.memoryUsage.rss();
+      const ms = releaseHeap();
+      if (ms !== null) this.log.log('info', 'memory released after a burst of lines', { ms: Math.round(ms), rssBefore: before, rssAfter: process.memoryUsage.rss() });
+    }
   }
 
   private saveFilePosition(f: FileFollower, force = false): void {
