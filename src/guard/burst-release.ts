@@ -4,7 +4,8 @@
  * that V8 keeps after the strings in them died: with 1,000,000 sources tracked, about 50 MB of
  * the guard's RSS (bench/guard-load.ts `sources`). A last-resort major GC, which compacts the
  * heap and returns its free pages to the system, takes that back; it pauses the daemon for about
- * 0.1 s with a million sources, so it runs once per burst, when the guard has gone idle.
+ * 0.1 s with a million sources, so it runs once per burst (100,000 lines or more read without an
+ * idle tick), when the guard has gone idle.
  *
  * `BurstPolicy` is the pure rule (lines per tick in, "release now" out); `releaseHeap` is the
  * edge that runs the GC.
@@ -12,13 +13,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** Lines read since the last release that make a burst worth a release. */
+/** Lines read without a pause (no idle tick between them) that make a burst worth a release. */
 export const BURST_LINES = 100_000;
 
 export class BurstPolicy {
   private readonly minLines: number;
   private lastTotal = 0;
-  private sinceRelease = 0;
+  /** Lines read since the last idle tick. */
+  private inBurst = 0;
 
   constructor(minLines = BURST_LINES) {
     this.minLines = minLines;
@@ -26,15 +28,19 @@ export class BurstPolicy {
 
   /**
    * Called once per tick with the number of lines read so far (a running total). True when a
-   * burst of at least `minLines` lines has ended: nothing was read since the previous tick.
+   * burst of at least `minLines` lines has ended: nothing was read since the previous tick. A
+   * trickle broken by idle ticks is no burst (its garbage is collected as it goes).
    */
   onTick(totalLines: number): boolean {
     const read = totalLines - this.lastTotal;
     this.lastTotal = totalLines;
-    this.sinceRelease += read;
-    if (read > 0 || this.sinceRelease < this.minLines) return false;
-    this.sinceRelease = 0;
-    return true;
+    if (read > 0) {
+      this.inBurst += read;
+      return false;
+    }
+    const burst = this.inBurst >= this.minLines;
+    this.inBurst = 0;
+    return burst;
   }
 }
 

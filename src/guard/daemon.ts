@@ -121,7 +121,7 @@ export class GuardDaemon {
   /** When the line being processed was read (for the reaction-time metric). */
   private readAt: number | null = null;
   private sshdLines = 0;
-  /** Lines read from every source (for the burst release). */
+  /** Lines read from every source (for the burst release: burst-release.ts). */
   private linesRead = 0;
   private readonly burst = new BurstPolicy();
   /** Lines delivered while starting, handled once "guard started" is logged (null: not starting). */
@@ -780,7 +780,7 @@ export class GuardDaemon {
     if (this.burst.onTick(this.linesRead)) {
       const before = process.memoryUsage.rss();
       const ms = releaseHeap();
-      if (ms !== null) this.log.log('info', 'memory released after a burst of lines', { ms: Math.round(ms), rssBefore: before, rssAfter: process.memoryUsage.rss() });
+      if (ms !== null) this.log.log('debug', 'memory released after a burst of lines', { ms: Math.round(ms), rssBefore: before, rssAfter: process.memoryUsage.rss() });
     }
   }
 

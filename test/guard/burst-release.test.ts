@@ -17,14 +17,21 @@ test('a release once per burst of at least minLines, on the first idle tick', ()
   assert.equal(p.onTick(1500), false);
   assert.equal(p.onTick(1500), false, 'a burst of 300 lines is not worth it');
   assert.equal(p.onTick(2400), false);
-  assert.equal(p.onTick(2400), true, 'the small burst and this one add up to 1200 lines');
+  assert.equal(p.onTick(2400), false, 'nor one of 900 after a pause: bursts do not add up across idle ticks');
+  assert.equal(p.onTick(3000), false);
+  assert.equal(p.onTick(3500), false);
+  assert.equal(p.onTick(3500), true, 'a burst of 1100 lines over two ticks');
 });
 
-test('a steady trickle never triggers a release (never idle), a pause after it does', () => {
+test('lines without a pause count as one burst, released at the pause; a trickle with pauses never is', () => {
   const p = new BurstPolicy(1000);
   let total = 0;
   for (let i = 0; i < 100; i++) assert.equal(p.onTick((total += 50)), false);
   assert.equal(p.onTick(total), true);
+  for (let i = 0; i < 100; i++) {
+    assert.equal(p.onTick((total += 50)), false);
+    assert.equal(p.onTick(total), false, 'a pause after 50 lines');
+  }
 });
 
 test('releaseHeap gives the heap pages of a burst of garbage back', () => {
