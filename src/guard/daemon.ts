@@ -1,8 +1,9 @@
 /**
  * `sshwarden guard`, the daemon: follows the sshd log live (files through inotify, or journald),
  * frames each line, feeds the incremental engine (the same one `analyze` uses, so every decision
- * carries the same evidence lines), turns its updates into decisions (decide.ts), stores each
- * decision in SQLite BEFORE touching the firewall, then applies it. At start the firewall is
+ * carries the same evidence lines), turns its updates into decisions (decide.ts), writes each ban
+ * to the firewall and, in the same turn, to SQLite (the commit runs while nft applies the change;
+ * the ban is marked applied when nft confirms it, in a later turn). At start the firewall is
  * reconciled with the store (bans survive restarts, SIGKILL and reboots); failed firewall
  * operations stay in the store and are retried. SIGHUP re-reads the config (a bad one is
  * refused and the old one keeps running); SIGTERM/SIGINT stop cleanly.
@@ -36,6 +37,7 @@ import { FleetSync, type FleetHost } from './fleet-sync.ts';
 import { VERSION } from '../version.ts';
 import { decisionView } from './status-view.ts';
 import { ResumePoint } from './resume-point.ts';
+import { BurstPolicy, releaseHeap } from './burst-release.ts';
 
 export interface GuardOptions {
   /** Path of the config file (for reload). */
@@ -119,6 +121,9 @@ export class GuardDaemon {
   /** When the line being processed was read (for the reaction-time metric). */
   private readAt: number | null = null;
   private sshdLines = 0;
+  /** Lines read from every source (for the burst release: burst-release.ts). */
+  private linesRead = 0;
+  private readonly burst = new BurstPolicy();
   /** Lines delivered while starting, handled once "guard started" is logged (null: not starting). */
   private held: (() => void)[] | null = null;
   private startedAt = 0;
@@ -391,6 +396,7 @@ export class GuardDaemon {
       return;
     }
     this.readAt = performance.now();
+    this.linesRead += lines.length;
     if (!input.framer) {
       for (let i = 0; i < lines.length; i++) input.pending.push({ text: lines[i], line: first + i });
       const fmt = detectFormat(input.pending.slice(0, 50).map((p) => p.text));
@@ -470,26 +476,33 @@ export class GuardDaemon {
     }
   }
 
-  /** Stores a ban, then queues it for the firewall. */
+  /**
+   * Queues a ban for the firewall (its write to nft happens in enqueue, when no transaction is in
+   * flight), then stores it in the same turn, while nft applies it: the SQLite commit is off the
+   * reaction path, and a store that fails does not delay enforcement. The firewall's answer is
+   * handled in a later turn, so the row is always there to be marked applied.
+   */
   private ban(d: BanDecision, origin: 'auto' | 'manual' | 'fleet'): void {
     const now = this.now();
-    this.store.recordBan(
-      { target: d.target, family: d.family, since: now, until: d.until, reason: d.reason, origin, offence: d.offence, evidence: JSON.stringify(d.evidence) },
-      now,
-    );
-    this.metrics.decisions.inc({ action: 'ban', origin });
-    const removes: FirewallEntry[] = [];
+    const replaced: { target: string; until: number }[] = [];
     for (const r of d.replaces) {
       if (r === d.target) continue;
       const until = this.activeBans.get(r);
       if (until === undefined) continue;
-      this.store.recordUnban(r, `covered by ${d.target}`, 'auto', now);
       this.activeBans.delete(r);
-      removes.push({ target: r, family: familyOf(r.split('/')[0]), until });
+      replaced.push({ target: r, until });
     }
     this.activeBans.set(d.target, d.until);
-    this.enqueue([{ target: d.target, family: d.family, until: d.until }], removes);
-    // Logged after the change went to the firewall (its write to nft happens in enqueue): not on the reaction path.
+    this.enqueue(
+      [{ target: d.target, family: d.family, until: d.until }],
+      replaced.map((r) => ({ target: r.target, family: familyOf(r.target.split('/')[0]), until: r.until })),
+    );
+    this.store.recordBan(
+      { target: d.target, family: d.family, since: now, until: d.until, reason: d.reason, origin, offence: d.offence, evidence: JSON.stringify(d.evidence) },
+      now,
+    );
+    for (const r of replaced) this.store.recordUnban(r.target, `covered by ${d.target}`, 'auto', now);
+    this.metrics.decisions.inc({ action: 'ban', origin });
     this.log.log('info', 'ban', { target: d.target, until: isoTime(d.until), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
     if (origin !== 'fleet') this.fleet?.publishBan(d.target, now, d.until, d.reason, d.evidence as unknown[], origin);
   }
@@ -764,6 +777,11 @@ export class GuardDaemon {
     this.metrics.trackedBytes.set(this.decider.sourceTableBytes);
     if (this.fleet) this.metrics.fleetUp.set(this.fleet.up ? 1 : 0);
     if (now - this.lastCursorSave > 5000) for (const f of this.files) this.saveFilePosition(f, true);
+    if (this.burst.onTick(this.linesRead)) {
+      const before = process.memoryUsage.rss();
+      const ms = releaseHeap();
+      if (ms !== null) this.log.log('debug', 'memory released after a burst of lines', { ms: Math.round(ms), rssBefore: before, rssAfter: process.memoryUsage.rss() });
+    }
   }
 
   private saveFilePosition(f: FileFollower, force = false): void {

@@ -1,7 +1,10 @@
 /**
- * The guard's durable state in SQLite (WAL): every decision is written here BEFORE the firewall
- * is touched, so a crash (SIGKILL), a failed firewall command or a reboot loses nothing: at start
- * the active bans are re-applied (reconciled) and unapplied ones are retried until they stick.
+ * The guard's durable state in SQLite (WAL): every decision is written here in the same turn as
+ * its firewall write (the ban goes to nft first, then it is committed here while nft applies it,
+ * and it is marked applied only when nft confirms it), so a failed firewall command or a reboot
+ * loses nothing: at start the active bans are re-applied (reconciled) and unapplied ones are
+ * retried until they stick. Only a SIGKILL in the fraction of a millisecond between the two writes
+ * loses that one ban (the restart's reconcile removes it; the source is scored again).
  *
  * Tables: `bans` (active and pending bans, one row per target), `decisions` (append-only audit
  * log: ban, unban, refused, expired), `offences` (per target ban count for escalation),
