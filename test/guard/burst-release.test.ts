@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BurstPolicy, releaseHeap } from '../../src/guard/burst-release.ts';
+import { BurstPolicy, FOLLOW_UP_TICKS, releaseHeap } from '../../src/guard/burst-release.ts';
 
 test('a release once per burst of at least minLines, on the first idle tick', () => {
-  const p = new BurstPolicy(1000);
+  const p = new BurstPolicy(1000, 1000); // the follow-up (next test) out of these ticks' reach
   assert.equal(p.onTick(0), false, 'nothing read');
   assert.equal(p.onTick(600), false, 'reading');
   assert.equal(p.onTick(1200), false, 'still reading (1200 lines, not idle)');
@@ -24,7 +24,7 @@ test('a release once per burst of at least minLines, on the first idle tick', ()
 });
 
 test('lines without a pause count as one burst, released at the pause; a trickle with pauses never is', () => {
-  const p = new BurstPolicy(1000);
+  const p = new BurstPolicy(1000, 1000);
   let total = 0;
   for (let i = 0; i < 100; i++) assert.equal(p.onTick((total += 50)), false);
   assert.equal(p.onTick(total), true);
@@ -32,6 +32,28 @@ test('lines without a pause count as one burst, released at the pause; a trickle
     assert.equal(p.onTick((total += 50)), false);
     assert.equal(p.onTick(total), false, 'a pause after 50 lines');
   }
+});
+
+test('one follow-up release FOLLOW_UP_TICKS after a burst (past the tracker’s trailer window), at an idle tick, then none', () => {
+  assert.ok(FOLLOW_UP_TICKS * 1000 > 60_000, 'past the tracker’s 60 s trailer window (ticks are seconds)');
+  const p = new BurstPolicy(1000);
+  let total = 0;
+  assert.equal(p.onTick((total += 5000)), false);
+  assert.equal(p.onTick(total), true, 'the burst');
+  const fired: number[] = [];
+  for (let t = 1; t <= 3 * FOLLOW_UP_TICKS; t++) {
+    // a trickle: 10 lines on every third tick (the follow-up waits for an idle tick)
+    if (t % 3 === 0) total += 10;
+    if (p.onTick(total)) fired.push(t);
+  }
+  assert.equal(fired.length, 1, `one follow-up, fired at ticks ${fired.join(', ')}`);
+  assert.ok(fired[0] >= FOLLOW_UP_TICKS && fired[0] <= FOLLOW_UP_TICKS + 1, `at tick ${fired[0]}`);
+  // A new burst re-arms it.
+  assert.equal(p.onTick((total += 5000)), false);
+  assert.equal(p.onTick(total), true);
+  let again = 0;
+  for (let t = 1; t <= FOLLOW_UP_TICKS + 2; t++) if (p.onTick(total)) again++;
+  assert.equal(again, 1);
 });
 
 test('releaseHeap gives the heap pages of a burst of garbage back', () => {
