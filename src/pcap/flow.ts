@@ -96,6 +96,8 @@ export class Direction {
   private readonly server: boolean;
   private readonly kex: KexCache;
   private held: { seq: number; data: Buffer; ts: number }[] | null = null;
+  /** More segments waited for a missing one than MAX_HELD: the hole is for good (see `missing`). */
+  private lost = false;
   /** The SshStream object this direction made once and reuses (see Flow.reuse). */
   private own: SshStream | null = null;
 
@@ -119,6 +121,16 @@ export class Direction {
     this.hasHigh = false;
     this.ssh = EMPTY_STREAM;
     this.held = null;
+    this.lost = false;
+  }
+
+  /**
+   * Bytes of this direction are missing from the capture: a later segment arrived and the one
+   * before it never did (dropped by the capture, e.g. tcpdump under load), so what the SSH reader
+   * saw ends at a hole and says nothing of what followed it.
+   */
+  get missing(): boolean {
+    return this.lost || (this.held !== null && this.held.length > 0);
   }
 
   /** This direction's SSH reader at its first payload byte: the one an earlier connection used, reset, or a new one. */
@@ -217,6 +229,7 @@ export class Direction {
       else {
         this.ssh.gap();
         this.held = null;
+        this.lost = true;
       }
       return;
     }

@@ -162,6 +162,11 @@ function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstC
   }
   if (c.ident !== null && c.broken !== null && c.broken.startsWith('bad_')) return { outcome: 'kex_failed', phase: 'kex', detail: 'bad_packet', reason: !reasons ? '' : `the client sent an unreadable packet after its identification (${c.broken})` };
   if (c.ident !== null && s.disconnect !== null) return { outcome: 'kex_failed', phase: 'kex', detail: 'server_disconnect', reason: !reasons ? '' : `the server disconnected: ${s.disconnect.message} (code ${s.disconnect.code})` };
+  if (f.c.missing || f.s.missing) {
+    // What follows is read from the bytes before a hole: a close "in kex" may be a login whose NEWKEYS the capture lost.
+    const by = f.c.missing ? (f.s.missing ? 'both directions' : 'the client') : 'the server';
+    return { outcome: 'unknown', phase: c.ident === null ? 'tcp' : c.kexinit === null ? 'identification' : 'kex', detail: 'capture_gap', reason: `the capture lacks bytes ${by} sent (a segment it never recorded, e.g. tcpdump dropping packets under load): the wire cannot tell how this connection went on` };
+  }
   if (close === null) {
     return { outcome: 'unknown', phase: c.ident === null ? 'tcp' : 'identification', detail: 'open_at_end', reason: 'still open when the capture ended' };
   }

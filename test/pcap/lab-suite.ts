@@ -51,6 +51,20 @@ interface TsharkConn {
   firstCloser: 'client' | 'server' | null;
 }
 
+/** The connections (client|port) in which tshark flags `tcp.analysis.lost_segment` ("previous segment not captured"). */
+function tsharkLostSegments(file: string): Set<string> {
+  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', 'tcp.analysis.lost_segment', '-T', 'fields', '-E', 'separator=\t', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'ip.dst', '-e', 'ipv6.dst'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+  const out = new Set<string>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line) continue;
+    const [ip4, ip6, sport, dport, dst4, dst6] = line.split('\t');
+    const fromClient = Number(dport) === 22;
+    out.add(fromClient ? `${ip4 || ip6}|${sport}` : `${dst4 || dst6}|${dport}`);
+  }
+  return out;
+}
+
 /** tshark's view: one entry per tcp.stream, with who sent the first FIN or RST. */
 function tsharkConnections(file: string): TsharkConn[] {
   const r = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=\t', '-e', 'tcp.stream', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.flags', '-e', 'ip.dst', '-e', 'ipv6.dst'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 << 20 });
@@ -96,7 +110,7 @@ test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p
       for (const [tc, w] of m) {
         const exp = wireExpected(tc);
         if (w === undefined) wrong.push(`${tc.scenario} ${tc.src}:${tc.srcPort} (${tc.did}): not found`);
-        else if (w.outcome !== exp && captureLost(w)) t.diagnostic(`capture loss (tcpdump under load): ${tc.src}:${tc.srcPort} shows a FIN after an unanswered SYN (${w.connState}); the wire cannot tell, the joined view below must`);
+        else if (w.outcome !== exp && captureLost(w)) t.diagnostic(`capture loss (tcpdump under load): ${tc.src}:${tc.srcPort}: ${w.detail === 'capture_gap' ? w.reason : `a FIN after an unanswered SYN (${w.connState})`}; the wire cannot tell, the joined view below must`);
         else if (w.outcome !== exp) wrong.push(`${tc.scenario} ${tc.src}:${tc.srcPort} (${tc.did}): expected ${exp}, wire says ${w.outcome} (${w.detail}: ${w.reason})`);
         else right++;
       }
@@ -159,6 +173,13 @@ test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p
       t.diagnostic(`tshark: ${ts.length} tcp streams, sshwarden: ${wire.connections.length} connections`);
     });
 
+    await t.test('a capture gap is one tshark sees too (a segment not captured), never one we invent', () => {
+      const gaps = wire.connections.filter((c) => c.detail === 'capture_gap').map((c) => `${c.client}|${c.clientPort}`);
+      const lost = tsharkLostSegments(pcap);
+      for (const g of gaps) assert.ok(lost.has(g), `${g}: capture_gap, but tshark flags no lost segment there (flags: ${[...lost].join(', ') || 'none'})`);
+      t.diagnostic(`capture gaps: sshwarden ${gaps.length}, tshark streams with a lost segment ${lost.size}`);
+    });
+
     await t.test('the text report runs and shows the join', () => {
       const text = sshwarden(['pcap', pcap, '--log', run.logFile, '--limit', '5']);
       assert.equal(text.status, 0, text.stderr);
@@ -180,5 +201,5 @@ test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p
  * a FIN is only sent on an established connection, so tcpdump dropped the server's answer (it does under load).
  */
 function captureLost(w: { detail?: string | null; connState?: string }): boolean {
-  return w.detail === 'syn_unanswered' && w.connState === 'SH';
+  return (w.detail === 'syn_unanswered' && w.connState === 'SH') || w.detail === 'capture_gap';
 }

@@ -225,6 +225,34 @@ test('reordered segments in the capture are put back in order for the SSH reader
   assert.deepEqual([c.outcome, c.kex?.completed, c.fromClient.retransmissions, c.fromClient.bytes], ['authenticated_or_failed', true, 0, inOrder.fromClient.bytes]);
 });
 
+test('a segment the capture never recorded: the wire says it cannot tell, never a close in kex for what may be a login', () => {
+  const pkts = conversation({ ...LOGIN, cport: 54 });
+  // the server's KEX reply + NEWKEYS is lost (tcpdump dropped it); its encrypted data after it was captured
+  const reply = Buffer.concat([ssh.kexMsg(31, 200), ssh.newkeys()]);
+  const i = pkts.findIndex((p) => p.ip.includes(reply));
+  assert.ok(i > 0, 'the reply segment is in the conversation');
+  pkts.splice(i, 1);
+  const w = new CaptureWriter('pcap', [1]);
+  for (const p of pkts) w.packet(p.ts, linkWrap(1, p.ip));
+  const bytes = w.bytes();
+  const c = (analyze(bytes).connections ?? [])[0];
+  assert.deepEqual([c.outcome, c.detail, c.phase], ['unknown', 'capture_gap', 'kex'], c.reason);
+  // tshark agrees that a segment is missing ("previous segment not captured")
+  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-pcap-gap-'));
+  try {
+    writeFileSync(join(dir, 'gap.pcap'), bytes);
+    const r = spawnSync('tshark', ['-n', '-r', join(dir, 'gap.pcap'), '-Y', 'tcp.analysis.lost_segment', '-T', 'fields', '-e', 'ip.src'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, `tshark (test.sh installs it): ${r.stderr}`);
+    assert.deepEqual(r.stdout.trim().split('\n'), [LOGIN.server], 'tshark flags the server segment after the hole');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.match(c.reason, /lacks bytes the server sent/);
+  // the same conversation whole is a completed key exchange
+  const whole = (analyze(capture([{ ...LOGIN, cport: 54 }])).connections ?? [])[0];
+  assert.deepEqual([whole.outcome, whole.kex?.completed], ['authenticated_or_failed', true]);
+});
+
 test('memory is bounded by open flows: past maxFlows the oldest are reported early and counted', () => {
   const convs: Conversation[] = [];
   for (let i = 0; i < 300; i++) convs.push({ client: '192.0.2.30', server: '192.0.2.1', cport: 20000 + i, t0: T0 + i, steps: [BANNER] });
