@@ -7,7 +7,8 @@
  *   const r = await auditConfig({ file: '/etc/ssh/sshd_config', clients: [], spec: null });
  *   if ('unreadable' in r) …; else r.report.findings, r.sshd?.accepted
  */
-import { mkdirSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileBounded } from '../sources/bounded-read.ts';
 import { join, resolve } from 'node:path';
 import { parseConfig, type ParsedConfig } from './parse.ts';
 import { runAudit, hostKeyTypes, type AuditReport } from './audit.ts';
@@ -17,7 +18,7 @@ import { penaltyState } from './findings.ts';
 import { parseSshdT, type Defaults, type Effective } from './effective.ts';
 import { NEWEST } from './keyword-table.ts';
 import { cmpVersion } from '../openssh-versions.ts';
-import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf, type LocalSshd } from './system.ts';
+import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf, type LocalSshd, MAX_CONFIG_FILE } from './system.ts';
 import type { ClientProfile } from '../profiles/index.ts';
 
 export const DEFAULT_CONFIG = '/etc/ssh/sshd_config';
@@ -132,10 +133,13 @@ export function sshdFirstLine(s: string): string {
   return s.trim().split('\n').filter((l) => !/^(Unable to load host key|Deprecated option|debug)/.test(l))[0] ?? '';
 }
 
+/** dpkg's status file is a few MB on a busy server; past this it is not read (no strict-kex claim). */
+const MAX_DPKG_STATUS = 64 * 1024 * 1024;
+
 function debianHasStrictKex(): boolean {
   // Debian 12 fixed Terrapin in 1:9.2p1-2+deb12u2 (DSA-5586); read the installed package version.
   try {
-    const status = readFileSync('/var/lib/dpkg/status', 'utf8');
+    const status = readFileBounded('/var/lib/dpkg/status', MAX_DPKG_STATUS).toString('utf8');
     const m = /Package: openssh-server\n(?:.*\n)*?Version: (\S+)/.exec(status);
     const u = m ? /deb12u(\d+)/.exec(m[1]) : null;
     return u ? Number(u[1]) >= 2 : false;
@@ -160,7 +164,8 @@ async function validateDropIn(root: string, dropIn: string, key: { key: string; 
     const di = join(dir, '50-hardening.conf');
     writeFileSync(di, dropIn);
     const main = join(dir, 'sshd_config');
-    const text = existsSync(root) ? readFileSync(root, 'latin1') : '';
+    // Bounded like every config read (system.ts): the file was parsed under the same limit.
+    const text = existsSync(root) ? readFileBounded(root, MAX_CONFIG_FILE).toString('latin1') : '';
     writeFileSync(main, `Include ${di}\n${text}`);
     const r = await sshdTest(main, key.key, sshd);
     return { ok: r.ok, stderr: r.stderr };
