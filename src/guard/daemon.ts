@@ -484,24 +484,21 @@ export class GuardDaemon {
    */
   private ban(d: BanDecision, origin: 'auto' | 'manual' | 'fleet'): void {
     const now = this.now();
-    const replaced: { target: string; until: number }[] = [];
+    const removes: FirewallEntry[] = [];
     for (const r of d.replaces) {
       if (r === d.target) continue;
       const until = this.activeBans.get(r);
       if (until === undefined) continue;
       this.activeBans.delete(r);
-      replaced.push({ target: r, until });
+      removes.push({ target: r, family: familyOf(r.split('/')[0]), until });
     }
     this.activeBans.set(d.target, d.until);
-    this.enqueue(
-      [{ target: d.target, family: d.family, until: d.until }],
-      replaced.map((r) => ({ target: r.target, family: familyOf(r.target.split('/')[0]), until: r.until })),
-    );
+    this.enqueue([{ target: d.target, family: d.family, until: d.until }], removes);
     this.store.recordBan(
       { target: d.target, family: d.family, since: now, until: d.until, reason: d.reason, origin, offence: d.offence, evidence: JSON.stringify(d.evidence) },
       now,
     );
-    for (const r of replaced) this.store.recordUnban(r.target, `covered by ${d.target}`, 'auto', now);
+    for (const r of removes) this.store.recordUnban(r.target, `covered by ${d.target}`, 'auto', now);
     this.metrics.decisions.inc({ action: 'ban', origin });
     this.log.log('info', 'ban', { target: d.target, until: isoTime(d.until), seconds: Math.round((d.until - now) / 1000), offence: d.offence, origin, reason: d.reason, evidence: d.evidence, dryRun: Boolean(this.opts.dryRun) });
     if (origin !== 'fleet') this.fleet?.publishBan(d.target, now, d.until, d.reason, d.evidence as unknown[], origin);
