@@ -18,14 +18,19 @@ export interface Migration {
   sql: string;
 }
 
-export function migrations(): Migration[] {
+function migrationFiles(): string[] {
   return readdirSync(DIR)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({ version: Number(f.slice(0, 3)), name: f.slice(4, -4), sql: readFileSync(new URL(f, DIR), 'utf8') }));
+    .sort();
 }
 
-export const SCHEMA_VERSION = Math.max(...migrations().map((m) => m.version));
+/** Every migration with its SQL (read from disk: call once per run). */
+export function migrations(): Migration[] {
+  return migrationFiles().map((f) => ({ version: Number(f.slice(0, 3)), name: f.slice(4, -4), sql: readFileSync(new URL(f, DIR), 'utf8') }));
+}
+
+/** The newest migration's version, from the file names alone (the guards need it at start, not the SQL). */
+export const SCHEMA_VERSION = Math.max(...migrationFiles().map((f) => Number(f.slice(0, 3))));
 
 /**
  * How long a migration may work, and wait for a table. The guards' statements are bounded at 15 s
@@ -81,17 +86,18 @@ export async function migrate(client: Client, opts: { upTo?: number } = {}): Pro
     await client.query('GRANT SELECT ON sshwarden.schema_migrations TO sshwarden_server');
     const from = (await client.query<{ v: number | null }>('SELECT max(version) AS v FROM sshwarden.schema_migrations')).rows[0].v ?? 0;
     if (from > SCHEMA_VERSION) throw new Error(schemaProblem(from)!);
+    const all = migrations();
     const mismatch = await client.query<{ version: number; name: string }>(
       'SELECT a.version, a.name FROM sshwarden.schema_migrations a JOIN unnest($1::int[], $2::text[]) k(version, name) USING (version) WHERE a.name <> k.name ORDER BY a.version LIMIT 1',
-      [migrations().map((m) => m.version), migrations().map((m) => m.name)],
+      [all.map((m) => m.version), all.map((m) => m.name)],
     );
     if (mismatch.rows[0]) {
       const { version, name } = mismatch.rows[0];
-      const ours = migrations().find((m) => m.version === version)!.name;
+      const ours = all.find((m) => m.version === version)!.name;
       throw new Error(`the fleet schema's migration ${version} is ${JSON.stringify(name)}, but this sshwarden's migration ${version} is ${JSON.stringify(ours)} (the database was made by a build of sshwarden with other migrations): nothing changed; migrate it by hand or start a new fleet database`);
     }
     let to = from;
-    for (const m of migrations()) {
+    for (const m of all) {
       if (m.version <= from || m.version > upTo) continue;
       try {
         await client.query(long(m.sql));
