@@ -11,7 +11,7 @@ import { analyzeLogs, type AnalyzeLogsRun } from '../../analyze/analyze-logs.ts'
 import type { ConnectionRecord } from '../../engine/types.ts';
 import { ArrivalCollector, admissionSettings, recommend, SettingsError, type AdmissionValues } from '../../simulate/index.ts';
 import { maxStartupsSimulationAdvice } from '../../advice/maxstartups-simulation.ts';
-import { untrustedJournalSentence } from '../../report/untrusted-journal.ts';
+import { untrustedJournalClause } from '../../report/untrusted-journal.ts';
 
 const SAMPLES = 3;
 
@@ -194,9 +194,9 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
     facts.push({ type: 'log_client', address: ctx.client.address, connections: run.connectionsMatched, authenticated: outcomes.authenticated ?? 0, outcomes, evidence: ev });
   }
   // Journal records that named sshd but were not sshd's (a local `logger -t sshd`): not read, and said.
-  // The same words as `analyze` and the report (report/untrusted-journal.ts), without the full stop inside this note.
-  const sentence = untrustedJournalSentence(run.readCounts.untrusted, run.readCounts.untrustedExample);
-  const untrusted = sentence === null ? '' : `; ${sentence.replace(/\.$/, '')}`;
+  // The same words as `analyze` and the report (report/untrusted-journal.ts).
+  const clause = untrustedJournalClause(run.readCounts.untrusted, run.readCounts.untrustedExample);
+  const untrusted = clause === null ? '' : `; ${clause}`;
   const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${simulated}${untrusted}${errors.length ? ` (${errors.join('; ')})` : ''}`;
   return { check, status: 'looked', note, facts };
 }
