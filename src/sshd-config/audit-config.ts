@@ -7,10 +7,10 @@
  *   const r = await auditConfig({ file: '/etc/ssh/sshd_config', clients: [], spec: null });
  *   if ('unreadable' in r) …; else r.report.findings, r.sshd?.accepted
  */
-import { mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { readFileBounded } from '../sources/bounded-read.ts';
 import { join, resolve } from 'node:path';
-import { parseConfig, type ParsedConfig } from './parse.ts';
+import { parseConfig, type ConfigSource, type ParsedConfig } from './parse.ts';
 import { runAudit, hostKeyTypes, type AuditReport } from './audit.ts';
 import type { ConnectionSpec } from './match.ts';
 import { buildHardening } from './harden.ts';
@@ -18,7 +18,7 @@ import { penaltyState } from './findings.ts';
 import { parseSshdT, type Defaults, type Effective } from './effective.ts';
 import { NEWEST } from './keyword-table.ts';
 import { cmpVersion } from '../openssh-versions.ts';
-import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf, type LocalSshd, MAX_CONFIG_FILE } from './system.ts';
+import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf, type LocalSshd } from './system.ts';
 import type { ClientProfile } from '../profiles/index.ts';
 
 export const DEFAULT_CONFIG = '/etc/ssh/sshd_config';
@@ -116,7 +116,7 @@ export async function auditConfig(o: AuditConfigOptions): Promise<AuditConfigRun
       if (h.stillIncompatible.length) error = `cannot keep ${h.stillIncompatible.join(', ')} able to connect with this sshd's algorithms`;
       if (!cfg.verdict.accepted) error = `the configuration itself is rejected by sshd (${cfg.verdict.message}); fix that first: a drop-in cannot`;
       if (!error && sameAsLocal && key) {
-        const v = await validateDropIn(root, h.text, key, local.path);
+        const v = await validateDropIn(root, fs, h.text, key, local.path);
         if (!v.ok) error = `sshd -t rejects the configuration with this drop-in: ${v.stderr.trim().split('\n')[0]}`;
       } else if (!error && !sameAsLocal) warning = `no local sshd ${version} to validate the drop-in with sshd -t; checked offline only`;
       harden = { text: error ? null : h.text, error, warning, hasDropInInclude: hasDropInInclude(cfg) };
@@ -157,15 +157,16 @@ function hasDropInInclude(cfg: { directives: { key: string; args: string[]; bloc
  * whole configuration. The copy goes into the throw-away key's private directory, which the signal
  * handlers of tempHostKey remove (a SIGTERM during this `sshd -t` leaves nothing behind).
  */
-async function validateDropIn(root: string, dropIn: string, key: { key: string; dir: string }, sshd: string): Promise<{ ok: boolean; stderr: string }> {
+async function validateDropIn(root: string, fs: ConfigSource, dropIn: string, key: { key: string; dir: string }, sshd: string): Promise<{ ok: boolean; stderr: string }> {
   const dir = join(key.dir, 'harden');
   mkdirSync(dir);
   try {
     const di = join(dir, '50-hardening.conf');
     writeFileSync(di, dropIn);
     const main = join(dir, 'sshd_config');
-    // Bounded like every config read (system.ts): the file was parsed under the same limit.
-    const text = existsSync(root) ? readFileBounded(root, MAX_CONFIG_FILE).toString('latin1') : '';
+    // Read as it was parsed (system.ts fsSource: bounded, no FIFO).
+    const read = fs.read(root);
+    const text = 'text' in read ? read.text : '';
     writeFileSync(main, `Include ${di}\n${text}`);
     const r = await sshdTest(main, key.key, sshd);
     return { ok: r.ok, stderr: r.stderr };

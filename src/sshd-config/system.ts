@@ -8,7 +8,7 @@ import { readFileBounded, TooLargeError } from '../sources/bounded-read.ts';
 
 /** Largest config file read (sshd itself stops far below a real config's size limits; /dev/zero never ends). */
 /** Largest sshd_config (or included file) read: far above any real one, small enough for memory. */
-export const MAX_CONFIG_FILE = 16 * 1024 * 1024;
+const MAX_CONFIG_FILE = 16 * 1024 * 1024;
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
