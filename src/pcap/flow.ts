@@ -91,6 +91,16 @@ export class Direction {
   /** Highest sequence end seen, to tell retransmissions (valid once hasHigh). */
   high = 0;
   hasHigh = false;
+  /**
+   * How far this direction's sequence space is known to reach, from what the capture holds of it
+   * (valid once hasClaim): the end of each of its segments, counting SYN and FIN (not RST, which
+   * takes none), and each acknowledgement the peer sent. Beyond the bytes seen (`high`), bytes
+   * were sent that the capture lacks (see `missing`).
+   */
+  claim = 0;
+  hasClaim = false;
+  /** Where this direction's FIN sits in its sequence space (valid once its FIN was seen). */
+  finSeq = 0;
   /** The SSH reader, made at this direction's first payload byte (until then the shared, never-fed EMPTY_STREAM). */
   ssh: SshStream = EMPTY_STREAM;
   private readonly server: boolean;
@@ -119,18 +129,43 @@ export class Direction {
     this.hasNext = false;
     this.high = 0;
     this.hasHigh = false;
+    this.claim = 0;
+    this.hasClaim = false;
+    this.finSeq = 0;
     this.ssh = EMPTY_STREAM;
     this.held = null;
     this.lost = false;
   }
 
   /**
-   * Bytes of this direction are missing from the capture: a later segment arrived and the one
-   * before it never did (dropped by the capture, e.g. tcpdump under load), so what the SSH reader
-   * saw ends at a hole and says nothing of what followed it.
+   * Bytes of this direction are missing from the capture (dropped by the capture, e.g. tcpdump
+   * under load), so what the SSH reader saw ends at a hole and says nothing of what followed it:
+   * a later segment arrived and the one before it never did, or the sequence space reaches past
+   * the last byte seen: a FIN, RST or ACK of this direction beyond it, or the peer acknowledging
+   * bytes (or a FIN) never seen. Judged at the end, so a segment captured late (reordered) fills it.
    */
   get missing(): boolean {
-    return this.lost || (this.held !== null && this.held.length > 0);
+    return this.lost || (this.held !== null && this.held.length > 0) || this.tailMissing;
+  }
+
+  /** The claimed sequence space reaches past the bytes seen (and past the FIN, when it sits right after them). */
+  private get tailMissing(): boolean {
+    if (!this.hasClaim || !this.hasHigh) return false;
+    const finTs = this.times.a[this.at + FIN_TS];
+    const covered = finTs === finTs && this.finSeq === this.high ? (this.high + 1) | 0 : this.high;
+    return ((this.claim - covered) | 0) > 0;
+  }
+
+  /** The peer acknowledged this direction up to `ack` (the next sequence number it expects). */
+  acked(ack: number): void {
+    this.reach(ack);
+  }
+
+  private reach(end: number): void {
+    if (!this.hasClaim || ((end - this.claim) | 0) > 0) {
+      this.claim = end;
+      this.hasClaim = true;
+    }
   }
 
   /** This direction's SSH reader at its first payload byte: the one an earlier connection used, reset, or a new one. */
@@ -184,7 +219,13 @@ export class Direction {
     if (s.window === 0 && !(s.flags & (RST | SYN))) this.zeroWindow++;
     const n = s.payloadLen;
     if (n > 0) this.data(s, n);
-    if (s.flags & FIN && a[at + FIN_TS] !== a[at + FIN_TS]) a[at + FIN_TS] = ts;
+    const flags = s.flags;
+    if (flags & FIN && a[at + FIN_TS] !== a[at + FIN_TS]) {
+      a[at + FIN_TS] = ts;
+      this.finSeq = (s.seq + n) | 0;
+    }
+    // how far this segment says the sequence space reaches (a RST takes no sequence number)
+    this.reach(flags & RST ? s.seq : (s.seq + n + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0)) | 0);
   }
 
   private data(s: TcpSegment, n: number): void {
@@ -379,9 +420,11 @@ export class Flow {
       if (s.flags & SYN && !(s.flags & ACK) && this.clientIsn === null) this.clientIsn = s.seq;
       if (this.synAck && !this.established && s.flags & ACK && !(s.flags & (SYN | RST))) this.established = true;
       this.c.segment(s);
+      if (s.flags & ACK) this.s.acked(s.ack);
     } else {
       if ((s.flags & (SYN | ACK)) === (SYN | ACK)) this.synAck = true;
       this.s.segment(s);
+      if (s.flags & ACK) this.c.acked(s.ack);
     }
     if (this.midstream && !this.established && s.payloadLen > 0) this.established = true;
   }

@@ -143,7 +143,8 @@ function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstC
     return { outcome: 'non_ssh', phase: 'identification', detail: c.instead, reason: c.instead === 'http' ? `the client spoke HTTP: ${c.insteadText}` : c.instead === 'tls' ? `the client started a TLS handshake${c.sni ? ` for ${c.sni}` : ''}` : `the client sent junk instead of an SSH identification: ${c.insteadText}` };
   }
   const serverClosedFirst = close !== null && close.by === 'server';
-  if (s.ident === null && serverClosedFirst) {
+  // (not when the capture lacks server bytes: its identification may be among them)
+  if (s.ident === null && serverClosedFirst && !f.s.missing) {
     const text = s.preLines.join(' ');
     const detail = /MaxStartups/i.test(text) ? 'maxstartups' : /Not allowed at this time/i.test(text) ? 'penalty' : 'no_banner';
     const quick = !reasons ? '' : close.afterMs <= 1000 ? ` ${close.afterMs.toFixed(1)} ms after the connection opened` : ` after ${(close.afterMs / 1000).toFixed(1)} s`;
