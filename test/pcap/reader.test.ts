@@ -253,6 +253,87 @@ test('a segment the capture never recorded: the wire says it cannot tell, never 
   assert.deepEqual([whole.outcome, whole.kex?.completed], ['authenticated_or_failed', true]);
 });
 
+/** A conversation's capture without the packets `drop` picks (what tcpdump dropped), and the analysis of it. */
+function lossy(conv: Conversation, drop: (ip: Buffer, i: number) => boolean): { bytes: Buffer; c: PcapResult['connections'] extends (infer T)[] | undefined ? T : never } {
+  const w = new CaptureWriter('pcap', [1]);
+  const pkts = conversation(conv);
+  let dropped = 0;
+  pkts.forEach((p, i) => {
+    if (drop(p.ip, i)) dropped++;
+    else w.packet(p.ts, linkWrap(1, p.ip));
+  });
+  assert.equal(dropped, 1, 'exactly one packet left out');
+  const bytes = w.bytes();
+  const r = analyze(bytes);
+  assert.equal(r.connections?.length, 1);
+  return { bytes, c: (r.connections ?? [])[0] };
+}
+
+/** What tshark flags in a capture: one `ip.src flags` line per packet that matches the display filter. */
+function tsharkFlags(bytes: Buffer, filter: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'sshwarden-pcap-tail-'));
+  try {
+    writeFileSync(join(dir, 'c.pcap'), bytes);
+    const r = spawnSync('tshark', ['-n', '-r', join(dir, 'c.pcap'), '-Y', filter, '-T', 'fields', '-e', 'ip.src', '-e', 'tcp.flags.str'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, `tshark (test.sh installs it): ${r.stderr}`);
+    return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.replace('\t', ' ').replace(/[·\s]+$/u, '').replace(/·/gu, ''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const isBanner = (ip: Buffer) => ip.includes(Buffer.from('SSH-2.0-OpenSSH_9.2p1'));
+
+test('a hole before a FIN: the server FIN lies past the last server byte seen, so the capture lost its bytes (not "dropped without a banner")', () => {
+  // the server sends its banner and closes; tcpdump lost the banner; nothing of the client follows
+  const { bytes, c } = lossy({ client: '192.0.2.20', server: '192.0.2.1', t0: T0, cport: 60, steps: [BANNER, { from: 's', fin: true }] }, isBanner);
+  assert.deepEqual([c.outcome, c.detail, c.firstClose?.by, c.fromServer.bytes], ['unknown', 'capture_gap', 'server', 0], c.reason);
+  assert.match(c.reason, /lacks bytes the server sent/);
+  // tshark: the FIN is "previous segment not captured"
+  assert.deepEqual(tsharkFlags(bytes, 'tcp.analysis.lost_segment'), ['192.0.2.1 AF']);
+  // the same conversation whole: the banner, then the server's close
+  const whole = one({ cport: 60, steps: [BANNER, { from: 's', fin: true }] });
+  assert.deepEqual([whole.outcome, whole.fromServer.ident?.startsWith('SSH-2.0-OpenSSH_9.2p1')], ['unknown', true]);
+  assert.notEqual(whole.detail, 'capture_gap');
+});
+
+test('an ACK beyond the bytes seen: the client acknowledges a banner the capture lacks (the silent close of the lab)', () => {
+  // the client read the banner and closed (FIN), the server closed too; tcpdump lost the banner
+  const steps = [BANNER, { from: 'c' as const, ack: true as const }, { from: 'c' as const, fin: true as const }, { from: 's' as const, fin: true as const }, { from: 'c' as const, ack: true as const }];
+  const { bytes, c } = lossy({ client: '192.0.2.20', server: '192.0.2.1', t0: T0, cport: 61, steps }, isBanner);
+  assert.deepEqual([c.outcome, c.detail, c.connState, c.fromServer.bytes], ['unknown', 'capture_gap', 'SF', 0], c.reason);
+  // tshark: the client's ACK acknowledges a segment it never saw, the server FIN follows a hole
+  const flagged = tsharkFlags(bytes, 'tcp.analysis.ack_lost_segment');
+  assert.ok(flagged.includes('192.0.2.20 A'), flagged.join(', '));
+  assert.deepEqual(tsharkFlags(bytes, 'tcp.analysis.lost_segment'), ['192.0.2.1 AF']);
+  // the ACK alone says so (the capture ends before any FIN)
+  const ackOnly = lossy({ client: '192.0.2.20', server: '192.0.2.1', t0: T0, cport: 62, steps: [BANNER, { from: 'c', ack: true }] }, isBanner);
+  assert.deepEqual([ackOnly.c.outcome, ackOnly.c.detail], ['unknown', 'capture_gap'], ackOnly.c.reason);
+  assert.deepEqual(tsharkFlags(ackOnly.bytes, 'tcp.analysis.ack_lost_segment'), ['192.0.2.20 A']);
+  // a client FIN lost, acknowledged by the server: the client's close is not in the capture
+  const finLost = lossy({ client: '192.0.2.20', server: '192.0.2.1', t0: T0, cport: 63, steps }, (_ip, i) => i === 5);
+  assert.deepEqual([finLost.c.outcome, finLost.c.detail, finLost.c.firstClose?.by], ['unknown', 'capture_gap', 'server'], finLost.c.reason);
+  assert.match(finLost.c.reason, /lacks bytes the client sent/);
+  // whole: a silent close, SF, no gap
+  const whole = one({ cport: 61, steps });
+  assert.deepEqual([whole.outcome, whole.detail, whole.connState, whole.firstClose?.by, whole.firstClose?.kind], ['closed_before_ident', 'after_banner', 'SF', 'client', 'FIN']);
+});
+
+test('a RST past the bytes seen is a hole too; a FIN, ACK or RST right after the last byte is not', () => {
+  // the server's banner lost, then the server resets (seq past it): tshark does not check RSTs for this, we do
+  const { c } = lossy({ client: '192.0.2.20', server: '192.0.2.1', t0: T0, cport: 64, steps: [BANNER, { from: 's', rst: true }] }, isBanner);
+  assert.deepEqual([c.outcome, c.detail, c.connState], ['unknown', 'capture_gap', 'RSTR'], c.reason);
+  // complete: the server resets after its banner (seq right after it) → dropped is not claimed, the client did nothing
+  const rst = one({ cport: 64, steps: [BANNER, { from: 's', rst: true }] });
+  assert.notEqual(rst.detail, 'capture_gap');
+  // FIN each way, the last ACK, then a RST of the client (seq one past its FIN): nothing missing
+  const late = one({ cport: 65, steps: [BANNER, { from: 'c', fin: true }, { from: 's', fin: true }, { from: 'c', ack: true }, { from: 'c', rst: true }] });
+  assert.deepEqual([late.outcome, late.detail, late.connState], ['closed_before_ident', 'after_banner', 'RSTO']);
+  // a capture that began mid-connection: the peer acknowledges bytes from before it, no gap claimed
+  const mid = one({ cport: 66, handshake: 'none', steps: [{ from: 'c', ack: true }, { from: 's', data: ssh.kexinit(SERVER_KEX, ['ssh-ed25519']) }, { from: 'c', fin: true }, { from: 's', fin: true }] });
+  assert.notEqual(mid.detail, 'capture_gap');
+});
+
 test('memory is bounded by open flows: past maxFlows the oldest are reported early and counted', () => {
   const convs: Conversation[] = [];
   for (let i = 0; i < 300; i++) convs.push({ client: '192.0.2.30', server: '192.0.2.1', cport: 20000 + i, t0: T0 + i, steps: [BANNER] });
