@@ -87,6 +87,8 @@ export interface LabRun {
   durationMs: number;
   /** The tcpdump capture, when `capture` was asked for. */
   pcapFile?: string;
+  /** tcpdump's own count at its end ("N packets captured, N received by filter, N dropped by kernel"), when it printed one. */
+  captureStats?: string;
 }
 
 export interface LabRunOptions {
@@ -158,7 +160,7 @@ function must(cond: boolean, what: string): void {
 }
 
 /** Real tcpdump in the server's namespace (ended by the Lab on failure; by its PID). */
-export async function startCapture(srv: Host, file: string): Promise<{ file: string; stop: () => Promise<void> }> {
+export async function startCapture(srv: Host, file: string): Promise<{ file: string; stop: () => Promise<string> }> {
   const child = srv.spawn('tcpdump', ['-i', 'any', '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', file, 'tcp port 22']);
   let err = '';
   const listening = new Promise<void>((resolve, reject) => {
@@ -183,6 +185,8 @@ export async function startCapture(srv: Host, file: string): Promise<{ file: str
       await sleep(1000); // the last packets (FINs, ACKs) of the last connections
       child.kill('SIGINT');
       await Promise.race([exited, sleep(5000)]);
+      // its count at exit: "packets dropped by kernel" is capture loss the capture itself cannot show
+      return [...err.matchAll(/^(\d+) packets? (captured|received by filter|dropped by kernel)$/gm)].map((m) => `${m[1]} ${m[2]}`).join(', ');
     },
   };
 }
@@ -508,12 +512,13 @@ export async function runLab(opts: LabRunOptions): Promise<LabRun> {
     sshd = null;
     openSession.kill();
     await openSession.done.catch(() => undefined);
-    if (capture) await capture.stop();
+    const captureStats = capture ? await capture.stop() : '';
     await syslog.sync();
     const logFile = join(opts.outDir, `auth-${opts.logLevel.toLowerCase()}.log`);
     copyFileSync(syslog.logFile, logFile);
     const run: LabRun = { logLevel: opts.logLevel, logFile, server: { v4: srv.v4, v6: srv.v6 }, truth, sources, analyzeArgs: ['--login-grace-time', '3'], durationMs: Date.now() - t0 };
     if (capture) run.pcapFile = capture.file;
+    if (captureStats) run.captureStats = captureStats;
     return run;
   } catch (e) {
     // Keep what sshd logged so far next to the failure.

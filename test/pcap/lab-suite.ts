@@ -51,9 +51,13 @@ interface TsharkConn {
   firstCloser: 'client' | 'server' | null;
 }
 
-/** The connections (client|port) in which tshark flags `tcp.analysis.lost_segment` ("previous segment not captured"). */
+/**
+ * The connections (client|port) in which tshark flags a segment the capture lacks: `tcp.analysis.lost_segment`
+ * ("previous segment not captured": a segment, FIN included, past the next expected byte) or
+ * `tcp.analysis.ack_lost_segment` ("ACKed unseen segment": the peer acknowledges bytes never seen).
+ */
 function tsharkLostSegments(file: string): Set<string> {
-  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', 'tcp.analysis.lost_segment', '-T', 'fields', '-E', 'separator=\t', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'ip.dst', '-e', 'ipv6.dst'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', 'tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment', '-T', 'fields', '-E', 'separator=\t', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'ip.dst', '-e', 'ipv6.dst'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
   const out = new Set<string>();
   for (const line of r.stdout.split('\n')) {
@@ -96,7 +100,7 @@ test(`sshwarden pcap against real tcpdump captures of the analyze lab (sshd 9.2p
   try {
     const run = await runLab({ logLevel: level, outDir, prefix, capture: true });
     const pcap = run.pcapFile as string;
-    t.diagnostic(`lab: ${run.truth.length} client connections in ${run.durationMs} ms; capture ${pcap}`);
+    t.diagnostic(`lab: ${run.truth.length} client connections in ${run.durationMs} ms; capture ${pcap} (tcpdump: ${run.captureStats ?? 'no count'})`);
 
     const alone = sshwarden(['pcap', pcap, '--json']);
     assert.equal(alone.status, 0, alone.stderr);
