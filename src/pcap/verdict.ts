@@ -48,8 +48,8 @@ export function connState(f: Flow): ConnState {
 }
 
 function closedState(f: Flow): ConnState {
-  const cR = f.c.rstTs;
-  const sR = f.s.rstTs;
+  const cR = abortTs(f.c, f.s);
+  const sR = abortTs(f.s, f.c);
   if (cR !== null || sR !== null) return sR === null || (cR !== null && cR <= sR) ? 'RSTO' : 'RSTR';
   const cF = f.c.finTs !== null;
   const sF = f.s.finTs !== null;
@@ -57,6 +57,18 @@ function closedState(f: Flow): ConnState {
   if (cF) return 'S2';
   if (sF) return 'S3';
   return 'S1';
+}
+
+/**
+ * When this side aborted the connection (its first RST), or null. As Zeek: a RST from a side that had
+ * already sent its FIN, once the peer sent its FIN too, aborts nothing: the FIN exchange closed the
+ * connection (a kernel answering a late segment, e.g. a duplicate ACK after its socket closed).
+ */
+function abortTs(d: Direction, peer: Direction): number | null {
+  const r = d.rstTs;
+  if (r === null) return null;
+  const fin = d.finTs;
+  return fin !== null && fin < r && peer.finTs !== null ? null : r;
 }
 
 function firstClose(f: Flow): WireConnection['firstClose'] {

@@ -253,6 +253,23 @@ test('a segment the capture never recorded: the wire says it cannot tell, never 
   assert.deepEqual([whole.outcome, whole.kex?.completed], ['authenticated_or_failed', true]);
 });
 
+test('a RST after the FIN exchange aborts nothing (Zeek\'s conn_state): the lab\'s silent close with a late duplicate ACK answered by a RST is SF', () => {
+  // what the lab captured (tshark: "TCP Dup ACK"): the client's ACK of the server's FIN twice, the second after the server's socket had closed, answered with a RST
+  const dupAck = [BANNER, { from: 'c' as const, ack: true as const }, { from: 'c' as const, fin: true as const }, { from: 's' as const, fin: true as const }, { from: 'c' as const, ack: true as const }, { from: 'c' as const, ack: true as const }, { from: 's' as const, rst: true as const }];
+  const sf = one({ cport: 70, steps: dupAck });
+  assert.deepEqual([sf.outcome, sf.detail, sf.connState, sf.firstClose?.by, sf.firstClose?.kind, sf.fromServer.rstAfterMs !== null], ['closed_before_ident', 'after_banner', 'SF', 'client', 'FIN', true]);
+  // the server FIN, its RST (the client's late bytes), then the client FIN: Zeek turns it back to a normal close too
+  const back = one({ cport: 71, steps: [BANNER, { from: 's', fin: true }, { from: 's', rst: true }, { from: 'c', fin: true }] });
+  assert.equal(back.connState, 'SF');
+  // a RST before the side's own FIN, or before the peer's FIN, is an abort
+  const noFin = one({ cport: 72, steps: [BANNER, { from: 'c', fin: true }, { from: 's', rst: true }] });
+  assert.deepEqual([noFin.connState, noFin.firstClose?.by, noFin.firstClose?.kind], ['RSTR', 'client', 'FIN']);
+  const peerOpen = one({ cport: 73, steps: [BANNER, { from: 's', fin: true }, { from: 's', rst: true }] });
+  assert.deepEqual([peerOpen.connState, peerOpen.firstClose?.by, peerOpen.firstClose?.kind], ['RSTR', 'server', 'FIN']);
+  const clientAbort = one({ cport: 74, steps: [BANNER, { from: 'c', rst: true }, { from: 's', fin: true }] });
+  assert.equal(clientAbort.connState, 'RSTO');
+});
+
 /** A conversation's capture without the packets `drop` picks (what tcpdump dropped), and the analysis of it. */
 function lossy(conv: Conversation, drop: (ip: Buffer, i: number) => boolean): { bytes: Buffer; c: PcapResult['connections'] extends (infer T)[] | undefined ? T : never } {
   const w = new CaptureWriter('pcap', [1]);
@@ -326,9 +343,9 @@ test('a RST past the bytes seen is a hole too; a FIN, ACK or RST right after the
   // complete: the server resets after its banner (seq right after it) → dropped is not claimed, the client did nothing
   const rst = one({ cport: 64, steps: [BANNER, { from: 's', rst: true }] });
   assert.notEqual(rst.detail, 'capture_gap');
-  // FIN each way, the last ACK, then a RST of the client (seq one past its FIN): nothing missing
+  // FIN each way, the last ACK, then a RST of the client (seq one past its FIN): nothing missing (and SF: the FINs closed it)
   const late = one({ cport: 65, steps: [BANNER, { from: 'c', fin: true }, { from: 's', fin: true }, { from: 'c', ack: true }, { from: 'c', rst: true }] });
-  assert.deepEqual([late.outcome, late.detail, late.connState], ['closed_before_ident', 'after_banner', 'RSTO']);
+  assert.deepEqual([late.outcome, late.detail, late.connState, late.fromClient.rstAfterMs !== null], ['closed_before_ident', 'after_banner', 'SF', true]);
   // a capture that began mid-connection: the peer acknowledges bytes from before it, no gap claimed
   const mid = one({ cport: 66, handshake: 'none', steps: [{ from: 'c', ack: true }, { from: 's', data: ssh.kexinit(SERVER_KEX, ['ssh-ed25519']) }, { from: 'c', fin: true }, { from: 's', fin: true }] });
   assert.notEqual(mid.detail, 'capture_gap');
