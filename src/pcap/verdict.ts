@@ -145,6 +145,8 @@ function judge(f: Flow, kex: KexFacts | undefined, close: WireConnection['firstC
   const s = f.s.ssh.facts;
   if (!f.established && !f.midstream) {
     if (f.synAck) return { outcome: 'unknown', phase: 'tcp', detail: 'handshake_incomplete', reason: 'the server answered the SYN but the client never completed the handshake' };
+    // bytes flowed, so the handshake did take place: the capture lacks the SYN-ACK (and what else it dropped)
+    if (f.c.bytes > 0 || f.s.bytes > 0) return { outcome: 'unknown', phase: 'tcp', detail: 'capture_gap', reason: `the capture lacks the server's SYN-ACK although ${f.s.bytes > 0 ? 'the server' : 'the client'} sent data (a segment it never recorded, e.g. tcpdump dropping packets under load): the wire cannot tell how this connection went on` };
     if (f.s.rstTs !== null) return { outcome: 'unknown', phase: 'tcp', detail: 'syn_rejected', reason: 'the SYN was answered with a RST: nothing listens on the port, or a firewall REJECTs it' };
     return { outcome: 'unknown', phase: 'tcp', detail: 'syn_unanswered', reason: 'the SYN got no answer: filtered by a firewall (DROP), or the server is down' };
   }
