@@ -41,7 +41,7 @@ export class NftablesBackend implements FirewallBackend {
   constructor(opts: FirewallOptions) {
     this.opts = opts;
     this.nft = [...(opts.exec ?? []), 'nft'];
-    this.session = new NftSession(this.nft, `inet ${opts.name} ack`);
+    this.session = new NftSession(this.nft);
     this.p4 = opts.ipv4Prefix ?? 24;
     this.p6 = opts.ipv6Prefix ?? 64;
   }
@@ -73,7 +73,6 @@ export class NftablesBackend implements FirewallBackend {
       `add set ${t} ban6p { type ipv6_addr; flags timeout; }`,
       `add set ${t} ban4net { type ipv4_addr; flags interval, timeout; }`,
       `add set ${t} ban6net { type ipv6_addr; flags interval, timeout; }`,
-      `add set ${t} ack { type inet_service; flags timeout; }`,
       `add chain ${t} input { type filter hook input priority -10; policy accept; }`,
       `flush chain ${t} input`,
       `add rule ${t} input ip saddr @ban4${match} counter drop comment "sshwarden ban4"`,
