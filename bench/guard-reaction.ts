@@ -58,7 +58,7 @@ function monitor(tool: Tool): ChildProcess {
     const lines = buf.split('\n');
     buf = lines.pop()!;
     for (const l of lines) {
-      if (!l.startsWith('add element')) continue;
+      if (!l.startsWith('add element') && !l.startsWith('create element')) continue; // sshwarden creates new elements
       for (const m of l.matchAll(/\b(203\.0\.113\.\d+|198\.51\.100\.\d+)\b/g)) if (!seen[tool].has(m[1])) seen[tool].set(m[1], t);
     }
   });
