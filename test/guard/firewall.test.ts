@@ -133,7 +133,7 @@ test('nftables: aggregation prefixes go to hash sets, other CIDRs to interval se
   }
 });
 
-test('nftables: a new ban is one create; a ban of an address already in the set gets the new timeout (longer or shorter)', async () => {
+test('nftables: the old ack set goes; a new ban is one create; a ban of an address already in the set gets the new timeout (longer or shorter)', async () => {
   const fw = new NftablesBackend({ name: 'swto', scope: 'ssh', ports: [22], exec: ['ip', 'netns', 'exec', srv.ns] });
   // The element's timeout as nft lists it, in seconds (`timeout 2m`, `1h30m`, `45s`), or null when absent.
   const timeoutOf = (addr: string): number | null => {
@@ -144,7 +144,11 @@ test('nftables: a new ban is one create; a ban of an address already in the set 
     return s;
   };
   try {
+    // A table an earlier guard made: it had an `ack` set, which the setup now removes.
+    srv.check('nft', ['-f', '-'], { input: 'add table inet swto\nadd set inet swto ack { type inet_service; flags timeout; }\n' });
     const now = Date.now();
+    await fw.reconcile([], now);
+    assert.doesNotMatch(srv.check('nft', ['list', 'table', 'inet', 'swto']), /set ack/, 'the old ack set is gone');
     await fw.reconcile([], now);
     await fw.apply({ add: [{ target: '198.51.100.40', family: 4, until: now + 120_000 }], remove: [] }, now);
     assert.equal(timeoutOf('198.51.100.40'), 120);

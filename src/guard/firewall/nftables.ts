@@ -73,6 +73,10 @@ export class NftablesBackend implements FirewallBackend {
       `add set ${t} ban6p { type ipv6_addr; flags timeout; }`,
       `add set ${t} ban4net { type ipv4_addr; flags interval, timeout; }`,
       `add set ${t} ban6net { type ipv6_addr; flags interval, timeout; }`,
+      // Earlier guards confirmed each change through an `ack` set, now unused: added (a no-op
+      // where it is there) and deleted in the same transaction, so it goes wherever it was.
+      `add set ${t} ack { type inet_service; flags timeout; }`,
+      `delete set ${t} ack`,
       `add chain ${t} input { type filter hook input priority -10; policy accept; }`,
       `flush chain ${t} input`,
       `add rule ${t} input ip saddr @ban4${match} counter drop comment "sshwarden ban4"`,
