@@ -132,7 +132,8 @@ export class NftSession {
     const own = this.errBuf.lastIndexOf('Error:', at);
     const before = this.errBuf.slice(0, Math.max(0, own)).trim();
     this.errBuf = '';
-    this.finish(before ? new FirewallError(`nft: ${before.split('\n').join(' | ')}`) : null);
+    // Only an error block fails the transaction (nft prints nothing else on success; a warning would not undo it).
+    this.finish(before.includes('Error:') ? new FirewallError(`nft: ${before.split('\n').join(' | ')}`) : null);
   }
 
   private finish(err: Error | null): void {
