@@ -8,7 +8,13 @@
  * time from the 3rd line's write to the address appearing in that tool's nft set, observed with
  * `nft monitor` in each namespace.
  *
- *   sudo node bench/guard-reaction.ts [attackers=40] [gapMs=600] [bans=0]
+ *   sudo node bench/guard-reaction.ts [attackers=40] [gapMs=600] [bans=0] [--turns]
+ *
+ * `--turns`: the same lines, but each tool follows its own copy of the log and the tools take
+ * turns: an attacker's lines go to sshwarden's copy, then (gapMs later) to sshguard's, then to
+ * fail2ban's, and the next attacker comes a second after that. Each tool then reacts on an
+ * otherwise idle machine. Without it, all three follow one file and react to each line at the
+ * same moment, competing for the CPUs (on 2 cores, a tool's tail is mostly the others' work).
  *
  * `bans`: that many bans already in sshwarden's sets before the first attacker (IPv6 addresses
  * of 2001:db8:ffff::/48 in its `ban6` set), as on a server that has been up for a while: each
@@ -24,14 +30,19 @@ import { join } from 'node:path';
 import { Lab, type Host } from '../test/lab/netns.ts';
 import { startGuard } from '../test/guard/guard-lab.ts';
 
-const ATTACKERS = Number(process.argv[2] ?? 40);
-const GAP_MS = Number(process.argv[3] ?? 600);
-const PREFILL = Number(process.argv[4] ?? 0);
+const TURNS = process.argv.includes('--turns');
+const args = process.argv.slice(2).filter((a) => a !== '--turns');
+const ATTACKERS = Number(args[0] ?? 40);
+const GAP_MS = Number(args[1] ?? 600);
+const PREFILL = Number(args[2] ?? 0);
 const SSHG = '/usr/libexec/sshguard';
 
 const dir = mkdtempSync(join(tmpdir(), 'sshwarden-bench-reaction-'));
 const log = join(dir, 'auth.log');
 writeFileSync(log, '');
+// --turns: one copy of the log per tool (the same lines, written at different moments).
+const logOf = (tool: 'sshwarden' | 'fail2ban' | 'sshguard') => (TURNS ? join(dir, `auth-${tool}.log`) : log);
+if (TURNS) for (const t of ['sshwarden', 'fail2ban', 'sshguard'] as const) writeFileSync(logOf(t), '');
 const lab = Lab.create('brx');
 const hosts = { sshwarden: lab.host('sw', 1), fail2ban: lab.host('f2b', 2), sshguard: lab.host('sg', 3) };
 type Tool = keyof typeof hosts;
@@ -47,7 +58,7 @@ function monitor(tool: Tool): ChildProcess {
     const lines = buf.split('\n');
     buf = lines.pop()!;
     for (const l of lines) {
-      if (!l.startsWith('add element')) continue;
+      if (!l.startsWith('add element') && !l.startsWith('create element')) continue; // sshwarden creates new elements
       for (const m of l.matchAll(/\b(203\.0\.113\.\d+|198\.51\.100\.\d+)\b/g)) if (!seen[tool].has(m[1])) seen[tool].set(m[1], t);
     }
   });
@@ -74,7 +85,7 @@ async function startFail2ban(h: Host): Promise<void> {
   rmSync(join(conf, 'jail.d'), { recursive: true, force: true });
   writeFileSync(
     join(conf, 'jail.local'),
-    `[DEFAULT]\nbanaction = nftables[type=multiport]\nbanaction_allports = nftables[type=allports]\n\n[sshd]\nenabled = true\nbackend = pyinotify\nlogpath = ${log}\nport = 22\nmaxretry = 3\nfindtime = 600\nbantime = 600\n`,
+    `[DEFAULT]\nbanaction = nftables[type=multiport]\nbanaction_allports = nftables[type=allports]\n\n[sshd]\nenabled = true\nbackend = pyinotify\nlogpath = ${logOf('fail2ban')}\nport = 22\nmaxretry = 3\nfindtime = 600\nbantime = 600\n`,
   );
   writeFileSync(join(conf, 'fail2ban.local'), `[Definition]\nloglevel = INFO\nlogtarget = ${join(dir, 'fail2ban.log')}\ndbfile = :memory:\nsocket = ${join(dir, 'f2b.sock')}\npidfile = ${join(dir, 'f2b.pid')}\n`);
   h.spawn('/usr/bin/fail2ban-server', ['-f', '-x', '-c', conf, '-s', join(dir, 'f2b.sock'), '-p', join(dir, 'f2b.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -89,7 +100,7 @@ async function startFail2ban(h: Host): Promise<void> {
 
 function startSshguard(h: Host): void {
   // The same pipeline /usr/sbin/sshguard builds (tail -F | sshg-parser | sshg-blocker | sshg-fw-nft-sets), wired without a shell.
-  const tail = h.spawn('tail', ['-F', '-n', '0', log], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const tail = h.spawn('tail', ['-F', '-n', '0', logOf('sshguard')], { stdio: ['ignore', 'pipe', 'ignore'] });
   const parser = h.spawn(`${SSHG}/sshg-parser`, [], { stdio: [tail.stdout!, 'pipe', 'ignore'] });
   const blocker = h.spawn(`${SSHG}/sshg-blocker`, ['-a', '30', '-p', '600', '-s', '1800', '-w', '127.0.0.0/8'], { stdio: [parser.stdout!, 'pipe', 'ignore'] });
   h.spawn(`${SSHG}/sshg-fw-nft-sets`, [], { stdio: [blocker.stdout!, 'ignore', 'ignore'] });
@@ -105,7 +116,7 @@ async function main(): Promise<void> {
   const cfg = join(dir, 'sshwarden.yaml');
   writeFileSync(
     cfg,
-    `log:\n  source: files\n  files: [${JSON.stringify(log)}]\n  format: syslog\npolicy:\n  threshold: 18\nstate:\n  database: ${JSON.stringify(join(dir, 'sw.db'))}\n  socket: ${JSON.stringify(join(dir, 'sw.sock'))}\nmetrics:\n  enabled: false\n`,
+    `log:\n  source: files\n  files: [${JSON.stringify(logOf('sshwarden'))}]\n  format: syslog\npolicy:\n  threshold: 18\nstate:\n  database: ${JSON.stringify(join(dir, 'sw.db'))}\n  socket: ${JSON.stringify(join(dir, 'sw.sock'))}\nmetrics:\n  enabled: false\n`,
   );
   for (const t of Object.keys(hosts) as Tool[]) monitor(t);
   const guard = await startGuard(hosts.sshwarden, cfg);
@@ -118,17 +129,23 @@ async function main(): Promise<void> {
   startSshguard(hosts.sshguard);
   await new Promise((r) => setTimeout(r, 1500));
 
-  const written = new Map<string, number>();
+  // Per tool: address → when its deciding line was written (one map for all when they share the file).
+  const written: Record<Tool, Map<string, number>> = { sshwarden: new Map(), fail2ban: new Map(), sshguard: new Map() };
+  const turns: Tool[][] = TURNS ? [['sshwarden'], ['sshguard'], ['fail2ban']] : [['sshwarden', 'sshguard', 'fail2ban']];
   let pid = 20000;
   for (let i = 0; i <= ATTACKERS; i++) {
     const addr = i < 200 ? `203.0.113.${i + 10}` : `198.51.100.${i - 190}`;
     pid++;
-    for (let j = 0; j < 3; j++) {
-      appendFileSync(log, `${syslogTs()} bench sshd[${pid}]: Failed password for invalid user u${i}x${j} from ${addr} port ${40000 + j} ssh2\n`);
-      if (j === 2) written.set(addr, performance.now());
-      else await new Promise((r) => setTimeout(r, 30));
+    for (const tools of turns) {
+      const file = logOf(tools[0]);
+      for (let j = 0; j < 3; j++) {
+        appendFileSync(file, `${syslogTs()} bench sshd[${pid}]: Failed password for invalid user u${i}x${j} from ${addr} port ${40000 + j} ssh2\n`);
+        if (j === 2) for (const t of tools) written[t].set(addr, performance.now());
+        else await new Promise((r) => setTimeout(r, 30));
+      }
+      await new Promise((r) => setTimeout(r, GAP_MS));
     }
-    await new Promise((r) => setTimeout(r, GAP_MS));
+    if (TURNS) await new Promise((r) => setTimeout(r, 1000));
   }
   await new Promise((r) => setTimeout(r, 2500));
 
@@ -137,7 +154,7 @@ async function main(): Promise<void> {
     const xs: number[] = [];
     let missed = 0;
     let first = true;
-    for (const [addr, t0] of written) {
+    for (const [addr, t0] of written[t]) {
       if (first) {
         first = false; // warm-up attacker: fail2ban creates its table on the first ban
         continue;
@@ -149,14 +166,14 @@ async function main(): Promise<void> {
     results[t] = { ...stats(xs.length ? xs : [NaN]), missed };
   }
   const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-  process.stdout.write(`Reaction time (ms) from writing the deciding line to the address in the nft set; ${ATTACKERS} attackers, same lines, one run${PREFILL ? `; ${PREFILL} bans already in sshwarden's set` : ''}\n`);
+  process.stdout.write(`Reaction time (ms) from writing the deciding line to the address in the nft set; ${ATTACKERS} attackers, same lines, one run, ${TURNS ? 'tools in turns (each reacts alone)' : 'all tools at once (competing for the CPUs)'}${PREFILL ? `; ${PREFILL} bans already in sshwarden's set` : ''}\n`);
   process.stdout.write(`tool        n   missed  p50     p90     p99     max     mean\n`);
   for (const [t, r] of Object.entries(results)) {
     process.stdout.write(`${t.padEnd(10)} ${String(r.n).padStart(3)} ${String(r.missed).padStart(6)}  ${fmt(r.p50).padStart(6)}  ${fmt(r.p90).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(r.max).padStart(6)}  ${fmt(r.mean).padStart(6)}\n`);
   }
   const sw = results.sshwarden;
   process.stdout.write(`ratios (median): sshguard/sshwarden = ${(results.sshguard.p50 / sw.p50).toFixed(1)}x, fail2ban/sshwarden = ${(results.fail2ban.p50 / sw.p50).toFixed(1)}x\n`);
-  process.stdout.write(`${JSON.stringify({ attackers: ATTACKERS, prefilledBans: PREFILL, results })}\n`);
+  process.stdout.write(`${JSON.stringify({ attackers: ATTACKERS, prefilledBans: PREFILL, mode: TURNS ? 'turns' : 'together', results })}\n`);
   await guard.stop();
 }
 

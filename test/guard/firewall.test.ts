@@ -132,3 +132,36 @@ test('nftables: aggregation prefixes go to hash sets, other CIDRs to interval se
     fw.close();
   }
 });
+
+test('nftables: the old ack set goes; a new ban is one create; a ban of an address already in the set gets the new timeout (longer or shorter)', async () => {
+  const fw = new NftablesBackend({ name: 'swto', scope: 'ssh', ports: [22], exec: ['ip', 'netns', 'exec', srv.ns] });
+  // The element's timeout as nft lists it, in seconds (`timeout 2m`, `1h30m`, `45s`), or null when absent.
+  const timeoutOf = (addr: string): number | null => {
+    const m = new RegExp(`${addr.replace(/\./g, '\\.')} timeout ((?:\\d+[hms])+)`).exec(srv.check('nft', ['list', 'set', 'inet', 'swto', 'ban4']));
+    if (!m) return null;
+    let s = 0;
+    for (const [, n, u] of m[1].matchAll(/(\d+)([hms])/g)) s += Number(n) * (u === 'h' ? 3600 : u === 'm' ? 60 : 1);
+    return s;
+  };
+  try {
+    // A table an earlier guard made: it had an `ack` set, which the setup now removes.
+    srv.check('nft', ['-f', '-'], { input: 'add table inet swto\nadd set inet swto ack { type inet_service; flags timeout; }\n' });
+    const now = Date.now();
+    await fw.reconcile([], now);
+    assert.doesNotMatch(srv.check('nft', ['list', 'table', 'inet', 'swto']), /set ack/, 'the old ack set is gone');
+    await fw.reconcile([], now);
+    await fw.apply({ add: [{ target: '198.51.100.40', family: 4, until: now + 120_000 }], remove: [] }, now);
+    assert.equal(timeoutOf('198.51.100.40'), 120);
+    await fw.apply({ add: [{ target: '198.51.100.40', family: 4, until: now + 5_400_000 }], remove: [] }, now);
+    assert.equal(timeoutOf('198.51.100.40'), 5400, 'extended: the create fails (File exists) and the idiom sets the new timeout');
+    await fw.apply({ add: [{ target: '198.51.100.40', family: 4, until: now + 60_000 }, { target: '198.51.100.41', family: 4, until: now + 300_000 }], remove: [] }, now);
+    assert.deepEqual([timeoutOf('198.51.100.40'), timeoutOf('198.51.100.41')], [60, 300], 'a batch with one present and one new element: both as asked');
+    await fw.apply({ add: [], remove: [{ target: '198.51.100.40', family: 4, until: now + 60_000 }] }, now);
+    assert.equal(timeoutOf('198.51.100.40'), null, 'removed');
+    await fw.apply({ add: [{ target: '198.51.100.40', family: 4, until: now + 180_000 }], remove: [] }, now);
+    assert.equal(timeoutOf('198.51.100.40'), 180, 'banned again after removal');
+  } finally {
+    await fw.uninstall();
+    fw.close();
+  }
+});

@@ -41,7 +41,7 @@ export class NftablesBackend implements FirewallBackend {
   constructor(opts: FirewallOptions) {
     this.opts = opts;
     this.nft = [...(opts.exec ?? []), 'nft'];
-    this.session = new NftSession(this.nft, `inet ${opts.name} ack`);
+    this.session = new NftSession(this.nft);
     this.p4 = opts.ipv4Prefix ?? 24;
     this.p6 = opts.ipv6Prefix ?? 64;
   }
@@ -73,7 +73,10 @@ export class NftablesBackend implements FirewallBackend {
       `add set ${t} ban6p { type ipv6_addr; flags timeout; }`,
       `add set ${t} ban4net { type ipv4_addr; flags interval, timeout; }`,
       `add set ${t} ban6net { type ipv6_addr; flags interval, timeout; }`,
+      // Earlier guards confirmed each change through an `ack` set, now unused: added (a no-op
+      // where it is there) and deleted in the same transaction, so it goes wherever it was.
       `add set ${t} ack { type inet_service; flags timeout; }`,
+      `delete set ${t} ack`,
       `add chain ${t} input { type filter hook input priority -10; policy accept; }`,
       `flush chain ${t} input`,
       `add rule ${t} input ip saddr @ban4${match} counter drop comment "sshwarden ban4"`,
@@ -105,22 +108,33 @@ export class NftablesBackend implements FirewallBackend {
     // "add with 1 s, delete, add" makes each change independent of whether the element is still
     // there (the kernel may have just expired it): add of an existing element is a no-op, so the
     // delete never fails and the final add sets the new timeout. One line = one transaction.
+    //
+    // The common case, a new ban of an address not in the set, first goes as one `create element`
+    // (fails with EEXIST when the element is there, expired ones excepted): a third of the text
+    // for nft to read and parse on the reaction path. Only when that fails with "File exists"
+    // (nothing applied: one line is one transaction) does the idiom above follow.
     const cmds: string[] = [];
+    const fast: string[] = [];
+    let creates = 0;
     // An interval element known to be present for a while yet: plain delete (see `intervals`).
     const present = (target: string) => (this.intervals.get(target) ?? 0) > now + 5000;
+    const both = (...c: string[]) => {
+      cmds.push(...c);
+      fast.push(...c);
+    };
     for (const e of changes.remove) {
       const p = this.place(e);
-      if (p.set.endsWith('net') && present(e.target)) cmds.push(`delete element ${this.t} ${p.set} { ${p.elem} }`);
-      else cmds.push(`add element ${this.t} ${p.set} { ${p.elem} timeout 1s }`, `delete element ${this.t} ${p.set} { ${p.elem} }`);
+      if (p.set.endsWith('net') && present(e.target)) both(`delete element ${this.t} ${p.set} { ${p.elem} }`);
+      else both(`add element ${this.t} ${p.set} { ${p.elem} timeout 1s }`, `delete element ${this.t} ${p.set} { ${p.elem} }`);
     }
     for (const e of changes.add) {
       const p = this.place(e);
       if (p.set.endsWith('net') && !this.intervals.has(e.target)) {
-        cmds.push(`add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
+        both(`add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
         continue;
       }
       if (p.set.endsWith('net') && present(e.target)) {
-        cmds.push(`delete element ${this.t} ${p.set} { ${p.elem} }`, `add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
+        both(`delete element ${this.t} ${p.set} { ${p.elem} }`, `add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
         continue;
       }
       cmds.push(
@@ -128,9 +142,22 @@ export class NftablesBackend implements FirewallBackend {
         `delete element ${this.t} ${p.set} { ${p.elem} }`,
         `add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`,
       );
+      if (p.set.endsWith('net')) fast.push(...cmds.slice(-3));
+      else {
+        fast.push(`create element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
+        creates++;
+      }
     }
     if (cmds.length === 0) return;
-    await this.session.run(cmds);
+    if (creates === 0) await this.session.run(cmds);
+    else {
+      try {
+        await this.session.run(fast);
+      } catch (e) {
+        if (!/File exists/.test((e as Error).message)) throw e;
+        await this.session.run(cmds);
+      }
+    }
     for (const e of changes.remove) this.intervals.delete(e.target);
     for (const e of changes.add) if (this.place(e).set.endsWith('net')) this.intervals.set(e.target, e.until);
   }
