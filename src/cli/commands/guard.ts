@@ -9,6 +9,7 @@ import { loadConfigApart } from '../../guard/config-apart.ts';
 import type { GuardConfig } from '../../guard/config.ts';
 import { jsonLogger } from '../../guard/log.ts';
 import { SystemdNotifier } from '../../guard/sd-notify.ts';
+import { tuneV8ForDaemon } from '../../guard/daemon-v8.ts';
 
 export function registerGuard(program: Command): void {
   program
@@ -47,6 +48,7 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
       // The daemon validates its config in a child process (config-apart.ts: the validator's modules
       // never load into it); the one-shot modes load it here.
       const asDaemon = !opts.check && !opts.reload && !opts.uninstall;
+      if (asDaemon) tuneV8ForDaemon();
       const { path, config } = asDaemon ? await readConfigApartOrFail(opts.config) : (await import('../guard-client.ts')).readConfigOrFail(opts.config);
       if (opts.check) {
         const plan = sourcePlan(config.log);
