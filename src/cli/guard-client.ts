@@ -7,15 +7,16 @@ import { existsSync } from 'node:fs';
 import { EXIT } from './exit-codes.ts';
 import { UserError } from './user-error.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, type GuardConfig } from '../guard/config.ts';
+import { configTarget } from '../guard/config-default.ts';
 import { askDaemon, type ControlRequest } from '../guard/control.ts';
 
 export { DEFAULT_CONFIG };
 
 export function readConfigOrFail(path: string | undefined): { path: string; config: GuardConfig } {
-  const p = path ?? DEFAULT_CONFIG;
+  const { path: p, optional } = configTarget(path);
   try {
     // The default path may be absent (defaults apply); an explicit --config must exist.
-    return { path: p, config: loadConfig(p, { optional: path === undefined }) };
+    return { path: p, config: loadConfig(p, { optional }) };
   } catch (e) {
     if (e instanceof ConfigError) throw new UserError(e.message, EXIT.USAGE);
     throw e;

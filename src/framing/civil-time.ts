@@ -56,7 +56,8 @@ function isUtcName(zone: string): boolean {
 export class ZoneClock {
   readonly timeZone: string;
   readonly isUtc: boolean;
-  private readonly fmt: Intl.DateTimeFormat | null;
+  /** Made at the first offset lookup (a UTC clock, or a log whose times all carry offsets, never needs it). */
+  private fmt: Intl.DateTimeFormat | null = null;
   private readonly cache = new Map<number, number>();
 
   /** Throws RangeError `unknown time zone "X"` for a name Intl does not know. */
@@ -64,23 +65,21 @@ export class ZoneClock {
     if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown time zone "${timeZone}" (use an IANA name such as UTC or Europe/Berlin)`);
     this.timeZone = timeZone;
     this.isUtc = isUtcName(timeZone);
-    this.fmt = this.isUtc
-      ? null
-      : new Intl.DateTimeFormat('en-US', {
-          timeZone,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-        });
   }
 
   /** Offset (ms, wall − UTC) of the zone at UTC instant `utc`. */
   private offsetAt(utc: number): number {
-    const parts = this.fmt!.formatToParts(new Date(utc));
+    this.fmt ??= new Intl.DateTimeFormat('en-US', {
+      timeZone: this.timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    const parts = this.fmt.formatToParts(new Date(utc));
     let y = 1970, mo = 1, d = 1, h = 0, mi = 0, s = 0;
     for (const p of parts) {
       switch (p.type) {

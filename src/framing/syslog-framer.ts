@@ -86,7 +86,8 @@ function fourDigits(s: string, p: number): number {
 export class SyslogFramer implements Framer {
   readonly counts: FramerCounts = newCounts();
   private readonly file: string;
-  private readonly clock: ZoneClock;
+  /** The zone of zone-less timestamps: the configured one, or the machine's, looked up at first need (clock). */
+  private zone: ZoneClock | null;
   private readonly years: YearTracker;
   private lastHost: string | null = null;
   /** Result of the last timestamp parse (avoids returning a pair). */
@@ -94,10 +95,16 @@ export class SyslogFramer implements Framer {
 
   constructor(file: string, opts: FramerOptions = {}) {
     this.file = file;
-    this.clock = new ZoneClock(opts.timezone ?? localTimeZone());
+    // The machine's zone only when a timestamp without an offset comes: asking Intl for it loads
+    // ICU's locale data (~5 MB of RSS in the guard), which logs with offsets never need.
+    this.zone = opts.timezone === undefined ? null : new ZoneClock(opts.timezone);
     // Without a reference the year comes from the current time: callers that want a pure,
     // reproducible framer pass `year` or `referenceTime` (readInputs always does).
     this.years = new YearTracker(opts.year, opts.referenceTime ?? Date.now());
+  }
+
+  private get clock(): ZoneClock {
+    return (this.zone ??= new ZoneClock(localTimeZone()));
   }
 
   frame(text: string, lineNo: number): FramedLine | null {

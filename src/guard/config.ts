@@ -12,6 +12,7 @@ import { parseCidr } from '../net/address.ts';
 import { banDurationProblem, parseDuration } from './duration.ts';
 import { isValidTimeZone } from '../framing/index.ts';
 import { fleetUrlProblem, SERVER_NAME } from '../fleet/connect.ts';
+import { ConfigError } from './config-default.ts';
 
 /** A duration between `min` and `max` ms (every duration is bounded: 1e300 or -5 never reach the daemon). */
 function boundedDuration(min: number, max: number, hint: string) {
@@ -182,17 +183,8 @@ const Config = z.strictObject({
 });
 export type GuardConfig = z.infer<typeof Config>;
 
-/** Where the guard and its client commands look for the config when none is named. */
-export const DEFAULT_CONFIG = '/etc/sshwarden/config.yaml';
-
-export class ConfigError extends Error {
-  readonly file: string;
-  constructor(file: string, message: string) {
-    super(message);
-    this.name = 'ConfigError';
-    this.file = file;
-  }
-}
+export { DEFAULT_CONFIG } from './config-default.ts';
+export { ConfigError };
 
 /** A guard config is a few KB; anything past this is not one (and is not read further). */
 const MAX_CONFIG_BYTES = 1 << 20;

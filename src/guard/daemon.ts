@@ -20,7 +20,8 @@ import { resolveNames } from '../net/resolve-names.ts';
 import { FileFollower, type FilePosition } from '../sources/follow-file.ts';
 import { JournalFollower } from '../sources/follow-journal.ts';
 import { MAX_LINE } from '../sources/line-limit.ts';
-import { loadConfig, type GuardConfig } from './config.ts';
+import type { GuardConfig } from './config.ts';
+import { loadConfigApart } from './config-apart.ts';
 import { Decider, type BanDecision, type Decision } from './decide.ts';
 import { createFirewall, type FirewallBackend, type FirewallEntry } from './firewall/index.ts';
 import { serveControl, type ControlRequest } from './control.ts';
@@ -911,7 +912,7 @@ export class GuardDaemon {
   async reload(): Promise<{ reloaded: boolean; error?: string }> {
     let next: GuardConfig;
     try {
-      next = loadConfig(this.opts.configPath, { optional: true });
+      next = await loadConfigApart(this.opts.configPath, { optional: true });
     } catch (e) {
       const error = (e as Error).message;
       this.log.log('error', 'reload refused: config invalid; keeping the running config', { config: this.opts.configPath, error });

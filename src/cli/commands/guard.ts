@@ -4,9 +4,12 @@ import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
 import { GuardDaemon, sourcePlan } from '../../guard/daemon.ts';
 import { createFirewall } from '../../guard/firewall/index.ts';
-import { ask, DEFAULT_CONFIG, readConfigOrFail } from '../guard-client.ts';
+import { ConfigError, configTarget, DEFAULT_CONFIG } from '../../guard/config-default.ts';
+import { loadConfigApart } from '../../guard/config-apart.ts';
+import type { GuardConfig } from '../../guard/config.ts';
 import { jsonLogger } from '../../guard/log.ts';
 import { SystemdNotifier } from '../../guard/sd-notify.ts';
+import { tuneV8ForDaemon } from '../../guard/daemon-v8.ts';
 
 export function registerGuard(program: Command): void {
   program
@@ -42,7 +45,11 @@ Logs: one JSON object per line on stdout. Metrics: http://127.0.0.1:9687/metrics
 Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
     )
     .action(async (opts) => {
-      const { path, config } = readConfigOrFail(opts.config);
+      // The daemon validates its config in a child process (config-apart.ts: the validator's modules
+      // never load into it); the one-shot modes load it here.
+      const asDaemon = !opts.check && !opts.reload && !opts.uninstall;
+      if (asDaemon) tuneV8ForDaemon();
+      const { path, config } = asDaemon ? await readConfigApartOrFail(opts.config) : (await import('../guard-client.ts')).readConfigOrFail(opts.config);
       if (opts.check) {
         const plan = sourcePlan(config.log);
         const follows = plan.journal ? `the journal (units ${config.log.journal_units.join(', ')})` : `the files ${plan.files.join(', ')}`;
@@ -51,6 +58,7 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
         return;
       }
       if (opts.reload) {
+        const { ask } = await import('../guard-client.ts');
         const r = (await ask(config, { cmd: 'reload' })) as { reloaded: boolean; error?: string } | null;
         if (r === null) throw new UserError(`reload: the guard is not running (no socket at ${config.state.socket})`, EXIT.RUNTIME);
         if (!r.reloaded) throw new UserError(`reload refused, the guard keeps its running config: ${r.error ?? 'unknown error'}`, EXIT.USAGE);
@@ -127,4 +135,15 @@ Then: sshwarden status | ban ADDR --for 1h | unban ADDR | allow CIDR`,
       });
       if (fatal) throw new UserError(`guard stopped: ${fatal}`, EXIT.RUNTIME);
     });
+}
+
+/** readConfigOrFail (guard-client.ts) for the daemon: the same config and error lines, validated in a child process. */
+async function readConfigApartOrFail(named: string | undefined): Promise<{ path: string; config: GuardConfig }> {
+  const { path, optional } = configTarget(named);
+  try {
+    return { path, config: await loadConfigApart(path, { optional }) };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UserError(e.message, EXIT.USAGE);
+    throw new UserError((e as Error).message, EXIT.RUNTIME);
+  }
 }
