@@ -6,8 +6,7 @@
 import { readFileSync, globSync, mkdtempSync, rmSync, existsSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFileBounded, TooLargeError } from '../sources/bounded-read.ts';
 
-/** Largest config file read (sshd itself stops far below a real config's size limits; /dev/zero never ends). */
-/** Largest sshd_config (or included file) read: far above any real one, small enough for memory. */
+/** Largest sshd_config (or included file) read: far above any real one, small enough for memory (/dev/zero never ends). */
 const MAX_CONFIG_FILE = 16 * 1024 * 1024;
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';

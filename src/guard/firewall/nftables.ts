@@ -137,14 +137,12 @@ export class NftablesBackend implements FirewallBackend {
         both(`delete element ${this.t} ${p.set} { ${p.elem} }`, `add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
         continue;
       }
-      cmds.push(
-        `add element ${this.t} ${p.set} { ${p.elem} timeout 1s }`,
-        `delete element ${this.t} ${p.set} { ${p.elem} }`,
-        `add element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`,
-      );
-      if (p.set.endsWith('net')) fast.push(...cmds.slice(-3));
+      const timeout = `timeout ${timeoutSeconds(e.until, now)}s`;
+      const idiom = [`add element ${this.t} ${p.set} { ${p.elem} timeout 1s }`, `delete element ${this.t} ${p.set} { ${p.elem} }`, `add element ${this.t} ${p.set} { ${p.elem} ${timeout} }`];
+      cmds.push(...idiom);
+      if (p.set.endsWith('net')) fast.push(...idiom);
       else {
-        fast.push(`create element ${this.t} ${p.set} { ${p.elem} timeout ${timeoutSeconds(e.until, now)}s }`);
+        fast.push(`create element ${this.t} ${p.set} { ${p.elem} ${timeout} }`);
         creates++;
       }
     }
