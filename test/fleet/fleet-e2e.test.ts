@@ -92,7 +92,12 @@ test('(1) a source that stays under every local threshold is banned on all three
   await until(() => inSets(slow.v4), 15_000, 'fleet-rule ban in every nft set');
   for (const n of names) assert.ok(!guards[n].logs.some((l) => l.msg === 'ban' && l.target === slow.v4 && l.origin === 'auto'), `${n} must not have banned it locally`);
   const applied = await guards['web-a'].waitLog((l) => l.msg === 'ban' && l.target === slow.v4, 10_000, 'the fleet ban in A\'s log');
-  assert.match(String(applied?.reason), /fleet #\d+ from fleet: fleet score 72 >= 60 within 60 min across servers \(web-a 24, web-b 24, web-c 24\)/);
+  // A's and B's 4 failures are all in before C's start (failPasswords runs one server after the other); the
+  // rule bans as soon as the sum reaches 60, so C's share is what it had published by then: 2, 3 or 4 failures.
+  const m = /fleet #\d+ from fleet: fleet score (\d+) >= 60 within 60 min across servers \(web-a 24, web-b 24, web-c (\d+)\)/.exec(String(applied?.reason));
+  assert.ok(m, String(applied?.reason));
+  assert.ok([12, 18, 24].includes(Number(m[2])), `web-c's share: ${m[2]}`);
+  assert.equal(Number(m[1]), 48 + Number(m[2]), 'the fleet score is the sum of the servers\' shares');
 });
 
 test('(2) a ban decided on A is in the nft sets of B and C within about a second', async () => {
