@@ -572,12 +572,13 @@ export class ConnectionTracker {
       methods: c.methods,
       failures: c.failures,
       evidence: c.evidence,
+      reason: s.reason,
+      inferred: s.inferred ? true : undefined,
+      clientVersion: c.clientVersion ?? undefined,
+      disconnect: c.disconnect ?? undefined,
+      evidenceOmitted: c.evidenceOmitted ? c.evidenceOmitted : undefined,
+      attemptsAtLeast: undefined,
     };
-    if (s.reason !== undefined) rec.reason = s.reason;
-    if (s.inferred) rec.inferred = true;
-    if (c.clientVersion !== null) rec.clientVersion = c.clientVersion;
-    if (c.disconnect !== null) rec.disconnect = c.disconnect;
-    if (c.evidenceOmitted) rec.evidenceOmitted = c.evidenceOmitted;
     if (c.maxTriesExceeded) {
       // At INFO, failures below half of MaxAuthTries are not logged for valid users: at least half were refused.
       const floor = Math.ceil((this.opts.maxAuthTries ?? 6) / 2);
