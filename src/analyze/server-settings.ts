@@ -6,9 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { auditConfig, DEFAULT_CONFIG } from '../sshd-config/audit-config.ts';
-import { localSshd } from '../sshd-config/system.ts';
-import { parseMaxStartups } from '../sshd-config/value-syntax.ts';
+import { DEFAULT_CONFIG } from '../sshd-config/default-config.ts';
 import type { ServerSettings } from '../engine/types.ts';
 import type { InputSpec } from '../sources/read-inputs.ts';
 
@@ -21,6 +19,8 @@ export function inputsAreThisHost(inputs: readonly InputSpec[]): boolean {
 
 /** Settings from `file`, or `{ unreadable }` with sshd_config's own words for why it cannot be read. */
 export async function readServerSettings(file: string, loginGraceOverride?: number): Promise<ServerSettings | { unreadable: string }> {
+  // Loaded here, not with the module: most runs on a copied log never read an sshd_config (~50 ms of start-up).
+  const [{ auditConfig }, { localSshd }, { parseMaxStartups }] = await Promise.all([import('../sshd-config/audit-config.ts'), import('../sshd-config/system.ts'), import('../sshd-config/value-syntax.ts')]);
   const local = localSshd();
   const run = await auditConfig({ file, version: local?.version, clients: [], spec: null, useSshd: false, live: false });
   if ('unreadable' in run) return run;

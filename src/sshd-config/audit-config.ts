@@ -21,7 +21,9 @@ import { cmpVersion } from '../openssh-versions.ts';
 import { fsSource, localSshd, localAlgorithms, tempHostKey, sshdTest, sshdDump, localDefaults, tcpListeners, sshSocket, resolvesHost, groupsOf, type LocalSshd } from './system.ts';
 import type { ClientProfile } from '../profiles/index.ts';
 
-export const DEFAULT_CONFIG = '/etc/ssh/sshd_config';
+import { DEFAULT_CONFIG } from './default-config.ts';
+
+export { DEFAULT_CONFIG };
 
 export interface AuditConfigOptions {
   file: string;

@@ -15,7 +15,7 @@ import type { ServerSettings } from '../../engine/types.ts';
 import type { LogFormat } from '../../framing/index.ts';
 import { normaliseAddress } from '../../events/ip.ts';
 import { JsonStream, type ChunkWriter } from '../../report/json-stream.ts';
-import { renderText, type Paint } from '../../report/text.ts';
+import type { Paint } from '../../report/text.ts';
 
 export interface AnalyzeOpts {
   format?: string;
@@ -120,6 +120,8 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
     await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));
   } else {
     const paint: Paint = { bold: colors.bold, dim: colors.dim, red: colors.red, yellow: colors.yellow, green: colors.green, cyan: colors.cyan };
+    // Loaded only for the text report (it brings the advice modules; --json never needs them).
+    const { renderText } = await import('../../report/text.ts');
     const text = renderText(
       {
         result,
