@@ -35,7 +35,7 @@ identical_run() { # checkout out args…
   local dir="$1" out="$2"
   shift 2
   local rc=0
-  (cd "$dir" && NO_COLOR=1 "$nodebin/node" --disable-warning=ExperimentalWarning --max-semi-space-size=16 src/cli/main.ts "$@") >"$out" 2>"$out.err" || rc=$?
+  (cd "$dir" && NO_COLOR=1 "$nodebin/node" --disable-warning=ExperimentalWarning --max-semi-space-size=8 src/cli/main.ts "$@") >"$out" 2>"$out.err" || rc=$?
   echo "exit $rc" >>"$out.err"
 }
 

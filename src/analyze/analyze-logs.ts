@@ -17,6 +17,9 @@ import type { AnalysisResult, ConnectionRecord, EngineUpdate, ServerSettings } f
 import { readInputs, type InputSpec, type ReadCounts } from '../sources/read-inputs.ts';
 import type { JournalTrust } from '../framing/journal-json-framer.ts';
 import { sshdUids } from '../guard/sshd-users.ts';
+import { ReaderThread } from './reader-thread.ts';
+import { readEventBatch } from '../events/event-batch.ts';
+import type { SshdEvent } from '../events/index.ts';
 
 export interface AnalyzeLogsOptions {
   inputs: readonly InputSpec[];
@@ -52,6 +55,11 @@ export interface AnalyzeLogsOptions {
   /** Something to tell the user about an input that is not an error (e.g. a FIFO waiting for a writer). */
   onNotice?: (file: string, message: string) => void;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Read, frame and match on a second thread (reader-thread.ts), for large inputs: the result is
+   * the same. Only for file inputs (stdin and the journal are read here).
+   */
+  readerThread?: boolean;
 }
 
 export interface AnalyzeLogsRun {
@@ -71,18 +79,21 @@ export interface AnalyzeLogsRun {
 
 export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun> {
   let inputFailed = false;
-  const reader = readInputs(o.inputs, {
+  const readerOptions = {
     format: o.format,
     timezone: o.timezone,
     year: o.year,
-    onError: (file, line, message) => {
+    onError: (file: string, line: number | null, message: string) => {
       inputFailed = true;
       o.onError?.(file, line, message);
     },
     onNotice: o.onNotice,
     onProgress: o.onProgress,
     journalTrust: o.journalTrust === undefined ? { uids: sshdUids() } : (o.journalTrust ?? undefined),
-  });
+  };
+  const files = o.inputs.filter((i): i is string => typeof i === 'string' && i !== '-');
+  const threaded = o.readerThread === true && files.length === o.inputs.length;
+  const reader = threaded ? new ReaderThread(files, { ...readerOptions, withMessages: o.evidenceText === true }) : readInputs(o.inputs, readerOptions);
   const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, server: o.server, evidenceText: o.evidenceText, maxOpenConnections: o.maxOpenConnections });
   const keep = o.keepConnections ?? 0;
   const filter = o.sourceFilter;
@@ -118,9 +129,30 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
     const updates = analyzer.push(line);
     if (updates.length) take(updates);
   };
-  for await (const batch of reader.batches()) {
-    for (let i = 0; i < batch.length; i++) push(batch[i]);
-    if (o.afterBatch) await o.afterBatch();
+  if (reader instanceof ReaderThread) {
+    // The same as push(), with the event the reading thread matched.
+    const ev = analyzer.scratchEvent;
+    const pushMatched = (line: FramedLine, matched: SshdEvent | null) => {
+      const ts = line.ts;
+      if (ts !== null) {
+        if (windowed && ((since !== null && ts < since) || (until !== null && ts >= until))) return;
+        if (first === null || ts < first) first = ts;
+        if (last === null || ts > last) last = ts;
+      }
+      if (matched === null) return;
+      const updates = analyzer.pushMatched(line, matched);
+      if (updates.length) take(updates);
+    };
+    for await (const batch of reader.batches()) {
+      readEventBatch(batch, ev, pushMatched);
+      reader.consumed();
+      if (o.afterBatch) await o.afterBatch();
+    }
+  } else {
+    for await (const batch of reader.batches()) {
+      for (let i = 0; i < batch.length; i++) push(batch[i]);
+      if (o.afterBatch) await o.afterBatch();
+    }
   }
   const evictedConnections = analyzer.evictedConnections;
   const { finalUpdates, connections: _none, ...result } = analyzer.finish();

@@ -10,7 +10,7 @@
  */
 import { isoTime } from '../connections/iso-time.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
-import { isSshdProgram, matchText, newScratchEvent, type SshdEvent } from '../events/index.ts';
+import { isSshdProgram, matchText, newScratchEvent, type MutableSshdEvent, type SshdEvent } from '../events/index.ts';
 import { ConnectionTracker, dropDetail, type OpenConnection, type TrackerSink } from '../connections/tracker.ts';
 import type { ConnectionRecord, Evidence } from '../connections/types.ts';
 import { SourceColumns } from '../classify/source-columns.ts';
@@ -101,7 +101,16 @@ export class Analyzer {
   /** Feeds one framed line; returns what changed because of it. Lines of non-sshd programs are ignored. */
   push(line: FramedLine): EngineUpdate[] {
     if (!isSshdProgram(line.program)) return NO_UPDATES;
-    const ev = matchText(line.message, this.scratch);
+    return this.pushMatched(line, matchText(line.message, this.scratch));
+  }
+
+  /** The event push() would have matched (a reader thread matched it: analyze/reader-thread.ts), filled into `scratchEvent`. */
+  get scratchEvent(): MutableSshdEvent {
+    return this.scratch;
+  }
+
+  /** push() for a line already matched: `ev` is what matchText gives for its message (only that thread's matching is skipped). */
+  pushMatched(line: FramedLine, ev: SshdEvent): EngineUpdate[] {
     this.out = NO_UPDATES;
     this.sshdLines++;
     this.traits.observe(line, ev);

@@ -9,6 +9,7 @@ import { UserError } from '../user-error.ts';
 import { colors, stderrIsTty, warn } from '../terminal.ts';
 import { logInputs } from '../log-inputs.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
+import { readerThreadWanted } from '../reader-thread-choice.ts';
 import { MAX_OPEN } from '../../connections/tracker.ts';
 import { serverSettingsFor } from '../../analyze/server-settings.ts';
 import type { ServerSettings } from '../../engine/types.ts';
@@ -61,6 +62,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   const wantList = opts.connections === true || source !== null;
   const run = await analyzeLogs({
     inputs,
+    readerThread: readerThreadWanted(inputs),
     format: opts.format as LogFormat | undefined,
     timezone: opts.timezone,
     year: opts.year,

@@ -10,6 +10,7 @@ import { PageOutput } from '../page-output.ts';
 import { logInputs } from '../log-inputs.ts';
 import { serverSettingsFor } from '../../analyze/server-settings.ts';
 import { analyzeLogs } from '../../analyze/analyze-logs.ts';
+import { readerThreadWanted } from '../reader-thread-choice.ts';
 import type { LogFormat } from '../../framing/index.ts';
 import { PageDataBuilder, type PageData } from '../../report/page-data.ts';
 import { renderPage } from '../../report/html-page.ts';
@@ -76,6 +77,7 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     const logConns: ConnectionRecord[] = [];
     const run = await analyzeLogs({
       inputs,
+      readerThread: readerThreadWanted(inputs),
       format: opts.format as LogFormat | undefined,
       timezone: opts.timezone,
       year: opts.year,

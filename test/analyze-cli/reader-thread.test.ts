@@ -1,0 +1,95 @@
+/**
+ * The reader thread (src/analyze/reader-thread.ts: reading, framing and matching on a second
+ * thread) must not change the answer: the real CLI, run on the same inputs with the thread forced
+ * on and off (SSHWARDEN_ANALYZE_READER_THREAD), must print the same bytes on stdout and stderr and
+ * exit the same. Inputs: random generated logs (seeded, both timestamp formats, one of them
+ * gzipped), several files at once, the samples, fail2ban's annotated sshd logs (the peer corpus),
+ * a file with malformed and over-long lines, and a missing file among good ones.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateAuthLog, prng } from '../../bench/generate-auth-log.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const PEER = join(REPO, '..', 'shared', 'peer-corpus', 'fail2ban');
+let dir = '';
+
+function run(args: string[], thread: 'always' | 'never') {
+  const r = spawnSync('./sshwarden', args, {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: '1', SSHWARDEN_ANALYZE_READER_THREAD: thread },
+  });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function same(args: string[]): { status: number | null; stdout: string } {
+  const a = run(args, 'always');
+  const b = run(args, 'never');
+  assert.equal(a.status, b.status, `exit code of ${args.join(' ')}`);
+  assert.equal(a.stderr, b.stderr, `stderr of ${args.join(' ')}`);
+  assert.ok(a.stdout === b.stdout, `stdout of ${args.join(' ')} differs (${a.stdout.length} against ${b.stdout.length} bytes)`);
+  return { status: a.status, stdout: a.stdout };
+}
+
+function generated(seed: number, lines: number, format: 'iso' | 'bsd'): string {
+  const parts: string[] = [];
+  generateAuthLog({ lines, seed, format }, (c) => parts.push(c));
+  return parts.join('');
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sw-reader-thread-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('random generated logs: the same JSON and text with and without the reader thread', () => {
+  const rnd = prng(20261205);
+  for (let i = 0; i < 4; i++) {
+    const seed = Math.floor(rnd() * 1e9);
+    const lines = 3000 + Math.floor(rnd() * 9000);
+    const format = i % 2 === 0 ? 'iso' : 'bsd';
+    const file = join(dir, `gen-${i}.log`);
+    writeFileSync(file, generated(seed, lines, format));
+    const r = same(['analyze', '--json', '--year', '2026', file]);
+    assert.equal(r.status, 0);
+    const doc = JSON.parse(r.stdout) as { connections: unknown[]; summary: { connections: number } };
+    assert.ok(doc.connections.length > 100, `seed ${seed}: ${doc.connections.length} connections`);
+    same(['analyze', '--year', '2026', file]);
+  }
+});
+
+test('several files, one gzipped, and a missing one: the same output, errors and exit code', () => {
+  const a = join(dir, 'multi-a.log');
+  const b = join(dir, 'multi-b.log.gz');
+  writeFileSync(a, generated(7, 4000, 'iso'));
+  writeFileSync(b, gzipSync(generated(8, 4000, 'iso')));
+  assert.equal(same(['analyze', '--json', a, b]).status, 0);
+  const r = same(['analyze', '--json', a, join(dir, 'missing.log'), b]);
+  assert.equal(r.status, 3, 'an input that cannot be read exits 3');
+});
+
+test('malformed and over-long lines are reported the same way', () => {
+  const file = join(dir, 'bad.log');
+  const good = generated(9, 2000, 'iso').split('\n');
+  good.splice(100, 0, 'not a syslog line at all', `2026-11-01T00:00:01.000000+00:00 bastion sshd[77]: ${'x'.repeat(70_000)}`, '\u0000\u0001binary');
+  writeFileSync(file, good.join('\n'));
+  same(['analyze', '--json', file]);
+});
+
+test('the samples, the lab fixture and the peer corpus', () => {
+  const files = readdirSync(join(REPO, 'samples')).filter((f) => f.endsWith('.log')).map((f) => join(REPO, 'samples', f));
+  files.push(join(REPO, 'test', 'pcap', 'fixtures', 'wire-doctor.log'));
+  assert.ok(existsSync(PEER), `the peer corpus is missing: ${PEER} (../shared/ beside the checkout)`);
+  for (const f of readdirSync(PEER)) files.push(join(PEER, f));
+  for (const f of files) same(['analyze', '--json', '--year', '2026', f]);
+});
