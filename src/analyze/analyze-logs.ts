@@ -18,7 +18,7 @@ import { readInputs, type InputSpec, type ReadCounts } from '../sources/read-inp
 import type { JournalTrust } from '../framing/journal-json-framer.ts';
 import { sshdUids } from '../guard/sshd-users.ts';
 import { ReaderThread } from './reader-thread.ts';
-import { readEventBatch } from '../events/event-batch.ts';
+import { newScratchLine, readEventBatch } from '../events/event-batch.ts';
 import type { SshdEvent } from '../events/index.ts';
 
 export interface AnalyzeLogsOptions {
@@ -132,6 +132,7 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
   if (reader instanceof ReaderThread) {
     // The same as push(), with the event the reading thread matched.
     const ev = analyzer.scratchEvent;
+    const scratchLine = newScratchLine();
     const pushMatched = (line: FramedLine, matched: SshdEvent | null) => {
       const ts = line.ts;
       if (ts !== null) {
@@ -144,7 +145,7 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
       if (updates.length) take(updates);
     };
     for await (const batch of reader.batches()) {
-      readEventBatch(batch, ev, pushMatched);
+      readEventBatch(batch, scratchLine, ev, pushMatched);
       reader.consumed();
       if (o.afterBatch) await o.afterBatch();
     }

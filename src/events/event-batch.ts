@@ -132,12 +132,13 @@ export class EventBatchWriter {
   }
 
   private str(s: string | null): number {
-    if (s === null) return -1;
-    this.strs.push(s);
-    return this.strs.length - 1;
+    return s === null ? -1 : this.name(s);
   }
 
-  /** Host, program and file names: once per batch. */
+  /**
+   * Every string once per batch (addresses, users and names repeat from line to line): fewer
+   * strings for the receiving thread to build, and no more work here, on the thread with time to spare.
+   */
   private name(s: string): number {
     let i = this.names.get(s);
     if (i === undefined) {
@@ -148,11 +149,19 @@ export class EventBatchWriter {
   }
 }
 
+/** A FramedLine filled in place by readEventBatch. */
+export type MutableFramedLine = { -readonly [K in keyof FramedLine]: FramedLine[K] };
+
+export function newScratchLine(): MutableFramedLine {
+  return { ts: null, host: null, program: '', pid: null, message: '', file: '', line: 0 };
+}
+
 /**
- * Unpacks a batch in order: `each` gets a fresh line and `ev` filled in place (the engine's
- * scratch event: nothing keeps an event past the call), or null for a line the engine skips.
+ * Unpacks a batch in order into `line` and `ev`, filled in place for each record (the engine
+ * keeps neither past the call: it copies what it keeps, as it does from the framers' lines), and
+ * calls `each` (with a null event for a line the engine skips).
  */
-export function readEventBatch(b: EventBatch, ev: MutableSshdEvent, each: (line: FramedLine, ev: SshdEvent | null) => void): void {
+export function readEventBatch(b: EventBatch, line: MutableFramedLine, ev: MutableSshdEvent, each: (line: FramedLine, ev: SshdEvent | null) => void): void {
   const f = b.floats;
   const n = b.ints;
   const s = b.strs;
@@ -163,15 +172,13 @@ export function readEventBatch(b: EventBatch, ev: MutableSshdEvent, each: (line:
     const ts = f[p];
     const pid = f[p + 1];
     const msg = n[q + S_MESSAGE];
-    const line: FramedLine = {
-      ts: Number.isNaN(ts) ? null : ts,
-      host: str(n[q + S_HOST]),
-      program: s[n[q + S_PROGRAM]],
-      pid: Number.isNaN(pid) ? null : pid,
-      message: msg < 0 ? '' : s[msg],
-      file: s[n[q + S_FILE]],
-      line: f[p + 4],
-    };
+    line.ts = Number.isNaN(ts) ? null : ts;
+    line.host = str(n[q + S_HOST]);
+    line.program = s[n[q + S_PROGRAM]];
+    line.pid = Number.isNaN(pid) ? null : pid;
+    line.message = msg < 0 ? '' : s[msg];
+    line.file = s[n[q + S_FILE]];
+    line.line = f[p + 4];
     const e = n[q + 2];
     if (e === NOT_SSHD) {
       each(line, null);

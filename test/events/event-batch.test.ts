@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { readInputs } from '../../src/sources/read-inputs.ts';
 import { isSshdProgram, matchText, newScratchEvent, type SshdEvent } from '../../src/events/index.ts';
-import { EVENT_BATCH_LINES, EventBatchWriter, readEventBatch, type EventBatch } from '../../src/events/event-batch.ts';
+import { EVENT_BATCH_LINES, EventBatchWriter, newScratchLine, readEventBatch, type EventBatch } from '../../src/events/event-batch.ts';
 import type { FramedLine } from '../../src/framing/framed-line.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,7 +30,8 @@ function roundTrip(lines: readonly FramedLine[], withMessages: boolean): { sent:
   w.flush();
   const got: { line: FramedLine; ev: SshdEvent | null }[] = [];
   const scratch = newScratchEvent();
-  for (const b of batches) readEventBatch(b, scratch, (line, ev) => got.push({ line, ev: ev === null ? null : { ...ev } }));
+  const scratchLine = newScratchLine();
+  for (const b of batches) readEventBatch(b, scratchLine, scratch, (line, ev) => got.push({ line: { ...line }, ev: ev === null ? null : { ...ev } }));
   return { sent, got, batches: batches.length };
 }
 
