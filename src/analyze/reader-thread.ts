@@ -7,7 +7,7 @@
  * pure: the thread is an edge, like the reader it replaces.
  *
  * Bounded: the worker waits while 16 batches of 2,048 lines are not consumed (`consumed()` after
- * each), so a slow consumer (a slow stdout) never makes it buffer the input.
+ * each): it never reads more than that ahead of the engine.
  */
 import { Worker } from 'node:worker_threads';
 import type { EventBatch } from '../events/event-batch.ts';

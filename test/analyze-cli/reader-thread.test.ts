@@ -4,7 +4,8 @@
  * on and off (SSHWARDEN_ANALYZE_READER_THREAD), must print the same bytes on stdout and stderr and
  * exit the same. Inputs: random generated logs (seeded, both timestamp formats, one of them
  * gzipped), several files at once, the samples, fail2ban's annotated sshd logs (the peer corpus),
- * a file with malformed and over-long lines, and a missing file among good ones.
+ * a file with malformed and over-long lines, and a missing file among good ones. And the bound:
+ * the worker stays at most 16 batches ahead of the engine.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateAuthLog, prng } from '../../bench/generate-auth-log.ts';
+import { ReaderThread } from '../../src/analyze/reader-thread.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PEER = join(REPO, '..', 'shared', 'peer-corpus', 'fail2ban');
@@ -92,4 +94,22 @@ test('the samples, the lab fixture and the peer corpus', () => {
   assert.ok(existsSync(PEER), `the peer corpus is missing: ${PEER} (../shared/ beside the checkout)`);
   for (const f of readdirSync(PEER)) files.push(join(PEER, f));
   for (const f of files) same(['analyze', '--json', '--year', '2026', f]);
+});
+
+test('the reading thread stays at most 16 batches ahead of the engine', async () => {
+  const file = join(dir, 'ahead.log');
+  writeFileSync(file, generated(12, 60_000, 'iso'));
+  const thread = new ReaderThread([file], { withMessages: false, year: 2026 });
+  const it = thread.batches()[Symbol.asyncIterator]();
+  try {
+    // None consumed: the worker sends 16 batches and waits.
+    for (let i = 0; i < 16; i++) assert.equal((await it.next()).done, false, `batch ${i + 1}`);
+    const next = it.next();
+    const first = await Promise.race([next.then(() => 'batch 17'), new Promise((r) => setTimeout(() => r('waiting'), 1500))]);
+    assert.equal(first, 'waiting', 'the 17th batch came before any was consumed');
+    thread.consumed();
+    assert.equal((await next).done, false, 'one consumed: the 17th comes');
+  } finally {
+    await it.return?.(undefined);
+  }
 });
