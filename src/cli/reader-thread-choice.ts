@@ -1,5 +1,5 @@
 /**
- * Whether `analyze` and `report` read, frame and match on a second thread (analyze/reader-thread.ts):
+ * Whether `analyze`, `report` and `doctor` read, frame and match on a second thread (analyze/reader-thread.ts):
  * only for inputs large enough to pay for the worker.
  */
 import { statSync } from 'node:fs';

@@ -21,6 +21,8 @@ export interface CheckContext {
   config: string;
   /** Log inputs (files or the journal query). */
   logs: InputSpec[];
+  /** Read them on a second thread (analyze/reader-thread.ts; the answer is the same). */
+  readerThread?: boolean;
   /** The SSH ports and listen addresses from the config (default 22, any). */
   ports: number[];
   listenAddresses: string[];

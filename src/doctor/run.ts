@@ -29,6 +29,8 @@ export interface ServerDoctorOptions {
   windowText: string;
   config: string;
   logs: InputSpec[];
+  /** Read, frame and match the logs on a second thread (analyze/reader-thread.ts): the caller decides by their size. */
+  readerThread?: boolean;
   offline: boolean;
   /** Per live check (default 10 s); the log check gets `logTimeoutMs` (default 120 s). */
   timeoutMs?: number;
@@ -60,7 +62,7 @@ export async function bounded(name: string, ms: number, start: () => Promise<Che
 
 export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport> {
   const timeoutMs = o.timeoutMs ?? 10_000;
-  const ctx: CheckContext = { runner: o.runner, client: o.client, window: o.window, config: o.config, logs: o.logs, ports: [22], listenAddresses: [], timeoutMs };
+  const ctx: CheckContext = { runner: o.runner, client: o.client, window: o.window, config: o.config, logs: o.logs, readerThread: o.readerThread, ports: [22], listenAddresses: [], timeoutMs };
   // The audit waits on sshd -t/-T synchronously: it runs first, then every other check in parallel
   // (a check's timeout must not count time the audit kept this thread busy).
   const config = await bounded('config', 60_000, () => checkConfig(ctx, { live: !o.offline }));

@@ -113,3 +113,10 @@ test('the reading thread stays at most 16 batches ahead of the engine', async ()
     await it.return?.(undefined);
   }
 });
+
+test('doctor on a large log: the same answer with and without the reader thread', () => {
+  const file = join(dir, 'doctor.log');
+  writeFileSync(file, generated(13, 20_000, 'iso'));
+  const r = same(['doctor', '--offline', '--log', file, '--since', '2000-01-01 00:00Z', '--until', '2100-01-01 00:00Z']);
+  assert.ok(r.stdout.includes('doctor.log:'), 'the answer cites the log as evidence');
+});

@@ -11,6 +11,7 @@ import { parseWhen, windowText } from '../../doctor/window.ts';
 import { chooseLogSource, DEFAULT_LOG_FILES } from '../../sources/log-choice.ts';
 import type { InputSpec } from '../../sources/read-inputs.ts';
 import { probeTarget, ProbeInputError, ResolveError } from '../../probe/probe-target.ts';
+import { readerThreadWanted } from '../reader-thread-choice.ts';
 
 export interface DoctorOpts {
   client?: string;
@@ -68,7 +69,7 @@ export async function runDoctor(target: string | undefined, opts: DoctorOpts, pa
       logs = choice.journal ? [{ journal: { since: since === null ? undefined : new Date(since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'), until: until === null ? undefined : new Date(until).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') } }] : choice.files;
     }
     report = await doctorServer({
-      runner, client, window: { since, until }, windowText: windowText(since, until, now), config: opts.config ?? (opts.offline ? '' : '/etc/ssh/sshd_config'), logs, offline: opts.offline === true,
+      runner, client, window: { since, until }, windowText: windowText(since, until, now), config: opts.config ?? (opts.offline ? '' : '/etc/ssh/sshd_config'), logs, readerThread: readerThreadWanted(logs), offline: opts.offline === true,
       timeoutMs: timeout * 1000, fail2banSocket: opts.fail2banSocket, pcap: opts.pcap,
     });
   }

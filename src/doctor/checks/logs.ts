@@ -164,6 +164,7 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
     window: ctx.window,
     loginGraceTime: o.loginGraceTime,
     evidenceText: true,
+    readerThread: ctx.readerThread === true,
     sourceFilter: matcher,
     onAuthSuccess: collector ? (address, port, ts) => ts !== null && collector.authSuccess(address, port, ts) : undefined,
     onConnection: (c) => {
