@@ -19,7 +19,7 @@ import type { JournalTrust } from '../framing/journal-json-framer.ts';
 import { sshdUids } from '../guard/sshd-users.ts';
 import { ReaderThread } from './reader-thread.ts';
 import { newScratchLine, readEventBatch } from '../events/event-batch.ts';
-import type { SshdEvent } from '../events/index.ts';
+import { newScratchEvent, type SshdEvent } from '../events/index.ts';
 
 export interface AnalyzeLogsOptions {
   inputs: readonly InputSpec[];
@@ -119,33 +119,30 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
   const windowed = since !== null || until !== null;
   let first: number | null = null;
   let last: number | null = null;
+  /** False for a line outside the window; otherwise it counts towards the time range. */
+  const admit = (ts: number | null): boolean => {
+    if (ts === null) return true;
+    if (windowed && ((since !== null && ts < since) || (until !== null && ts >= until))) return false;
+    if (first === null || ts < first) first = ts;
+    if (last === null || ts > last) last = ts;
+    return true;
+  };
   const push = (line: FramedLine) => {
-    const ts = line.ts;
-    if (ts !== null) {
-      if (windowed && ((since !== null && ts < since) || (until !== null && ts >= until))) return;
-      if (first === null || ts < first) first = ts;
-      if (last === null || ts > last) last = ts;
-    }
+    if (!admit(line.ts)) return;
     const updates = analyzer.push(line);
     if (updates.length) take(updates);
   };
   if (reader instanceof ReaderThread) {
-    // The same as push(), with the event the reading thread matched.
-    const ev = analyzer.scratchEvent;
+    // push(), with the event the reading thread matched (null: a line the engine skips).
     const scratchLine = newScratchLine();
-    const pushMatched = (line: FramedLine, matched: SshdEvent | null) => {
-      const ts = line.ts;
-      if (ts !== null) {
-        if (windowed && ((since !== null && ts < since) || (until !== null && ts >= until))) return;
-        if (first === null || ts < first) first = ts;
-        if (last === null || ts > last) last = ts;
-      }
-      if (matched === null) return;
-      const updates = analyzer.pushMatched(line, matched);
+    const scratchEvent = newScratchEvent();
+    const pushMatched = (line: FramedLine, ev: SshdEvent | null) => {
+      if (!admit(line.ts) || ev === null) return;
+      const updates = analyzer.pushMatched(line, ev);
       if (updates.length) take(updates);
     };
     for await (const batch of reader.batches()) {
-      readEventBatch(batch, scratchLine, ev, pushMatched);
+      readEventBatch(batch, scratchLine, scratchEvent, pushMatched);
       reader.consumed();
       if (o.afterBatch) await o.afterBatch();
     }

@@ -10,7 +10,7 @@
  */
 import { isoTime } from '../connections/iso-time.ts';
 import type { FramedLine } from '../framing/framed-line.ts';
-import { isSshdProgram, matchText, newScratchEvent, type MutableSshdEvent, type SshdEvent } from '../events/index.ts';
+import { isSshdProgram, matchText, newScratchEvent, type SshdEvent } from '../events/index.ts';
 import { ConnectionTracker, dropDetail, type OpenConnection, type TrackerSink } from '../connections/tracker.ts';
 import type { ConnectionRecord, Evidence } from '../connections/types.ts';
 import { SourceColumns } from '../classify/source-columns.ts';
@@ -104,12 +104,10 @@ export class Analyzer {
     return this.pushMatched(line, matchText(line.message, this.scratch));
   }
 
-  /** The event push() would have matched (a reader thread matched it: analyze/reader-thread.ts), filled into `scratchEvent`. */
-  get scratchEvent(): MutableSshdEvent {
-    return this.scratch;
-  }
-
-  /** push() for a line already matched: `ev` is what matchText gives for its message (only that thread's matching is skipped). */
+  /**
+   * push() for a line already matched (by the reader thread: analyze/reader-thread.ts): `ev` is what
+   * matchText gives for its message. Neither is kept past the call (both may be scratch objects).
+   */
   pushMatched(line: FramedLine, ev: SshdEvent): EngineUpdate[] {
     this.out = NO_UPDATES;
     this.sshdLines++;
