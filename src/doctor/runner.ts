@@ -28,8 +28,8 @@ export interface Runner {
   /** Text of a file (at most maxBytes), or an error word (ENOENT, EACCES, ...). */
   readFile(path: string, maxBytes?: number): Promise<{ text: string } | { error: string }>;
   stat(path: string): Promise<FileInfo | { error: string }>;
-  /** Target of a symbolic link (e.g. /proc/PID/ns/net), or null. */
-  readlink(path: string): Promise<string | null>;
+  /** Target of a symbolic link (e.g. /proc/PID/ns/net), or an error word (ENOENT: a process that has exited; EACCES: another user's). */
+  readlink(path: string): Promise<{ target: string } | { error: string }>;
   readonly isRoot: boolean;
   /** Milliseconds since the epoch. */
   now(): number;
@@ -84,9 +84,9 @@ export function realRunner(): Runner {
     },
     async readlink(path) {
       try {
-        return await readlink(path);
-      } catch {
-        return null;
+        return { target: await readlink(path) };
+      } catch (e) {
+        return { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
       }
     },
     async stat(path) {

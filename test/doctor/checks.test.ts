@@ -155,6 +155,14 @@ test('listeners: another program on the SSH port, sshd on another; an IPv4-only 
   // sshd's process lives in another network namespace (a container): not running here
   const gone: Recording = { commands: { 'ss -ltnpH': { stdout: '' }, 'ps -C sshd -o pid=': { stdout: '812\n' }, 'ip -j addr': { stdout: ipj } }, links: { '/proc/self/ns/net': 'net:[1]', '/proc/812/ns/net': 'net:[9]' } };
   assert.equal(facts(await checkListeners(ctx(gone)), 'sshd_not_running').length, 1);
+  // a per-connection sshd child that exited between ps and the look at its namespace (ENOENT) ran
+  // nowhere: still not running here. One we may not look into (EACCES) leaves it unknown.
+  const exited: Recording = { ...gone, commands: { ...gone.commands, 'ps -C sshd -o pid=': { stdout: '812\n813\n' } } };
+  assert.equal(facts(await checkListeners(ctx(exited)), 'sshd_not_running').length, 1);
+  const hidden: Recording = { ...exited, links: { ...exited.links, '/proc/813/ns/net': 'error:EACCES' } };
+  const unknown = await checkListeners(ctx(hidden));
+  assert.equal(facts(unknown, 'sshd_not_running').length, 0);
+  assert.equal(facts(unknown, 'not_listening').length, 1);
 });
 
 test('host: host keys missing or open to others, /run/sshd missing, sshd-session missing (9.8+)', async () => {

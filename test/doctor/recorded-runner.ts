@@ -6,6 +6,7 @@ export interface Recording {
   commands?: Record<string, Partial<CommandResult> & { delayMs?: number }>;
   files?: Record<string, string>;
   stats?: Record<string, Partial<FileInfo>>;
+  /** Link targets; "error:EACCES" records a link we may not read (a missing path reads as ENOENT). */
   links?: Record<string, string>;
   isRoot?: boolean;
   now?: number;
@@ -36,7 +37,9 @@ export function recordedRunner(rec: Recording): Runner & { calls: string[] } {
       return { mtimeMs: 0, mode: 0o100600, uid: 0, size: 100, isDirectory: false, ...s };
     },
     async readlink(path) {
-      return rec.links?.[path] ?? null;
+      const t = rec.links?.[path];
+      if (t === undefined) return { error: 'ENOENT' };
+      return t.startsWith('error:') ? { error: t.slice(6) } : { target: t };
     },
   };
 }

@@ -66,18 +66,24 @@ export function listenerFacts(listeners: Listener[], ports: number[], sshdRunnin
   return facts;
 }
 
-/** Whether an sshd process runs in this network namespace (ps sees the whole PID namespace, containers and labs included). */
+/**
+ * Whether an sshd process runs in this network namespace (ps sees the whole PID namespace,
+ * containers and labs included). A busy sshd forks a child per connection, so a PID that ps
+ * listed may be gone when we look at it (ENOENT): that one ran nowhere, not "unknown". Only a
+ * process we may not look into (EACCES, not root) leaves the answer unknown.
+ */
 async function sshdRunsHere(ctx: CheckContext): Promise<boolean | null> {
   const ps = await ctx.runner.run('ps', ['-C', 'sshd', '-o', 'pid='], ctx.timeoutMs);
   if (cannotRun('ps', ps)) return null;
   const pids = ps.stdout.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l));
   const mine = await ctx.runner.readlink('/proc/self/ns/net');
-  if (mine === null) return pids.length > 0;
+  if ('error' in mine) return pids.length > 0;
   let unknown = false;
   for (const pid of pids.slice(0, 200)) {
     const ns = await ctx.runner.readlink(`/proc/${pid}/ns/net`);
-    if (ns === mine) return true;
-    if (ns === null) unknown = true; // not root: another user's process cannot be looked into
+    if ('target' in ns) {
+      if (ns.target === mine.target) return true;
+    } else if (ns.error !== 'ENOENT') unknown = true;
   }
   return unknown ? null : false;
 }
