@@ -57,7 +57,7 @@ export interface AnalyzeLogsOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /**
    * Read, frame and match on a second thread (reader-thread.ts), for large inputs: the result is
-   * the same. Only for file inputs (stdin and the journal are read here).
+   * the same. For files and stdin (the journal is read here).
    */
   readerThread?: boolean;
 }
@@ -91,9 +91,9 @@ export async function analyzeLogs(o: AnalyzeLogsOptions): Promise<AnalyzeLogsRun
     onProgress: o.onProgress,
     journalTrust: o.journalTrust === undefined ? { uids: sshdUids() } : (o.journalTrust ?? undefined),
   };
-  const files = o.inputs.filter((i): i is string => typeof i === 'string' && i !== '-');
-  const threaded = o.readerThread === true && files.length === o.inputs.length;
-  const reader = threaded ? new ReaderThread(files, { ...readerOptions, withMessages: o.evidenceText === true }) : readInputs(o.inputs, readerOptions);
+  const paths = o.inputs.filter((i): i is string => typeof i === 'string');
+  const threaded = o.readerThread === true && paths.length === o.inputs.length;
+  const reader = threaded ? new ReaderThread(paths, { ...readerOptions, withMessages: o.evidenceText === true }) : readInputs(o.inputs, readerOptions);
   const analyzer = new Analyzer({ keepConnections: false, loginGraceTime: o.loginGraceTime, server: o.server, evidenceText: o.evidenceText, maxOpenConnections: o.maxOpenConnections });
   const keep = o.keepConnections ?? 0;
   const filter = o.sourceFilter;

@@ -1,5 +1,5 @@
 /**
- * The thread behind reader-thread.ts: reads and frames the inputs (src/sources, src/framing) and
+ * The thread behind reader-thread.ts: reads and frames the inputs (src/sources, src/framing; `-` from fd 0) and
  * matches each sshd line against the catalog (src/events), then sends the lines and their events
  * packed (events/event-batch.ts). Messages out, in order: `batch`, `error`, `notice`, `progress`,
  * and last `end` (the reader's counts) or `fail`. It waits while MAX_IN_FLIGHT batches are not yet
@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readInputs, type ReadInputsOptions } from '../sources/read-inputs.ts';
+import { stdinFromFd } from '../sources/stdin-fd.ts';
 import { isSshdProgram, matchText, newScratchEvent } from '../events/index.ts';
 import { EventBatchWriter, type EventBatch } from '../events/event-batch.ts';
 
@@ -44,6 +45,7 @@ function post(b: EventBatch): void {
 async function run(): Promise<void> {
   const reader = readInputs(data.inputs, {
     ...data.options,
+    stdin: data.inputs.includes('-') ? stdinFromFd() : undefined,
     onError: (file, line, message) => port!.postMessage({ kind: 'error', file, line, message }),
     onNotice: (file, message) => port!.postMessage({ kind: 'notice', file, message }),
     onProgress: (done, total) => port!.postMessage({ kind: 'progress', done, total }),

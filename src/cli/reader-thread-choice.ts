@@ -2,7 +2,7 @@
  * Whether `analyze`, `report` and `doctor` read, frame and match on a second thread (analyze/reader-thread.ts):
  * only for inputs large enough to pay for the worker.
  */
-import { statSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 import { UserError } from './user-error.ts';
 import type { InputSpec } from '../sources/read-inputs.ts';
 
@@ -13,7 +13,9 @@ const GZ_TEXT_RATIO = 8;
 
 /**
  * Whether the inputs are large enough for the reader thread (analyze/reader-thread.ts): files whose
- * text adds up to READER_THREAD_FROM_BYTES (stdin and the journal are read on the main thread).
+ * text adds up to READER_THREAD_FROM_BYTES, and stdin from a pipe (`zcat *.gz | sshwarden analyze -`,
+ * `journalctl | …`: no size to judge by, and a pipe is how large inputs arrive). A terminal and the
+ * journal are read on the main thread.
  * SSHWARDEN_ANALYZE_READER_THREAD=always|never decides instead (undocumented for users: the test
  * comparing both paths uses it).
  */
@@ -24,7 +26,14 @@ export function readerThreadWanted(inputs: readonly InputSpec[]): boolean {
   if (forced !== undefined && forced !== '') throw new UserError(`SSHWARDEN_ANALYZE_READER_THREAD: "${forced}" is not always or never`);
   let bytes = 0;
   for (const input of inputs) {
-    if (typeof input !== 'string' || input === '-') return false;
+    if (typeof input !== 'string') return false;
+    if (input === '-') {
+      const kind = stdinKind();
+      if (kind === 'stream') return true;
+      if (kind === 'other') return false;
+      bytes += kind;
+      continue;
+    }
     try {
       const st = statSync(input);
       if (st.isFile()) bytes += /\.(gz|zst|xz)$/.test(input) ? st.size * GZ_TEXT_RATIO : st.size;
@@ -35,3 +44,17 @@ export function readerThreadWanted(inputs: readonly InputSpec[]): boolean {
   return bytes >= READER_THREAD_FROM_BYTES;
 }
 
+/**
+ * Standard input: its size when it is a regular file (`< auth.log`), 'stream' for a pipe or a
+ * socket, 'other' for a terminal or what cannot be looked at (read on the main thread, as before).
+ */
+function stdinKind(): number | 'stream' | 'other' {
+  try {
+    const st = fstatSync(0);
+    if (st.isFile()) return st.size;
+    if (st.isFIFO() || st.isSocket()) return 'stream';
+  } catch {
+    // closed or unreadable: the reader reports it
+  }
+  return 'other';
+}

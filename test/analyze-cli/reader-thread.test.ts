@@ -4,13 +4,14 @@
  * on and off (SSHWARDEN_ANALYZE_READER_THREAD), must print the same bytes on stdout and stderr and
  * exit the same. Inputs: random generated logs (seeded, both timestamp formats, one of them
  * gzipped), several files at once, the samples, fail2ban's annotated sshd logs (the peer corpus),
- * a file with malformed and over-long lines, and a missing file among good ones. And the bound:
- * the worker stays at most 16 batches ahead of the engine.
+ * a file with malformed and over-long lines, a missing file among good ones, and stdin from a pipe
+ * (plain, gzipped, cut short, beside a file). And the bound: the worker stays at most 16 batches
+ * ahead of the engine; and which stdin goes to the thread.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +23,10 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PEER = join(REPO, '..', 'shared', 'peer-corpus', 'fail2ban');
 let dir = '';
 
-function run(args: string[], thread: 'always' | 'never') {
+function run(args: string[], thread: 'always' | 'never', input?: Buffer) {
   const r = spawnSync('./sshwarden', args, {
     cwd: REPO,
+    input,
     encoding: 'utf8',
     maxBuffer: 256 << 20,
     timeout: 120_000,
@@ -34,13 +36,13 @@ function run(args: string[], thread: 'always' | 'never') {
   return r;
 }
 
-function same(args: string[]): { status: number | null; stdout: string } {
-  const a = run(args, 'always');
-  const b = run(args, 'never');
+function same(args: string[], input?: Buffer): { status: number | null; stdout: string; stderr: string } {
+  const a = run(args, 'always', input);
+  const b = run(args, 'never', input);
   assert.equal(a.status, b.status, `exit code of ${args.join(' ')}`);
   assert.equal(a.stderr, b.stderr, `stderr of ${args.join(' ')}`);
   assert.ok(a.stdout === b.stdout, `stdout of ${args.join(' ')} differs (${a.stdout.length} against ${b.stdout.length} bytes)`);
-  return { status: a.status, stdout: a.stdout };
+  return { status: a.status, stdout: a.stdout, stderr: a.stderr };
 }
 
 function generated(seed: number, lines: number, format: 'iso' | 'bsd'): string {
@@ -94,6 +96,69 @@ test('the samples, the lab fixture and the peer corpus', () => {
   assert.ok(existsSync(PEER), `the peer corpus is missing: ${PEER} (../shared/ beside the checkout)`);
   for (const f of readdirSync(PEER)) files.push(join(PEER, f));
   for (const f of files) same(['analyze', '--json', '--year', '2026', f]);
+});
+
+test('stdin from a pipe (plain, gzipped, cut short, beside a file) is read on the thread with the same answer', () => {
+  const text = Buffer.from(generated(14, 6000, 'bsd'));
+  const gz = gzipSync(text);
+  const plain = same(['analyze', '--json', '--year', '2026', '-'], text);
+  assert.equal(plain.status, 0);
+  assert.ok((JSON.parse(plain.stdout) as { connections: unknown[] }).connections.length > 100);
+  assert.equal(same(['analyze', '--json', '--year', '2026', '-'], gz).stdout, plain.stdout, 'gzip on stdin reads as its text');
+  const cut = same(['analyze', '--json', '--year', '2026', '-'], gz.subarray(0, gz.length >> 1));
+  assert.equal(cut.status, 3, 'a cut gzip exits 3');
+  assert.match(cut.stderr, /^sshwarden: -:\d+: truncated gzip data/m, 'the cut is named on stdin, with its line');
+  const file = join(dir, 'beside-stdin.log');
+  writeFileSync(file, generated(15, 3000, 'bsd'));
+  assert.equal(same(['analyze', '--json', '--year', '2026', file, '-'], text).status, 0);
+});
+
+test('a stdin pipe left non-blocking by the program that started us (EAGAIN) is read to the end on the thread', () => {
+  // python3 (installed with python3-paramiko by test.sh) makes the pipe, sets O_NONBLOCK on the
+  // read end, starts the CLI on it and writes in pieces with pauses: the thread meets EAGAIN and waits.
+  const log = join(dir, 'nonblocking.log');
+  writeFileSync(log, generated(17, 4000, 'iso'));
+  const out = join(dir, 'nonblocking.json');
+  const py = [
+    'import os, subprocess, sys, time',
+    'r, w = os.pipe()',
+    'os.set_blocking(r, False)',
+    'data = open(sys.argv[1], "rb").read()',
+    'with open(sys.argv[2], "wb") as out:',
+    '    p = subprocess.Popen(["./sshwarden", "analyze", "--json", "-"], stdin=r, stdout=out, env=dict(os.environ, SSHWARDEN_ANALYZE_READER_THREAD="always"))',
+    '    os.close(r)',
+    '    time.sleep(0.3)',
+    '    for i in range(0, len(data), 50000):',
+    '        os.write(w, data[i:i + 50000])',
+    '        time.sleep(0.02)',
+    '    os.close(w)',
+    '    sys.exit(p.wait(timeout=60))',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', py, log, out], { cwd: REPO, encoding: 'utf8', timeout: 90_000 });
+  assert.equal(r.error, undefined, 'python3 is needed (test.sh installs it)');
+  assert.equal(r.status, 0, r.stderr);
+  const fromFile = run(['analyze', '--json', log], 'never');
+  assert.equal(readFileSync(out, 'utf8').replaceAll('"file":"-"', `"file":${JSON.stringify(log)}`), fromFile.stdout);
+});
+
+test('which stdin is read on the thread: a pipe is; /dev/null and a small redirected file are not', () => {
+  const probe = `import('./src/cli/reader-thread-choice.ts').then((m) => console.log(m.readerThreadWanted(['-'])))`;
+  const node = process.execPath;
+  const ask = (stdin: 'pipe' | 'ignore' | number) => {
+    const r = spawnSync(node, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', probe], { cwd: REPO, encoding: 'utf8', stdio: [stdin, 'pipe', 'pipe'], input: stdin === 'pipe' ? 'x\n' : undefined, env: { ...process.env, SSHWARDEN_ANALYZE_READER_THREAD: '' }, timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  assert.equal(ask('pipe'), 'true');
+  assert.equal(ask('ignore'), 'false');
+  const small = join(dir, 'small-stdin.log');
+  writeFileSync(small, generated(16, 100, 'iso'));
+  const fd = openSync(small, 'r');
+  try {
+    assert.equal(ask(fd), 'false', 'a small file on stdin stays on the main thread');
+  } finally {
+    closeSync(fd);
+  }
 });
 
 test('the reading thread stays at most 16 batches ahead of the engine', async () => {
