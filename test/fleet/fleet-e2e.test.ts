@@ -92,12 +92,17 @@ test('(1) a source that stays under every local threshold is banned on all three
   await until(() => inSets(slow.v4), 15_000, 'fleet-rule ban in every nft set');
   for (const n of names) assert.ok(!guards[n].logs.some((l) => l.msg === 'ban' && l.target === slow.v4 && l.origin === 'auto'), `${n} must not have banned it locally`);
   const applied = await guards['web-a'].waitLog((l) => l.msg === 'ban' && l.target === slow.v4, 10_000, 'the fleet ban in A\'s log');
-  // A's and B's 4 failures are all in before C's start (failPasswords runs one server after the other); the
-  // rule bans as soon as the sum reaches 60, so C's share is what it had published by then: 2, 3 or 4 failures.
-  const m = /fleet #\d+ from fleet: fleet score (\d+) >= 60 within 60 min across servers \(web-a 24, web-b 24, web-c (\d+)\)/.exec(String(applied?.reason));
-  assert.ok(m, String(applied?.reason));
-  assert.ok([12, 18, 24].includes(Number(m[2])), `web-c's share: ${m[2]}`);
-  assert.equal(Number(m[1]), 48 + Number(m[2]), 'the fleet score is the sum of the servers\' shares');
+  // The rule bans as soon as the published shares add up to 60. Each guard publishes on its own clock, so
+  // which server's last failures were in by then varies (a busy machine: web-b 12 while web-c had 24), but
+  // every share is whole failures of 6 under the local threshold, and the score is their sum.
+  const reason = String(applied?.reason);
+  const m = /fleet #\d+ from fleet: fleet score (\d+) >= 60 within 60 min across servers \((web-a \d+, web-b \d+, web-c \d+)\)/.exec(reason);
+  assert.ok(m, reason);
+  const shares = m[2].split(', ').map((x) => Number(x.split(' ')[1]));
+  for (const share of shares) assert.ok(share > 0 && share <= 24 && share % 6 === 0, `a share of ${share} in: ${reason}`);
+  const sum = shares.reduce((a, b) => a + b, 0);
+  assert.equal(Number(m[1]), sum, `the fleet score is the sum of the servers' shares: ${reason}`);
+  assert.ok(sum >= 60, reason);
 });
 
 test('(2) a ban decided on A is in the nft sets of B and C within about a second', async () => {
