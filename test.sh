@@ -25,7 +25,8 @@ read -r -a extra <<< "${SSHWARDEN_TEST_EXTRA_DEBS:-}"
 nodebin="$("$root/scripts/ensure-node.sh")"
 export PATH="$nodebin:$PATH"
 echo "test.sh: node $(node --version), type-checking" >&2
-node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
+# tsc turns on Node's compile cache, which defaults to $TMPDIR/node-compile-cache and would outlive the run.
+NODE_COMPILE_CACHE="$root/.tools/compile-cache" node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 targets=()
 for t in "$@"; do
   # node --test takes files and globs, not folders: a folder means every test file under it.
