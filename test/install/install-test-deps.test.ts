@@ -11,7 +11,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { requireRoot } from '../lab/netns.ts';
@@ -76,7 +76,10 @@ test('test.sh that installs a package with a service, then runs a failing test: 
   try {
     const file = join(dir, 'fails.test.ts');
     writeFileSync(file, "import { test } from 'node:test';\ntest('fails on purpose', () => { throw new Error('on purpose'); });\n");
-    const env: Record<string, string | undefined> = { ...process.env, SSHWARDEN_APT_UPDATE: '0', SSHWARDEN_TEST_EXTRA_DEBS: SERVICE_PKG };
+    // Its own TMPDIR, to see what the run leaves there (tsc and npm turn on Node's compile cache, by default $TMPDIR/node-compile-cache).
+    const innerTmp = join(dir, 'tmp');
+    mkdirSync(innerTmp);
+    const env: Record<string, string | undefined> = { ...process.env, TMPDIR: innerTmp, SSHWARDEN_APT_UPDATE: '0', SSHWARDEN_TEST_EXTRA_DEBS: SERVICE_PKG };
     delete env.NODE_TEST_CONTEXT; // else the inner node --test thinks it is nested and runs nothing
     const r = spawnSync(join(ROOT, 'test.sh'), [file], { encoding: 'utf8', timeout: 600_000, cwd: ROOT, env });
     // The old test.sh ended in `exec node …`: its `trap … EXIT` never ran and policy-rc.d stayed.
@@ -85,6 +88,7 @@ test('test.sh that installs a package with a service, then runs a failing test: 
     assert.match(r.stderr, /created \/usr\/sbin\/policy-rc\.d/);
     assert.ok(installed(SERVICE_PKG), r.stderr);
     assert.ok(!existsSync(POLICY), 'policy-rc.d left behind');
+    assert.ok(!existsSync(join(innerTmp, 'node-compile-cache')), 'test.sh left $TMPDIR/node-compile-cache behind');
     const wants = readdirSync('/etc/systemd/system')
       .filter((d) => d.endsWith('.wants'))
       .flatMap((d) => readdirSync(join('/etc/systemd/system', d)).map((f) => `${d}/${f}`));
