@@ -98,7 +98,7 @@ test('the samples, the lab fixture and the peer corpus', () => {
   for (const f of files) same(['analyze', '--json', '--year', '2026', f]);
 });
 
-test('stdin from a pipe (plain, gzipped, cut short, beside a file) is read on the thread with the same answer', () => {
+test('stdin from a pipe (plain, gzipped, cut short, beside a file) and a file on stdin are read on the thread with the same answer', () => {
   const text = Buffer.from(generated(14, 6000, 'bsd'));
   const gz = gzipSync(text);
   const plain = same(['analyze', '--json', '--year', '2026', '-'], text);
@@ -111,6 +111,21 @@ test('stdin from a pipe (plain, gzipped, cut short, beside a file) is read on th
   const file = join(dir, 'beside-stdin.log');
   writeFileSync(file, generated(15, 3000, 'bsd'));
   assert.equal(same(['analyze', '--json', '--year', '2026', file, '-'], text).status, 0);
+  // A regular file on stdin (`< FILE`), read from where the descriptor stands.
+  const redirected = join(dir, 'redirected.log');
+  writeFileSync(redirected, text);
+  const fromFile = (thread: 'always' | 'never') => {
+    const fd = openSync(redirected, 'r');
+    try {
+      const r = spawnSync('./sshwarden', ['analyze', '--json', '--year', '2026', '-'], { cwd: REPO, encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000, stdio: [fd, 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', SSHWARDEN_ANALYZE_READER_THREAD: thread } });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  assert.equal(fromFile('always'), plain.stdout, 'a file on stdin reads like the same text through a pipe');
+  assert.equal(fromFile('never'), plain.stdout);
 });
 
 test('a stdin pipe left non-blocking by the program that started us (EAGAIN) is read to the end on the thread', () => {
