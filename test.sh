@@ -22,11 +22,13 @@ debs=(openssh-server openssh-client rsyslog nftables iproute2 ipset iptables fai
 read -r -a extra <<< "${SSHWARDEN_TEST_EXTRA_DEBS:-}"
 "$root/scripts/install-test-deps.sh" "${debs[@]}" "${extra[@]}"
 
+# Node's compile cache (npm, tsc and ./sshwarden turn it on) in the checkout, as ./sshwarden has it: by
+# default it is $TMPDIR/node-compile-cache, which would outlive the run.
+export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$root/.tools/compile-cache}"
 nodebin="$("$root/scripts/ensure-node.sh")"
 export PATH="$nodebin:$PATH"
 echo "test.sh: node $(node --version), type-checking" >&2
-# tsc turns on Node's compile cache, which defaults to $TMPDIR/node-compile-cache and would outlive the run.
-NODE_COMPILE_CACHE="$root/.tools/compile-cache" node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
+node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 targets=()
 for t in "$@"; do
   # node --test takes files and globs, not folders: a folder means every test file under it.

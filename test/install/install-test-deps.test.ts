@@ -81,6 +81,7 @@ test('test.sh that installs a package with a service, then runs a failing test: 
     mkdirSync(innerTmp);
     const env: Record<string, string | undefined> = { ...process.env, TMPDIR: innerTmp, SSHWARDEN_APT_UPDATE: '0', SSHWARDEN_TEST_EXTRA_DEBS: SERVICE_PKG };
     delete env.NODE_TEST_CONTEXT; // else the inner node --test thinks it is nested and runs nothing
+    delete env.NODE_COMPILE_CACHE; // the outer test.sh's: the inner one must set its own
     const r = spawnSync(join(ROOT, 'test.sh'), [file], { encoding: 'utf8', timeout: 600_000, cwd: ROOT, env });
     // The old test.sh ended in `exec node …`: its `trap … EXIT` never ran and policy-rc.d stayed.
     assert.equal(r.status, 1, r.stderr + r.stdout);
