@@ -89,7 +89,8 @@ export function admissionSettings(values: AdmissionValues, version: string | nul
   if (nb !== undefined) {
     const m = /^(\d+)(?::(\d+))?$/.exec(nb);
     if (!m || Number(m[1]) > 32 || (m[2] !== undefined && Number(m[2]) > 128)) throw new SettingsError('PerSourceNetBlockSize', `"${nb}" is not v4[:v6] prefix lengths`);
-    s.netBlock = { v4: Number(m[1]), v6: m[2] === undefined ? 128 : Number(m[2]) };
+    // One number leaves the IPv6 length unset in servconf.c (an uninitialised int): sshd -T on Debian 12 shows `24:0`, every IPv6 client in one bucket.
+    s.netBlock = { v4: Number(m[1]), v6: m[2] === undefined ? 0 : Number(m[2]) };
   }
   if (values.persourcepenalties !== undefined) s.penalties = parsePenalties(values.persourcepenalties, version);
   if (values.persourcepenaltyexemptlist !== undefined && s.penalties !== null) {

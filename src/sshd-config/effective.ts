@@ -67,7 +67,7 @@ export const MODELLED: Record<string, Model> = {
   logingracetime: time('120', false),
   maxstartups: { mode: 'first', matchCopy: false, def: () => ['10:30:100'], fmt: (a) => { const p = parseMaxStartups(a[0]); return [p ? p.join(':') : a[0]]; } },
   persourcemaxstartups: { mode: 'first', matchCopy: false, def: (v) => (cmpVersion(v, '8.5') >= 0 ? ['none'] : null), fmt: (a) => [a[0] === 'none' ? 'none' : String(Number(a[0]))] },
-  persourcenetblocksize: { mode: 'first', matchCopy: false, def: (v) => (cmpVersion(v, '8.5') >= 0 ? ['32:128'] : null), fmt: (a) => { const [x, y] = a[0].split(':'); return [`${Number(x)}:${y === undefined ? 128 : Number(y)}`]; } },
+  persourcenetblocksize: { mode: 'first', matchCopy: false, def: (v) => (cmpVersion(v, '8.5') >= 0 ? ['32:128'] : null), fmt: (a) => { const [x, y] = a[0].split(':'); return [`${Number(x)}:${y === undefined ? 0 : Number(y)}`]; } }, // servconf.c leaves the IPv6 length unset with one number: Debian 12's sshd -T shows 24:0
   maxauthtries: int('6'),
   maxsessions: int('10'),
   permitrootlogin: { mode: 'first', matchCopy: true, def: () => ['without-password'], fmt: (a) => [a[0].toLowerCase() === 'prohibit-password' ? 'without-password' : a[0].toLowerCase()] },

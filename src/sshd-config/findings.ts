@@ -258,6 +258,8 @@ function fixForDiagnostic(code: string): string {
     case 'unknown-keyword': return 'remove the line or fix the spelling (sshd_config(5) of your version lists the valid keywords)';
     case 'value': return 'fix the value (see sshd_config(5))';
     case 'bad-match': return 'fix the Match criteria: All, User, Group, Host, Address, LocalAddress, LocalPort (RDomain 7.7+, Invalid-User 9.9+, Version 10.0+; SessionType and Command are ssh_config (client) criteria)';
+    case 'subsystem-duplicate': return 'keep one definition: delete this Subsystem line or the first one (before OpenSSH 9.5 sshd refuses two of the same name)';
+    case 'subsystem-redefined': return 'delete this Subsystem line: it has no effect (the first definition of the name wins), or move the one you want first';
     case 'include-loop': return 'remove the Include that points back to an including file';
     case 'include-unreadable': return 'make the file readable by root, or remove the Include';
     case 'file-unreadable': return 'check the path';

@@ -97,6 +97,8 @@ export function parseConfig(root: string, src: ConfigSource, opts: ParseOptions)
   const sshDir = opts.sshDir ?? '/etc/ssh';
   const out: ParsedConfig = { root, version, flavour, directives: [], blocks: [], diagnostics: [], verdict: { accepted: true }, files: [] };
   let stopped = false; // sshd has stopped (fatal, or end of a file with bad options)
+  /** Subsystem names defined so far where sshd reads them at start (before 9.5 a second definition is fatal). */
+  const subsystems = new Map<string, string>();
 
   const report = (d: Diagnostic, sshdSees: boolean, sshdText?: string) => {
     out.diagnostics.push(d);
@@ -199,6 +201,16 @@ export function parseConfig(root: string, src: ConfigSource, opts: ParseOptions)
           if (!ve.fatal) badOptions++;
           report({ severity: 'error', code: 'value', file, line: lineNo, fatal: ve.fatal, message: `${where}: ${ve.message}` }, true);
         }
+      }
+      if (valid && info.target === 'subsystem' && blockActiveSyntax) {
+        // servconf.c before 9.5: fatal("Subsystem '%s' already defined."); from 9.5 the first one wins (a debug line).
+        const name = sl.args[0];
+        const first = subsystems.get(name);
+        if (first === undefined) subsystems.set(name, `${file}:${lineNo}`);
+        else if (cmpVersion(version, '9.5') < 0) {
+          valid = false;
+          report({ severity: 'error', code: 'subsystem-duplicate', file, line: lineNo, fatal: true, message: `${where}: Subsystem '${name}' already defined (first at ${first}): sshd ${version} refuses a second definition` }, true, `${where}: Subsystem '${name}' already defined.`);
+        } else report({ severity: 'warning', code: 'subsystem-redefined', file, line: lineNo, message: `${where}: Subsystem '${name}' already defined (first at ${first}): sshd ${version} keeps the first definition and ignores this one` }, false);
       }
       out.directives.push({ file, line: lineNo, keyword: sl.keyword, info, key: info.target, args: sl.args, rest: sl.rest, block, valid });
     }

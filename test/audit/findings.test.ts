@@ -34,6 +34,24 @@ test('version awareness: PerSourceMaxStartups before 8.5, penalties from 9.8, In
   assert.equal(audit('Include /etc/ssh/sshd_config.d/*.conf\n', '8.1').sshdWouldAccept, false);
 });
 
+test('Subsystem defined twice: sshd before 9.5 refuses to start, from 9.5 the first one wins', () => {
+  const files = { '/etc/ssh/sshd_config': 'Include /etc/ssh/sshd_config.d/*.conf\nSubsystem sftp /usr/lib/openssh/sftp-server\n', '/etc/ssh/sshd_config.d/50-chroot.conf': 'Subsystem sftp internal-sftp\n' };
+  const parse = (version: string) => parseConfig('/etc/ssh/sshd_config', mem(files), { version });
+  const old = runAudit(parse('9.2'), { clients: [] }).report;
+  const dup = old.findings.find((f) => f.id === 'subsystem-duplicate')!;
+  assert.equal(dup.severity, 'error');
+  assert.equal(dup.file, '/etc/ssh/sshd_config');
+  assert.equal(dup.line, 2);
+  assert.match(dup.title, /first at \/etc\/ssh\/sshd_config\.d\/50-chroot\.conf:1/);
+  assert.equal(old.sshdWouldAccept, false);
+  assert.equal(parse('9.2').verdict.message, "/etc/ssh/sshd_config line 2: Subsystem 'sftp' already defined.");
+  const now = runAudit(parse('9.8'), { clients: [] }).report;
+  assert.equal(now.sshdWouldAccept, true);
+  assert.equal(now.findings.find((f) => f.id === 'subsystem-redefined')?.severity, 'warning');
+  // Two different names, or a second definition in a Match block that never applies at start: nothing to say.
+  assert.ok(!ids(audit('Subsystem sftp a\nSubsystem backup b\n')).some((i) => i.startsWith('subsystem-')));
+});
+
 test('LogLevel: what INFO hides depends on the version', () => {
   const i83 = audit('', '8.3').findings.find((f) => f.id === 'loglevel')!;
   assert.match(i83.impact, /every "drop connection \.\.\. past MaxStartups" line/);
