@@ -19,3 +19,18 @@ export function perSourceMaxStartupsAdvice(f: { version: string; current: string
   const why = f.floodingSources ? `${f.floodingSources} source${f.floodingSources === 1 ? '' : 's'} held several unauthenticated slots at once` : 'one address may use every MaxStartups slot';
   return sshdAdvice('per-source-maxstartups.set', `PerSourceMaxStartups is not set (${why}): cap each source at ${n}`, [`PerSourceMaxStartups ${n}`, 'PerSourceNetBlockSize 32:64'], ['PerSourceMaxStartups', 'PerSourceNetBlockSize']);
 }
+
+/**
+ * `per-source-maxstartups.raise`: the per-source cap turned away your own users (several users behind one
+ * NAT address, or a tool that opens connections in parallel: Ansible, a CI runner). Twice the current cap,
+ * or the rule when the current value is not known.
+ */
+export function perSourceMaxStartupsRaiseAdvice(f: { current: string | null; ownUsersDropped: number }): Advice | null {
+  if (f.ownUsersDropped <= 0) return null;
+  const own = `PerSourceMaxStartups turned away ${f.ownUsersDropped} connection${f.ownUsersDropped === 1 ? '' : 's'} of your own users (several users behind one address, or a tool opening connections in parallel)`;
+  const cur = f.current === null ? Number.NaN : Number(f.current);
+  if (!Number.isInteger(cur) || cur < 1) {
+    return { id: 'per-source-maxstartups.raise', summary: `${own}: raise it on the server (twice its value), keeping it below MaxStartups' start; \`sshwarden audit\` there gives the line for its configuration`, changes: [], commands: ['sshwarden audit'], verify: [] };
+  }
+  return sshdAdvice('per-source-maxstartups.raise', `${own}: raise it from ${cur} to ${cur * 2}, keeping it below MaxStartups' start`, [`PerSourceMaxStartups ${cur * 2}`], ['PerSourceMaxStartups']);
+}

@@ -35,8 +35,8 @@ export class SourceColumns {
   /** Attempts (logged failures, or the floor `maximum authentication attempts exceeded` implies), and how many connections needed the floor. */
   private attempts = new Int32Array(0);
   private attemptsFloored = new Int32Array(0);
-  /** Failed password / keyboard-interactive attempts (guessing a secret). */
-  private secretAttempts = new Int32Array(0);
+  /** Connections with more failed password / keyboard-interactive attempts than ssh prompts for (guessing, not mistyping). */
+  private beyondPrompts = new Int32Array(0);
   /** Connections whose key sshd accepted without the login completing; session ends of logins before the log; TCP-wrappers refusals. */
   private keyAccepted = new Int32Array(0);
   private preLogSessions = new Int32Array(0);
@@ -61,17 +61,17 @@ export class SourceColumns {
     return this.n;
   }
 
-  /** Counts a closed connection from `src` (its record, first and last line time, whether it had an address-less kex line). */
-  add(src: string, rec: ConnectionRecord, startMs: number | null, endMs: number | null, kex: boolean): void {
+  /** Counts a closed connection from `src` (its record, first and last line time, whether it had an address-less kex line, its failed passwords). */
+  add(src: string, rec: ConnectionRecord, startMs: number | null, endMs: number | null, kex: boolean, secretFailures: number | null = null): void {
     const slot = this.slotOf(src);
     this.connections[slot]++;
     this.counts[slot * N_OUTCOMES + (OUTCOME_INDEX.get(rec.outcome) as number)]++;
     this.failures[slot] += rec.failures;
     if (kex) this.kexConnections[slot]++;
-    const t = tallyConnection(rec, startMs, endMs, this.graceMs);
+    const t = tallyConnection(rec, startMs, endMs, this.graceMs, secretFailures);
     this.attempts[slot] += t.attempts;
     if (t.floored) this.attemptsFloored[slot]++;
-    this.secretAttempts[slot] += t.secretAttempts;
+    if (t.beyondPrompts) this.beyondPrompts[slot]++;
     if (t.keyAccepted) this.keyAccepted[slot]++;
     if (t.preLogSession) this.preLogSessions[slot]++;
     if (t.wrappersDrop) this.wrappersDrops[slot]++;
@@ -162,7 +162,7 @@ export class SourceColumns {
     s.usersOmitted = this.usersOmitted[slot];
     s.attempts = this.attempts[slot];
     s.attemptsFloored = this.attemptsFloored[slot];
-    s.secretAttempts = this.secretAttempts[slot];
+    s.beyondPrompts = this.beyondPrompts[slot];
     s.keyAccepted = this.keyAccepted[slot];
     s.preLogSessions = this.preLogSessions[slot];
     s.wrappersDrops = this.wrappersDrops[slot];
@@ -251,7 +251,7 @@ export class SourceColumns {
     this.usersOmitted = i32(this.usersOmitted);
     this.attempts = i32(this.attempts);
     this.attemptsFloored = i32(this.attemptsFloored);
-    this.secretAttempts = i32(this.secretAttempts);
+    this.beyondPrompts = i32(this.beyondPrompts);
     this.keyAccepted = i32(this.keyAccepted);
     this.preLogSessions = i32(this.preLogSessions);
     this.wrappersDrops = i32(this.wrappersDrops);

@@ -33,19 +33,24 @@ export interface SourceRecord {
 }
 
 /**
- * Where brute force begins (README "Source classes"): several user names, or three or more
- * failed password / keyboard-interactive attempts, or failed logins on three or more
- * connections. Less than that (one refused key, one `No supported authentication methods`) is a
- * user with the wrong key or a misconfigured client until it repeats.
+ * Where brute force begins (README "Source classes"): several user names, or more failed password /
+ * keyboard-interactive attempts on one connection than ssh prompts for, or failed logins on three or
+ * more connections. Less than that (one refused key, one ssh run with three mistyped passwords, a
+ * retry) is a user with the wrong key or password or a misconfigured client until it repeats.
+ *
+ * Password prompts ssh gives one run (its NumberOfPasswordPrompts, 3 by default; keyboard-interactive
+ * the same): one mistyped login is exactly this many failed passwords on one connection, so it is
+ * not brute force. More on one connection is not a person at ssh's prompt.
  */
-export const BRUTEFORCE_MIN_SECRET_ATTEMPTS = 3;
+export const CLIENT_PASSWORD_PROMPTS = 3;
 export const BRUTEFORCE_MIN_FAILED_CONNECTIONS = 3;
 
 /** What one connection adds to its source beyond the outcome counts (shared by SourceStats and SourceColumns). */
 export interface ConnectionTally {
   attempts: number;
   floored: boolean;
-  secretAttempts: number;
+  /** More failed password / keyboard-interactive attempts on this connection than ssh prompts for (CLIENT_PASSWORD_PROMPTS). */
+  beyondPrompts: boolean;
   keyAccepted: boolean;
   preLogSession: boolean;
   wrappersDrop: boolean;
@@ -58,14 +63,19 @@ export interface ConnectionTally {
 /** What a source's tally needs of a connection (the wire gives only some of it: pcap). */
 export type TalliedConnection = Pick<ConnectionRecord, 'outcome' | 'failures' | 'users'> & Partial<Pick<ConnectionRecord, 'attemptsAtLeast' | 'detail' | 'inferred' | 'methods'>>;
 
-export function tallyConnection(rec: TalliedConnection, startMs: number | null, endMs: number | null, graceMs: number): ConnectionTally {
-  const t: ConnectionTally = { attempts: 0, floored: false, secretAttempts: 0, keyAccepted: false, preLogSession: false, wrappersDrop: false, evicted: false, timeoutSpan: null };
+/**
+ * `secretFailures`: the connection's logged `Failed password` / `Failed keyboard-interactive` lines, when
+ * the caller has them (the tracker counts them); otherwise its attempts count when it used one of those methods.
+ */
+export function tallyConnection(rec: TalliedConnection, startMs: number | null, endMs: number | null, graceMs: number, secretFailures: number | null = null): ConnectionTally {
+  const t: ConnectionTally = { attempts: 0, floored: false, beyondPrompts: false, keyAccepted: false, preLogSession: false, wrappersDrop: false, evicted: false, timeoutSpan: null };
   if (rec.outcome === 'auth_failed' || rec.failures > 0) {
     const floor = rec.attemptsAtLeast ?? 0;
     t.attempts = Math.max(rec.failures, floor, rec.outcome === 'auth_failed' ? 1 : 0);
     t.floored = floor > rec.failures;
     const methods = rec.methods ?? [];
-    if (methods.includes('password') || methods.includes('keyboard-interactive')) t.secretAttempts = t.attempts;
+    const secret = secretFailures ?? (methods.includes('password') || methods.includes('keyboard-interactive') ? t.attempts : 0);
+    if (secret > CLIENT_PASSWORD_PROMPTS) t.beyondPrompts = true;
   }
   if (rec.detail === DETAIL_KEY_ACCEPTED) t.keyAccepted = true;
   else if (rec.detail === DETAIL_LOGGED_IN_BEFORE_LOG) t.preLogSession = true;
@@ -113,7 +123,8 @@ export class SourceStats {
   kexConnections = 0;
   attempts = 0;
   attemptsFloored = 0;
-  secretAttempts = 0;
+  /** Connections with more failed password / keyboard-interactive attempts than ssh prompts for. */
+  beyondPrompts = 0;
   keyAccepted = 0;
   preLogSessions = 0;
   wrappersDrops = 0;
@@ -149,7 +160,7 @@ export class SourceStats {
   addTally(t: ConnectionTally): void {
     this.attempts += t.attempts;
     if (t.floored) this.attemptsFloored++;
-    this.secretAttempts += t.secretAttempts;
+    if (t.beyondPrompts) this.beyondPrompts++;
     if (t.keyAccepted) this.keyAccepted++;
     if (t.preLogSession) this.preLogSessions++;
     if (t.wrappersDrop) this.wrappersDrops++;
@@ -195,10 +206,10 @@ export class SourceStats {
     }
     if (o.auth_failed > 0) {
       const userCount = this.users.length + this.usersOmitted;
-      const repeated = userCount >= 2 || this.secretAttempts >= BRUTEFORCE_MIN_SECRET_ATTEMPTS || o.auth_failed >= BRUTEFORCE_MIN_FAILED_CONNECTIONS;
+      const repeated = userCount >= 2 || this.beyondPrompts > 0 || o.auth_failed >= BRUTEFORCE_MIN_FAILED_CONNECTIONS;
       const failed = `${plural(o.auth_failed, 'connection')} with failed logins, ${attempts}${names()}`;
       if (repeated) return { class: 'bruteforce', why: `${failed}, never logged in`, detail: 'repeated_attempts' };
-      return { class: 'unknown', why: `${failed} and nothing else: a user with the wrong key or password, or a misconfigured client, until it repeats (brute force starts at several user names, ${BRUTEFORCE_MIN_SECRET_ATTEMPTS} failed passwords or ${BRUTEFORCE_MIN_FAILED_CONNECTIONS} failed connections)`, detail: 'wrong_key_or_client' };
+      return { class: 'unknown', why: `${failed} and nothing else: a user with the wrong key or password, or a misconfigured client, until it repeats (brute force starts at several user names, more than ${CLIENT_PASSWORD_PROMPTS} failed passwords on one connection, which is more than ssh prompts for, or ${BRUTEFORCE_MIN_FAILED_CONNECTIONS} failed connections)`, detail: 'wrong_key_or_client' };
     }
     if (o.authenticated_or_failed > 0) {
       return { class: 'unknown', why: `${plural(o.authenticated_or_failed, 'connection')} completed key exchange; the wire cannot tell a login from a failed guess (give the log with --log)${o.dropped ? `; ${o.dropped} dropped by the server` : ''}`, detail: 'wire_only' };

@@ -111,6 +111,7 @@ export class OpenConnection implements ConnectionFacts {
   /** `maximum authentication attempts exceeded`: at least MaxAuthTries attempts, however few were logged. */
   maxTriesExceeded = false;
   /** Failed password / keyboard-interactive attempts (guessing a secret, unlike a refused key). */
+  /** `Failed password` / `Failed keyboard-interactive` lines (more than ssh prompts for is not a person mistyping: classify/source.ts). */
   secretFailures = 0;
   evidence: Evidence[] = [];
   evidenceOmitted = 0;

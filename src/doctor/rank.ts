@@ -7,7 +7,7 @@ import { logLevelAdvice } from '../advice/log-level.ts';
 import type { Advice } from '../advice/types.ts';
 import { banAdvice } from '../advice/bans.ts';
 import { maxStartupsAdvice, type MaxStartups } from '../advice/maxstartups.ts';
-import { perSourceMaxStartupsAdvice } from '../advice/per-source-maxstartups.ts';
+import { perSourceMaxStartupsAdvice, perSourceMaxStartupsRaiseAdvice } from '../advice/per-source-maxstartups.ts';
 import { perSourcePenaltiesAdvice } from '../advice/per-source-penalties.ts';
 import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
 import { algorithmsAdvice, type AlgorithmKeyword } from '../advice/algorithms.ts';
@@ -119,11 +119,11 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
     const were = client || d.legitSources.length === 1 ? 'was' : 'were';
     if (mine === 0) continue;
     if (d.kind === 'maxstartups') {
-      causes.push(cause('maxstartups', 0.85, `${whom} ${were} refused by MaxStartups ${plural(mine, 'time')} ${when} (MaxStartups ${cfg?.maxStartups ?? '10:30:100'})`, d.evidence,
+      causes.push(cause('maxstartups', 0.85, `${whom} ${were} refused by MaxStartups ${plural(mine, 'time')} ${when}${cfg ? ` (MaxStartups ${cfg.maxStartups})` : ''}`, d.evidence,
         simulated([maxStartupsAdvice({ current: ms, ownUsersDropped: mine }), cfg ? perSourceMaxStartupsAdvice({ version: cfg.version, current: cfg.perSourceMaxStartups, maxStartupsBegin: ms?.[0] ?? 10 }) : null]), { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     } else if (d.kind === 'per_source') {
-      causes.push(cause('per_source_maxstartups', 0.85, `${whom} ${were} refused by PerSourceMaxStartups ${cfg?.perSourceMaxStartups ?? ''} ${plural(mine, 'time')} ${when}: too many unauthenticated connections at once from one address`, d.evidence,
-        simulated([maxStartupsAdvice({ current: ms, ownUsersDropped: mine })]), { addresses: client ? [client.address] : d.legitSources, connections: mine }));
+      causes.push(cause('per_source_maxstartups', 0.85, `${whom} ${were} refused by PerSourceMaxStartups${cfg?.perSourceMaxStartups ? ` ${cfg.perSourceMaxStartups}` : ''} ${plural(mine, 'time')} ${when}: too many unauthenticated connections at once from one address`, d.evidence,
+        simulated([perSourceMaxStartupsRaiseAdvice({ current: cfg?.perSourceMaxStartups ?? null, ownUsersDropped: mine })]), { addresses: client ? [client.address] : d.legitSources, connections: mine }));
     } else {
       causes.push(cause('per_source_penalties', 0.85, `${whom} ${were} refused by PerSourcePenalties ${plural(mine, 'time')} ${when} (penalised for failed logins or unauthenticated connections)`, d.evidence,
         simulated([cfg ? perSourcePenaltiesAdvice({ version: cfg.version, disabled: false, exemptSet: cfg.penaltyExemptSet, exempt: client ? [client.address] : d.legitSources }) : null]), { addresses: client ? [client.address] : d.legitSources, connections: mine }));

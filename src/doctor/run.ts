@@ -71,7 +71,8 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
   ctx.ports = cfgOut.ports ?? quick!.ports;
   ctx.listenAddresses = cfgOut.listenAddresses ?? quick!.listenAddresses;
   const cfgFact = config.facts.find((f): f is Extract<Fact, { type: 'config' }> => f.type === 'config');
-  const ms = Number((cfgFact?.maxStartups ?? '10').split(':')[0]);
+  // MaxStartups' start only from a config that was read: without one, a drop line's low "#n" cannot be told from a per-source limit.
+  const ms = cfgFact?.maxStartups ? Number(cfgFact.maxStartups.split(':')[0]) : Number.NaN;
   const tasks: Promise<CheckResult>[] = [];
   if (!o.offline) {
     tasks.push(
@@ -92,7 +93,7 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
     );
   }
   tasks.unshift(bounded('logs', o.logTimeoutMs ?? 120_000, () => checkLogs(ctx, {
-    maxStartupsBegin: Number.isFinite(ms) ? ms : 10,
+    maxStartupsBegin: Number.isFinite(ms) ? ms : null,
     loginGraceTime: cfgFact?.loginGraceTime || 120,
     admission: cfgFact ? { values: { maxstartups: cfgFact.maxStartups, persourcemaxstartups: cfgFact.perSourceMaxStartups ?? undefined, persourcepenalties: cfgFact.perSourcePenalties ?? undefined }, version: cfgFact.version } : undefined,
   })));
@@ -104,6 +105,13 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
   return assemble(results, { side: 'server', client: o.client, windowText: o.windowText, window: o.window, offline: o.offline });
 }
 
+/** The checks that read what the user gave (their failures mean exit 3), and what each reads. */
+const INPUT_CHECKS: ReadonlyMap<string, string> = new Map([
+  ['logs', 'logs'],
+  ['config', 'config'],
+  ['capture', 'capture'],
+]);
+
 /** The report from the check results (shared with the client side). */
 export function assemble(results: CheckResult[], o: { side: 'server' | 'client'; client: ClientSpec | null; windowText: string; window: { since: number | null; until: number | null } | null; offline?: boolean; target?: string }): DoctorReport {
   const facts = results.flatMap((r) => r.facts);
@@ -112,12 +120,19 @@ export function assemble(results: CheckResult[], o: { side: 'server' | 'client';
   const unchecked = results.filter((r) => r.status === 'unchecked').map((r) => ({ check: r.check, reason: r.reason ?? 'unknown', ms: r.ms ?? null }));
   if (o.offline) unchecked.push({ check: 'live checks', reason: '--offline: firewall, bans, listeners and the host were not looked at', ms: null });
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  const unread = unchecked.filter((u) => u.check === 'logs' || u.check === 'config');
+  // Inputs the user gave that could not be read (not those the options left out), and checks that read only part of theirs.
+  const unread = results.filter((r) => r.status === 'unchecked' && !r.notAsked && INPUT_CHECKS.has(r.check));
+  const partly = results.filter((r) => r.status === 'looked' && r.inputFailed === true);
   const action = causes.some((c) => c.action);
+  const unreadText = unread.map((u) => `the ${INPUT_CHECKS.get(u.check)} could not be read (${u.reason ?? 'unknown'})`).join(' and ');
+  const partlyText = partly.map((r) => `part of the ${INPUT_CHECKS.get(r.check) ?? r.check} could not be read (see "checked")`).join(' and ');
+  let text = verdict;
+  if (!action && unread.length) text = `Nothing found, but ${unreadText}.`;
+  if (partly.length) text = `${text} Note: ${partlyText}.`;
   return {
     side: o.side,
-    verdict: !action && unread.length ? `Nothing found, but ${unread.map((u) => `the ${u.check === 'logs' ? 'logs' : 'config'} could not be read (${u.reason})`).join(' and ')}.` : verdict,
-    inputFailed: unread.length > 0,
+    verdict: text,
+    inputFailed: unread.length > 0 || partly.length > 0,
     action,
     causes,
     checked,

@@ -66,6 +66,10 @@ export interface CheckResult {
   status: 'looked' | 'unchecked';
   /** Why it could not look (not root, tool missing, timed out, ...). */
   reason?: string;
+  /** `unchecked` because the options left it out (`--offline` without `--config`): not a failure, no exit 3. */
+  notAsked?: boolean;
+  /** `looked`, but part of its input could not be read (a missing log beside readable ones, a truncated .gz): exit 3 unless a cause needs action. */
+  inputFailed?: boolean;
   /** One short line for "checked and fine" when nothing was found. */
   note?: string;
   facts: Fact[];
@@ -108,7 +112,7 @@ export interface DoctorReport {
   verdict: string;
   /** Exit status: action needed. */
   action: boolean;
-  /** The logs or the config could not be read (exit 3 when nothing else needs action). */
+  /** A log, the config or the capture given could not be read, in full or in part (exit 3 when nothing else needs action). */
   inputFailed?: boolean;
   causes: Cause[];
   checked: { check: string; note: string; ms: number | null }[];

@@ -17,7 +17,12 @@ export function parseWhen(text: string, now: number): number | null {
   const rel = /^-?(.+)$/.exec(t);
   const d = rel ? parseDuration(rel[1].replace(/\s+/g, '').replace(/ago$/, '')) : null;
   if (d !== null && !/^\d{4}-/.test(t)) return now - d;
-  if (/^\d{4}-\d\d-\d\d([ t]\d\d:\d\d(:\d\d)?)?(z|[+-]\d\d:?\d\d)?$/.test(t)) {
+  const date = /^(\d{4})-(\d\d)-(\d\d)(?:[ t](\d\d):(\d\d)(?::(\d\d))?)?(z|[+-]\d\d:?\d\d)?$/.exec(t);
+  if (date) {
+    // Date.parse rolls 2026-02-30 over to March 2: a day or time out of range is not a time.
+    const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => Number(date[i] ?? 0));
+    const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || sec > 59) return null;
     const ms = Date.parse(t.replace(' ', 'T'));
     return Number.isFinite(ms) ? ms : null;
   }

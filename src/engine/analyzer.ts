@@ -231,7 +231,7 @@ export class Analyzer {
       else this.kexUnattributed++;
     }
     if (rec.src !== null) {
-      if (this.trackSources) this.sources.add(rec.src, rec, state.firstTs, state.lastTs, state.kexIdentLines > 0);
+      if (this.trackSources) this.sources.add(rec.src, rec, state.firstTs, state.lastTs, state.kexIdentLines > 0, state.secretFailures);
     } else {
       this.unattributed.connections++;
       if (state.kexIdentLines > 0) this.unattributed.kexIdentification++;

@@ -18,6 +18,9 @@ test('--since/--until: durations, "N units ago", dates; anything else is refused
   assert.equal(parseWhen('2026-12-04 10:00Z', NOW), Date.parse('2026-12-04T10:00:00Z'));
   assert.equal(parseWhen('now', NOW), NOW);
   for (const bad of ['banana', '2 fortnights ago', '', '12:00']) assert.equal(parseWhen(bad, NOW), null, bad);
+  // Out-of-range days and times are refused, not rolled over (Date.parse makes 2026-02-30 into March 2).
+  for (const bad of ['2026-02-30 10:00', '2026-02-29', '2026-13-01', '2026-04-31', '2026-12-04 24:00', '2026-12-04 10:60']) assert.equal(parseWhen(bad, NOW), null, bad);
+  assert.equal(parseWhen('2024-02-29Z', NOW), Date.parse('2024-02-29T00:00:00Z'));
   assert.equal(windowText(NOW - 86_400_000, null, NOW), 'in the last 24 h');
   assert.equal(windowText(NOW - 1_800_000, null, NOW), 'in the last 30 min');
 });
@@ -54,4 +57,37 @@ test('analyzeLogs: lines outside the window and other clients are left out', asy
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('exit 3 only for inputs given and not read: --offline without --config is not a failure; a missing log beside a readable one is', async () => {
+  const { assemble } = await import('../../src/doctor/run.ts');
+  const base = { side: 'server' as const, client: null, windowText: 'in the logs', window: null, offline: true };
+  const logsRead = { check: 'logs', status: 'looked' as const, note: '3 lines', facts: [] };
+  const noConfig = { check: 'config', status: 'unchecked' as const, notAsked: true, reason: '--offline without --config', facts: [] };
+  assert.equal(assemble([noConfig, logsRead], base).inputFailed, false);
+  const partly = assemble([noConfig, { ...logsRead, inputFailed: true }], base);
+  assert.equal(partly.inputFailed, true);
+  assert.match(partly.verdict, /part of the logs could not be read/);
+  const pcapMissing = assemble([noConfig, logsRead, { check: 'capture', status: 'unchecked', reason: 'cannot read: no such file', facts: [] }], base);
+  assert.equal(pcapMissing.inputFailed, true);
+  assert.match(pcapMissing.verdict, /the capture could not be read/);
+  const configUnreadable = assemble([{ check: 'config', status: 'unchecked', reason: 'Permission denied', facts: [] }, logsRead], base);
+  assert.equal(configUnreadable.inputFailed, true);
+});
+
+test('a drop line\'s low "#n" is read as PerSourceMaxStartups only when MaxStartups\' start is known', async () => {
+  const { newTally, tallyConnection } = await import('../../src/doctor/checks/logs.ts');
+  const drop = {
+    host: null, pid: 40, pids: [40], src: '192.0.2.19', srcPort: 40000, local: null, localPort: null, start: null, end: null, phase: 'tcp', outcome: 'dropped', detail: 'maxstartups', users: [], methods: [], failures: 0,
+    evidence: [{ file: 'auth.log', line: 40, text: 'drop connection #2 from [192.0.2.19]:40000 on [192.0.2.1]:22 past MaxStartups' }],
+  } as unknown as Parameters<typeof tallyConnection>[1];
+  const unknown = newTally();
+  tallyConnection(unknown, drop, null);
+  assert.deepEqual([...unknown.bySource.keys()], ['maxstartups']);
+  const known = newTally();
+  tallyConnection(known, drop, 10);
+  assert.deepEqual([...known.bySource.keys()], ['per_source']);
+  const lowStart = newTally();
+  tallyConnection(lowStart, drop, 2);
+  assert.deepEqual([...lowStart.bySource.keys()], ['maxstartups']);
 });

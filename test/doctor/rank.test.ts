@@ -107,3 +107,17 @@ test('every cause the ranking emits is in the documented vocabulary', async () =
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   for (const id of CAUSE_IDS) assert.ok(readme.includes(`\`${id}\``), `README does not document ${id}`);
 });
+
+test('PerSourceMaxStartups dropped a user: the fix raises the per-source cap (twice it), not MaxStartups; no value is claimed without a config', () => {
+  const drops: Fact = { type: 'log_drops', kind: 'per_source', total: 3, fromLegit: 3, legitSources: ['192.0.2.5'], evidence: [{ where: 'auth.log:40', text: 'drop connection #2 from [192.0.2.5]:40000 on [192.0.2.1]:22 past MaxStartups' }] };
+  const withCfg = rank({ facts: [{ ...(config as Extract<Fact, { type: 'config' }>), perSourceMaxStartups: '3' }, overview(['192.0.2.5']), drops], client: null, side: 'server', windowText: W });
+  const c = withCfg.causes[0];
+  assert.equal(c.id, 'per_source_maxstartups');
+  assert.match(c.summary, /refused by PerSourceMaxStartups 3 3 times/);
+  assert.deepEqual(c.fix.flatMap((f) => f.changes.map((x) => x.text)), ['PerSourceMaxStartups 6']);
+  const noCfg = rank({ facts: [overview(['192.0.2.5']), drops], client: null, side: 'server', windowText: W });
+  assert.match(noCfg.causes[0].summary, /refused by PerSourceMaxStartups 3 times/, 'no doubled space, no value');
+  const fixText = noCfg.causes[0].fix.map((f) => f.summary).join(' ');
+  assert.match(fixText, /^PerSourceMaxStartups turned away 3 connections/);
+  assert.doesNotMatch(fixText, /(^|[^e])MaxStartups turned away/, 'not the MaxStartups advice');
+});

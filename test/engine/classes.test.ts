@@ -56,7 +56,7 @@ test('an accepted key (Postponed publickey) not finished: unknown with the detai
   assert.match(r.sources[0].why, /holds an authorized key/);
 });
 
-test('one refused key, or No supported authentication methods once: unknown (wrong key or client); repeated: bruteforce', () => {
+test('one refused key, No supported authentication methods once, or one ssh run of mistyped passwords: unknown (wrong key or client); repeated: bruteforce', () => {
   const once = run([
     [500, 'Connection closed by authenticating user bob 203.0.113.30 port 7100 [preauth]'],
     [501, 'error: Received disconnect from 203.0.113.31 port 7101:14: No supported authentication methods available [preauth]'],
@@ -70,13 +70,21 @@ test('one refused key, or No supported authentication methods once: unknown (wro
     [601, 'Connection closed by invalid user oracle 203.0.113.40 port 7201 [preauth]'],
   ]);
   assert.deepEqual(users.sources.map((s) => [s.class, s.detail]), [['bruteforce', 'repeated_attempts']]);
-  const passwords = run([
-    [700, 'Failed password for root from 203.0.113.41 port 7300 ssh2'],
-    [700, 'Failed password for root from 203.0.113.41 port 7300 ssh2'],
-    [700, 'Failed password for root from 203.0.113.41 port 7300 ssh2'],
-    [700, 'Connection closed by authenticating user root 203.0.113.41 port 7300 [preauth]'],
-  ]);
-  assert.deepEqual(passwords.sources.map((s) => [s.class, s.attempts]), [['bruteforce', 3]]);
+  // ssh prompts three times per run (NumberOfPasswordPrompts): three mistyped passwords on one connection, and a retry, are a person.
+  const failed = (pid: number, port: number, n: number): [number, string][] => [
+    ...Array.from({ length: n }, (): [number, string] => [pid, `Failed password for alice from 203.0.113.41 port ${port} ssh2`]),
+    [pid, `Connection closed by authenticating user alice 203.0.113.41 port ${port} [preauth]`],
+  ];
+  const oneRun = run(failed(700, 7300, 3));
+  assert.deepEqual(oneRun.sources.map((s) => [s.class, s.detail, s.attempts]), [['unknown', 'wrong_key_or_client', 3]]);
+  assert.match(oneRun.sources[0].why, /more than 3 failed passwords on one connection/);
+  const retried = run([...failed(700, 7300, 3), ...failed(701, 7301, 3)]);
+  assert.deepEqual(retried.sources.map((s) => [s.class, s.attempts]), [['unknown', 6]]);
+  // More than ssh prompts for on one connection is a program; so is a third failed connection.
+  const program = run(failed(700, 7300, 4));
+  assert.deepEqual(program.sources.map((s) => [s.class, s.detail, s.attempts]), [['bruteforce', 'repeated_attempts', 4]]);
+  const third = run([...failed(700, 7300, 1), ...failed(701, 7301, 1), ...failed(702, 7302, 1)]);
+  assert.deepEqual(third.sources.map((s) => [s.class]), [['bruteforce']]);
 });
 
 test('maximum authentication attempts exceeded at INFO: at least MaxAuthTries/2 attempts, never 0; attempts and connections named apart', () => {

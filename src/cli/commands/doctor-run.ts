@@ -55,15 +55,17 @@ export async function runDoctor(target: string | undefined, opts: DoctorOpts, pa
     if (sinceText !== null && since === null) throw new UserError(`--since: "${opts.since}" is not a time (use 24h, "2 hours ago", 2026-12-04 10:00)`);
     const until = opts.until === undefined ? null : parseWhen(opts.until, now);
     if (opts.until !== undefined && until === null) throw new UserError(`--until: "${opts.until}" is not a time`);
+    if (since !== null && until !== null && since >= until) throw new UserError(`--since (${new Date(since).toISOString()}) must be before --until (${new Date(until).toISOString()})`);
     let client = null;
     if (opts.client !== undefined) {
       const c = parseClient(opts.client);
       if (typeof c === 'string') throw new UserError(`--client: ${c}`);
       client = c;
     }
-    if (opts.offline && !opts.log) throw new UserError('--offline needs --log (the logs to read)');
+    if (opts.offline && !opts.log && opts.config === undefined && !opts.pcap) throw new UserError('--offline needs something to read: --log FILE, --config FILE or --pcap FILE');
     let logs: InputSpec[];
     if (opts.log) logs = opts.log;
+    else if (opts.offline) logs = [];
     else {
       const choice = chooseLogSource('auto', DEFAULT_LOG_FILES);
       logs = choice.journal ? [{ journal: { since: since === null ? undefined : new Date(since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'), until: until === null ? undefined : new Date(until).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') } }] : choice.files;
@@ -74,8 +76,8 @@ export async function runDoctor(target: string | undefined, opts: DoctorOpts, pa
     });
   }
   if (opts.json) {
-    const { side, verdict, causes, checked, unchecked, window, client } = report;
-    process.stdout.write(`${JSON.stringify({ verdict, side, client, window, causes: causes.map((c) => ({ id: c.id, ...(c.by ? { by: c.by } : {}), confidence: c.confidence, action: c.action, summary: c.summary, affects: c.affects, evidence: c.evidence, fix: c.fix, verify: c.verify })), checked, unchecked }, null, 2)}\n`);
+    const { side, verdict, causes, checked, unchecked, window, client, inputFailed } = report;
+    process.stdout.write(`${JSON.stringify({ verdict, side, client, window, causes: causes.map((c) => ({ id: c.id, ...(c.by ? { by: c.by } : {}), confidence: c.confidence, action: c.action, summary: c.summary, affects: c.affects, evidence: c.evidence, fix: c.fix, verify: c.verify })), checked, unchecked, inputFailed: inputFailed === true }, null, 2)}\n`);
   } else process.stdout.write(renderDoctor(report, paint));
   return report.action ? EXIT.FINDINGS : report.inputFailed ? EXIT.INPUT : EXIT.OK;
 }

@@ -17,12 +17,12 @@ export function registerDoctor(program: Command): void {
     .option('--log <file>', 'read this log instead of the system one (repeatable; default: auth.log files or the journal, as the guard picks)', collect)
     .option('--config <file>', 'sshd_config to check (default: /etc/ssh/sshd_config; with --offline, none unless given: this host\'s config need not be the log\'s)')
     .option('--pcap <file>', 'also read this capture (tcpdump -w; pcap or pcapng, .gz too): what the wire saw and the log could not (unlogged drops, unanswered or reset SYNs, no common algorithm), joined with the logs')
-    .option('--offline', 'only the logs and config given: no live checks of this host')
+    .option('--offline', 'only the logs, config and capture given (any of them; a config alone is checked too): no live checks of this host')
     .option('--fail2ban-socket <path>', "fail2ban's socket when not at its default place")
     .option('-p, --port <port>', 'with a target: its port')
     .option('-F, --ssh-config-file <file>', 'with a target: the ssh_config to use (as ssh -F)')
     .option('--timeout <seconds>', 'per live check (and per connection attempt)', '10')
-    .option('--json', '{verdict, causes[], checked[], unchecked[]} on stdout')
+    .option('--json', '{verdict, side, client, window, causes[], checked[], unchecked[], inputFailed} on stdout')
     .addHelpText(
       'after',
       `
@@ -37,7 +37,8 @@ Examples:
 
 doctor never changes the host: it prints the fix commands, it does not run them.
 Without root some checks cannot look (bans, firewall, host keys); they are listed with the reason.
-Exit codes: 0 nothing needs action (scanners only), 1 a cause needs action, 2 usage, 3 the logs or config could not be read.`,
+Exit codes: 0 nothing needs action (scanners only), 1 a cause needs action, 2 usage, 3 nothing needs action but a log, the
+config or the capture given could not be read, in full or in part (what --offline leaves out is not a failure).`,
     )
     .action(async (target, opts) => {
       const { runDoctor } = await import('./doctor-run.ts');

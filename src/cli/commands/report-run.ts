@@ -59,7 +59,8 @@ export async function report(files: string[], opts: ReportOpts): Promise<number>
     const page = new PageDataBuilder();
     // doctor's ranking from the same pass: its tally of sshd's refusals (MaxStartups start from the config when given).
     const tally = newTally();
-    const maxStartupsBegin = Number((audit?.effective.get('maxstartups')?.[0] ?? '10').split(':')[0]) || 10;
+    // Without a config MaxStartups' start is not known (null): a low "#n" on a drop line then proves nothing about per-source limits.
+    const maxStartupsBegin = audit === null ? null : Number((audit.effective.get('maxstartups')?.[0] ?? '10').split(':')[0]) || 10;
     // The simulator replays every connection: its collector keeps a small row of each, only when it will run.
     const arrivals = audit !== null ? new ArrivalCollector({ loginGraceTime: opts.loginGraceTime }) : null;
     // The same server settings as `analyze` (LoginGraceTime, MaxStartups, MaxAuthTries), so the page tells what analyze tells.

@@ -95,7 +95,7 @@ async function sshdStart(ctx: CheckContext): Promise<{ ms: number; pid: number }
 
 export async function checkConfig(ctx: CheckContext, o: { live: boolean; audit?: typeof auditConfig }): Promise<ConfigCheckOutput> {
   const check = 'config';
-  if (ctx.config === '') return { check, status: 'unchecked', reason: '--offline without --config: this host\'s sshd_config need not be the one the logs were written under (give --config FILE)', facts: [], ports: [22], listenAddresses: [] };
+  if (ctx.config === '') return { check, status: 'unchecked', notAsked: true, reason: '--offline without --config: this host\'s sshd_config need not be the one the logs were written under (give --config FILE)', facts: [], ports: [22], listenAddresses: [] };
   const spec: ConnectionSpec | null = ctx.client ? { addr: ctx.client.address, user: ctx.client.user ?? undefined } : null;
   const specText = ctx.client ? `addr=${ctx.client.address}${ctx.client.user ? `,user=${ctx.client.user}` : ',user=root'},host=${ctx.client.address},laddr=0.0.0.0,lport=22` : null;
   let run: Awaited<ReturnType<typeof auditConfig>>;

@@ -40,8 +40,11 @@ function evOf(c: ConnectionRecord, re: RegExp | null): Ev | null {
   return e ? { where: `${e.file}:${e.line}`, text: e.text ?? '' } : null;
 }
 
-/** Pure: one closed connection into the tally. */
-export function tallyConnection(t: Tally, c: ConnectionRecord, maxStartupsBegin: number): void {
+/**
+ * Pure: one closed connection into the tally. `maxStartupsBegin` is MaxStartups' first number when the
+ * config is known (null: not known, so a low "#n" on a drop line says nothing about per-source limits).
+ */
+export function tallyConnection(t: Tally, c: ConnectionRecord, maxStartupsBegin: number | null): void {
   const src = c.src;
   if (src === null) return;
   if (c.outcome === 'dropped') {
@@ -51,7 +54,7 @@ export function tallyConnection(t: Tally, c: ConnectionRecord, maxStartupsBegin:
       const ev = evOf(c, /drop connection/);
       const n = ev ? /drop connection #(\d+)/.exec(ev.text) : null;
       // "#n" is how many unauthenticated connections sshd had: below MaxStartups' start, only the per-source limit drops
-      const perSource = /per-source/i.test(c.reason ?? '') || (n !== null && Number(n[1]) < maxStartupsBegin);
+      const perSource = /per-source/i.test(c.reason ?? '') || (n !== null && maxStartupsBegin !== null && Number(n[1]) < maxStartupsBegin);
       return t.add(perSource ? 'per_source' : 'maxstartups', src, ev);
     }
   }
@@ -133,7 +136,8 @@ export function runFacts(run: Pick<AnalyzeLogsRun, 'result' | 'readCounts' | 'ti
 }
 
 export interface LogCheckOptions {
-  maxStartupsBegin: number;
+  /** MaxStartups' first number from the config, null when no config was read. */
+  maxStartupsBegin: number | null;
   loginGraceTime: number;
   /** sshd's admission settings and version, for the MaxStartups/PerSourcePenalties simulation (server-wide runs). */
   admission?: { values: AdmissionValues; version: string | null };
@@ -153,7 +157,7 @@ function simulation(collector: ArrivalCollector, admission: NonNullable<LogCheck
 
 export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<CheckResult> {
   const check = 'logs';
-  if (ctx.logs.length === 0) return { check, status: 'unchecked', reason: 'no log to read', facts: [] };
+  if (ctx.logs.length === 0) return { check, status: 'unchecked', notAsked: true, reason: 'no log to read', facts: [] };
   const errors: string[] = [];
   const tally = newTally();
   const matcher = ctx.client ? clientMatcher(ctx.client) : undefined;
@@ -199,5 +203,5 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
   const clause = untrustedJournalClause(run.readCounts.untrusted, run.readCounts.untrustedExample);
   const untrusted = clause === null ? '' : `; ${clause}`;
   const note = `${run.readCounts.lines} lines from ${run.inputs.map((i) => i.file).join(', ') || 'no input'}, ${r.summary.connections} connections${simulated}${untrusted}${errors.length ? ` (${errors.join('; ')})` : ''}`;
-  return { check, status: 'looked', note, facts };
+  return { check, status: 'looked', note, facts, inputFailed: run.inputFailed };
 }
