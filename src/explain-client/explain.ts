@@ -13,6 +13,8 @@ import { adviceFix } from '../advice/sshd-drop-in.ts';
 import { maxStartupsAdvice } from '../advice/maxstartups.ts';
 import { perSourcePenaltiesAdvice } from '../advice/per-source-penalties.ts';
 import { wrongServiceAdvice } from '../advice/wrong-service.ts';
+import { supported, type AlgoKind } from '../sshd-config/algorithms.ts';
+import { NEWEST } from '../sshd-config/keyword-table.ts';
 
 export interface Evidence {
   readonly line: number;
@@ -43,6 +45,12 @@ export interface Explanation {
   readonly headline: string;
   readonly ok: boolean;
   readonly findings: Finding[];
+  /**
+   * The ssh runs in the input (each starts at the version banner `ssh -v` prints first) and the
+   * first line of the one explained: the last (several pasted runs are not mixed; the earlier ones
+   * are ignored). A ProxyJump's own `ssh -v` banner belongs to the run that started it.
+   */
+  readonly runs: { total: number; from: number };
 }
 
 export class NotSshOutputError extends Error {}
@@ -77,8 +85,31 @@ const PROPOSAL_KEYS: ReadonlyArray<[RegExp, Category]> = [
   [/^debug2: compression ctos: (.*)$/, 'compression'],
 ];
 
-function readFacts(text: string): Facts {
-  const lines = text.replace(/\r/g, '').split('\n');
+/** The version banner `ssh -v` prints first: `OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.x …`. */
+const VERSION_BANNER = /^OpenSSH_\S+(?: [^,]+)?, /;
+/** A proxy command that is itself a verbose ssh (ProxyJump's `ssh -v… -W …`): its banner comes inside this run. */
+const VERBOSE_SSH_PROXY = /^debug1: Executing proxy command: (?:exec )?(?:\S*\/)?ssh\s(?:.*\s)?-v+(?:\s|$)/;
+
+/**
+ * Where each ssh run starts (0-based line indexes; lines before the first banner belong to the
+ * first run). A banner that a verbose ssh proxy command of the current run owes is not a new run.
+ */
+function runStarts(lines: readonly string[]): number[] {
+  const starts: number[] = [];
+  let owed = 0;
+  lines.forEach((l, i) => {
+    if (VERSION_BANNER.test(l)) {
+      if (owed > 0) owed--;
+      else starts.push(i);
+    } else if (VERBOSE_SSH_PROXY.test(l)) owed++;
+  });
+  if (starts.length === 0) return [0];
+  // Text before the first banner (a shell prompt, the command) is part of the first run.
+  starts[0] = 0;
+  return starts;
+}
+
+function readFacts(lines: string[]): Facts {
   const f: Facts = {
     lines,
     client: null,
@@ -148,6 +179,32 @@ const CATEGORY_OF: Readonly<Record<string, Category>> = {
   comp: 'compression',
 };
 
+/** The sshd_config algorithm kind of each negotiated category (compression has none). */
+const SSHD_KIND: Readonly<Partial<Record<Category, AlgoKind>>> = { kex: 'kex', hostKey: 'key', ciphers: 'cipher', macs: 'mac' };
+
+/**
+ * The server side of "no matching …": an example from the client's offer that a current sshd
+ * can enable, strong ones first; a weak one is named as weak; when the client offers nothing a
+ * current sshd knows, the fix is on the client.
+ */
+function serverFix(cat: Category, ours: readonly string[]): string {
+  const info = CATEGORY_INFO[cat];
+  const check = `check with \`sshd -T | grep -i ${info.option.toLowerCase()}\`, and run \`sshwarden audit\` there`;
+  const kind = SSHD_KIND[cat];
+  if (ours.length === 0 || kind === undefined) return `server: add one your client offers to \`${info.option}\` in sshd_config${ours.length ? ` (e.g. ${ours.slice(0, 2).join(', ')})` : ''}, ${check}`;
+  const known = new Set(supported(kind, NEWEST));
+  const enableable = ours.filter((a) => known.has(a));
+  const strong = enableable.filter((a) => !noteFor(notesOf(cat), a));
+  if (strong.length > 0) return `server: add one your client offers to \`${info.option}\` in sshd_config (e.g. ${strong.slice(0, 2).join(', ')}), ${check}`;
+  if (enableable.length > 0) {
+    const weak = enableable[0];
+    const why = (a: string) => `${a}: ${noteFor(notesOf(cat), a)!.why}`;
+    const which = enableable.length === 1 ? `it is the only one your client offers that a current sshd can enable, and it is weak — ${why(weak)}` : `every one your client offers that a current sshd can enable is weak — ${enableable.slice(0, 3).map(why).join('; ')}`;
+    return `server: only as a stopgap, add \`${info.option} +${weak}\` to sshd_config: ${which}; ${check}. Better: upgrade the client or configure it to offer a stronger one (\`ssh -Q ${info.queryName}\` lists what it can do)`;
+  }
+  return `server: none of the ${info.label} algorithms your client offers (${ours.slice(0, 4).join(', ')}${ours.length > 4 ? ', …' : ''}) is one a current sshd (OpenSSH ${NEWEST}) can enable: the fix is on the client — upgrade it, or configure it to offer one of the server's (\`ssh -Q ${info.queryName}\` lists what it can do)`;
+}
+
 function notesOf(cat: Category) {
   return cat === 'kex' ? KEX_NOTES : cat === 'hostKey' ? HOSTKEY_NOTES : cat === 'ciphers' ? CIPHER_NOTES : cat === 'macs' ? MAC_NOTES : {};
 }
@@ -180,7 +237,13 @@ function looksBinary(text: string): boolean {
 
 export function explainTranscript(text: string): Explanation {
   if (looksBinary(text)) throw new NotSshOutputError('binary data, not ssh output; capture it with `ssh -vvv user@host 2>&1`');
-  const f = readFacts(text);
+  // Several pasted runs: only the last (what was most likely just run) is read. The earlier ones'
+  // lines are blanked, not removed, so evidence line numbers stay those of the input.
+  const all = text.replace(/\r/g, '').split('\n');
+  const starts = runStarts(all);
+  const from = starts[starts.length - 1];
+  const f = readFacts(from === 0 ? all : all.map((l, i) => (i < from ? '' : l)));
+  const runText = from === 0 ? text : all.slice(from).join('\n');
   if (!isSshOutput(f)) throw new NotSshOutputError('does not look like ssh output (expected lines such as "debug1: Connecting to …", "ssh: connect to host …" or "Permission denied (…)"); capture it with `ssh -vvv user@host 2>&1`');
   const found = new Map<FindingId, Finding>();
   const add = (id: FindingId, fd: Omit<Finding, 'id'>) => {
@@ -214,7 +277,7 @@ export function explainTranscript(text: string): Explanation {
           cat === 'compression'
             ? 'client: `-o Compression=no` (or yes); server: `Compression` in sshd_config'
             : `client, if it supports one of the server's: \`ssh -Q ${info.queryName}\` lists what it can do, then \`ssh -o ${info.option}=+${theirs[0] ?? 'ALG'} …\` (or in ~/.ssh/config under \`Host\`)${weak.length ? ` — ${weak.join(', ')} ${weak.length > 1 ? 'are' : 'is'} weak (${noteFor(notesOf(cat), weak[0])!.why}): better fix the server` : ''}`,
-          `server: add one your client offers to \`${info.option}\` in sshd_config${ours.length ? ` (e.g. ${ours.filter((a) => !noteFor(notesOf(cat), a)).slice(0, 2).join(', ')})` : ''}, check with \`sshd -T | grep -i ${info.option.toLowerCase()}\`, and run \`sshwarden audit\` there`,
+          serverFix(cat, ours),
         ];
       }
       add(r.id, { title, meaning, fix, details, evidence: [{ line: i + 1, text: l }], priority: r.priority });
@@ -316,7 +379,7 @@ export function explainTranscript(text: string): Explanation {
       notes.push(`the server rejected every key offered (${f.offered.length}): the matching public key is not in the user's authorized_keys on the server, sshd ignores that file (StrictModes: owner/permissions of ~ and ~/.ssh, or AuthorizedKeysFile elsewhere), or the user name is wrong`);
       fix.push('install the key: `ssh-copy-id -i ~/.ssh/KEY.pub user@host`; check `chmod 700 ~/.ssh; chmod 600 ~/.ssh/authorized_keys` on the server', 'the server log says which: `Authentication refused: bad ownership`, `Failed publickey for`, `Invalid user` (`sshwarden analyze` there)');
     } else notes.push('the server accepted a key but the signature was not made (see the finding above)');
-    if (methods.includes('password') && /BatchMode=yes|batch mode/i.test(text)) notes.push('password authentication was not tried: BatchMode forbids prompting');
+    if (methods.includes('password') && /BatchMode=yes|batch mode/i.test(runText)) notes.push('password authentication was not tried: BatchMode forbids prompting');
     found.set('permission_denied', {
       ...pd,
       title: `Permission denied (${methods.join(',')}): ${notes[0]}`,
@@ -347,5 +410,5 @@ export function explainTranscript(text: string): Explanation {
   const headline =
     findings[0]?.title ??
     (f.verbosity === 0 ? 'no known failure in this output; run ssh with -vvv for details' : `no known failure in this transcript (it stopped at the ${stage} stage); the server log may tell more`);
-  return { client: f.client, verbosity: f.verbosity, target: f.target, stage, headline, ok, findings };
+  return { client: f.client, verbosity: f.verbosity, target: f.target, stage, headline, ok, findings, runs: { total: starts.length, from: from + 1 } };
 }

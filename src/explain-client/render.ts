@@ -7,6 +7,7 @@ export function renderExplanation(e: Explanation, file: string, p: Paint): strin
   const out: string[] = [];
   const where = e.target ? ` to ${e.target.host}${e.target.port ? ` port ${e.target.port}` : ''}` : '';
   out.push(`${p.bold('sshwarden explain-client')} ${file === '-' ? '(stdin)' : file}: ${e.client ?? 'ssh'}${where}, got as far as: ${e.stage}`);
+  if (e.runs.total > 1) out.push(p.dim(`(${e.runs.total} ssh runs in this input: the last one, from line ${e.runs.from}, is explained; the ${e.runs.total === 2 ? 'earlier one was' : `${e.runs.total - 1} earlier ones were`} ignored)`));
   out.push('', `${p.bold(e.ok ? 'Result:' : 'Cause:')} ${e.ok ? p.green(sanitize(e.headline)) : p.red(sanitize(e.headline))}`);
   if (e.verbosity < 1 && !e.ok) out.push(p.dim('(not verbose: run `ssh -vvv … 2>&1 | sshwarden explain-client -` for a fuller explanation)'));
   e.findings.forEach((f, i) => {

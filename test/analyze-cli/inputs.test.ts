@@ -1,6 +1,7 @@
 /**
  * What `sshwarden analyze` says about its inputs (the real CLI, spawned): an input that cannot
- * be read at all prints only its error and exits 3 (no empty report after it); an empty input
+ * be read at all prints only its error and exits 3 (no empty text report after it; --json still
+ * prints a valid document, so `| jq` works, with inputs.failedInputs); an empty input
  * says "empty"; gzip, zstd and xz are recognised by their magic bytes on stdin as in files
  * (bzip2: one line saying how to read it); a truncated compressed stdin still delivers the lines
  * before the cut; other programs' lines that read like sshd's are named in the summary; the
@@ -9,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,18 +37,31 @@ before(() => {
   writeFileSync(join(dir, 'auth.log'), `${LOG}\n`);
   writeFileSync(join(dir, 'empty.log'), '');
   writeFileSync(join(dir, 'binary.dat'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0]));
+  mkdirSync(join(dir, 'a-dir'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-for (const [what, file] of [['a missing file', 'missing.log'], ['a binary file', 'binary.dat']]) {
-  test(`${what}: only the error on stderr, nothing on stdout, exit 3 (text and --json)`, () => {
+for (const [what, file] of [['a missing file', 'missing.log'], ['a binary file', 'binary.dat'], ['a directory', 'a-dir']]) {
+  test(`${what}: only the error on stderr, no text report, exit 3; --json still prints its document (the empty input's shape, the failure in inputs)`, () => {
+    const empty = JSON.parse(sshwarden(['analyze', join(dir, 'empty.log'), '--json']).stdout);
     for (const extra of [[], ['--json']]) {
       const r = sshwarden(['analyze', join(dir, file), ...extra]);
       assert.equal(r.status, 3, r.stderr);
-      assert.equal(r.stdout, '', `no report after the error: ${r.stdout}`);
       const lines = r.stderr.trim().split('\n');
       assert.equal(lines.length, 1, r.stderr);
       assert.ok(lines[0].startsWith(`sshwarden: ${join(dir, file)}: `), r.stderr);
+      if (extra.length === 0) {
+        assert.equal(r.stdout, '', `no text report after the error: ${r.stdout}`);
+        continue;
+      }
+      const j = JSON.parse(r.stdout);
+      assert.deepEqual(Object.keys(j), Object.keys(empty), 'the same document as for an empty input');
+      assert.deepEqual(Object.keys(j.inputs), Object.keys(empty.inputs));
+      assert.equal(j.inputs.failedInputs, 1);
+      assert.deepEqual(j.inputs.files, []);
+      assert.deepEqual(j.inputs.empty, []);
+      assert.equal(j.inputs.lines, 0);
+      assert.deepEqual(j.connections, []);
     }
   });
 }

@@ -99,9 +99,10 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   if (evicted > 0)
     warn(`${evicted} connection${evicted === 1 ? ' was' : 's were'} let go while still open: more than ${maxOpen.toLocaleString('en-US')} were open at once (the memory bound); their outcome is "unknown" (detail "evicted")`);
   const listedTotal = run.connectionsMatched;
-  // Nothing could be read at all (missing file, binary file, …): the error said it; a report of
-  // nothing would only bury it.
-  if (rc.inputs > 0 && rc.failedInputs === rc.inputs && rc.lines === 0) return EXIT.INPUT;
+  // Nothing could be read at all (missing file, binary file, …): the error said it; a text report
+  // of nothing would only bury it. --json still prints its document (inputs.failedInputs says it),
+  // so `analyze … --json | jq` gets JSON; the exit code is 3 either way.
+  if (stream === null && rc.inputs > 0 && rc.failedInputs === rc.inputs && rc.lines === 0) return EXIT.INPUT;
 
   if (stream !== null) {
     stream.end({

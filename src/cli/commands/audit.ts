@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { openSync, closeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describeFsError } from '../../sources/byte-sources.ts';
 import { EXIT } from '../exit-codes.ts';
 import { UserError } from '../user-error.ts';
@@ -37,7 +38,8 @@ Examples:
 
 Client profiles: ${profileNames().join(', ')}
   (any openssh-X.Y works: the nearest older release's defaults are used)
-Exit codes: 0 nothing needs attention, 1 errors found (or --harden refused), 2 usage, 3 file unreadable.`,
+Exit codes: 0 nothing needs attention, 1 errors found (or --harden refused), 2 usage, 3 file unreadable
+(with --json, also a JSON document: {root, error}).`,
     )
     .action(async (file, opts) => {
       const code = await audit(file, opts);
@@ -83,17 +85,11 @@ async function audit(file: string, opts: Opts): Promise<number> {
     // The file named on the command line: the same one line as every command's unreadable input.
     closeSync(openSync(file, 'r'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EISDIR') {
-      process.stderr.write(`sshwarden: ${file}: cannot read: ${describeFsError(e)}\n`);
-      return EXIT.INPUT;
-    }
+    if ((e as NodeJS.ErrnoException).code !== 'EISDIR') return unreadable(file, `${file}: cannot read: ${describeFsError(e)}`, opts.json === true);
   }
   const run = await auditConfig({ file, version, clients, spec, specText: opts.effective ?? null, useSshd: opts.sshd !== false, harden: opts.harden ? { exempt } : undefined });
-  if ('unreadable' in run) {
-    // the top file itself could not be read: one clear line
-    process.stderr.write(`sshwarden: ${run.unreadable}\n`);
-    return EXIT.INPUT;
-  }
+  // the top file itself could not be read: one clear line
+  if ('unreadable' in run) return unreadable(file, run.unreadable, opts.json === true);
   const { report, sshd, sshdEffective, harden } = run;
   if (run.sshdSkipped) warn(run.sshdSkipped);
   if (opts.json) {
@@ -115,6 +111,16 @@ async function audit(file: string, opts: Opts): Promise<number> {
   // The real `sshd -t` has the last word whenever it ran.
   if (sshd && !sshd.accepted) return EXIT.FINDINGS;
   return report.findings.some((f) => f.severity === 'error') ? EXIT.FINDINGS : EXIT.OK;
+}
+
+/**
+ * The file to audit cannot be read: one line on stderr, exit 3; with --json also a JSON document
+ * on stdout, {root, error} (as doctor --json names what it could not read), so `| jq` still works.
+ */
+function unreadable(file: string, message: string, json: boolean): number {
+  process.stderr.write(`sshwarden: ${message}\n`);
+  if (json) process.stdout.write(JSON.stringify({ root: resolve(file), error: message }, null, 2) + '\n');
+  return EXIT.INPUT;
 }
 
 function printReport(findings: Finding[], report: { root: string; version: string; flavour: string; files: string[]; compat: { profile: string; ok: boolean; kex: string | null; cipher: string | null; failure: string | null }[] }, sshd: SshdVerdict | null): void {

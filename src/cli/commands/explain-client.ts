@@ -45,16 +45,20 @@ connections, unresolvable names, "no matching key exchange/host key/cipher/MAC" 
 changed or unknown host keys, Permission denied (which keys were offered), Too many authentication
 failures, no mutual signature algorithm, bad permissions on config or key files, agent refusals,
 and ProxyJump/bastion failures.
-Exit status: 0 the transcript shows a successful login, 1 a failure was explained, 2 not ssh output.`,
+Several pasted runs: the last one is explained (each run starts at ssh's version line, "OpenSSH_…").
+Exit codes: 0 the transcript shows a successful login, 1 it shows a failure (explained when recognised),
+2 not ssh output (or usage), 3 the file cannot be read.
+With --json, input that cannot be read or is not ssh output still gives a JSON document: {file, error}.`,
     )
     .action(async (file, opts) => {
-      const text = await readInput(file);
       let e;
       try {
-        e = explainTranscript(text);
+        e = explainTranscript(await readInput(file));
       } catch (err) {
-        if (err instanceof NotSshOutputError) throw new UserError(`${file === '-' ? 'stdin' : file}: ${err.message}`);
-        throw err;
+        const userError = err instanceof NotSshOutputError ? new UserError(`${file === '-' ? 'stdin' : file}: ${err.message}`) : err;
+        // --json: still a JSON document on stdout (as doctor --json names what it could not read); the one line on stderr and the exit code stay.
+        if (opts.json && userError instanceof UserError) process.stdout.write(`${JSON.stringify({ file, error: userError.message }, null, 2)}\n`);
+        throw userError;
       }
       if (opts.json) process.stdout.write(`${JSON.stringify({ file, ...e }, null, 2)}\n`);
       else process.stdout.write(renderExplanation(e, file, colors));
