@@ -68,11 +68,16 @@ export interface AuditConfigRun {
 
 export async function auditConfig(o: AuditConfigOptions): Promise<AuditConfigRun | { unreadable: string }> {
   const root = resolve(o.file);
-  const local = o.useSshd === false ? null : localSshd();
-  const version = o.version ?? local?.version ?? NEWEST;
-  const sameAsLocal = local !== null && local.version === version;
-  const flavour = sameAsLocal ? local.flavour : 'upstream';
-  const extra = sameAsLocal ? localAlgorithms() : undefined;
+  // The installed sshd's version (`sshd -V` reads no config) is the default even with --no-sshd, which
+  // only skips running it on the file (-t, -T): judging a Debian 12 host's file for the newest
+  // OpenSSH would warn about keywords its 9.2 does not have.
+  const installed = localSshd();
+  const local = o.useSshd === false ? null : installed;
+  const version = o.version ?? installed?.version ?? NEWEST;
+  const sameAsInstalled = installed !== null && installed.version === version;
+  const sameAsLocal = local !== null && sameAsInstalled;
+  const flavour = sameAsInstalled ? installed.flavour : 'upstream';
+  const extra = sameAsInstalled ? localAlgorithms() : undefined;
   const fs = fsSource();
   const cfg = parseConfig(root, fs, { version, flavour, extraAlgorithms: extra, resolveHost: resolvesHost });
   if (cfg.files.length === 0) return { unreadable: cfg.diagnostics[0]?.message ?? `${root}: cannot be read` };
@@ -99,7 +104,7 @@ export async function auditConfig(o: AuditConfigOptions): Promise<AuditConfigRun
       }
     }
     const live = o.live ?? root === DEFAULT_CONFIG;
-    const strictKex = flavour === 'debian' && sameAsLocal && debianHasStrictKex();
+    const strictKex = flavour === 'debian' && sameAsInstalled && debianHasStrictKex();
     const { report, effective } = runAudit(cfg, {
       spec: o.spec,
       clients: o.clients,

@@ -23,7 +23,7 @@ export function registerAudit(program: Command): void {
     .option('--clients <profiles>', 'comma-separated client profiles that must be able to connect (e.g. openssh-7.4,putty-0.76,paramiko-2.9)')
     .option('--harden', 'print a drop-in (sshd_config.d/50-hardening.conf) that fixes what was found, checked with sshd -t')
     .option('--exempt <addresses>', 'with --harden: addresses/CIDRs of your own automation for PerSourcePenaltyExemptList (9.8+)')
-    .option('--no-sshd', 'do not run the local sshd to confirm (offline audit only)')
+    .option('--no-sshd', 'do not run the local sshd on the file to confirm (sshd -t, -T): offline audit only; the installed version is still the default for --openssh')
     .option('--json', 'machine-readable report on stdout')
     .addHelpText(
       'after',
