@@ -8,6 +8,7 @@ import type { Advice } from '../advice/types.ts';
 import { banAdvice } from '../advice/bans.ts';
 import { maxStartupsAdvice, type MaxStartups } from '../advice/maxstartups.ts';
 import { perSourceMaxStartupsAdvice, perSourceMaxStartupsRaiseAdvice } from '../advice/per-source-maxstartups.ts';
+import { authFailureAdvice } from '../advice/auth-failure.ts';
 import { perSourcePenaltiesAdvice } from '../advice/per-source-penalties.ts';
 import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
 import { algorithmsAdvice, type AlgorithmKeyword } from '../advice/algorithms.ts';
@@ -241,8 +242,17 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
     } else if (id) causes.push({ ...cause(id, 0.75, f.title, f.evidence, []), fix: f.fix.map((text) => ({ summary: text, changes: [], commands: [] })) });
   }
 
-  // a client the log never saw, with nothing else found
+  // the client reached sshd and its latest attempt failed to authenticate, with nothing else found
   const lc = of(facts, 'log_client')[0];
+  const lf = lc?.lastFailure ?? null;
+  if (client && lc && lf && !causes.some((c) => c.action)) {
+    const users = lf.users.length ? ` as ${lf.users.map((u) => JSON.stringify(u)).join(', ')}` : '';
+    const how = lf.invalidUser ? 'the user name is not an account on the server' : lf.noCommonMethod ? 'no authentication method in common' : lf.passwordFailures ? `the password was refused ${plural(lf.passwordFailures, 'time')}${lf.tooManyAttempts ? ', then MaxAuthTries ended the connection' : ''}` : lf.tooManyAttempts ? 'too many authentication attempts (MaxAuthTries: keys the server does not hold)' : 'the server refused its credentials';
+    const before = lc.lastLogin ? ` (it logged in earlier, at ${lc.lastLogin})` : '';
+    causes.push(cause('auth_failed', 0.8, `${who} reached sshd and failed to authenticate${users}${lf.end ? ` at ${lf.end}` : ''}: ${how}${before}`, lf.evidence.length ? lf.evidence : lc.evidence,
+      authFailureAdvice({ user: lf.users[0] ?? client.user ?? null, invalidUser: lf.invalidUser, passwordFailures: lf.passwordFailures, publickey: lf.publickey, tooManyAttempts: lf.tooManyAttempts, noCommonMethod: lf.noCommonMethod }), { addresses: [client.address], users: lf.users }));
+  }
+  // a client the log never saw, with nothing else found
   if (client && !causes.some((c) => c.action) && lc && lc.connections === 0) {
     causes.push(cause('unknown', 0.3, `the log shows no connection from ${who} ${when}: it never reached sshd (a firewall or NAT on the way, a wrong address or port), or the log is elsewhere`, [], [], { addresses: [client.address] }));
   }
@@ -341,7 +351,7 @@ function wireCauses(facts: Fact[], causes: Cause[], o: { client: ClientSpec | nu
   }
 }
 
-const ORDER: readonly CauseId[] = ['sshd_not_running', 'config_invalid', 'banned', 'wrong_service', 'port_translation', 'config_not_reloaded', 'not_listening', 'address_family', 'maxstartups', 'per_source_maxstartups', 'per_source_penalties', 'match_denies', 'algorithm_mismatch', 'tcp_wrappers', 'host_keys', 'privsep_dir_missing', 'resources', 'mac_denial', 'socket_activation', 'rate_limit_rule', 'syn_unanswered', 'syn_rejected', 'login_grace_time', 'non_ssh_client', 'unknown', 'scanners_only'];
+const ORDER: readonly CauseId[] = ['sshd_not_running', 'config_invalid', 'banned', 'wrong_service', 'port_translation', 'config_not_reloaded', 'not_listening', 'address_family', 'maxstartups', 'per_source_maxstartups', 'per_source_penalties', 'match_denies', 'algorithm_mismatch', 'tcp_wrappers', 'host_keys', 'privsep_dir_missing', 'resources', 'mac_denial', 'socket_activation', 'rate_limit_rule', 'syn_unanswered', 'syn_rejected', 'login_grace_time', 'non_ssh_client', 'auth_failed', 'unknown', 'scanners_only'];
 function CAUSE_ORDER(id: CauseId): number {
   return ORDER.indexOf(id);
 }

@@ -46,7 +46,7 @@ export type Fact =
   | { type: 'log_kex_failed'; count: number; fromLegit: number; evidence: Ev[] }
   | { type: 'log_daemon'; kind: 'host_key' | 'resource' | 'bind_failed' | 'privsep'; evidence: Ev[] }
   | { type: 'simulation'; status: string; advice: { id: string; summary: string; changes: { file: string; text: string }[]; commands: string[]; verify: string[] } | null }
-  | { type: 'log_client'; address: string; connections: number; authenticated: number; outcomes: Record<string, number>; evidence: Ev[] }
+  | { type: 'log_client'; address: string; connections: number; authenticated: number; outcomes: Record<string, number>; evidence: Ev[]; lastFailure?: ClientAuthFailure | null; lastLogin?: string | null }
   // the wire (doctor --pcap): what a capture showed, joined with the log
   | { type: 'wire_overview'; file: string; connections: number; joined: boolean; clockOffsetMs: number | null; offsetPairs: number; both: number; wireOnly: number; logOnly: number; disagreements: number; legitAddresses: string[] }
   | { type: 'wire_finding'; kind: WireFindingKind; file: string; port: number; total: number; /** connections per client address (at most 1000 addresses) */ byAddress: Record<string, number>; /** of them, per address, how many the log has no line for (with a log joined) */ unlogged: Record<string, number>; /** syn_rejected: sshd completed handshakes on that port during the capture */ served?: boolean; /** no_common_algorithm: the categories and the client's first offers */ noCommon?: { category: string; clientOffers: string[] }[]; samples: { address: string; ev: Ev }[] }
@@ -55,6 +55,20 @@ export type Fact =
   | { type: 'ssh_client'; finding: string; title: string; fix: string[]; evidence: Ev[] };
 
 export type FactType = Fact['type'];
+
+/** The client's latest connection, when it reached authentication and failed (doctor --client). */
+export interface ClientAuthFailure {
+  users: string[];
+  invalidUser: boolean;
+  passwordFailures: number;
+  publickey: boolean;
+  tooManyAttempts: boolean;
+  noCommonMethod: boolean;
+  /** When it ended (ISO), null when the log has no time. */
+  end: string | null;
+  /** Its authentication lines (Failed …, Invalid user, maximum authentication attempts, …). */
+  evidence: Ev[];
+}
 
 /** What `doctor --pcap` turns into evidence (src/doctor/checks/capture.ts). */
 export type WireFindingKind = 'dropped' | 'syn_unanswered' | 'syn_rejected' | 'no_common_algorithm' | 'non_ssh' | 'timeout';
@@ -81,7 +95,7 @@ export interface CheckResult {
 export const CAUSE_IDS = [
   'banned', 'maxstartups', 'per_source_maxstartups', 'per_source_penalties', 'tcp_wrappers', 'match_denies', 'login_grace_time',
   'config_invalid', 'config_not_reloaded', 'sshd_not_running', 'not_listening', 'socket_activation', 'host_keys', 'privsep_dir_missing',
-  'resources', 'mac_denial', 'rate_limit_rule', 'wrong_service', 'port_translation', 'address_family', 'algorithm_mismatch', 'syn_unanswered', 'syn_rejected', 'non_ssh_client', 'scanners_only', 'unknown',
+  'resources', 'mac_denial', 'rate_limit_rule', 'wrong_service', 'port_translation', 'address_family', 'algorithm_mismatch', 'syn_unanswered', 'syn_rejected', 'non_ssh_client', 'auth_failed', 'scanners_only', 'unknown',
 ] as const;
 export type CauseId = (typeof CAUSE_IDS)[number];
 

@@ -85,3 +85,34 @@ test('without a config, MaxStartups drops of a user are MaxStartups, not a guess
   const ms = j.causes.find((c: { id: string }) => c.id === 'maxstartups');
   assert.doesNotMatch(ms.summary, /10:30:100/, 'no MaxStartups value is claimed when no config was read');
 });
+
+test('--client whose latest attempt failed to authenticate: auth_failed with its Failed lines, also after an earlier login; a wrong user name says so', () => {
+  const file = join(dir, 'auth-failed.log');
+  writeFileSync(file, [
+    'Dec  5 10:00:01 host sshd[1401]: Accepted publickey for bob from 203.0.113.90 port 1 ssh2: ED25519 SHA256:x',
+    'Dec  5 10:00:05 host sshd[1402]: Failed password for bob from 203.0.113.90 port 2 ssh2',
+    'Dec  5 10:00:06 host sshd[1402]: Failed password for bob from 203.0.113.90 port 2 ssh2',
+    'Dec  5 10:00:07 host sshd[1402]: Connection closed by authenticating user bob 203.0.113.90 port 2 [preauth]',
+    'Dec  5 10:00:10 host sshd[708]: Invalid user alcie from 203.0.113.33 port 8',
+    'Dec  5 10:00:12 host sshd[708]: Failed password for invalid user alcie from 203.0.113.33 port 8 ssh2',
+    'Dec  5 10:00:13 host sshd[708]: Connection closed by invalid user alcie 203.0.113.33 port 8 [preauth]',
+    '',
+  ].join('\n'));
+  const bob = doctor(['--log', file, '--config', config, '--client', '203.0.113.90', '--json']);
+  assert.equal(bob.status, 1, bob.stderr);
+  const b = JSON.parse(bob.stdout).causes[0];
+  assert.equal(b.id, 'auth_failed');
+  assert.match(b.summary, /the password was refused 2 times \(it logged in earlier, at 2026-12-05T10:00:01/);
+  assert.deepEqual(b.evidence.map((e: { where: string }) => e.where.split(':').pop()), ['2', '3', '4']);
+  assert.ok(b.fix.some((f: { commands: string[] }) => f.commands.includes('passwd -S bob')));
+  const typo = JSON.parse(doctor(['--log', file, '--client', '203.0.113.33', '--json']).stdout).causes[0];
+  assert.equal(typo.id, 'auth_failed');
+  assert.match(typo.summary, /as "alcie" .*the user name is not an account on the server/);
+  assert.ok(typo.fix.some((f: { commands: string[] }) => f.commands.includes('getent passwd alcie')));
+  // A user name that is not a login name never reaches a command line.
+  const odd = join(dir, 'odd-user.log');
+  writeFileSync(odd, 'Dec  5 10:00:10 host sshd[808]: Failed password for x;rm -rf / from 203.0.113.34 port 9 ssh2\nDec  5 10:00:11 host sshd[808]: Connection closed by authenticating user x;rm -rf / 203.0.113.34 port 9 [preauth]\n');
+  const o = JSON.parse(doctor(['--log', odd, '--client', '203.0.113.34', '--json']).stdout).causes[0];
+  assert.equal(o.id, 'auth_failed');
+  assert.ok(o.fix.flatMap((f: { commands: string[] }) => f.commands).every((c: string) => !c.includes('rm -rf')), JSON.stringify(o.fix));
+});

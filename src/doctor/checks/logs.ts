@@ -6,7 +6,7 @@
  */
 import type { CheckContext } from '../context.ts';
 import { clientMatcher } from '../context.ts';
-import type { CheckResult, Ev, Fact } from '../types.ts';
+import type { CheckResult, ClientAuthFailure, Ev, Fact } from '../types.ts';
 import { analyzeLogs, type AnalyzeLogsRun } from '../../analyze/analyze-logs.ts';
 import type { ConnectionRecord } from '../../engine/types.ts';
 import { ArrivalCollector, admissionSettings, recommend, SettingsError, type AdmissionValues } from '../../simulate/index.ts';
@@ -65,6 +65,36 @@ export function tallyConnection(t: Tally, c: ConnectionRecord, maxStartupsBegin:
     t.add('denied', src, { where: `${denied.file}:${denied.line}`, text: denied.text ?? '' });
     for (const u of c.users) if (t.users.size < 20) t.users.add(u);
   }
+}
+
+/** Authentication lines of a connection (what the user needs to see to know why the login failed). */
+const AUTH_LINE = /Failed \S+ for|Invalid user|maximum authentication attempts|Too many authentication failures|No supported authentication methods|authentication failure;|Disconnecting (?:authenticating|invalid) user|Connection closed by (?:authenticating|invalid) user/;
+
+/**
+ * Pure: the client's latest connection when it failed to authenticate (after any login), else null.
+ * Its lines say how: a user name sshd does not know, refused passwords, keys it does not hold, too many tries.
+ */
+export function clientAuthFailure(conns: readonly ConnectionRecord[]): ClientAuthFailure | null {
+  // The latest attempt by when it began (records come in the order they closed: a session still open
+  // at the end of the log closes last, after a failed attempt made later).
+  let last: ConnectionRecord | undefined;
+  for (const c of conns) if (last === undefined || (c.start ?? '') >= (last.start ?? '')) last = c;
+  if (last === undefined || last.outcome !== 'auth_failed') return null;
+  const lines = last.evidence.filter((e) => e.text !== undefined && AUTH_LINE.test(e.text));
+  const texts = lines.map((e) => e.text ?? '');
+  const passwordFailures = texts.filter((t) => /Failed (?:password|keyboard-interactive)/.test(t)).length;
+  const tooManyAttempts = last.detail === 'max_auth_tries' || texts.some((t) => /maximum authentication attempts|Too many authentication failures/.test(t));
+  return {
+    users: last.users,
+    invalidUser: texts.some((t) => /Invalid user|for invalid user|invalid user \S+ \S+ port/.test(t)),
+    passwordFailures,
+    // At LogLevel INFO refused keys are not logged: MaxAuthTries reached with fewer logged passwords than ssh prompts for was spent on keys.
+    publickey: last.methods.includes('publickey') || texts.some((t) => /Failed publickey/.test(t)) || (tooManyAttempts && passwordFailures < 3),
+    tooManyAttempts,
+    noCommonMethod: texts.some((t) => /No supported authentication methods/.test(t)),
+    end: last.end ?? last.start,
+    evidence: lines.slice(-8).map((e) => ({ where: `${e.file}:${e.line}`, text: e.text ?? '' })),
+  };
 }
 
 export function newTally(): Tally {
@@ -196,7 +226,8 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
     const outcomes: Record<string, number> = {};
     for (const c of clientConns) outcomes[c.outcome] = (outcomes[c.outcome] ?? 0) + 1;
     const ev = clientConns.slice(-3).flatMap((c) => c.evidence.slice(-2).map((e) => ({ where: `${e.file}:${e.line}`, text: e.text ?? '' })));
-    facts.push({ type: 'log_client', address: ctx.client.address, connections: run.connectionsMatched, authenticated: outcomes.authenticated ?? 0, outcomes, evidence: ev });
+    const lastLogin = clientConns.findLast((c) => c.outcome === 'authenticated');
+    facts.push({ type: 'log_client', address: ctx.client.address, connections: run.connectionsMatched, authenticated: outcomes.authenticated ?? 0, outcomes, evidence: ev, lastFailure: clientAuthFailure(clientConns), lastLogin: lastLogin ? (lastLogin.start ?? lastLogin.end) : null });
   }
   // Journal records that named sshd but were not sshd's (a local `logger -t sshd`): not read, and said.
   // The same words as `analyze` and the report (report/untrusted-journal.ts).
