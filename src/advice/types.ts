@@ -11,6 +11,10 @@ export interface ConfigChange {
   file: string;
   /** the line that is there today, when a line should change rather than be added */
   line?: number;
+  /** with `line`: that line's text today (what `text` replaces) */
+  was?: string;
+  /** without `line`: add the text above this line of `file` (its first Match block: lines below it apply only to the connections it matches); absent: at the end */
+  above?: number;
   /** the text to write */
   text: string;
 }

@@ -13,7 +13,7 @@ import { addrMatchList } from './match.ts';
 import type { Listener, SocketActivation } from './system.ts';
 import { defaultAlgorithms, type AlgorithmKey, type Defaults } from './effective.ts';
 import type { Advice } from '../advice/types.ts';
-import { adviceFix } from '../advice/sshd-drop-in.ts';
+import { adviceFix, placeAdvice, sshdPlacement, sourcesFrom, type SshdPlacement } from '../advice/sshd-drop-in.ts';
 import { maxStartupsAdvice } from '../advice/maxstartups.ts';
 import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
 import { perSourceMaxStartupsAdvice } from '../advice/per-source-maxstartups.ts';
@@ -52,8 +52,11 @@ export interface FindingContext {
   defaults?: Defaults;
 }
 
-/** A finding's fix and advice from one piece of advice. */
-const advised = (a: Advice) => ({ fix: adviceFix(a), advice: a });
+/** A finding's fix and advice from one piece of advice, its lines placed where they take effect in this configuration. */
+const advisedIn = (p: SshdPlacement) => (a: Advice) => {
+  const placed = placeAdvice(a, p);
+  return { fix: adviceFix(placed), advice: placed };
+};
 
 const at = (d: { file: string; line: number } | null | undefined) => (d ? { file: d.file, line: d.line } : { file: null, line: null });
 const val = (e: Effective, k: string): string | undefined => e.get(k)?.values[0];
@@ -63,6 +66,9 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
   const f: Finding[] = [];
   const v = cfg.version;
   const e = ctx.effective;
+  // Where each advised line takes effect: the line that sets the keyword's effective value today, else the drop-in sshd reads (or the main file).
+  const placement = sshdPlacement(cfg, sourcesFrom(e));
+  const advised = advisedIn(placement);
 
   // 1. What sshd rejects
   for (const d of cfg.diagnostics) {
@@ -204,8 +210,8 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
     const weak = list.filter((a) => algoInfo(a) && algoInfo(a)!.weakness !== 'ok');
     if (weak.length && e.get(k)?.source) {
       const broken = weak.filter((a) => algoInfo(a)!.weakness === 'broken');
-      const algAdvice = algorithmsAdvice(v, [{ keyword: name, defaults: defaultAlgorithms(k, v, ctx.defaults), wanted: list.filter((a) => !weak.includes(a)), removed: weak }]);
-      f.push({ id: `weak-${k}`, severity: broken.length ? 'warning' : 'info', ...src(e, k), title: `${name} enables weak algorithms: ${weak.map((a) => `${a} (${algoInfo(a)!.why ?? 'weak'})`).join(', ')}`, impact: 'clients that prefer them negotiate weaker protection than they could', ...(algAdvice ? advised(algAdvice) : { fix: `remove them from ${name}` }), ...(algAdvice ? { fix: `${adviceFix(algAdvice)}, unless a named client needs one (run with --clients to check; --harden keeps what they need)` } : {}) });
+      const algAdvice = placeAdvice(algorithmsAdvice(v, [{ keyword: name, defaults: defaultAlgorithms(k, v, ctx.defaults), wanted: list.filter((a) => !weak.includes(a)), removed: weak }]), placement);
+      f.push({ id: `weak-${k}`, severity: broken.length ? 'warning' : 'info', ...src(e, k), title: `${name} enables weak algorithms: ${weak.map((a) => `${a} (${algoInfo(a)!.why ?? 'weak'})`).join(', ')}`, impact: 'clients that prefer them negotiate weaker protection than they could', ...(algAdvice ? { advice: algAdvice, fix: `${adviceFix(algAdvice)}, unless a named client needs one (run with --clients to check; --harden keeps what they need)` } : { fix: `remove them from ${name}` }) });
     }
   }
   const terrapinCipher = eff.ciphers.includes('chacha20-poly1305@openssh.com');

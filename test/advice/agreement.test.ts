@@ -4,7 +4,8 @@
  * away connections of a client that also logs in (10 idle connections held from another host).
  * Then, on that server's own sshd_config and log:
  *   - `analyze --config` raises MaxStartups one step from the value audit reads (30:30:200),
- *     and its per-source, LogLevel advice is audit's, line for line;
+ *     and its per-source, LogLevel advice is audit's, line for line (audit also says where each
+ *     line takes effect in that configuration; analyze names the drop-in);
  *   - `audit` calls 10:30:100 fine (no log evidence) and `--harden` writes exactly audit's lines;
  *   - after the drop-in, audit advises none of them again, and analyze only what the log proves;
  *   - `probe` (which cannot read the server's config) and `explain-client` give the same rule.
@@ -23,7 +24,7 @@ import { probe, SSHWARDEN } from '../probe/helpers.ts';
 interface Advice {
   id: string;
   summary: string;
-  changes: { file: string; text: string }[];
+  changes: { file: string; line?: number; was?: string; above?: number; text: string }[];
   commands: string[];
   verify: string[];
 }
@@ -99,9 +100,17 @@ test('analyze, audit and --harden agree on the server\'s own config and log', ()
   // The advice both give is the same, line for line.
   for (const id of ['per-source-maxstartups.set', 'log-level.verbose']) {
     assert.ok(byId(adv, id), `analyze advises ${id}`);
-    assert.deepEqual(byId(adv, id)!.changes, byId(au, id)!.changes, id);
+    assert.deepEqual(lines(byId(adv, id)), lines(byId(au, id)), id);
     assert.deepEqual(byId(adv, id)!.commands, byId(au, id)!.commands, id);
   }
+  // Where: audit reads the configuration, so it says where each line takes effect. This one sets
+  // LogLevel itself (sshd keeps the first value: that line is changed) and includes no sshd_config.d
+  // (a drop-in there would never be read: the line goes into the file). analyze keeps the drop-in.
+  const logLine = readFileSync(config, 'latin1').split('\n').indexOf('LogLevel INFO') + 1;
+  assert.ok(logLine > 0);
+  assert.deepEqual(byId(au, 'log-level.verbose')!.changes, [{ file: config, line: logLine, was: 'LogLevel INFO', text: 'LogLevel VERBOSE' }]);
+  assert.deepEqual(byId(au, 'per-source-maxstartups.set')!.changes.map((c) => c.file), [config, config]);
+  assert.deepEqual(byId(adv, 'log-level.verbose')!.changes.map((c) => c.file), ['/etc/ssh/sshd_config.d/50-hardening.conf']);
 
   // --harden writes exactly the lines audit advises (and no MaxStartups: audit calls it fine).
   const h = spawnSync(SSHWARDEN, ['audit', '--harden', config], { encoding: 'utf8', timeout: 120_000 });

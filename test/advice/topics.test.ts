@@ -85,6 +85,25 @@ test('algorithms: weak names removed with `-` relative to the default (7.5+), ne
   assert.match(adv.summary, /future defaults stay on/);
 });
 
+test('algorithms: a list of weak names only never becomes a line that removes every default (sshd would give the whole default back, hmac-sha1 included)', () => {
+  // OpenSSH 9.2's compiled-in MACs; `MACs hmac-md5,hmac-sha1` leaves nothing strong.
+  const macs = ['umac-64-etm@openssh.com', 'umac-128-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha1-etm@openssh.com', 'umac-64@openssh.com', 'umac-128@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1'];
+  const l = { keyword: 'MACs' as const, defaults: macs, wanted: [], removed: ['hmac-md5', 'hmac-sha1'] };
+  assert.deepEqual(algorithmLine('9.2', l), { text: 'MACs -umac-64-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,hmac-sha1', pinned: false });
+  const adv = algorithmsAdvice('9.2', [l])!;
+  assert.match(adv.summary, /^Remove the weak algorithms \(hmac-md5, hmac-sha1, umac-64-etm@openssh\.com, hmac-sha1-etm@openssh\.com, umac-64@openssh\.com\)/);
+  assert.match(adv.summary, /MACs lists nothing strong/);
+  // Before 7.5 (no `-`): the strong defaults, written out.
+  assert.deepEqual(algorithmLine('7.4', l), { text: 'MACs umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512', pinned: true });
+  // A default with nothing weak: `-` with the configured weak names gives the default exactly (not null: the weak line must go).
+  const ciphers = ['chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'];
+  assert.deepEqual(algorithmLine('9.2', { keyword: 'Ciphers', defaults: ciphers, wanted: [], removed: ['3des-cbc', 'aes128-cbc'] }), { text: 'Ciphers -3des-cbc,aes128-cbc', pinned: false });
+  // Nothing configured and nothing weak: no line.
+  assert.equal(algorithmLine('9.2', { keyword: 'Ciphers', defaults: ciphers, wanted: [], removed: [] }), null);
+  // A strong name left: unchanged rule (`-` the rest of the default).
+  assert.deepEqual(algorithmLine('9.2', { keyword: 'Ciphers', defaults: ciphers, wanted: ['aes256-gcm@openssh.com'], removed: ['aes128-cbc'] }), { text: 'Ciphers -chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com', pinned: false });
+});
+
 test('wrong service: the advice keeps the port (IPv6 in brackets) and quotes nothing unsafe', () => {
   const a = wrongServiceAdvice({ host: '2001:db8::5', port: 2222, service: 'HTTP (nginx)' });
   assert.deepEqual(a.verify, ["sshwarden probe '[2001:db8::5]:2222'"]); // brackets quoted: a shell would glob them
