@@ -22,10 +22,12 @@ export function renderDoctor(r: DoctorReport, p: Paint): string {
       out.push(`   ${p.dim('fix:')}`);
       for (const f of c.fix) {
         out.push(`     ${f.summary}`);
-        let file: string | null = null;
+        let where: string | null = null;
         for (const ch of f.changes) {
-          if (ch.file !== file) out.push(`       ${p.dim(`in ${ch.file}:`)}`);
-          file = ch.file;
+          // A line replaced says which and what it is today; lines added above a Match block say so.
+          const w = ch.line !== undefined ? `in ${ch.file} line ${ch.line}${ch.was ? `, instead of \`${ch.was}\`` : ''}:` : ch.above !== undefined ? `in ${ch.file}, above line ${ch.above} (its first Match block):` : `in ${ch.file}:`;
+          if (w !== where) out.push(`       ${p.dim(w)}`);
+          where = w;
           out.push(...ch.text.split('\n').map((l) => `         ${l}`));
         }
         for (const cmd of f.commands) out.push(`       ${p.bold('$')} ${cmd}`);

@@ -10,6 +10,8 @@ export interface Ev {
 }
 
 export type { BanSystem } from '../advice/bans.ts';
+import type { ConfigChange } from '../advice/types.ts';
+import type { SshdPlacement } from '../advice/sshd-drop-in.ts';
 import type { BanFacts, BanSystem } from '../advice/bans.ts';
 
 /** Where a ban lives, enough to lift it (every field comes from the system's own output, validated by the advice). */
@@ -33,7 +35,7 @@ export type Fact =
   | { type: 'mac_denial'; system: 'apparmor' | 'selinux'; evidence: Ev[] }
   | { type: 'tcp_wrappers'; file: string; evidence: Ev[] }
   // the config
-  | { type: 'config'; file: string; version: string; maxStartups: string; perSourceMaxStartups: string | null; perSourcePenalties: string | null; penaltyExemptSet: boolean; loginGraceTime: number; ports: number[]; listenAddresses: string[]; addressFamily: string; hostKeys: string[]; algorithms: Record<string, string[]>; evidence: Ev[] }
+  | { type: 'config'; file: string; version: string; maxStartups: string; perSourceMaxStartups: string | null; perSourcePenalties: string | null; penaltyExemptSet: boolean; loginGraceTime: number; ports: number[]; listenAddresses: string[]; addressFamily: string; hostKeys: string[]; algorithms: Record<string, string[]>; evidence: Ev[]; placement?: SshdPlacement }
   | { type: 'config_invalid'; message: string; evidence: Ev[] }
   | { type: 'config_not_reloaded'; configMtime: string; sshdStart: string; evidence: Ev[] }
   | { type: 'match_denies'; directive: string; user: string | null; evidence: Ev[] }
@@ -45,7 +47,7 @@ export type Fact =
   | { type: 'log_wrappers'; count: number; evidence: Ev[] }
   | { type: 'log_kex_failed'; count: number; fromLegit: number; evidence: Ev[] }
   | { type: 'log_daemon'; kind: 'host_key' | 'resource' | 'bind_failed' | 'privsep'; evidence: Ev[] }
-  | { type: 'simulation'; status: string; advice: { id: string; summary: string; changes: { file: string; text: string }[]; commands: string[]; verify: string[] } | null }
+  | { type: 'simulation'; status: string; advice: { id: string; summary: string; changes: ConfigChange[]; commands: string[]; verify: string[] } | null }
   | { type: 'log_client'; address: string; connections: number; authenticated: number; outcomes: Record<string, number>; evidence: Ev[]; lastFailure?: ClientAuthFailure | null; lastLogin?: string | null }
   // the wire (doctor --pcap): what a capture showed, joined with the log
   | { type: 'wire_overview'; file: string; connections: number; joined: boolean; clockOffsetMs: number | null; offsetPairs: number; both: number; wireOnly: number; logOnly: number; disagreements: number; legitAddresses: string[] }
@@ -102,7 +104,8 @@ export type CauseId = (typeof CAUSE_IDS)[number];
 export interface FixStep {
   summary: string;
   /** Lines to write into a file. */
-  changes: { file: string; text: string }[];
+  /** Lines to write: added (to a file, or `above` a line), or replacing line `line` (its text today `was`). */
+  changes: ConfigChange[];
   commands: string[];
 }
 

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,4 +115,17 @@ test('--client whose latest attempt failed to authenticate: auth_failed with its
   const o = JSON.parse(doctor(['--log', odd, '--client', '203.0.113.34', '--json']).stdout).causes[0];
   assert.equal(o.id, 'auth_failed');
   assert.ok(o.fix.flatMap((f: { commands: string[] }) => f.commands).every((c: string) => !c.includes('rm -rf')), JSON.stringify(o.fix));
+});
+
+test('the fix changes the line sshd takes its value from (a drop-in read first), not a drop-in that would be read after it', () => {
+  const etc = join(dir, 'etc-ssh');
+  mkdirSync(join(etc, 'sshd_config.d'), { recursive: true });
+  writeFileSync(join(etc, 'sshd_config'), `Include ${etc}/sshd_config.d/*.conf\nPort 22\n`);
+  writeFileSync(join(etc, 'sshd_config.d', '10-site.conf'), 'LoginGraceTime 600\nLogLevel INFO\n');
+  const j = JSON.parse(doctor(['--log', 'samples/auth.log', '--config', join(etc, 'sshd_config'), '--json']).stdout);
+  const changes = j.causes.flatMap((c: { fix: { changes: { file: string; line?: number; was?: string; text: string }[] }[] }) => c.fix.flatMap((f) => f.changes));
+  const level = changes.find((c: { text: string }) => c.text === 'LogLevel VERBOSE');
+  assert.deepEqual(level, { file: join(etc, 'sshd_config.d', '10-site.conf'), line: 2, was: 'LogLevel INFO', text: 'LogLevel VERBOSE' });
+  const text = doctor(['--log', 'samples/auth.log', '--config', join(etc, 'sshd_config')]).stdout;
+  assert.match(text, /in .*10-site\.conf line 2, instead of `LogLevel INFO`:\n\s+LogLevel VERBOSE/);
 });

@@ -4,6 +4,7 @@
  * the running sshd is older than the config (edited, never reloaded), and whether the config
  * refuses the client's user (AllowUsers/DenyUsers).
  */
+import { sshdPlacement, sourcesFrom } from '../../advice/sshd-drop-in.ts';
 import type { CheckContext } from '../context.ts';
 import { cannotRun, commandText } from '../runner.ts';
 import type { CheckResult, Ev, Fact } from '../types.ts';
@@ -37,6 +38,8 @@ export function configFacts(run: AuditConfigRun, client: CheckContext['client'])
     ports, listenAddresses: la, addressFamily: v('addressfamily') ?? 'any',
     hostKeys: run.cfg.directives.filter((d) => d.key === 'hostkey' && d.valid).map((d) => d.args[0]),
     algorithms: Object.fromEntries(['kexalgorithms', 'ciphers', 'macs', 'hostkeyalgorithms'].map((k) => [k, (e.get(k)?.values[0] ?? '').split(',').filter(Boolean)])), evidence: [],
+    // Where sshd lines take effect in this configuration (the line a keyword's value comes from, or the drop-in read first): the causes' fixes are placed with it.
+    placement: sshdPlacement(run.cfg, sourcesFrom(run.effective)),
   });
   if (run.sshd && !run.sshd.accepted) {
     const ev: Ev[] = [{ where: commandText(run.sshd.binary, ['-t', '-f', run.root]), text: run.sshd.message }];
