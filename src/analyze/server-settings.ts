@@ -20,7 +20,7 @@ export function inputsAreThisHost(inputs: readonly InputSpec[]): boolean {
 /** Settings from `file`, or `{ unreadable }` with sshd_config's own words for why it cannot be read. */
 export async function readServerSettings(file: string, loginGraceOverride?: number): Promise<ServerSettings | { unreadable: string }> {
   // Loaded here, not with the module: most runs on a copied log never read an sshd_config (~50 ms of start-up).
-  const [{ auditConfig }, { localSshd }, { parseMaxStartups }] = await Promise.all([import('../sshd-config/audit-config.ts'), import('../sshd-config/system.ts'), import('../sshd-config/value-syntax.ts')]);
+  const [{ auditConfig }, { localSshd }, { parseMaxStartups }, { sshdPlacement, sourcesFrom }] = await Promise.all([import('../sshd-config/audit-config.ts'), import('../sshd-config/system.ts'), import('../sshd-config/value-syntax.ts'), import('../advice/sshd-drop-in.ts')]);
   const local = localSshd();
   const run = await auditConfig({ file, version: local?.version, clients: [], spec: null, useSshd: false, live: false });
   if ('unreadable' in run) return run;
@@ -35,6 +35,7 @@ export async function readServerSettings(file: string, loginGraceOverride?: numb
     maxAuthTries: Number(v('maxauthtries') ?? '6'),
     perSourceMaxStartups: v('persourcemaxstartups') ?? null,
     logLevel: v('loglevel') ?? 'INFO',
+    placement: sshdPlacement(run.cfg, sourcesFrom(run.effective)),
   };
 }
 

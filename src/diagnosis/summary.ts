@@ -8,7 +8,7 @@ import type { SourceRecord } from '../classify/source.ts';
 import type { EraFinding, LogLevelFinding, ServerSettings, Summary, UnattributedSummary } from '../engine/types.ts';
 import { versionText, type LogTraits } from './log-traits.ts';
 import type { Advice } from '../advice/types.ts';
-import { adviceLine } from '../advice/sshd-drop-in.ts';
+import { adviceLine, placeAdvice } from '../advice/sshd-drop-in.ts';
 import { maxStartupsAdvice } from '../advice/maxstartups.ts';
 import { perSourceMaxStartupsAdvice } from '../advice/per-source-maxstartups.ts';
 import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
@@ -81,7 +81,8 @@ const NON_SSH_WORDS: Record<string, string> = {
 
 export function buildSummary(input: SummaryInput): Summary {
   const { sourceDetails, topGuessers, logLevel, era, traits, unattributed, server, ...counts } = input;
-  const advice = adviceFor(counts, sourceDetails, logLevel, traits, server);
+  // Placed where each line takes effect in the server's configuration, when it was read (else the drop-in).
+  const advice = adviceFor(counts, sourceDetails, logLevel, traits, server).map((a) => placeAdvice(a, server?.placement));
   const said = (id: string) => advice.find((a) => a.id === id);
   const findings: string[] = [];
   const o = counts.outcomes;

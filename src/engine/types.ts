@@ -1,6 +1,7 @@
 /**
  * The engine contract (used by `analyze`, the lab tests, the benchmark and the guard).
  */
+import type { SshdPlacement } from '../advice/sshd-drop-in.ts';
 import type { ConnectionRecord, Evidence } from '../connections/types.ts';
 import type { SourceRecord } from '../classify/source.ts';
 import type { Outcome, SourceClass } from '../vocabulary.ts';
@@ -48,6 +49,8 @@ export interface ServerSettings {
   /** `none` or a number, null before 8.5. */
   perSourceMaxStartups: string | null;
   logLevel: string;
+  /** Where sshd lines take effect in that configuration (src/advice/sshd-drop-in.ts): the advice is placed with it. */
+  placement?: SshdPlacement;
 }
 
 export type EngineUpdate =

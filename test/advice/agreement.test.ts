@@ -105,12 +105,14 @@ test('analyze, audit and --harden agree on the server\'s own config and log', ()
   }
   // Where: audit reads the configuration, so it says where each line takes effect. This one sets
   // LogLevel itself (sshd keeps the first value: that line is changed) and includes no sshd_config.d
-  // (a drop-in there would never be read: the line goes into the file). analyze keeps the drop-in.
+  // (a drop-in there would never be read: the line goes into the file). analyze --config read the
+  // same configuration: the same places.
   const logLine = readFileSync(config, 'latin1').split('\n').indexOf('LogLevel INFO') + 1;
   assert.ok(logLine > 0);
   assert.deepEqual(byId(au, 'log-level.verbose')!.changes, [{ file: config, line: logLine, was: 'LogLevel INFO', text: 'LogLevel VERBOSE' }]);
   assert.deepEqual(byId(au, 'per-source-maxstartups.set')!.changes.map((c) => c.file), [config, config]);
-  assert.deepEqual(byId(adv, 'log-level.verbose')!.changes.map((c) => c.file), ['/etc/ssh/sshd_config.d/50-hardening.conf']);
+  assert.deepEqual(byId(adv, 'log-level.verbose')!.changes, byId(au, 'log-level.verbose')!.changes);
+  assert.deepEqual(byId(adv, 'per-source-maxstartups.set')!.changes, byId(au, 'per-source-maxstartups.set')!.changes);
 
   // --harden writes exactly the lines audit advises (and no MaxStartups: audit calls it fine).
   const h = spawnSync(SSHWARDEN, ['audit', '--harden', config], { encoding: 'utf8', timeout: 120_000 });
