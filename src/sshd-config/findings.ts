@@ -78,7 +78,7 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
       file: d.file,
       line: d.line || null,
       title: d.message,
-      impact: d.severity === 'error' ? 'sshd refuses to start (or to reload) with this configuration: nobody can log in after the next restart' : 'none yet',
+      impact: d.severity === 'error' ? 'sshd refuses to start (or to reload) with this configuration: nobody can log in after the next restart' : d.code === 'include-not-read' ? 'the settings in that file are not known to this audit: its findings may be wrong for the keywords it sets' : 'none yet',
       fix: fixForDiagnostic(d.code),
     });
   }
@@ -266,6 +266,7 @@ function fixForDiagnostic(code: string): string {
     case 'bad-match': return 'fix the Match criteria: All, User, Group, Host, Address, LocalAddress, LocalPort (RDomain 7.7+, Invalid-User 9.9+, Version 10.0+; SessionType and Command are ssh_config (client) criteria)';
     case 'subsystem-duplicate': return 'keep one definition: delete this Subsystem line or the first one (before OpenSSH 9.5 sshd refuses two of the same name)';
     case 'subsystem-redefined': return 'delete this Subsystem line: it has no effect (the first definition of the name wins), or move the one you want first';
+    case 'include-not-read': return 'run the audit as root (sudo) so it reads every file sshd reads';
     case 'include-loop': return 'remove the Include that points back to an including file';
     case 'include-unreadable': return 'make the file readable by root, or remove the Include';
     case 'file-unreadable': return 'check the path';

@@ -13,8 +13,12 @@ import { cmpVersion } from '../openssh-versions.ts';
 import type { AlgoKind } from './algorithms.ts';
 
 export interface ConfigSource {
-  /** File text, or the error sshd's perror() would print (e.g. "No such file or directory"). */
-  read(path: string): { text: string } | { error: string };
+  /**
+   * File text, or the error sshd's perror() would print (e.g. "No such file or directory").
+   * `onlyHere`: this reader could not read it where sshd could (permission denied to a user who is
+   * not root, a file over the size bound): not a reason for sshd to stop, only an unknown here.
+   */
+  read(path: string): { text: string } | { error: string; onlyHere?: boolean };
   /** Sorted glob(3) results; [] when nothing matches. */
   glob(pattern: string): string[];
 }
@@ -172,6 +176,10 @@ export function parseConfig(root: string, src: ConfigSource, opts: ParseOptions)
               continue;
             }
             const r = src.read(m);
+            if ('error' in r && r.onlyHere === true) {
+              report({ severity: 'warning', code: 'include-not-read', file, line: lineNo, message: `${where}: included file ${m} was not read here: ${r.error}; sshd (root) reads it, so what it sets is not known to this audit` }, false);
+              continue;
+            }
             if ('error' in r) {
               report({ severity: 'error', code: 'include-unreadable', file, line: lineNo, fatal: true, message: `${where}: cannot read included file ${m}: ${r.error}` }, true, `${m}: ${r.error}`);
               continue;

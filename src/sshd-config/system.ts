@@ -37,11 +37,13 @@ export function fsSource(): ConfigSource & { tooLarge: string[] } {
       } catch (e) {
         if (e instanceof TooLargeError) {
           tooLarge.push(path);
-          return { error: `${e.message}: not an sshd configuration (read no further)` };
+          return { error: `${e.message}: not an sshd configuration (read no further)`, onlyHere: true };
         }
         const code = (e as NodeJS.ErrnoException).code ?? '';
         // sshd fopen()s a directory fine and reads nothing from it: an empty file to sshd
         if (code === 'EISDIR') return { text: '' };
+        // Not root: sshd (root) may read what this user may not. Not a reason for sshd to stop.
+        if ((code === 'EACCES' || code === 'EPERM') && process.getuid?.() !== 0) return { error: `${ERRNO_TEXT[code] ?? (e as Error).message} (run as root to read it)`, onlyHere: true };
         return { error: ERRNO_TEXT[code] ?? (e as Error).message };
       }
     },
