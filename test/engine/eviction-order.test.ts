@@ -35,3 +35,20 @@ test('finished connections leave the eviction order soon: 30,000 closed connecti
   const { summary } = a.finish();
   assert.equal(summary.connections, n);
 });
+
+test('finished connections are let go at 100 connections a second too: the registered table stays near the trailer window, not the log', () => {
+  const a = new Analyzer({});
+  const n = 40_000;
+  let line = 0;
+  const tracker = (a as unknown as { tracker: { registeredCount(): number } }).tracker;
+  assert.equal(typeof tracker.registeredCount, 'function', 'the tracker counts its registered connections in `registeredCount()` (renamed? update this test)');
+  let most = 0;
+  for (let i = 0; i < n; i++) {
+    // One line per connection, 10 ms apart: the first sweep (after 4,096 lines, 41 s) is inside the 60 s trailer window and lets nothing go.
+    const l: FramedLine = { ts: T0 + i * 10, host: 'srv', program: 'sshd', pid: 1000 + i, message: `Connection closed by 198.51.100.${i % 250} port ${20000 + (i % 40000)} [preauth]`, file: 'auth.log', line: ++line };
+    a.push(l);
+    if (i % 1000 === 999) most = Math.max(most, tracker.registeredCount());
+  }
+  assert.ok(most <= 16_384, `${most} connections registered at once after ${n} finished ones (a sweep that let nothing go stopped the sweeps)`);
+  assert.equal(a.finish().summary.connections, n);
+});
