@@ -13,6 +13,10 @@ import { ownString } from './own-string.ts';
  *
  * Speed: a journal record is ~1-2 KB of JSON. Records that do not contain `"sshd` anywhere
  * cannot be from an sshd-family program and are skipped with one indexOf, without JSON.parse.
+ * The others are read field by field (fieldAt) in journalctl's compact layout; any other valid
+ * JSON object per line (older systemd's `{ "KEY" : "value", … }`, e.g. RHEL 7 and 8, tabs,
+ * other spacing) is read with JSON.parse. `-o json-pretty` (one object over many lines) is not
+ * read: its lone `{` lines are counted (`jsonPretty`) for read-inputs to say so.
  *
  * stderr lines of sshd under systemd (`_TRANSPORT=stdout`: `sshd -D -e`, startup errors) get
  * pid null, like sshd -E files: the _PID of a stream is the process that opened it (normally
@@ -73,27 +77,72 @@ function processName(v: unknown): string | null {
 /** A field value that could not be read by the fast path. */
 const BAD = Symbol('bad');
 
-/**
- * The value of top-level key `needle` (`"KEY":`) in the JSON object text `s[start, end)`, or
- * undefined when absent, or BAD. Safe against look-alike text inside values: in JSON every `"`
- * inside a string is escaped, so a real key's opening quote is always preceded by `{` or `,`,
- * which is checked; a `"KEY":` made of message text has a backslash there.
- */
-function fieldAt(s: string, start: number, end: number, key: string): unknown {
-  // indexOf is fast when the needle's first character is rare: search without the opening
-  // quote and leading underscores (`"` and `_` begin every key), then check them.
+/** A key as fieldAt looks for it: the search needle and the checks around it, made once. */
+interface Key {
+  /** `KEY":` without the opening quote and leading underscores (`"` and `_` begin every key; indexOf is fast when the needle's first character is rare). */
+  readonly needle: string;
+  /** The leading underscores, checked after the opening quote. */
+  readonly under: string;
+  /** Characters between the opening quote's position and the needle: `"` + underscores. */
+  readonly before: number;
+  /** `"KEY"`: the key's text anywhere, to tell "absent" from "written another way". */
+  readonly quoted: string;
+}
+
+function keyOf(key: string): Key {
   let lead = 0;
   while (key.charCodeAt(lead) === 95 /* _ */) lead++;
-  const needle = key.slice(lead) + '":';
-  const before = lead + 1; // `"` + underscores
+  return { needle: key.slice(lead) + '":', under: key.slice(0, lead), before: lead + 1, quoted: `"${key}"` };
+}
+
+const K_IDENTIFIER = keyOf('SYSLOG_IDENTIFIER');
+const K_COMM = keyOf('_COMM');
+const K_MESSAGE = keyOf('MESSAGE');
+const K_SYSLOG_PID = keyOf('SYSLOG_PID');
+const K_PID = keyOf('_PID');
+const K_REALTIME = keyOf('__REALTIME_TIMESTAMP');
+const K_HOSTNAME = keyOf('_HOSTNAME');
+const K_TRANSPORT = keyOf('_TRANSPORT');
+const K_EXE = keyOf('_EXE');
+const K_UID = keyOf('_UID');
+
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/**
+ * The value of top-level key `key` in the JSON object text `s[start, end)`, or undefined when
+ * absent, or BAD (the caller then reads the whole record with JSON.parse).
+ *
+ * The fast path reads journalctl's compact layout only: `{"KEY":value,"KEY":value}`. Anything
+ * else is BAD, never a guess: whitespace around the key (`{ "KEY" : value, … }`, older systemd's
+ * `-o json`, e.g. RHEL 7 and 8) or after the colon, or a value that is not a plain string,
+ * array or null.
+ *
+ * Safe against look-alike text inside values (MESSAGE is written by whoever logs, and by the
+ * client through sshd): in JSON every `"` inside a string is escaped, so a `"` preceded by `{`,
+ * `,` or whitespace is a real quote, and one followed by `KEY":` opens a key; a `"KEY":` made of
+ * message text has a backslash before each quote and is neither taken nor a reason to re-parse.
+ * "Absent" is said only when the text `"KEY"` occurs nowhere; when it does (the key written as
+ * `"KEY" :`, or a value ending in `"KEY`), BAD: the worst case is a wasted JSON.parse.
+ */
+function fieldAt(s: string, start: number, end: number, key: Key): unknown {
+  const needle = key.needle;
+  const before = key.before;
   let i = s.indexOf(needle, start + before);
-  while (i >= 0 && i < end) {
+  for (;;) {
+    if (i < 0 || i >= end) {
+      const q = s.indexOf(key.quoted, start);
+      return q >= 0 && q < end ? BAD : undefined;
+    }
     const k = i - before;
-    const prev = s.charCodeAt(k - 1);
-    if ((prev === 123 || prev === 44) && s.charCodeAt(k) === 34 && (lead === 0 || s.startsWith(key.slice(0, lead), k + 1))) break;
+    if (s.charCodeAt(k) === 34 && (before === 1 || s.startsWith(key.under, k + 1))) {
+      const prev = s.charCodeAt(k - 1);
+      if (prev === 123 /* { */ || prev === 44 /* , */) break;
+      if (isJsonSpace(prev)) return BAD;
+    }
     i = s.indexOf(needle, i + 1);
   }
-  if (i < 0 || i >= end) return undefined;
   const v = i + needle.length;
   const c = s.charCodeAt(v);
   if (c === 34 /* " */) {
@@ -148,12 +197,22 @@ export class JournalJsonFramer implements Framer {
   private readonly file: string;
   private lastHost: string | null = null;
   private readonly trust: JournalTrust | null;
-  /** Records that claimed an sshd identifier but failed the trust rule. */
+  /** Records that claimed an sshd identifier but failed the trust rule (including `withoutUid`). */
   untrusted = 0;
   /** The last of them (identifier, process, user), for the log. */
   lastUntrusted: { identifier: string | null; comm: string | null; exe: string | null; uid: number | null; line: number } | null = null;
-  /** The first of them (what `analyze` shows). */
+  /** The first of them that had a _UID field (what `analyze` shows as not written by sshd). */
   firstUntrusted: JournalJsonFramer['lastUntrusted'] = null;
+  /**
+   * Of `untrusted`: records with no _UID field at all, whose process (_COMM/_EXE) was sshd's or
+   * absent. journald adds _UID to every record it receives, so the export left its trusted fields
+   * out (`journalctl -o json --output-fields=…` without _UID): the rule cannot be applied, which
+   * is not the same as a forgery (read-inputs says so). And the first of them.
+   */
+  withoutUid = 0;
+  firstWithoutUid: JournalJsonFramer['lastUntrusted'] = null;
+  /** Lines that are a lone `{`: `journalctl -o json-pretty` output, one record over many lines (not read; read-inputs says so). */
+  jsonPretty = 0;
 
   constructor(file: string, trust: JournalTrust | null = null) {
     this.file = file;
@@ -170,13 +229,19 @@ export class JournalJsonFramer implements Framer {
 
   frameRange(s: string, start: number, end: number, lineNo: number): FramedLine | null {
     this.counts.lines++;
-    while (start < end && (s.charCodeAt(start) === RS || s.charCodeAt(start) === 32)) start++;
-    while (end > start && (s.charCodeAt(end - 1) === 13 || s.charCodeAt(end - 1) === 32)) end--;
+    while (start < end && (s.charCodeAt(start) === RS || isJsonSpace(s.charCodeAt(start)))) start++;
+    while (end > start && isJsonSpace(s.charCodeAt(end - 1))) end--;
     if (end <= start) {
       this.counts.skipped++;
       return null;
     }
     if (s.charCodeAt(start) !== 123 /* { */) {
+      this.counts.malformed++;
+      return null;
+    }
+    if (end - start === 1) {
+      // A lone `{`: the first line of a record of `journalctl -o json-pretty` (one field per line).
+      this.jsonPretty++;
       this.counts.malformed++;
       return null;
     }
@@ -191,21 +256,31 @@ export class JournalJsonFramer implements Framer {
     }
     // Fast path: read just the fields we need (see fieldAt); a full JSON.parse of a ~1 KB
     // record with 25 fields costs ~3 µs. Falls back to JSON.parse when a field looks odd.
-    let rec: Fields = {
-      SYSLOG_IDENTIFIER: fieldAt(s, start, end, 'SYSLOG_IDENTIFIER'),
-      _COMM: fieldAt(s, start, end, '_COMM'),
-      MESSAGE: fieldAt(s, start, end, 'MESSAGE'),
-      SYSLOG_PID: fieldAt(s, start, end, 'SYSLOG_PID'),
-      _PID: fieldAt(s, start, end, '_PID'),
-      __REALTIME_TIMESTAMP: fieldAt(s, start, end, '__REALTIME_TIMESTAMP'),
-      _HOSTNAME: fieldAt(s, start, end, '_HOSTNAME'),
-      _TRANSPORT: fieldAt(s, start, end, '_TRANSPORT'),
-    };
-    if (this.trust) {
-      rec._EXE = fieldAt(s, start, end, '_EXE');
-      rec._UID = fieldAt(s, start, end, '_UID');
+    // Only for the compact layout (`{"`): the spaced one (`{ "KEY" : value, … }`) goes to
+    // JSON.parse at once; fieldAt says BAD for any other spacing. fieldAt works on the line
+    // alone (a slice is a view, not a copy): its searches for a key the record lacks then stop
+    // at the line's end, not at the end of the reader's ~64 KiB piece (a key absent from every
+    // record, as in an --output-fields export, cost ~30× the line per search).
+    let rec: Fields | null = null;
+    if (s.charCodeAt(start + 1) === 34 /* " */) {
+      const t = start === 0 && end === s.length ? s : s.slice(start, end);
+      const n = t.length;
+      rec = {
+        SYSLOG_IDENTIFIER: fieldAt(t, 0, n, K_IDENTIFIER),
+        _COMM: fieldAt(t, 0, n, K_COMM),
+        MESSAGE: fieldAt(t, 0, n, K_MESSAGE),
+        SYSLOG_PID: fieldAt(t, 0, n, K_SYSLOG_PID),
+        _PID: fieldAt(t, 0, n, K_PID),
+        __REALTIME_TIMESTAMP: fieldAt(t, 0, n, K_REALTIME),
+        _HOSTNAME: fieldAt(t, 0, n, K_HOSTNAME),
+        _TRANSPORT: fieldAt(t, 0, n, K_TRANSPORT),
+      };
+      if (this.trust) {
+        rec._EXE = fieldAt(t, 0, n, K_EXE);
+        rec._UID = fieldAt(t, 0, n, K_UID);
+      }
     }
-    if (Object.values(rec).includes(BAD)) {
+    if (rec === null || Object.values(rec).includes(BAD)) {
       try {
         const v: unknown = JSON.parse(s.slice(start, end));
         if (v === null || typeof v !== 'object' || Array.isArray(v)) {
@@ -236,7 +311,12 @@ export class JournalJsonFramer implements Framer {
         this.untrusted++;
         this.counts.skipped++;
         this.lastUntrusted = { identifier: program, comm, exe, uid, line: lineNo };
-        this.firstUntrusted ??= this.lastUntrusted;
+        if (processOk && rec._UID === undefined) {
+          // No _UID at all: journald always adds it, so the export left it out (journalctl
+          // --output-fields). Still not believed, but not evidence of a forgery either.
+          this.withoutUid++;
+          this.firstWithoutUid ??= this.lastUntrusted;
+        } else this.firstUntrusted ??= this.lastUntrusted;
         return null;
       }
     }

@@ -86,6 +86,12 @@ export interface ReadCounts {
   /** Of `skipped`: journal records that claimed to be sshd's but failed the trust rule (see JournalTrust), and the first of them. */
   untrusted: number;
   untrustedExample: { file: string; line: number; identifier: string | null; comm: string | null; uid: number | null } | null;
+  /**
+   * Of `skipped`, not in `untrusted`: journal records that named sshd but have no _UID (the export
+   * left journald's trusted fields out, e.g. `journalctl --output-fields`), so the trust rule could
+   * not be applied; reported through onError, per input.
+   */
+  journalWithoutUid: number;
   /** Raw bytes read (compressed bytes for .gz). */
   bytes: number;
   /** Format used for each input that was read. */
@@ -100,7 +106,7 @@ const PIECE = 64 * 1024;
 const SNIFF_LINES = 200;
 
 export class InputReader implements AsyncIterable<FramedLine> {
-  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, untrusted: 0, untrustedExample: null, bytes: 0, formats: [], empty: [] };
+  readonly counts: ReadCounts = { inputs: 0, failedInputs: 0, lines: 0, framed: 0, skipped: 0, malformed: 0, sshdLike: 0, sshdLikeExample: null, untrusted: 0, untrustedExample: null, journalWithoutUid: 0, bytes: 0, formats: [], empty: [] };
   private readonly inputs: InputSpec[];
   private readonly opts: ReadInputsOptions;
   private started = false;
@@ -169,6 +175,12 @@ export class InputReader implements AsyncIterable<FramedLine> {
       c.bytes += n;
       this.opts.onProgress?.(c.bytes, total);
     };
+    // failedInputs counts this input once, whatever failed.
+    let failed = false;
+    const inputFailed = () => {
+      if (!failed) c.failedInputs++;
+      failed = true;
+    };
     const add = (f: Framer) => {
       c.lines += f.counts.lines;
       c.framed += f.counts.framed;
@@ -177,10 +189,30 @@ export class InputReader implements AsyncIterable<FramedLine> {
       c.sshdLike += f.counts.sshdLike;
       const ex = f.counts.sshdLikeExample;
       if (c.sshdLikeExample === null && ex !== null) c.sshdLikeExample = { file: name, ...ex };
-      if (f instanceof JournalJsonFramer && f.untrusted > 0) {
-        c.untrusted += f.untrusted;
-        const u = f.firstUntrusted;
-        if (c.untrustedExample === null && u !== null) c.untrustedExample = { file: name, line: u.line, identifier: u.identifier, comm: u.comm, uid: u.uid };
+      if (f instanceof JournalJsonFramer) {
+        const forged = f.untrusted - f.withoutUid;
+        if (forged > 0) {
+          c.untrusted += forged;
+          const u = f.firstUntrusted;
+          if (c.untrustedExample === null && u !== null) c.untrustedExample = { file: name, line: u.line, identifier: u.identifier, comm: u.comm, uid: u.uid };
+        }
+        // Inputs that cannot be read as made: each is one error naming the file and what to run instead.
+        const w = f.firstWithoutUid;
+        if (f.withoutUid > 0 && w !== null) {
+          c.journalWithoutUid += f.withoutUid;
+          inputFailed();
+          const n = f.withoutUid;
+          this.error(
+            name,
+            null,
+            `${n} journal record${n === 1 ? '' : 's'} ${n === 1 ? 'names' : 'name'} sshd but ${n === 1 ? 'has' : 'have'} no _UID (first: line ${w.line}): this export lacks journald's trusted field${w.comm === null && w.exe === null ? 's _UID, _COMM and _EXE' : ' _UID'} (left out by journalctl --output-fields?), so whether sshd wrote ${n === 1 ? 'it' : 'them'} cannot be checked: not counted. Export with journalctl -o json without --output-fields (or add _UID,_COMM,_EXE to them)`,
+          );
+        }
+        if (f.jsonPretty > 0) {
+          inputFailed();
+          const n = f.jsonPretty;
+          this.error(name, null, `looks like journalctl -o json-pretty output (each record over many lines; ${n} record${n === 1 ? '' : 's'}), which is not read; use journalctl -o json (one record per line) or -o short-iso`);
+        }
       }
     };
     let head: Buffer | null = null;
@@ -202,7 +234,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
           if (head.length < SNIFF_BYTES && countNewlines(head, SNIFF_LINES) < SNIFF_LINES) continue;
           framer = this.startFramer(src, head, now);
           if (framer === null) {
-            c.failedInputs++;
+            inputFailed();
             return;
           }
           buf = head;
@@ -262,7 +294,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
       if (framer === null && head !== null) {
         framer = this.startFramer(src, head, now);
         if (framer === null) {
-          c.failedInputs++;
+          inputFailed();
           return;
         }
         carry = head;
@@ -280,7 +312,7 @@ export class InputReader implements AsyncIterable<FramedLine> {
         if (batch.length > 0) yield batch;
       }
     } catch (err) {
-      c.failedInputs++;
+      inputFailed();
       const msg = err instanceof InputError ? err.message : `read error: ${(err as Error)?.message ?? String(err)}`;
       this.error(name, lineNo > 0 ? lineNo : null, msg);
       if (framer === null && head !== null) {

@@ -117,6 +117,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
         malformed: rc.malformed,
         failedInputs: rc.failedInputs,
         untrustedJournalRecords: rc.untrusted,
+        journalRecordsWithoutUid: rc.journalWithoutUid,
       },
       openConnections: { max: maxOpen, evicted },
     });
