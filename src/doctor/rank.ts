@@ -273,7 +273,7 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
     const share = sources ? Math.floor((100 * noise) / sources) : 0;
     const sentence = `${share} % of the ${plural(sources, 'source')} that connected ${when} are scanners or password guessers (${ov.kexLines} kex_exchange_identification lines), which are harmless${drops ? `; ${plural(drops, 'refused connection')} ${drops === 1 ? 'was' : 'were'} theirs, not your users'` : ''}; ${plural(ov.classes.legit ?? 0, 'address', 'addresses')} logged in`;
     // No connection at all is not "only scanners": there is nothing to judge (verdictOf says so).
-    if (action.length === 0 && ov.connections > 0) causes.push(cause('scanners_only', 0.9, sentence, [], [], { connections: ov.connections }));
+    if (action.length === 0 && ov.connections > 0) causes.push(cause('scanners_only', 0.9, sentence, ov.noiseEvidence ?? [], [], { connections: ov.connections }));
   }
   const verdict = verdictOf(causes, input, ov);
   return { causes, verdict };

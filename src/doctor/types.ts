@@ -40,7 +40,7 @@ export type Fact =
   | { type: 'config_not_reloaded'; configMtime: string; sshdStart: string; evidence: Ev[] }
   | { type: 'match_denies'; directive: string; user: string | null; evidence: Ev[] }
   // the logs
-  | { type: 'log_overview'; lines: number; connections: number; kexLines: number; kexConnections: number; classes: Record<string, number>; legitAddresses: string[]; first: string | null; last: string | null; lastRestart: string | null; inputs: string[]; /** drops the throttling lines report beyond those logged one by one (whose sources the log does not name) */ unattributedDrops?: number; logLevel?: string; throttleEvidence?: Ev[] }
+  | { type: 'log_overview'; lines: number; connections: number; kexLines: number; kexConnections: number; classes: Record<string, number>; legitAddresses: string[]; first: string | null; last: string | null; lastRestart: string | null; inputs: string[]; /** drops the throttling lines report beyond those logged one by one (whose sources the log does not name) */ unattributedDrops?: number; logLevel?: string; throttleEvidence?: Ev[]; /** lines of what the scanners and guessers did (one per kind) */ noiseEvidence?: Ev[] }
   | { type: 'log_drops'; kind: 'maxstartups' | 'per_source' | 'penalty'; total: number; fromLegit: number; legitSources: string[]; evidence: Ev[] }
   | { type: 'log_denied'; users: string[]; count: number; evidence: Ev[] }
   | { type: 'log_grace'; legitTimeouts: number; evidence: Ev[] }

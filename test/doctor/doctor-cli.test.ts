@@ -45,6 +45,11 @@ test('--offline --log without --config: nothing needs action, exit 0 (the config
   assert.match(r.stdout, /scanners_only/);
   const j = JSON.parse(doctor(['--log', log, '--json']).stdout);
   assert.equal(j.inputFailed, false);
+  // The verdict shows its evidence: lines of what the scanners did, with file:line.
+  const only = j.causes.find((c: { id: string }) => c.id === 'scanners_only');
+  assert.ok(only.evidence.length > 0, 'scanners_only has evidence');
+  for (const e of only.evidence) assert.match(e.where, /auth\.log:\d+$/);
+  assert.ok(only.evidence.some((e: { text: string }) => /kex_exchange_identification|Connection closed by 203\.0\.113\.5/.test(e.text)));
 });
 
 test('a missing log beside a readable one, or a missing capture: exit 3 and said in the verdict', () => {

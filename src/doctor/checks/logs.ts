@@ -14,6 +14,17 @@ import { maxStartupsSimulationAdvice } from '../../advice/maxstartups-simulation
 import { untrustedJournalClause } from '../../report/untrusted-journal.ts';
 
 const SAMPLES = 3;
+/** Connections kept per outcome as examples of noise (scanners, guessers): their class is known only at the end. */
+const NOISE_SAMPLES = 20;
+/** Outcomes of what scanners and guessers do, and the line that shows it best. */
+const NOISE_LINE: Readonly<Record<string, RegExp>> = {
+  closed_before_ident: /kex_exchange_identification|Connection closed by/,
+  reset_before_ident: /kex_exchange_identification|reset by peer/,
+  non_ssh: /invalid protocol identifier|banner line contains invalid|bad protocol version|kex_exchange_identification/,
+  closed_after_ident: /Connection closed by|Disconnected from/,
+  kex_failed: /Unable to negotiate|no matching/,
+  auth_failed: /Failed \S+ for|Invalid user|maximum authentication attempts/,
+};
 
 type Kind = 'maxstartups' | 'per_source' | 'penalty' | 'grace' | 'denied' | 'kex' | 'wrappers';
 
@@ -22,6 +33,14 @@ class Tally {
   readonly bySource = new Map<Kind, Map<string, number>>();
   readonly samples = new Map<Kind, Map<string, Ev[]>>();
   readonly users = new Set<string>();
+  /** A few lines of what scanners and guessers do (per outcome, the first connections), for the "only noise" verdict's evidence. */
+  readonly noise = new Map<string, { src: string; ev: Ev }[]>();
+  addNoise(outcome: string, src: string, ev: Ev | null): void {
+    if (ev === null) return;
+    const list = this.noise.get(outcome);
+    if (!list) this.noise.set(outcome, [{ src, ev }]);
+    else if (list.length < NOISE_SAMPLES) list.push({ src, ev });
+  }
   add(kind: Kind, src: string, ev: Ev | null): void {
     let m = this.bySource.get(kind);
     if (!m) this.bySource.set(kind, (m = new Map()));
@@ -47,6 +66,8 @@ function evOf(c: ConnectionRecord, re: RegExp | null): Ev | null {
 export function tallyConnection(t: Tally, c: ConnectionRecord, maxStartupsBegin: number | null): void {
   const src = c.src;
   if (src === null) return;
+  const noiseLine = NOISE_LINE[c.outcome];
+  if (noiseLine !== undefined) t.addNoise(c.outcome, src, evOf(c, noiseLine));
   if (c.outcome === 'dropped') {
     if (c.detail === 'tcp_wrappers') return t.add('wrappers', src, evOf(c, /refused connect/));
     if (c.detail === 'penalty' || c.detail === 'penalty_table') return t.add('penalty', src, evOf(c, /drop connection/));
@@ -156,7 +177,15 @@ export function runFacts(run: Pick<AnalyzeLogsRun, 'result' | 'readCounts' | 'ti
     }
   }
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  // Evidence for "only scanners and guessers": a line of each kind of noise, from sources classed so.
+  const noisy = new Set(r.sources.filter((s) => s.class === 'scanner' || s.class === 'bruteforce').map((s) => s.address));
+  const noiseEvidence: Ev[] = [];
+  for (const list of tally.noise.values()) {
+    const hit = list.find((x) => noisy.has(x.src));
+    if (hit && noiseEvidence.length < 4) noiseEvidence.push(hit.ev);
+  }
   facts.push({
+    noiseEvidence,
     type: 'log_overview', lines: run.readCounts.lines, connections: r.summary.connections, kexLines: r.summary.kexIdentification.lines, kexConnections: r.summary.kexIdentification.connections,
     classes: { ...r.summary.classes }, legitAddresses: [...legit].slice(0, 1000), first: iso(run.timeRange.first), last: iso(run.timeRange.last), lastRestart: iso(lastRestart), inputs: run.inputs.map((i) => i.file),
     unattributedDrops: Math.max(0, r.summary.drops.reportedByThrottleLines - r.summary.drops.logged), logLevel: r.logLevel.level,
