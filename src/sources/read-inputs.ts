@@ -227,6 +227,8 @@ export class InputReader implements AsyncIterable<FramedLine> {
             // does not append, e.g. logrotate copytruncate): they hold no line break, skip them.
             let lead = 0;
             while (lead < chunk.length && chunk[lead] === 0) lead++;
+            // A UTF-8 byte order mark (an editor's save, a Windows copy) is not part of line 1.
+            if (chunk[lead] === 0xef && chunk[lead + 1] === 0xbb && chunk[lead + 2] === 0xbf) lead += 3;
             if (lead === chunk.length) continue;
             head = Buffer.from(chunk.subarray(lead));
           } else head = Buffer.concat([head, chunk]);

@@ -120,6 +120,13 @@ test('chunk boundaries: a multi-MiB file, CRLF ends, no final newline, NUL paddi
   const sp = await collect([h], { year: 2026 });
   assert.deepEqual(sp.errors, []);
   assert.deepEqual(sp.lines.map((l) => [l.message, l.line]), [['after the hole', 1]]);
+  // a UTF-8 byte order mark before line 1 (an editor's save): line 1 is still read
+  const bom = join(dir, 'bom.log');
+  writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Nov 21 10:00:00 web1 sshd[8]: first\nNov 21 10:00:01 web1 sshd[9]: second\n')]));
+  const bm = await collect([bom], { year: 2026 });
+  assert.deepEqual(bm.errors, []);
+  assert.equal(bm.counts.malformed, 0);
+  assert.deepEqual(bm.lines.map((l) => [l.message, l.line]), [['first', 1], ['second', 2]]);
 });
 
 test('year from the file mtime, timezone option, several hosts in one file', async () => {
