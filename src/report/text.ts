@@ -105,7 +105,9 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
   }
 
   if (result.sources.length > 0) {
-    out.push(p.bold(`Sources: ${result.sources.length}`) + p.dim(result.sources.length > limit ? ` (top ${limit} by connections; --limit N for more)` : ''));
+    // Past the bound on source records (a spoofed-source flood) the total is the summary's, not the records'.
+    const total = result.sources.length + (result.sourcesOmitted ?? 0);
+    out.push(p.bold(`Sources: ${total}`) + p.dim(total > limit ? ` (top ${limit} by connections; --limit N for more${result.sourcesOmitted ? `, up to ${result.sources.length} kept` : ''})` : ''));
     for (const src of result.sources.slice(0, limit)) out.push(sourceLine(src, p));
     out.push('');
   }

@@ -98,3 +98,19 @@ test('a reader that closes the pipe early (`sshwarden … --help | head -1`) end
     assert.doesNotMatch(r.stderr, /Unhandled|node:events|at .*\.js:\d+/, `${args.join(' ')}: ${r.stderr}`);
   }
 });
+
+test('past the bound on source records (a spoofed-source flood) the text report counts every source, and says how many it kept', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-many-sources-'));
+  try {
+    const file = join(dir, 'auth.log');
+    const n = 100_050;
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) lines.push(`Dec  5 10:${String(Math.floor(i / 6000) % 60).padStart(2, '0')}:${String(Math.floor(i / 100) % 60).padStart(2, '0')} host sshd[${1000 + i}]: Connection closed by 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255} port ${1024 + (i % 60000)} [preauth]`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = run(['analyze', file]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Sources: 100050 \(top 20 by connections; --limit N for more, up to 100000 kept\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
