@@ -65,7 +65,8 @@ export const MODELLED: Record<string, Model> = {
   port: { mode: 'accumulate', matchCopy: false, def: () => ['22'], fmt: (a) => [String(Number(a[0]))] },
   addressfamily: { mode: 'first', matchCopy: false, def: () => ['any'], fmt: yesno },
   logingracetime: time('120', false),
-  maxstartups: { mode: 'first', matchCopy: false, def: () => ['10:30:100'], fmt: (a) => { const p = parseMaxStartups(a[0]); return [p ? p.join(':') : a[0]]; } },
+  // One number sets start and full and leaves the rate at its default (30), as sshd -T prints it: `MaxStartups 10` is 10:30:10.
+  maxstartups: { mode: 'first', matchCopy: false, def: () => ['10:30:100'], fmt: (a) => { const p = parseMaxStartups(a[0]); return [p ? (/^\s*[-+]?\d+\s*$/.test(a[0]) ? `${p[0]}:30:${p[2]}` : p.join(':')) : a[0]]; } },
   persourcemaxstartups: { mode: 'first', matchCopy: false, def: (v) => (cmpVersion(v, '8.5') >= 0 ? ['none'] : null), fmt: (a) => [a[0] === 'none' ? 'none' : String(Number(a[0]))] },
   persourcenetblocksize: { mode: 'first', matchCopy: false, def: (v) => (cmpVersion(v, '8.5') >= 0 ? ['32:128'] : null), fmt: (a) => { const [x, y] = a[0].split(':'); return [`${Number(x)}:${y === undefined ? 0 : Number(y)}`]; } }, // servconf.c leaves the IPv6 length unset with one number: Debian 12's sshd -T shows 24:0
   maxauthtries: int('6'),
@@ -88,7 +89,8 @@ export const MODELLED: Record<string, Model> = {
   allowtcpforwarding: { mode: 'first', matchCopy: true, def: () => ['yes'], fmt: (a) => [a[0].toLowerCase() === 'all' ? 'yes' : a[0].toLowerCase()] },
   gatewayports: { mode: 'first', matchCopy: true, def: () => ['no'], fmt: yesno },
   compression: { mode: 'first', matchCopy: false, def: () => ['yes'], fmt: (a) => [a[0].toLowerCase() === 'delayed' ? 'yes' : a[0].toLowerCase()] },
-  loglevel: { mode: 'first', matchCopy: true, def: () => ['INFO'], fmt: (a) => [a[0].toUpperCase() === 'DEBUG' ? 'DEBUG1' : a[0].toUpperCase()] },
+  // DEBUG and DEBUG1 are one level; sshd -T prints DEBUG.
+  loglevel: { mode: 'first', matchCopy: true, def: () => ['INFO'], fmt: (a) => [a[0].toUpperCase() === 'DEBUG1' ? 'DEBUG' : a[0].toUpperCase()] },
   clientaliveinterval: time('0', true),
   clientalivecountmax: int('3'),
   authenticationmethods: { mode: 'firstline', matchCopy: true, def: () => ['any'], fmt: (a) => [a.join(' ')] },

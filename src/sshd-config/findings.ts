@@ -147,7 +147,7 @@ export function auditFindings(cfg: ParsedConfig, ctx: FindingContext): { finding
 
   // 5. LogLevel
   const ll = val(e, 'loglevel') ?? 'INFO';
-  const rank = ['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE', 'DEBUG1', 'DEBUG2', 'DEBUG3'].indexOf(ll);
+  const rank = ['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE', 'DEBUG', 'DEBUG2', 'DEBUG3'].indexOf(ll === 'DEBUG1' ? 'DEBUG' : ll);
   if (rank < 4) {
     // What INFO hides, per release (reference: openssh-log-catalog.md)
     const hidden: string[] = ['"Connection from ADDR port P" (the only line that ties a connection\'s PID to its address before the banner exchange)'];
