@@ -2,6 +2,7 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { EXIT } from './exit-codes.ts';
 import { UserError } from './user-error.ts';
+import { printable } from './terminal.ts';
 import { COMMANDS, commandsFor } from './commands/index.ts';
 import { VERSION } from '../version.ts';
 
@@ -51,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     if (err instanceof UserError) {
-      process.stderr.write(`sshwarden: ${err.message}\n`);
+      process.stderr.write(`sshwarden: ${printable(err.message)}\n`);
       return err.exitCode;
     }
     const e = err as Error;

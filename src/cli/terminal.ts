@@ -19,6 +19,14 @@ export function stderrIsTty(): boolean {
 }
 
 /** Prints one `sshwarden: …` line on stderr (warnings and per-input errors). */
+/**
+ * `text` with control characters shown as `\xNN` (a tab stays): a file name or other text given to
+ * the tool must not reach the terminal as an escape sequence (`analyze $'evil\e]0;x\a'`).
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function warn(message: string): void {
-  process.stderr.write(`sshwarden: ${message}\n`);
+  process.stderr.write(`sshwarden: ${printable(message)}\n`);
 }

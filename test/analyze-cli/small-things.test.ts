@@ -114,3 +114,11 @@ test('past the bound on source records (a spoofed-source flood) the text report 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a file name with control characters reaches the terminal escaped, never as an escape sequence', () => {
+  const r = run(['analyze', '/nonexistent/evil\u001b]0;owned\u0007.log']);
+  assert.equal(r.status, 3);
+  assert.ok(!r.stderr.includes('\u001b') && !r.stderr.includes('\u0007'), JSON.stringify(r.stderr));
+  assert.match(r.stderr, /evil\\x1b\]0;owned\\x07\.log: cannot read: no such file/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
