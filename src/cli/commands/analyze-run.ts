@@ -97,7 +97,7 @@ export async function analyze(files: string[], opts: AnalyzeOpts): Promise<numbe
   const { result, readCounts: rc, inputs: inputsInfo, connections: listed } = run;
   const evicted = run.evictedConnections;
   if (evicted > 0)
-    warn(`${evicted} connection${evicted === 1 ? ' was' : 's were'} let go while still open: more than ${maxOpen.toLocaleString('en-US')} were open at once (the memory bound); their outcome is "unknown" (detail "evicted")`);
+    warn(`${evicted} connection${evicted === 1 ? ' was' : 's were'} let go while still open: more than ${maxOpen.toLocaleString('en-US')} were open at once (the memory bound); their end was not followed: each keeps what its lines showed until then (a logged failed login stays auth_failed), the others are "unknown" (detail "evicted"), all with the reason "let go while still open"`);
   const listedTotal = run.connectionsMatched;
   // Nothing could be read at all (missing file, binary file, …): the error said it; a text report
   // of nothing would only bury it. --json still prints its document (inputs.failedInputs says it),
