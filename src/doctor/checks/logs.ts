@@ -262,7 +262,7 @@ export async function checkLogs(ctx: CheckContext, o: LogCheckOptions): Promise<
   // The same words as `analyze` and the report (report/untrusted-journal.ts).
   const clause = untrustedJournalClause(run.readCounts.untrusted, run.readCounts.untrustedExample);
   const untrusted = clause === null ? '' : `; ${clause}`;
-  const read = [...run.inputs.map((i) => i.file), ...run.readCounts.empty.map((f) => `${f} (empty)`)];
+  const read = [...run.inputs.map((i) => i.file), ...run.readCounts.empty.map((f) => `the empty file ${f}`)];
   const note = `${run.readCounts.lines} lines from ${read.join(', ') || 'no input'}, ${r.summary.connections} connections${simulated}${untrusted}${errors.length ? ` (${errors.join('; ')})` : ''}`;
   return { check, status: 'looked', note, facts, inputFailed: run.inputFailed };
 }
