@@ -18,6 +18,15 @@ export function positiveInt(name: string) {
   };
 }
 
+/** A year a log line can carry: 1970–9999 (a four-digit year, as the ISO times of the output print). */
+export function logYear(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1970 || n > 9999) throw new UserError(`${name}: must be a year from 1970 to 9999, got "${v}"`);
+    return n;
+  };
+}
+
 export function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
@@ -27,7 +36,7 @@ export function addLogInputOptions<A extends unknown[], O extends OptionValues>(
   return cmd
     .addOption(new Option('--format <format>', 'input format (default: detected per file)').choices(LOG_FORMATS))
     .option('--timezone <zone>', 'IANA time zone for timestamps without one (default: this machine\'s)')
-    .option('--year <year>', 'year of the first line for formats without a year (default: from the file time)', positiveInt('--year'))
+    .option('--year <year>', 'year of the first line for formats without a year (default: from the file time)', logYear('--year'))
     .option('--journal', 'read the systemd journal (runs journalctl -o json)')
     .option('--since <time>', 'with --journal: journalctl --since (e.g. "2 days ago")')
     .option('--until <time>', 'with --journal: journalctl --until')

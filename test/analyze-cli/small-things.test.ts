@@ -122,3 +122,12 @@ test('a file name with control characters reaches the terminal escaped, never as
   assert.match(r.stderr, /evil\\x1b\]0;owned\\x07\.log: cannot read: no such file/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
+
+test('--year outside 1970–9999 is a usage error with one line (it printed +099999 dates)', () => {
+  for (const y of ['99999', '1969', '0']) {
+    const r = run(['analyze', '--year', y, 'samples/auth.log']);
+    assert.equal(r.status, 2, y);
+    assert.equal(r.stderr.trim(), `sshwarden: --year: must be a year from 1970 to 9999, got "${y}"`);
+  }
+  assert.equal(run(['analyze', '--year', '2026', 'samples/auth.log']).status, 0);
+});
