@@ -307,7 +307,7 @@ export class SyslogFramer implements Framer {
     if (day < 1 || day > 31 || h > 23 || mi > 59 || sec > 60) return 0;
     const key = ((month * 32 + day) * 24 + h) * 60 + mi;
     if (key !== this.minuteKey) {
-      const year = this.years.yearFor(month);
+      const year = this.years.yearFor(month, day);
       this.minuteMs = this.clock.toUtc(wallMs(year, month, day, h, mi, 0, 0));
       this.minuteKey = key;
     }

@@ -186,3 +186,16 @@ test('every log line of fail2ban sshd corpus frames as an sshd record (syslog, I
     assert.equal(f.counts.malformed, 0);
   }
 });
+
+test('year inference: a first line dated after the reference by more than a day is last year\'s (Dec 31 read on Dec 5), a day of slack for time zones', async () => {
+  const { YearTracker } = await import('../../src/framing/year-inference.ts');
+  const dec5 = Date.parse('2026-12-05T12:00:00Z');
+  assert.equal(new YearTracker(undefined, dec5).yearFor(12, 31), 2025);
+  assert.equal(new YearTracker(undefined, dec5).yearFor(12, 6), 2026, 'one day ahead: a time zone east of UTC');
+  assert.equal(new YearTracker(undefined, dec5).yearFor(12, 5), 2026);
+  assert.equal(new YearTracker(undefined, dec5).yearFor(11, 30), 2026);
+  assert.equal(new YearTracker(2024, dec5).yearFor(12, 31), 2024, 'an explicit --year wins');
+  // Within one input the year still turns at Dec → Jan.
+  const t = new YearTracker(undefined, Date.parse('2027-01-03T00:00:00Z'));
+  assert.deepEqual([t.yearFor(12, 30), t.yearFor(1, 2)], [2026, 2027]);
+});
