@@ -269,6 +269,7 @@ function fixForDiagnostic(code: string): string {
     case 'include-not-read': return 'run the audit as root (sudo) so it reads every file sshd reads';
     case 'include-loop': return 'remove the Include that points back to an including file';
     case 'include-unreadable': return 'make the file readable by root, or remove the Include';
+    case 'include-too-large': return 'remove the Include or point it at the configuration meant: no sshd configuration is this large (a device, a log or a data file?)';
     case 'file-unreadable': return 'check the path';
     case 'binary-file': return 'restore the file from a backup: it is not text';
     default: return 'fix the line';

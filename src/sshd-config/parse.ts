@@ -16,9 +16,9 @@ export interface ConfigSource {
   /**
    * File text, or the error sshd's perror() would print (e.g. "No such file or directory").
    * `onlyHere`: this reader could not read it where sshd could (permission denied to a user who is
-   * not root, a file over the size bound): not a reason for sshd to stop, only an unknown here.
+   * not root): not a reason for sshd to stop, only an unknown here.
    */
-  read(path: string): { text: string } | { error: string; onlyHere?: boolean };
+  read(path: string): { text: string } | { error: string; onlyHere?: boolean; tooLarge?: boolean };
   /** Sorted glob(3) results; [] when nothing matches. */
   glob(pattern: string): string[];
 }
@@ -181,7 +181,7 @@ export function parseConfig(root: string, src: ConfigSource, opts: ParseOptions)
               continue;
             }
             if ('error' in r) {
-              report({ severity: 'error', code: 'include-unreadable', file, line: lineNo, fatal: true, message: `${where}: cannot read included file ${m}: ${r.error}` }, true, `${m}: ${r.error}`);
+              report({ severity: 'error', code: r.tooLarge ? 'include-too-large' : 'include-unreadable', file, line: lineNo, fatal: true, message: `${where}: cannot read included file ${m}: ${r.error}` }, true, `${m}: ${r.error}`);
               continue;
             }
             parseFile(m, r.text, depth + 1, { block, neverMatch: !blockActiveSyntax }, [...includeChain, m]);

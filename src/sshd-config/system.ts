@@ -37,7 +37,8 @@ export function fsSource(): ConfigSource & { tooLarge: string[] } {
       } catch (e) {
         if (e instanceof TooLargeError) {
           tooLarge.push(path);
-          return { error: `${e.message}: not an sshd configuration (read no further)`, onlyHere: true };
+          // Refused, not merely unread (issue 10): no sshd configuration is this large; /dev/zero never ends.
+          return { error: `${e.message}: not an sshd configuration (read no further)`, tooLarge: true };
         }
         const code = (e as NodeJS.ErrnoException).code ?? '';
         // sshd fopen()s a directory fine and reads nothing from it: an empty file to sshd

@@ -1,6 +1,6 @@
 /**
- * An Include this user may not read (not root, mode 0600 root's) or larger than the read bound is
- * not "sshd refuses to start": sshd reads it as root. The audit says it could not look (a warning),
+ * An Include this user may not read (not root, mode 0600 root's) is not "sshd refuses to start":
+ * sshd reads it as root. The audit says it could not look (a warning),
  * exits 0 when nothing else is wrong, and sshd's verdict stays "accepts".
  */
 import assert from 'node:assert/strict';
