@@ -147,18 +147,24 @@ function keyOf(text: string): string {
   return (/^\s*([^\s=]+)/.exec(text)?.[1] ?? '').toLowerCase();
 }
 
-/** `a` with its drop-in lines placed where they take effect in the configuration `p` describes (unchanged without `p`). */
-export function placeAdvice(a: Advice, p: SshdPlacement | null | undefined): Advice;
-export function placeAdvice(a: Advice | null, p: SshdPlacement | null | undefined): Advice | null;
-export function placeAdvice(a: Advice | null, p: SshdPlacement | null | undefined): Advice | null {
-  if (a === null || !p || !a.changes.some((c) => c.file === SSHD_DROP_IN && c.line === undefined)) return a;
-  const changes = a.changes.map((c): ConfigChange => {
+/** `changes` with their drop-in lines placed where they take effect in the configuration `p` describes (the same array without `p` or without drop-in lines). */
+export function placeChanges(changes: ConfigChange[], p: SshdPlacement | null | undefined): ConfigChange[] {
+  if (!p || !changes.some((c) => c.file === SSHD_DROP_IN && c.line === undefined)) return changes;
+  return changes.map((c): ConfigChange => {
     if (c.file !== SSHD_DROP_IN || c.line !== undefined) return c;
     const now = Object.hasOwn(p.set, keyOf(c.text)) ? p.set[keyOf(c.text)] : undefined;
     if (now) return { file: now.file, line: now.line, ...(now.text ? { was: now.text } : {}), text: c.text };
     return { file: p.add.file, ...(p.add.above !== undefined ? { above: p.add.above } : {}), text: c.text };
   });
-  return { ...a, changes };
+}
+
+/** `a` with its drop-in lines placed where they take effect in the configuration `p` describes (unchanged without `p`). */
+export function placeAdvice(a: Advice, p: SshdPlacement | null | undefined): Advice;
+export function placeAdvice(a: Advice | null, p: SshdPlacement | null | undefined): Advice | null;
+export function placeAdvice(a: Advice | null, p: SshdPlacement | null | undefined): Advice | null {
+  if (a === null) return a;
+  const changes = placeChanges(a.changes, p);
+  return changes === a.changes ? a : { ...a, changes };
 }
 
 /** The sshd_config text of a list of advice (its drop-in lines, in order, each once). */
@@ -169,7 +175,7 @@ export function dropInText(advice: readonly Advice[]): string[] {
 }
 
 /** Every change is a line added at the end of one file (the drop-in): the short form. */
-function plainAdd(changes: readonly ConfigChange[]): boolean {
+export function plainAdd(changes: readonly ConfigChange[]): boolean {
   return changes.every((c) => c.line === undefined && c.above === undefined && c.file === changes[0].file);
 }
 

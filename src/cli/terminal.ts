@@ -18,7 +18,6 @@ export function stderrIsTty(): boolean {
   return Boolean(process.stderr.isTTY);
 }
 
-/** Prints one `sshwarden: …` line on stderr (warnings and per-input errors). */
 /**
  * `text` with control characters shown as `\xNN` (a tab stays): a file name or other text given to
  * the tool must not reach the terminal as an escape sequence (`analyze $'evil\e]0;x\a'`).
@@ -27,6 +26,7 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** Prints one `sshwarden: …` line on stderr (warnings and per-input errors). */
 export function warn(message: string): void {
   process.stderr.write(`sshwarden: ${printable(message)}\n`);
 }

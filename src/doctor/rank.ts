@@ -9,7 +9,7 @@ import { banAdvice } from '../advice/bans.ts';
 import { maxStartupsAdvice, type MaxStartups } from '../advice/maxstartups.ts';
 import { perSourceMaxStartupsAdvice, perSourceMaxStartupsRaiseAdvice } from '../advice/per-source-maxstartups.ts';
 import { authFailureAdvice } from '../advice/auth-failure.ts';
-import { placeAdvice } from '../advice/sshd-drop-in.ts';
+import { placeChanges } from '../advice/sshd-drop-in.ts';
 import { perSourcePenaltiesAdvice } from '../advice/per-source-penalties.ts';
 import { loginGraceTimeAdvice } from '../advice/login-grace-time.ts';
 import { algorithmsAdvice, type AlgorithmKeyword } from '../advice/algorithms.ts';
@@ -263,7 +263,7 @@ export function rank(input: RankInput): { causes: Cause[]; verdict: string } {
 
   // sshd lines where they take effect in the configuration read (the line a keyword's value comes from, or the drop-in read first).
   const placement = cfg?.placement;
-  if (placement) for (const c of causes) c.fix = c.fix.map((f) => ({ ...f, changes: placeAdvice({ id: '', summary: f.summary, changes: f.changes, commands: f.commands, verify: [] }, placement).changes }));
+  if (placement) for (const c of causes) for (const f of c.fix) f.changes = placeChanges(f.changes, placement);
   causes.sort((a, b) => b.confidence - a.confidence || CAUSE_ORDER(a.id) - CAUSE_ORDER(b.id));
   const action = causes.filter((c) => c.action);
   if (ov && input.side === 'server' && !client) {

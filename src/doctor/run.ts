@@ -105,12 +105,8 @@ export async function doctorServer(o: ServerDoctorOptions): Promise<DoctorReport
   return assemble(results, { side: 'server', client: o.client, windowText: o.windowText, window: o.window, offline: o.offline });
 }
 
-/** The checks that read what the user gave (their failures mean exit 3), and what each reads. */
-const INPUT_CHECKS: ReadonlyMap<string, string> = new Map([
-  ['logs', 'logs'],
-  ['config', 'config'],
-  ['capture', 'capture'],
-]);
+/** The checks that read what the user gave (their failures mean exit 3); each is named for what it reads. */
+const INPUT_CHECKS: ReadonlySet<string> = new Set(['logs', 'config', 'capture']);
 
 /** The report from the check results (shared with the client side). */
 export function assemble(results: CheckResult[], o: { side: 'server' | 'client'; client: ClientSpec | null; windowText: string; window: { since: number | null; until: number | null } | null; offline?: boolean; target?: string }): DoctorReport {
@@ -124,8 +120,8 @@ export function assemble(results: CheckResult[], o: { side: 'server' | 'client';
   const unread = results.filter((r) => r.status === 'unchecked' && !r.notAsked && INPUT_CHECKS.has(r.check));
   const partly = results.filter((r) => r.status === 'looked' && r.inputFailed === true);
   const action = causes.some((c) => c.action);
-  const unreadText = unread.map((u) => `the ${INPUT_CHECKS.get(u.check)} could not be read (${u.reason ?? 'unknown'})`).join(' and ');
-  const partlyText = partly.map((r) => `part of the ${INPUT_CHECKS.get(r.check) ?? r.check} could not be read (see "checked")`).join(' and ');
+  const unreadText = unread.map((u) => `the ${u.check} could not be read (${u.reason ?? 'unknown'})`).join(' and ');
+  const partlyText = partly.map((r) => `part of the ${r.check} could not be read (see "checked")`).join(' and ');
   let text = verdict;
   if (!action && unread.length) text = `Nothing found, but ${unreadText}.`;
   if (partly.length) text = `${text} Note: ${partlyText}.`;

@@ -103,7 +103,6 @@ export type CauseId = (typeof CAUSE_IDS)[number];
 
 export interface FixStep {
   summary: string;
-  /** Lines to write into a file. */
   /** Lines to write: added (to a file, or `above` a line), or replacing line `line` (its text today `was`). */
   changes: ConfigChange[];
   commands: string[];

@@ -6,7 +6,7 @@
 import type { AnalysisResult, ConnectionRecord, SourceRecord } from '../engine/types.ts';
 import { OUTCOMES, OUTCOME_WORDS, type Outcome } from '../vocabulary.ts';
 import { plural } from '../diagnosis/summary.ts';
-import { changesText } from '../advice/sshd-drop-in.ts';
+import { changesText, plainAdd } from '../advice/sshd-drop-in.ts';
 import { JOURNAL_TRUST_RULE, untrustedJournalSentence } from './untrusted-journal.ts';
 
 export interface Paint {
@@ -84,7 +84,7 @@ export function renderText(input: TextReportInput, p: Paint = NO_PAINT): string 
     for (const a of s.advice) {
       out.push(wrap(`• ${a.summary}`, '  '));
       if (a.changes.length) {
-        if (a.changes.every((c) => c.line === undefined && c.above === undefined && c.file === a.changes[0].file)) out.push(`    ${p.dim(`in ${a.changes[0].file}:`)} ${a.changes.map((c) => c.text).join(' / ')}`);
+        if (plainAdd(a.changes)) out.push(`    ${p.dim(`in ${a.changes[0].file}:`)} ${a.changes.map((c) => c.text).join(' / ')}`);
         else out.push(`    ${p.dim('where:')} ${changesText(a.changes)}`);
       }
       if (a.commands.length) out.push(`    ${p.dim('then:')} ${a.commands.join(' && ')}`);

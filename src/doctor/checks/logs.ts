@@ -12,6 +12,7 @@ import type { ConnectionRecord } from '../../engine/types.ts';
 import { ArrivalCollector, admissionSettings, recommend, SettingsError, type AdmissionValues } from '../../simulate/index.ts';
 import { maxStartupsSimulationAdvice } from '../../advice/maxstartups-simulation.ts';
 import { untrustedJournalClause } from '../../report/untrusted-journal.ts';
+import { CLIENT_PASSWORD_PROMPTS } from '../../classify/source.ts';
 
 const SAMPLES = 3;
 /** Connections kept per outcome as examples of noise (scanners, guessers): their class is known only at the end. */
@@ -35,11 +36,15 @@ class Tally {
   readonly users = new Set<string>();
   /** A few lines of what scanners and guessers do (per outcome, the first connections), for the "only noise" verdict's evidence. */
   readonly noise = new Map<string, { src: string; ev: Ev }[]>();
+  /** Whether `outcome` still takes samples (checked before the line is looked for: every connection passes here). */
+  wantsNoise(outcome: string): boolean {
+    return (this.noise.get(outcome)?.length ?? 0) < NOISE_SAMPLES;
+  }
   addNoise(outcome: string, src: string, ev: Ev | null): void {
     if (ev === null) return;
     const list = this.noise.get(outcome);
     if (!list) this.noise.set(outcome, [{ src, ev }]);
-    else if (list.length < NOISE_SAMPLES) list.push({ src, ev });
+    else list.push({ src, ev });
   }
   add(kind: Kind, src: string, ev: Ev | null): void {
     let m = this.bySource.get(kind);
@@ -67,7 +72,7 @@ export function tallyConnection(t: Tally, c: ConnectionRecord, maxStartupsBegin:
   const src = c.src;
   if (src === null) return;
   const noiseLine = NOISE_LINE[c.outcome];
-  if (noiseLine !== undefined) t.addNoise(c.outcome, src, evOf(c, noiseLine));
+  if (noiseLine !== undefined && t.wantsNoise(c.outcome)) t.addNoise(c.outcome, src, evOf(c, noiseLine));
   if (c.outcome === 'dropped') {
     if (c.detail === 'tcp_wrappers') return t.add('wrappers', src, evOf(c, /refused connect/));
     if (c.detail === 'penalty' || c.detail === 'penalty_table') return t.add('penalty', src, evOf(c, /drop connection/));
@@ -110,7 +115,7 @@ export function clientAuthFailure(conns: readonly ConnectionRecord[]): ClientAut
     invalidUser: texts.some((t) => /Invalid user|for invalid user|invalid user \S+ \S+ port/.test(t)),
     passwordFailures,
     // At LogLevel INFO refused keys are not logged: MaxAuthTries reached with fewer logged passwords than ssh prompts for was spent on keys.
-    publickey: last.methods.includes('publickey') || texts.some((t) => /Failed publickey/.test(t)) || (tooManyAttempts && passwordFailures < 3),
+    publickey: last.methods.includes('publickey') || texts.some((t) => /Failed publickey/.test(t)) || (tooManyAttempts && passwordFailures < CLIENT_PASSWORD_PROMPTS),
     tooManyAttempts,
     noCommonMethod: texts.some((t) => /No supported authentication methods/.test(t)),
     end: last.end ?? last.start,
@@ -185,10 +190,10 @@ export function runFacts(run: Pick<AnalyzeLogsRun, 'result' | 'readCounts' | 'ti
     if (hit && noiseEvidence.length < 4) noiseEvidence.push(hit.ev);
   }
   facts.push({
-    noiseEvidence,
     type: 'log_overview', lines: run.readCounts.lines, connections: r.summary.connections, kexLines: r.summary.kexIdentification.lines, kexConnections: r.summary.kexIdentification.connections,
     classes: { ...r.summary.classes }, legitAddresses: [...legit].slice(0, 1000), first: iso(run.timeRange.first), last: iso(run.timeRange.last), lastRestart: iso(lastRestart), inputs: run.inputs.map((i) => i.file),
     unattributedDrops: Math.max(0, r.summary.drops.reportedByThrottleLines - r.summary.drops.logged), logLevel: r.logLevel.level,
+    noiseEvidence,
     throttleEvidence: r.events.filter((e) => e.type.startsWith('maxstartups_') || e.type === 'drops_ratelimited_maxstartups').slice(0, 3).map((e) => ({ where: `${e.evidence.file}:${e.evidence.line}`, text: e.evidence.text ?? e.message })),
   });
   return facts;
